@@ -1,0 +1,59 @@
+# trustmq — the two commands that matter are `make run` and `make test`.
+# Every target installs missing Debian packages first (scripts/install-deps.sh).
+
+BUILD_DIR      ?= build
+ASAN_DIR       ?= build-asan
+FUZZ_DIR       ?= build-fuzz
+BUILD_TYPE     ?= RelWithDebInfo
+JOBS           ?= $(shell nproc)
+FUZZ_SECONDS   ?= 60
+ENGINE         ?= wasm-aot
+
+.PHONY: all deps build run test unit-test e2e-test asan-test fuzz bench format clean
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	./scripts/run-broker.sh $(BUILD_DIR) $(ENGINE)
+
+# Everything: unit + end-to-end tests, the same unit tests under ASan/UBSan, and the fuzzers.
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300
+	$(MAKE) asan-test
+	$(MAKE) fuzz
+
+unit-test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) -L unit
+
+e2e-test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) -L e2e
+
+asan-test: deps
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRUSTMQ_SANITIZE=ON -DTRUSTMQ_WASM=OFF
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit --timeout 300
+
+fuzz: deps
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRUSTMQ_FUZZ=ON \
+	  -DTRUSTMQ_TESTS=OFF -DTRUSTMQ_WASM=OFF \
+	  -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzzers
+	./scripts/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+bench: build
+	./bench/run-all.sh $(BUILD_DIR)
+
+format:
+	find src apps tests fuzz bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

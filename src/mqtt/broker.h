@@ -1,0 +1,81 @@
+// The sans-I/O MQTT broker: bytes and time come in, bytes and actions go out through a
+// BrokerHost. No sockets, files, clocks, threads or exceptions (DESIGN.md §1), so the same code
+// runs natively and inside the WebAssembly module.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mqtt/broker_config.h"
+#include "mqtt/types.h"
+
+namespace trustmq::mqtt {
+
+enum class LogLevel : std::uint8_t { kDebug = 0, kInfo = 1, kNotice = 2, kWarning = 3, kError = 4 };
+
+// What the host knows about a connection when it opens.
+struct PeerInfo {
+  std::string address;               // "127.0.0.1:50123" or "[::1]:50123"
+  std::uint16_t listener_port = 0;   // local port of the listener that accepted it
+  std::string tls_identity;          // certificate subject CN or PSK identity; empty if none
+  bool use_identity_as_username = false;  // listener option: tls_identity replaces username
+  bool attested = false;             // the peer verified our attestation evidence
+};
+
+// Whether the host may drop a send when the connection's outbound queue is full.
+enum class SendKind : std::uint8_t {
+  kControl = 0,     // must be delivered or the connection closed
+  kDroppable = 1,   // a QoS 0 PUBLISH: may be dropped under back-pressure
+};
+
+// Everything the core asks of the outside world.
+class BrokerHost {
+ public:
+  virtual ~BrokerHost() = default;
+  // Queue whole MQTT packets for the connection.
+  virtual void send(ConnectionId conn, ByteView bytes, SendKind kind) = 0;
+  // Close the connection once what was queued before has been written.
+  virtual void close(ConnectionId conn) = 0;
+  virtual void log(LogLevel level, std::string_view text) = 0;
+  // Checks a username/password pair against the password file (only called when
+  // BrokerConfig::check_passwords is set).
+  virtual bool authenticate(std::string_view username, ByteView password) = 0;
+};
+
+struct BrokerStats {
+  std::uint64_t clients_connected = 0;
+  std::uint64_t messages_received = 0;
+  std::uint64_t messages_sent = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t retained_messages = 0;
+  std::uint64_t subscriptions = 0;
+};
+
+class Broker {
+ public:
+  Broker(BrokerConfig config, BrokerHost& host, TimeMs now);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  void on_open(ConnectionId conn, const PeerInfo& peer, TimeMs now);
+  // Any number of bytes: partial packets are buffered, several packets are all handled.
+  void on_data(ConnectionId conn, ByteView bytes, TimeMs now);
+  // The network connection is gone (peer closed, error, or after host.close()).
+  void on_close(ConnectionId conn, TimeMs now);
+  // Runs timers (keep-alive, will delay, session and message expiry, $SYS); returns the
+  // next time it wants to be called.
+  TimeMs on_tick(TimeMs now);
+
+  BrokerStats stats() const;
+
+ private:
+  class State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace trustmq::mqtt

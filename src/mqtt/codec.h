@@ -1,0 +1,44 @@
+// Encoding and decoding of MQTT control packets for 3.1, 3.1.1 and 5.0 (spec §2–3).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mqtt/packet.h"
+#include "mqtt/reason_code.h"
+#include "mqtt/types.h"
+
+namespace trustmq::mqtt {
+
+enum class DecodeStatus : std::uint8_t { kOk, kNeedMoreData, kError };
+
+struct DecodeResult {
+  DecodeStatus status = DecodeStatus::kNeedMoreData;
+  Packet packet;
+  std::size_t consumed = 0;  // bytes of input the packet occupied (kOk only)
+  ReasonCode error = ReasonCode::kSuccess;  // kMalformedPacket, kProtocolError, kPacketTooLarge…
+  std::string error_detail;                 // e.g. "property 0x01 appears twice"
+};
+
+// Frames and decodes the packet at the front of `input`. `version` is the connection's
+// protocol version (a CONNECT is decoded whatever it is). Packets larger than
+// `max_packet_size` are rejected with kPacketTooLarge as soon as the header tells.
+DecodeResult decode_packet(ByteView input, ProtocolVersion version,
+                           std::uint32_t max_packet_size = 268435455);
+
+// Appends the encoded packet to `out`.
+void encode_packet(const Packet& packet, ProtocolVersion version, Bytes& out);
+
+// Variable byte integer (spec §1.5.5): at most 4 bytes, values up to 268 435 455.
+void encode_variable_byte_integer(std::uint32_t value, Bytes& out);
+enum class VarIntStatus : std::uint8_t { kOk, kNeedMoreData, kMalformed };
+VarIntStatus decode_variable_byte_integer(ByteView input, std::uint32_t& value,
+                                          std::size_t& length);
+
+// UTF-8 encoded string rules (spec §1.5.4): well-formed, no surrogates, no U+0000.
+bool is_valid_mqtt_utf8(std::string_view text);
+
+}  // namespace trustmq::mqtt
