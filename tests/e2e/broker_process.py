@@ -1,0 +1,218 @@
+"""The broker under test as a child process: config file, start, readiness, stop, crash checks.
+
+Works for Debian's mosquitto 2.0.11 (the reference that proves the tests) and for
+trustmq-broker with any engine; both read the same mosquitto.conf syntax.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MOSQUITTO_PASSWD = "/usr/bin/mosquitto_passwd"
+
+START_TIMEOUT_S = 5.0
+STOP_TIMEOUT_S = 5.0
+
+# Lines that mean a sanitizer (ASan/UBSan/LSan) found a bug in the broker.
+SANITIZER_MARKERS = (
+    "ERROR: AddressSanitizer",
+    "ERROR: LeakSanitizer",
+    "UndefinedBehaviorSanitizer",
+    "runtime error:",
+)
+
+
+@dataclass
+class BrokerKind:
+    """Which broker binary to run and how to call it."""
+
+    name: str  # "trustmq" or "mosquitto"
+    path: str
+    engine: str | None = None  # trustmq only
+
+    def command(self, config_path: Path) -> list[str]:
+        cmd = [self.path, "-c", str(config_path)]
+        if self.name == "trustmq" and self.engine:
+            cmd += ["--engine", self.engine]
+        return cmd
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_password_file(path: Path, users: dict[str, str]) -> None:
+    """Writes a mosquitto password file with the real mosquitto_passwd (PBKDF2-SHA512 hashes)."""
+    first = True
+    for user, password in users.items():
+        args = [MOSQUITTO_PASSWD] + (["-c"] if first else []) + ["-b", str(path), user, password]
+        subprocess.run(args, check=True, timeout=10, capture_output=True)
+        first = False
+
+
+@dataclass
+class BrokerSettings:
+    """The subset of mosquitto.conf the suite uses. None means: leave the line out."""
+
+    allow_anonymous: bool = True
+    users: dict[str, str] | None = None  # -> password_file
+    acl: str | None = None  # text of an acl_file
+    max_inflight_messages: int | None = None
+    max_queued_messages: int | None = None
+    message_size_limit: int | None = None
+    persistent_client_expiration: str | None = None
+    sys_interval: int | None = None
+    extra_lines: list[str] = field(default_factory=list)
+
+
+class BrokerProcess:
+    """One running broker. Start with start(); stop() terminates it by PID and checks its exit."""
+
+    def __init__(self, kind: BrokerKind, settings: BrokerSettings, workdir: Path, label: str):
+        self.kind = kind
+        self.settings = settings
+        self.workdir = workdir
+        self.label = label
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.log_path = workdir / "broker.log"
+        self.config_path = workdir / "broker.conf"
+        self.process: subprocess.Popen | None = None
+        self.exit_status: int | None = None
+        self._log_file = None
+
+    # ---- config -------------------------------------------------------------------------
+
+    def _write_config(self) -> None:
+        s = self.settings
+        lines = [
+            f"listener {self.port} {self.host}",
+            f"allow_anonymous {'true' if s.allow_anonymous else 'false'}",
+            "log_dest stderr",
+            "log_type all",
+        ]
+        if s.users is not None:
+            pw = self.workdir / "passwords"
+            make_password_file(pw, s.users)
+            lines.append(f"password_file {pw}")
+        if s.acl is not None:
+            acl = self.workdir / "acl"
+            acl.write_text(s.acl)
+            lines.append(f"acl_file {acl}")
+        for key in (
+            "max_inflight_messages",
+            "max_queued_messages",
+            "message_size_limit",
+            "persistent_client_expiration",
+            "sys_interval",
+        ):
+            value = getattr(s, key)
+            if value is not None:
+                lines.append(f"{key} {value}")
+        lines += s.extra_lines
+        self.config_path.write_text("\n".join(lines) + "\n")
+
+    # ---- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> "BrokerProcess":
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        # mosquitto drops privileges to user "mosquitto" when started as root; let it read
+        # the files we give it.
+        os.chmod(self.workdir, 0o755)
+        last_error = ""
+        for _ in range(3):  # a port picked free can be taken by someone else meanwhile
+            self.port = free_port()
+            self._write_config()
+            if self._spawn_and_wait():
+                return self
+            last_error = self.read_log()
+            if "in use" not in last_error.lower():
+                break
+        raise AssertionError(
+            f"broker {self.kind.name} did not accept connections on {self.host}:{self.port} "
+            f"within {START_TIMEOUT_S} s; log:\n{last_error}"
+        )
+
+    def _spawn_and_wait(self) -> bool:
+        self._log_file = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            self.kind.command(self.config_path),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            cwd=self.workdir,
+        )
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.exit_status = self.process.returncode
+                self._log_file.close()
+                return False
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.2):
+                    return True
+            except OSError:
+                time.sleep(0.01)
+        self._kill()
+        return False
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def _kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=STOP_TIMEOUT_S)
+        if self._log_file is not None:
+            self._log_file.close()
+
+    def stop(self) -> list[str]:
+        """Stops the broker by PID (SIGTERM, then SIGKILL after a timeout).
+
+        Returns the problems found: died during the test, did not stop, non-zero exit status,
+        sanitizer report in the log. An empty list means a clean run.
+        """
+        problems: list[str] = []
+        if self.process is None:
+            return problems
+        if self.process.poll() is not None:
+            problems.append(
+                f"broker exited during the test with status {self.process.returncode}"
+            )
+        else:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                problems.append(f"broker did not exit within {STOP_TIMEOUT_S} s of SIGTERM")
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=STOP_TIMEOUT_S)
+            if self.process.returncode != 0 and not problems:
+                problems.append(
+                    f"broker exited with status {self.process.returncode} after SIGTERM "
+                    "(expected 0)"
+                )
+        self.exit_status = self.process.returncode
+        if self._log_file is not None:
+            self._log_file.close()
+        log = self.read_log()
+        for marker in SANITIZER_MARKERS:
+            if marker in log:
+                problems.append(f"sanitizer report in broker log ({marker!r})")
+                break
+        return problems
+
+    def read_log(self) -> str:
+        try:
+            return self.log_path.read_bytes().decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
