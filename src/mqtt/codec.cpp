@@ -116,10 +116,10 @@ class BodyDecoder {
         return unsuback(out);
       case PacketType::kPingreq:
         out.emplace<PingreqPacket>();
-        return expect_end("PINGREQ");
+        return expect_end("the packet");
       case PacketType::kPingresp:
         out.emplace<PingrespPacket>();
-        return expect_end("PINGRESP");
+        return expect_end("the packet");
       case PacketType::kDisconnect:
         return disconnect(out);
       case PacketType::kAuth:
@@ -411,7 +411,7 @@ class BodyDecoder {
 
   bool disconnect(Packet& out) {
     DisconnectPacket& d = out.emplace<DisconnectPacket>();
-    if (!is_v5(version_)) return expect_end("DISCONNECT");
+    if (!is_v5(version_)) return expect_end("the packet");
     return reason_and_properties(PacketType::kDisconnect, PropertyContext::kDisconnect, d);
   }
 
