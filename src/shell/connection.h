@@ -1,0 +1,43 @@
+// One accepted client socket as the event loop sees it: its transport, its bounded outbound
+// queue and where it is in its life.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "mqtt/types.h"
+#include "shell/outbound_queue.h"
+#include "shell/transport.h"
+
+namespace trustmq::shell {
+
+struct Connection {
+  enum class State : std::uint8_t {
+    kHandshaking,  // transport handshake running; the engine does not know the connection yet
+    kOpen,         // bytes flow both ways
+    kClosing,      // the core asked to close: flush what is queued, read nothing more
+    kDraining,     // flushed and shut down for writing; the engine has been told it is closed;
+                   // waiting briefly for the peer's EOF so unread input does not cause a reset
+  };
+
+  Connection(mqtt::ConnectionId id_, int fd_, std::size_t queue_limit)
+      : id(id_), fd(fd_), queue(queue_limit) {}
+
+  mqtt::ConnectionId id;
+  int fd;
+  std::unique_ptr<Transport> transport;
+  OutboundQueue queue;
+  std::string peer_address;         // "127.0.0.1:50123"
+  std::uint16_t listener_port = 0;
+  State state = State::kHandshaking;
+  bool engine_open = false;         // engine.open() called and engine.close() not yet
+  bool overflowed = false;          // a control send did not fit: disconnect at once
+  bool scheduled = false;           // in the server's list of connections to process
+  std::uint32_t epoll_events = 0;   // interest currently registered
+  mqtt::TimeMs deadline = 0;        // kClosing/kDraining: give up waiting at this time
+  mqtt::TimeMs last_drop_log = 0;   // rate limit of the "dropped QoS 0" log line
+  bool drop_logged = false;
+};
+
+}  // namespace trustmq::shell

@@ -1,0 +1,27 @@
+#include "shell/engine_selection.h"
+
+#include "runtime/native_engine.h"
+#include "shell/config_file.h"
+
+namespace trustmq::shell {
+
+bool is_engine_built(std::string_view name) { return name == "native"; }
+
+std::unique_ptr<runtime::Engine> make_engine(std::string_view name, const std::string& module,
+                                             const mqtt::BrokerConfig& config,
+                                             mqtt::BrokerHost& host, mqtt::TimeMs now) {
+  if (!is_known_engine_name(name)) {
+    throw EngineUnavailable("unknown engine '" + std::string(name) +
+                            "' (expected native, wasm-aot or wasm-interp)");
+  }
+  if (name == "native") {
+    if (!module.empty()) {
+      host.log(mqtt::LogLevel::kWarning,
+               "module '" + module + "' ignored: engine native runs the core built in");
+    }
+    return runtime::make_native_engine(config, host, now);
+  }
+  throw EngineUnavailable("engine " + std::string(name) + " is not built in this binary");
+}
+
+}  // namespace trustmq::shell

@@ -1,0 +1,29 @@
+// Creates the engine named by `--engine` / the `engine` option. Adding an engine is one line in
+// engine_selection.cpp.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "mqtt/broker.h"
+#include "runtime/engine.h"
+
+namespace trustmq::shell {
+
+class EngineUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Whether this binary contains the engine `name` ("native", "wasm-aot", "wasm-interp").
+bool is_engine_built(std::string_view name);
+
+// Throws EngineUnavailable for an unknown engine or one this build lacks ("engine wasm-aot is
+// not built in this binary").
+std::unique_ptr<runtime::Engine> make_engine(std::string_view name, const std::string& module,
+                                             const mqtt::BrokerConfig& config,
+                                             mqtt::BrokerHost& host, mqtt::TimeMs now);
+
+}  // namespace trustmq::shell

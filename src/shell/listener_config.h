@@ -1,0 +1,40 @@
+// One `listener` block of the configuration: the socket to bind plus the options that follow
+// the `listener` line and belong to it (mosquitto's listener-scoped options).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace trustmq::shell {
+
+// TLS options of a listener (mosquitto names). Parsed and kept here so the TLS transport can use
+// them; a plain-TCP listener leaves them all empty.
+struct ListenerTlsOptions {
+  std::string certfile;
+  std::string keyfile;
+  std::string cafile;
+  std::string capath;
+  std::string tls_version;    // e.g. "tlsv1.3"
+  std::string ciphers;        // TLS 1.2 cipher list
+  std::string ciphers_tls13;  // option name ciphers_tls1.3
+  std::string psk_file;
+  std::string psk_hint;
+  bool require_certificate = false;
+  bool use_identity_as_username = false;
+
+  // Whether any option asks for TLS on this listener.
+  bool requests_tls() const {
+    return !certfile.empty() || !keyfile.empty() || !cafile.empty() || !capath.empty() ||
+           !psk_file.empty() || !psk_hint.empty() || !tls_version.empty() || !ciphers.empty() ||
+           !ciphers_tls13.empty() || require_certificate || use_identity_as_username;
+  }
+};
+
+struct ListenerConfig {
+  std::uint16_t port = 1883;  // 0 binds an ephemeral port (tests)
+  std::string bind_address;   // empty: every interface, IPv4 and IPv6
+  std::string origin;         // where it was declared, for messages: "FILE:LINE", "-p", "default"
+  ListenerTlsOptions tls;
+};
+
+}  // namespace trustmq::shell

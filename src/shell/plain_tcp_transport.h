@@ -1,0 +1,20 @@
+// Transport over a plain, non-blocking TCP socket.
+#pragma once
+
+#include "shell/transport.h"
+
+namespace trustmq::shell {
+
+class PlainTcpTransport final : public Transport {
+ public:
+  explicit PlainTcpTransport(int fd) : fd_(fd) {}
+
+  std::string_view kind() const override { return "tcp"; }
+  IoResult read(std::span<std::uint8_t> into) override;
+  IoResult write(std::span<const std::uint8_t> bytes) override;
+
+ private:
+  int fd_;
+};
+
+}  // namespace trustmq::shell

@@ -1,0 +1,456 @@
+#include "shell/server.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "shell/log_type.h"
+#include "shell/monotonic_clock.h"
+#include "shell/socket_address.h"
+#include "shell/transport_factory.h"
+
+namespace trustmq::shell {
+namespace {
+
+constexpr std::uint64_t kTagStop = 1;
+constexpr std::uint64_t kTagListener = 2;
+constexpr std::uint64_t kTagConnection = 3;
+
+std::uint64_t token(std::uint64_t tag, std::uint32_t value) { return (tag << 32) | value; }
+
+[[noreturn]] void throw_errno(const std::string& what) {
+  throw std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Server::Server(const ServerConfig& config, Logger& logger, const PasswordFile* passwords)
+    : config_(config), logger_(logger), passwords_(passwords) {
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) throw_errno("epoll_create1");
+  stop_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (stop_fd_ < 0) throw_errno("eventfd");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = token(kTagStop, 0);
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stop_fd_, &ev) != 0) throw_errno("epoll_ctl");
+  reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+Server::~Server() {
+  close_all();
+  for (const auto& l : listeners_) ::close(l.socket.fd);
+  if (reserve_fd_ >= 0) ::close(reserve_fd_);
+  if (stop_fd_ >= 0) ::close(stop_fd_);
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+}
+
+void Server::start_engine(const EngineFactory& make_engine) {
+  now_ = monotonic_now_ms();
+  engine_ = make_engine(*this, now_);
+  next_tick_ = now_;
+}
+
+void Server::bind_listeners() {
+  for (const auto& listener_config : config_.listeners) {
+    TransportFactory factory = make_transport_factory(listener_config);
+    for (auto& socket : open_listener_sockets(listener_config, logger_)) {
+      const auto index = static_cast<std::uint32_t>(listeners_.size());
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u64 = token(kTagListener, index);
+      if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, socket.fd, &ev) != 0) {
+        ::close(socket.fd);
+        throw_errno("epoll_ctl (listener)");
+      }
+      logger_.log(LogType::kNotice, "listening on " + socket.address);
+      listener_sockets_.push_back(socket);
+      listeners_.push_back(Listener{std::move(socket), factory});
+    }
+  }
+}
+
+void Server::request_stop() {
+  const std::uint64_t one = 1;
+  // write(2) is async-signal-safe; a full counter still wakes the loop.
+  [[maybe_unused]] const ssize_t n = ::write(stop_fd_, &one, sizeof one);
+}
+
+int Server::run() {
+  if (!engine_) throw std::logic_error("Server::run before start_engine");
+  constexpr int kMaxEvents = 256;
+  epoll_event events[kMaxEvents];
+  try {
+    now_ = monotonic_now_ms();
+    run_tick_if_due(true);
+    while (true) {
+      mqtt::TimeMs wake = std::min(next_tick_, last_tick_ + kMaxTickIntervalMs);
+      for (const auto& [id, c] : connections_) {
+        if (c->state == Connection::State::kClosing || c->state == Connection::State::kDraining) {
+          wake = std::min(wake, c->deadline);
+        }
+      }
+      now_ = monotonic_now_ms();
+      const int timeout = wake <= now_ ? 0 : static_cast<int>(std::min<mqtt::TimeMs>(
+                                                 wake - now_, kMaxTickIntervalMs));
+      const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
+      if (n < 0 && errno != EINTR) throw_errno("epoll_wait");
+      now_ = monotonic_now_ms();
+      bool stop = false;
+      for (int i = 0; i < n; ++i) {
+        const std::uint64_t tag = events[i].data.u64 >> 32;
+        const auto value = static_cast<std::uint32_t>(events[i].data.u64 & 0xffffffffu);
+        if (tag == kTagStop) {
+          stop = true;
+        } else if (tag == kTagListener) {
+          accept_connections(value);
+        } else if (tag == kTagConnection) {
+          if (Connection* c = find(value)) on_connection_event(*c, events[i].events);
+        }
+        process_scheduled();
+      }
+      if (stop) break;
+      run_tick_if_due(false);
+      check_deadlines();
+    }
+  } catch (const runtime::EngineTrap& trap) {
+    logger_.log(LogType::kError, std::string("engine trapped (") + trap.kind() +
+                                     "): " + trap.what() + "; stopping the broker");
+    close_all();
+    return 1;
+  }
+  logger_.log(LogType::kNotice, "stopping: closing " + std::to_string(connections_.size()) +
+                                    " connection(s)");
+  close_all();
+  return 0;
+}
+
+void Server::run_tick_if_due(bool force) {
+  if (!force && now_ < next_tick_ && now_ < last_tick_ + kMaxTickIntervalMs) return;
+  last_tick_ = now_;
+  const mqtt::TimeMs next = engine_->tick(now_);
+  next_tick_ = std::max(next, now_ + 1);  // never spin on a deadline already past
+  process_scheduled();
+}
+
+void Server::accept_connections(std::size_t listener_index) {
+  Listener& listener = listeners_[listener_index];
+  for (int accepted = 0; accepted < 64; ++accepted) {
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof peer;
+    const int fd = ::accept4(listener.socket.fd, reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if ((errno == EMFILE || errno == ENFILE) && reserve_fd_ >= 0) {
+        // Out of descriptors: accept and drop one connection with the spare, or the
+        // level-triggered listener would wake us forever.
+        logger_.log(LogType::kWarning, "out of file descriptors: refusing a connection on " +
+                                           listener.socket.address);
+        ::close(reserve_fd_);
+        const int dropped = ::accept(listener.socket.fd, nullptr, nullptr);
+        if (dropped >= 0) ::close(dropped);
+        reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        return;
+      }
+      logger_.log(LogType::kError, "accept on " + listener.socket.address +
+                                       " failed: " + std::strerror(errno));
+      return;
+    }
+    const std::string address =
+        format_socket_address(reinterpret_cast<sockaddr*>(&peer), peer_length);
+    if (config_.max_connections && connections_.size() >= *config_.max_connections) {
+      logger_.log(LogType::kNotice, "refusing connection from " + address + ": max_connections (" +
+                                        std::to_string(*config_.max_connections) + ") reached");
+      ::close(fd);
+      continue;
+    }
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+    const mqtt::ConnectionId id = allocate_id();
+    auto owned = std::make_unique<Connection>(id, fd, config_.max_queued_bytes);
+    Connection& c = *owned;
+    c.transport = listener.make_transport(fd);
+    c.peer_address = address;
+    c.listener_port = listener.socket.port;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = token(kTagConnection, id);
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      logger_.log(LogType::kError, std::string("epoll_ctl (connection): ") + std::strerror(errno));
+      ::close(fd);
+      continue;
+    }
+    c.epoll_events = EPOLLIN;
+    connections_.emplace(id, std::move(owned));
+    logger_.log(LogType::kNotice, "New connection from " + address + " on port " +
+                                      std::to_string(c.listener_port) + ".");
+    continue_handshake(c);
+    process_scheduled();
+  }
+}
+
+void Server::continue_handshake(Connection& c) {
+  const IoResult r = c.transport->handshake();
+  if (r.status == IoStatus::kWouldBlock) {
+    update_interest(c);
+    return;
+  }
+  if (r.status != IoStatus::kOk) {
+    finish(c.id, r.status == IoStatus::kClosed ? "closed during handshake"
+                                               : "handshake failed: " + r.detail);
+    return;
+  }
+  c.state = Connection::State::kOpen;
+  mqtt::PeerInfo peer;
+  peer.address = c.peer_address;
+  peer.listener_port = c.listener_port;
+  c.transport->describe_peer(peer);
+  c.engine_open = true;
+  engine_->open(c.id, peer, now_);
+  schedule(c);
+}
+
+void Server::on_connection_event(Connection& c, std::uint32_t events) {
+  const mqtt::ConnectionId id = c.id;
+  switch (c.state) {
+    case Connection::State::kHandshaking:
+      continue_handshake(c);
+      return;
+    case Connection::State::kOpen:
+      if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+        read_into_engine(c);
+        if (find(id) == nullptr) return;
+      }
+      if (events & EPOLLOUT) schedule(c);
+      return;
+    case Connection::State::kClosing:
+      if (events & (EPOLLHUP | EPOLLERR)) {
+        finish(id, "connection lost while flushing");
+        return;
+      }
+      if (events & EPOLLOUT) schedule(c);
+      return;
+    case Connection::State::kDraining:
+      drain_input(c);
+      return;
+  }
+}
+
+void Server::read_into_engine(Connection& c) {
+  for (int i = 0; i < kReadsPerWakeup; ++i) {
+    std::span<std::uint8_t> buffer = engine_->input_buffer(kReadChunkBytes);
+    const IoResult r = c.transport->read(buffer);
+    if (r.status == IoStatus::kOk) {
+      engine_->commit_input(c.id, r.bytes, now_);
+      // The core may have asked to close it or overflowed its queue: stop reading then.
+      if (c.state != Connection::State::kOpen || c.overflowed) return;
+      if (r.bytes < buffer.size()) return;
+      continue;
+    }
+    if (r.status == IoStatus::kWouldBlock) {
+      if (c.transport->wants_write()) update_interest(c);
+      return;
+    }
+    finish(c.id, r.status == IoStatus::kClosed ? "closed by the client"
+                                               : "read error: " + r.detail);
+    return;
+  }
+}
+
+void Server::drain_input(Connection& c) {
+  std::uint8_t discard[4096];
+  for (int i = 0; i < 16; ++i) {
+    const IoResult r = c.transport->read(discard);
+    if (r.status == IoStatus::kOk) continue;
+    if (r.status == IoStatus::kWouldBlock) return;
+    finish(c.id, "closed by the broker");
+    return;
+  }
+}
+
+bool Server::flush(Connection& c) {
+  while (!c.queue.empty()) {
+    const IoResult r = c.transport->write(c.queue.pending());
+    if (r.status == IoStatus::kOk) {
+      c.queue.consume(r.bytes);
+      continue;
+    }
+    if (r.status == IoStatus::kWouldBlock) break;
+    finish(c.id, r.status == IoStatus::kClosed ? "closed by the client (while writing)"
+                                               : "write error: " + r.detail);
+    return false;
+  }
+  update_interest(c);
+  return true;
+}
+
+void Server::update_interest(Connection& c) {
+  std::uint32_t wanted = 0;
+  if (c.state == Connection::State::kHandshaking || c.state == Connection::State::kOpen ||
+      c.state == Connection::State::kDraining) {
+    wanted |= EPOLLIN;
+  }
+  if (!c.queue.empty() || c.transport->wants_write()) wanted |= EPOLLOUT;
+  if (wanted == c.epoll_events) return;
+  epoll_event ev{};
+  ev.events = wanted;
+  ev.data.u64 = token(kTagConnection, c.id);
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev) == 0) c.epoll_events = wanted;
+}
+
+void Server::schedule(Connection& c) {
+  if (c.scheduled) return;
+  c.scheduled = true;
+  scheduled_.push_back(c.id);
+}
+
+void Server::process_scheduled() {
+  // finish() and start_draining() call into the engine, which may schedule more work.
+  while (!scheduled_.empty()) {
+    std::vector<mqtt::ConnectionId> batch;
+    batch.swap(scheduled_);
+    for (const mqtt::ConnectionId id : batch) {
+      Connection* c = find(id);
+      if (c == nullptr) continue;
+      c->scheduled = false;
+      if (c->overflowed) {
+        finish(id, "outbound queue overflow (slow client)");
+        continue;
+      }
+      if (c->state == Connection::State::kHandshaking) continue;
+      if (!flush(*c)) continue;
+      if (c->state == Connection::State::kClosing && c->queue.empty()) start_draining(*c);
+    }
+  }
+}
+
+void Server::start_draining(Connection& c) {
+  c.state = Connection::State::kDraining;
+  c.deadline = now_ + kDrainTimeoutMs;
+  ::shutdown(c.fd, SHUT_WR);
+  update_interest(c);
+  logger_.log(LogType::kNotice, "Connection from " + c.peer_address + " closed by the broker.");
+  if (c.engine_open) {
+    c.engine_open = false;
+    engine_->close(c.id, now_);
+  }
+}
+
+void Server::finish(mqtt::ConnectionId id, std::string_view reason) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  std::unique_ptr<Connection> c = std::move(it->second);
+  connections_.erase(it);
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
+  ::close(c->fd);
+  if (c->state != Connection::State::kDraining) {
+    logger_.log(LogType::kNotice, "Connection from " + c->peer_address + " " + std::string(reason) +
+                                      ".");
+  } else {
+    logger_.log(LogType::kDebug, "Connection from " + c->peer_address + " released.");
+  }
+  if (c->engine_open) engine_->close(id, now_);
+}
+
+void Server::check_deadlines() {
+  std::vector<mqtt::ConnectionId> expired;
+  for (const auto& [id, c] : connections_) {
+    if ((c->state == Connection::State::kClosing || c->state == Connection::State::kDraining) &&
+        now_ >= c->deadline) {
+      expired.push_back(id);
+    }
+  }
+  for (const auto id : expired) {
+    Connection* c = find(id);
+    if (c == nullptr) continue;
+    finish(id, c->state == Connection::State::kClosing
+                   ? "closed by the broker (flush timed out, " + std::to_string(c->queue.size()) +
+                         " bytes unsent)"
+                   : "closed by the broker");
+  }
+  process_scheduled();
+}
+
+mqtt::ConnectionId Server::allocate_id() {
+  while (next_id_ == 0 || connections_.count(next_id_) != 0) ++next_id_;
+  return next_id_++;
+}
+
+Connection* Server::find(mqtt::ConnectionId id) {
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second.get();
+}
+
+void Server::close_all() {
+  for (auto& [id, c] : connections_) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
+    ::close(c->fd);
+  }
+  connections_.clear();
+  scheduled_.clear();
+}
+
+// ---- BrokerHost -------------------------------------------------------------------------------
+
+void Server::send(mqtt::ConnectionId conn, mqtt::ByteView bytes, mqtt::SendKind kind) {
+  Connection* c = find(conn);
+  if (c == nullptr || c->overflowed) return;
+  if (c->state != Connection::State::kOpen && c->state != Connection::State::kClosing) return;
+  switch (c->queue.push(bytes, kind)) {
+    case OutboundQueue::PushResult::kQueued:
+      break;
+    case OutboundQueue::PushResult::kDropped:
+      if (!c->drop_logged || now_ >= c->last_drop_log + kDropLogIntervalMs) {
+        const auto dropped = c->queue.take_dropped_count();
+        logger_.log(LogType::kWarning,
+                    "Outbound queue of " + c->peer_address + " full (" +
+                        std::to_string(c->queue.size()) + " bytes queued, max_queued_bytes " +
+                        std::to_string(c->queue.limit()) + "): dropped " +
+                        std::to_string(dropped) + " QoS 0 message(s)");
+        c->drop_logged = true;
+        c->last_drop_log = now_;
+      }
+      return;
+    case OutboundQueue::PushResult::kOverflow:
+      logger_.log(LogType::kWarning,
+                  "Disconnecting " + c->peer_address + ": outbound queue full (" +
+                      std::to_string(c->queue.size()) + " bytes queued, max_queued_bytes " +
+                      std::to_string(c->queue.limit()) + ") and a control packet of " +
+                      std::to_string(bytes.size()) + " bytes does not fit");
+      c->overflowed = true;
+      c->queue.clear();
+      break;
+  }
+  schedule(*c);
+}
+
+void Server::close(mqtt::ConnectionId conn) {
+  Connection* c = find(conn);
+  if (c == nullptr || c->state != Connection::State::kOpen) return;
+  c->state = Connection::State::kClosing;
+  c->deadline = now_ + kFlushTimeoutMs;
+  schedule(*c);
+}
+
+void Server::log(mqtt::LogLevel level, std::string_view text) {
+  logger_.log(log_type_for(level), text);
+}
+
+bool Server::authenticate(std::string_view username, mqtt::ByteView password) {
+  if (passwords_ == nullptr) return false;
+  return passwords_->verify(username, password);
+}
+
+}  // namespace trustmq::shell

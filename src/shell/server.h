@@ -1,0 +1,114 @@
+// The broker's I/O shell: an epoll event loop (level-triggered, non-blocking sockets) with the
+// listeners, the client connections and the timers, driving the MQTT core through a
+// runtime::Engine and serving as the core's BrokerHost.
+//
+// Calls from the engine into the host (send, close, log, authenticate) only record what to do;
+// the loop acts on it after the engine call returns, so the engine is never re-entered.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mqtt/broker.h"
+#include "runtime/engine.h"
+#include "shell/connection.h"
+#include "shell/listener_socket.h"
+#include "shell/logger.h"
+#include "shell/password_file.h"
+#include "shell/server_config.h"
+#include "shell/transport.h"
+
+namespace trustmq::shell {
+
+class Server final : public mqtt::BrokerHost {
+ public:
+  using EngineFactory =
+      std::function<std::unique_ptr<runtime::Engine>(mqtt::BrokerHost& host, mqtt::TimeMs now)>;
+
+  // Read/write chunk handed to the engine, and how many chunks one readiness event may read
+  // before the loop serves the other connections.
+  static constexpr std::size_t kReadChunkBytes = 64 * 1024;
+  static constexpr int kReadsPerWakeup = 4;
+  // How long a connection the core closed may take to flush, and then to send its EOF.
+  static constexpr mqtt::TimeMs kFlushTimeoutMs = 5000;
+  static constexpr mqtt::TimeMs kDrainTimeoutMs = 2000;
+  // Longest sleep without calling Engine::tick.
+  static constexpr mqtt::TimeMs kMaxTickIntervalMs = 1000;
+  static constexpr mqtt::TimeMs kDropLogIntervalMs = 10000;
+
+  // `passwords` may be null (no password_file); it must outlive the server.
+  Server(const ServerConfig& config, Logger& logger, const PasswordFile* passwords);
+  ~Server() override;
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Creates the engine (it keeps a reference to this host).
+  void start_engine(const EngineFactory& make_engine);
+  // Binds every configured listener and logs "listening on ADDRESS" for each. Throws
+  // std::runtime_error (or ConfigError for an unusable listener configuration).
+  void bind_listeners();
+  const std::vector<ListenerSocket>& listener_sockets() const { return listener_sockets_; }
+
+  // Runs until request_stop(); returns the process exit status (0, or 1 after an engine trap).
+  int run();
+  // Safe from a signal handler or another thread.
+  void request_stop();
+
+  // Valid after start_engine.
+  const runtime::Engine& engine() const { return *engine_; }
+  std::size_t connection_count() const { return connections_.size(); }
+
+  // BrokerHost
+  void send(mqtt::ConnectionId conn, mqtt::ByteView bytes, mqtt::SendKind kind) override;
+  void close(mqtt::ConnectionId conn) override;
+  void log(mqtt::LogLevel level, std::string_view text) override;
+  bool authenticate(std::string_view username, mqtt::ByteView password) override;
+
+ private:
+  struct Listener {
+    ListenerSocket socket;
+    TransportFactory make_transport;
+  };
+
+  void accept_connections(std::size_t listener_index);
+  void on_connection_event(Connection& c, std::uint32_t events);
+  void continue_handshake(Connection& c);
+  void read_into_engine(Connection& c);
+  void drain_input(Connection& c);
+  // Writes what is queued; false if the connection failed (it is then finished).
+  bool flush(Connection& c);
+  void update_interest(Connection& c);
+  void schedule(Connection& c);
+  // Acts on what engine calls recorded: overflows, flushes, requested closes.
+  void process_scheduled();
+  void start_draining(Connection& c);
+  // Closes the socket, forgets the connection and tells the engine (if it knew it).
+  void finish(mqtt::ConnectionId id, std::string_view reason);
+  void check_deadlines();
+  void run_tick_if_due(bool force);
+  mqtt::ConnectionId allocate_id();
+  Connection* find(mqtt::ConnectionId id);
+  void close_all();
+
+  ServerConfig config_;
+  Logger& logger_;
+  const PasswordFile* passwords_;
+  std::unique_ptr<runtime::Engine> engine_;
+  int epoll_fd_ = -1;
+  int stop_fd_ = -1;     // eventfd written by request_stop
+  int reserve_fd_ = -1;  // spare descriptor released to shed a connection when out of fds
+  std::vector<ListenerSocket> listener_sockets_;
+  std::vector<Listener> listeners_;
+  std::unordered_map<mqtt::ConnectionId, std::unique_ptr<Connection>> connections_;
+  std::vector<mqtt::ConnectionId> scheduled_;
+  mqtt::ConnectionId next_id_ = 1;
+  mqtt::TimeMs now_ = 0;
+  mqtt::TimeMs next_tick_ = 0;
+  mqtt::TimeMs last_tick_ = 0;
+};
+
+}  // namespace trustmq::shell

@@ -1,0 +1,41 @@
+// Everything the broker process is configured with: listeners, the core's settings, files to
+// load, logging, engine choice and the shell's own limits. Filled from the config file
+// (config_file.h) and the command line (command_line.h).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mqtt/broker_config.h"
+#include "shell/listener_config.h"
+#include "shell/log_type.h"
+
+namespace trustmq::shell {
+
+inline constexpr std::uint16_t kDefaultPort = 1883;
+inline constexpr std::size_t kDefaultMaxQueuedBytes = 4u * 1024u * 1024u;
+
+struct ServerConfig {
+  std::vector<ListenerConfig> listeners;
+  mqtt::BrokerConfig broker;                 // allow_anonymous/check_passwords/acl resolved later
+  std::optional<bool> allow_anonymous;       // as written; see resolve_server_defaults
+  std::string password_file;                 // empty: no password checks
+  std::string acl_file;                      // empty: everything allowed
+  LogTypeMask log_types = kDefaultLogTypes;  // after all log_type lines
+  std::string engine = "native";
+  std::string module;                        // .wasm file for engines that load one
+  std::size_t max_queued_bytes = kDefaultMaxQueuedBytes;  // per connection; 0 = unlimited
+  std::optional<std::uint32_t> max_connections;           // none = unlimited
+};
+
+// Applies mosquitto 2.0's rules once config file and command line are merged:
+// - no listener at all: one listener on 127.0.0.1:1883 ("local only mode"), and anonymous
+//   clients allowed unless allow_anonymous was set explicitly;
+// - otherwise allow_anonymous defaults to false.
+// Sets broker.allow_anonymous and broker.check_passwords accordingly.
+void resolve_server_defaults(ServerConfig& config);
+
+}  // namespace trustmq::shell

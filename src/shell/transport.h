@@ -1,0 +1,58 @@
+// How a connection moves bytes over its socket. Plain TCP today (plain_tcp_transport.h); a TLS
+// transport (OpenSSL, with the attestation extension) implements the same interface, including
+// a handshake that may need several readiness events and may want to write while reading.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "mqtt/broker.h"
+
+namespace trustmq::shell {
+
+enum class IoStatus : std::uint8_t {
+  kOk,          // `bytes` were transferred (read: 0 never means EOF here)
+  kWouldBlock,  // nothing to do until the socket is ready (see Transport::wants_write)
+  kClosed,      // the peer closed the connection cleanly
+  kError,       // any other failure; `detail` says what
+};
+
+struct IoResult {
+  IoStatus status = IoStatus::kOk;
+  std::size_t bytes = 0;
+  std::string detail;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // "tcp" or "tls".
+  virtual std::string_view kind() const = 0;
+
+  // Drives the handshake, if any: kOk once application data may flow, kWouldBlock to wait for
+  // readiness, kClosed/kError to drop the connection. Plain TCP is ready at once.
+  virtual IoResult handshake() { return {}; }
+
+  virtual IoResult read(std::span<std::uint8_t> into) = 0;
+  virtual IoResult write(std::span<const std::uint8_t> bytes) = 0;
+
+  // After kWouldBlock: whether progress needs the socket writable (TLS can need to write in
+  // the middle of a read or a handshake). Level-triggered epoll polls for it too then.
+  virtual bool wants_write() const { return false; }
+
+  // Adds what the transport knows about the peer (TLS identity, attestation) once the
+  // handshake is done.
+  virtual void describe_peer(mqtt::PeerInfo& /*peer*/) const {}
+};
+
+// Makes the transport of each accepted socket of one listener. The socket stays owned by the
+// connection; the transport must not close it.
+using TransportFactory = std::function<std::unique_ptr<Transport>(int fd)>;
+
+}  // namespace trustmq::shell
