@@ -1,0 +1,223 @@
+// mosquitto-style acl_file parsing and checking.
+//
+// Semantics (as mosquitto's default ACL plugin):
+//  - "topic" lines before the first "user" line apply to anonymous clients only;
+//    "topic" lines after "user <name>" apply to that user;
+//  - "pattern" lines apply to every client, with %c replaced by the client id and %u by the
+//    username (a pattern that uses %u never applies to an anonymous client; a pattern never
+//    applies if the substituted value contains '+', '#' or '/');
+//  - a matching "deny" rule wins over everything; otherwise access is granted if any rule
+//    that matches the topic grants the wanted access; with no match access is denied.
+//  - `topic` may be a topic name (PUBLISH, delivery) or a subscription filter (SUBSCRIBE):
+//    a rule covers a subscription filter when every topic the filter can match is matched by
+//    the rule ('+' in the subscription is only covered by '+' or '#' in the rule).
+#include "mqtt/acl.h"
+
+#include <string>
+
+namespace trustmq::mqtt {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// Splits off the first blank-separated word of `s`.
+std::string_view take_word(std::string_view& s) {
+  s = trim(s);
+  std::size_t end = 0;
+  while (end < s.size() && s[end] != ' ' && s[end] != '\t') ++end;
+  std::string_view word = s.substr(0, end);
+  s = trim(s.substr(end));
+  return word;
+}
+
+std::string_view next_level(std::string_view& s, bool& more) {
+  std::size_t slash = s.find('/');
+  if (slash == std::string_view::npos) {
+    std::string_view level = s;
+    s = {};
+    more = false;
+    return level;
+  }
+  std::string_view level = s.substr(0, slash);
+  s.remove_prefix(slash + 1);
+  more = true;
+  return level;
+}
+
+// Whether the ACL filter `rule` covers every topic matched by `target` (a topic name or a
+// subscription filter).
+bool rule_covers(std::string_view rule, std::string_view target) {
+  if (!target.empty() && target.front() == '$' && !rule.empty() &&
+      (rule.front() == '+' || rule.front() == '#')) {
+    return false;
+  }
+  bool rule_more = true;
+  bool target_more = true;
+  while (true) {
+    std::string_view r = next_level(rule, rule_more);
+    if (r == "#") return true;
+    std::string_view t = next_level(target, target_more);
+    if (t == "#") return false;  // only '#' covers '#'
+    if (r == "+") {
+      // covers any single level, including a '+' in a subscription
+    } else if (r != t) {
+      return false;
+    }
+    if (!rule_more && !target_more) return true;
+    if (!target_more) {
+      // "a/#" also matches "a": the rule has exactly "#" left.
+      return rule == "#";
+    }
+    if (!rule_more) return false;
+  }
+}
+
+bool has_wildcard_or_slash(std::string_view s) {
+  return s.find_first_of("+#/") != std::string_view::npos;
+}
+
+bool substitute_pattern(std::string_view pattern, std::string_view username,
+                        std::string_view client_id, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '%' && i + 1 < pattern.size() &&
+        (pattern[i + 1] == 'c' || pattern[i + 1] == 'u')) {
+      if (pattern[i + 1] == 'u') {
+        if (username.empty() || has_wildcard_or_slash(username)) return false;
+        out.append(username);
+      } else {
+        if (has_wildcard_or_slash(client_id)) return false;
+        out.append(client_id);
+      }
+      ++i;
+    } else {
+      out.push_back(pattern[i]);
+    }
+  }
+  return true;
+}
+
+bool parse_rule(std::string_view rest, bool is_pattern, AclRule& rule, std::string& error) {
+  rule = AclRule{};
+  rule.is_pattern = is_pattern;
+  std::string_view copy = rest;
+  std::string_view word = take_word(copy);
+  if (word.empty()) {
+    error = "missing topic";
+    return false;
+  }
+  if (word == "read" || word == "write" || word == "readwrite" || word == "deny") {
+    rule.access = word == "read"    ? AclAccess::kRead
+                  : word == "write" ? AclAccess::kWrite
+                  : word == "deny"  ? AclAccess::kDeny
+                                    : AclAccess::kReadWrite;
+    rest = copy;
+  }
+  rest = trim(rest);
+  if (rest.empty()) {
+    error = "missing topic";
+    return false;
+  }
+  rule.topic = std::string(rest);
+  return true;
+}
+
+bool access_grants(AclAccess have, AclAccess wanted) {
+  if (have == AclAccess::kDeny) return false;
+  return (static_cast<unsigned>(have) & static_cast<unsigned>(wanted)) ==
+         static_cast<unsigned>(wanted);
+}
+
+// Returns: -1 denied by a deny rule, 1 granted, 0 no decision.
+int check_rules(const std::vector<AclRule>& rules, std::string_view topic, AclAccess wanted,
+                bool& granted) {
+  for (const AclRule& rule : rules) {
+    if (!rule_covers(rule.topic, topic)) continue;
+    if (rule.access == AclAccess::kDeny) return -1;
+    if (access_grants(rule.access, wanted)) granted = true;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool parse_acl(std::string_view text, AclRules& rules, AclParseError& error) {
+  rules = AclRules{};
+  std::uint32_t line_number = 0;
+  AclRules::UserRules* current_user = nullptr;
+  while (!text.empty()) {
+    ++line_number;
+    std::size_t newline = text.find('\n');
+    std::string_view line = text.substr(0, newline);
+    text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+    line = trim(line);
+    if (line.empty() || line.front() == '#') continue;
+    std::string_view rest = line;
+    std::string_view keyword = take_word(rest);
+    std::string message;
+    if (keyword == "user") {
+      if (rest.empty()) {
+        error = {line_number, "user line without a name"};
+        return false;
+      }
+      std::string name(rest);
+      current_user = nullptr;
+      for (auto& user : rules.users) {
+        if (user.username == name) current_user = &user;
+      }
+      if (current_user == nullptr) {
+        rules.users.push_back({name, {}});
+        current_user = &rules.users.back();
+      }
+    } else if (keyword == "topic" || keyword == "pattern") {
+      AclRule rule;
+      if (!parse_rule(rest, keyword == "pattern", rule, message)) {
+        error = {line_number, std::string(keyword) + ": " + message};
+        return false;
+      }
+      if (rule.is_pattern) {
+        rules.patterns.push_back(std::move(rule));
+      } else if (current_user != nullptr) {
+        current_user->rules.push_back(std::move(rule));
+      } else {
+        rules.anonymous.push_back(std::move(rule));
+      }
+    } else {
+      error = {line_number, "unknown keyword '" + std::string(keyword) + "'"};
+      return false;
+    }
+  }
+  return true;
+}
+
+bool acl_allows(const AclRules& rules, std::string_view username, std::string_view client_id,
+                std::string_view topic, AclAccess wanted) {
+  bool granted = false;
+  const std::vector<AclRule>* own = &rules.anonymous;
+  if (!username.empty()) {
+    own = nullptr;
+    for (const auto& user : rules.users) {
+      if (user.username == username) {
+        own = &user.rules;
+        break;
+      }
+    }
+  }
+  if (own != nullptr && check_rules(*own, topic, wanted, granted) < 0) return false;
+  std::string substituted;
+  for (const AclRule& rule : rules.patterns) {
+    if (!substitute_pattern(rule.topic, username, client_id, substituted)) continue;
+    if (!rule_covers(substituted, topic)) continue;
+    if (rule.access == AclAccess::kDeny) return false;
+    if (access_grants(rule.access, wanted)) granted = true;
+  }
+  return granted;
+}
+
+}  // namespace trustmq::mqtt

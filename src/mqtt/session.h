@@ -1,0 +1,73 @@
+// The state MQTT keeps per client identifier (spec §4.1): subscriptions (held by the
+// SubscriptionStore, listed here by filter), outbound QoS 1/2 messages in flight and queued,
+// inbound QoS 2 packet identifiers awaiting PUBREL, a pending will, and expiry.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mqtt/message.h"
+#include "mqtt/packet.h"
+#include "mqtt/types.h"
+
+namespace trustmq::mqtt {
+
+inline constexpr std::uint32_t kSessionNeverExpires = std::numeric_limits<std::uint32_t>::max();
+
+// A message on its way to one subscriber.
+struct OutboundMessage {
+  MessageRef message;
+  QoS qos = QoS::kAtMostOnce;
+  bool retain = false;
+  std::vector<std::uint32_t> subscription_ids;
+};
+
+enum class InflightState : std::uint8_t {
+  kAwaitingPuback,   // QoS 1 PUBLISH sent
+  kAwaitingPubrec,   // QoS 2 PUBLISH sent
+  kAwaitingPubcomp,  // PUBREL sent
+};
+
+struct InflightMessage {
+  std::uint16_t packet_id = 0;
+  InflightState state = InflightState::kAwaitingPuback;
+  OutboundMessage outbound;  // message released once PUBREC arrives
+};
+
+struct Session {
+  std::string client_id;
+  std::string username;  // of the connection that last owned it (ACL decisions)
+  bool connected = false;
+  ConnectionId connection = 0;  // valid when connected
+  std::uint32_t expiry_interval = 0;  // seconds after disconnect; kSessionNeverExpires
+  std::optional<TimeMs> expires_at;   // set while disconnected
+
+  std::vector<std::string> subscriptions;  // filters as subscribed (with $share prefix)
+
+  std::vector<InflightMessage> inflight;     // outbound QoS 1/2 awaiting acknowledgement
+  std::deque<OutboundMessage> queued;        // waiting for the window or the reconnect
+  bool dropping = false;                     // queue full: messages are being dropped
+  std::uint16_t last_packet_id = 0;
+  std::vector<std::uint16_t> inbound_qos2;   // PUBREC sent, awaiting PUBREL
+
+  // A will triggered by an abnormal disconnect, published at `will_at` (will delay).
+  std::optional<Will> pending_will;
+  TimeMs will_at = 0;
+
+  // Fan-out scratch: lets one PUBLISH find this session's delivery slot without a map.
+  std::uint64_t match_generation = 0;
+  std::size_t match_slot = 0;
+
+  // Next free outbound packet identifier (skips 0 and identifiers in flight).
+  std::uint16_t allocate_packet_id();
+  InflightMessage* find_inflight(std::uint16_t packet_id);
+  void erase_inflight(std::uint16_t packet_id);
+  bool has_inbound_qos2(std::uint16_t packet_id) const;
+  void erase_inbound_qos2(std::uint16_t packet_id);
+};
+
+}  // namespace trustmq::mqtt

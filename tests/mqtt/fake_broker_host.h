@@ -1,0 +1,81 @@
+// A BrokerHost for tests: records every send, close and log line, and answers authenticate()
+// from a table of username → password.
+#pragma once
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mqtt/broker.h"
+#include "mqtt/codec.h"
+
+namespace trustmq::mqtt::testing {
+
+struct SentBytes {
+  ConnectionId conn = 0;
+  Bytes bytes;
+  SendKind kind = SendKind::kControl;
+};
+
+class FakeBrokerHost : public BrokerHost {
+ public:
+  void send(ConnectionId conn, ByteView bytes, SendKind kind) override {
+    sent.push_back({conn, Bytes(bytes.begin(), bytes.end()), kind});
+  }
+  void close(ConnectionId conn) override { closed.push_back(conn); }
+  void log(LogLevel level, std::string_view text) override {
+    logs.emplace_back(level, std::string(text));
+  }
+  bool authenticate(std::string_view username, ByteView password) override {
+    ++authenticate_calls;
+    auto it = passwords.find(std::string(username));
+    return it != passwords.end() &&
+           std::equal(it->second.begin(), it->second.end(), password.begin(), password.end());
+  }
+
+  // Removes and returns the raw sends to `conn`, oldest first.
+  std::vector<SentBytes> take_raw(ConnectionId conn) {
+    std::vector<SentBytes> out;
+    std::vector<SentBytes> rest;
+    for (auto& s : sent) (s.conn == conn ? out : rest).push_back(std::move(s));
+    sent = std::move(rest);
+    return out;
+  }
+
+  // Removes and decodes what was sent to `conn`. Each send must be exactly one whole packet.
+  std::vector<Packet> take(ConnectionId conn, ProtocolVersion version) {
+    std::vector<Packet> packets;
+    for (auto& s : take_raw(conn)) {
+      DecodeResult r = decode_packet(s.bytes, version);
+      if (r.status != DecodeStatus::kOk || r.consumed != s.bytes.size()) {
+        decode_failures.push_back(s.bytes);
+        continue;
+      }
+      packets.push_back(std::move(r.packet));
+    }
+    return packets;
+  }
+
+  bool was_closed(ConnectionId conn) const {
+    return std::find(closed.begin(), closed.end(), conn) != closed.end();
+  }
+
+  bool logged(std::string_view needle) const {
+    for (const auto& [level, text] : logs) {
+      if (text.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  std::vector<SentBytes> sent;
+  std::vector<ConnectionId> closed;
+  std::vector<std::pair<LogLevel, std::string>> logs;
+  std::vector<Bytes> decode_failures;
+  std::map<std::string, std::string> passwords;
+  int authenticate_calls = 0;
+};
+
+}  // namespace trustmq::mqtt::testing
