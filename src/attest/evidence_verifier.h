@@ -1,0 +1,38 @@
+// Checks evidence (signature, certificate chain to a policy trust anchor, validity period) and
+// returns its claims. Appraising the claims against a policy is a separate step (appraisal.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "attest/bytes.h"
+#include "attest/claims.h"
+#include "attest/evidence_type.h"
+#include "attest/result.h"
+#include "attest/trust_anchors.h"
+
+namespace trustmq::attest {
+
+enum class VerifyError {
+  kMalformed,             // does not parse
+  kSignatureInvalid,      // the signature does not verify over the claims (tampering)
+  kUntrustedPlatform,     // the platform certificate does not chain to a trust anchor
+  kCertificateExpired,    // a certificate in the chain has expired
+  kCertificateNotYetValid,
+  kInternal,              // OpenSSL failure unrelated to the evidence
+};
+
+struct VerifyFailure {
+  VerifyError code;
+  std::string message;
+};
+
+class EvidenceVerifier {
+ public:
+  virtual ~EvidenceVerifier() = default;
+  virtual EvidenceType type() const = 0;
+  virtual Result<Claims, VerifyFailure> verify(ByteSpan evidence, const TrustAnchors& anchors,
+                                               std::uint64_t now_unix_seconds) const = 0;
+};
+
+}  // namespace trustmq::attest

@@ -1,0 +1,48 @@
+// The relying party's appraisal policy (a JSON file the client owns; format in
+// docs/attestation.md). Default strict: every field that decides trust must be written.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "attest/bytes.h"
+#include "attest/evidence_type.h"
+#include "attest/result.h"
+#include "attest/trust_anchors.h"
+
+namespace trustmq::attest {
+
+// A measurement list, or "any" (only when written so in the file).
+struct MeasurementRule {
+  bool any = false;
+  std::vector<Sha256Digest> allowed;
+  bool accepts(const Sha256Digest& d) const;
+};
+
+struct Policy {
+  // Evidence types the client asks for, in order of preference.
+  std::vector<EvidenceType> allowed_types;
+  // `sim` gives NO hardware protection; it must be allowed explicitly.
+  bool allow_sim = false;
+  // Only evidence chaining to one of these roots is trusted.
+  TrustAnchors trust_anchors;
+  MeasurementRule module_measurements;
+  MeasurementRule runtime_measurements;
+  bool allow_debug = false;
+  // Evidence older than this (attester's timestamp vs the client's clock) is rejected.
+  std::uint64_t max_evidence_age_seconds = 300;
+  // Evidence stamped further in the future than this is rejected.
+  std::uint64_t max_clock_skew_seconds = 60;
+
+  bool allows(EvidenceType type) const;
+};
+
+// Parses policy JSON. Relative trust-anchor paths are resolved against `base_dir`. Errors
+// name the field, e.g. "policy field \"module_measurements\": entry 2 is not 64 hex digits".
+Result<Policy> parse_policy(std::string_view json_text, const std::string& base_dir);
+// Reads and parses a policy file; anchors are relative to the file's directory.
+Result<Policy> load_policy_file(const std::string& path);
+
+}  // namespace trustmq::attest

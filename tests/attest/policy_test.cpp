@@ -1,0 +1,125 @@
+#include "attest/policy.h"
+
+#include <gtest/gtest.h>
+
+#include "attest/sim_platform.h"
+#include "temp_directory.h"
+
+namespace trustmq::attest {
+namespace {
+
+using testing::TempDirectory;
+
+const std::string kHashA(64, 'a');
+const std::string kHashB = "3FA2" + std::string(60, '0');
+
+class PolicyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto p = SimPlatform::open_or_create(dir_.file("sim"));
+    ASSERT_TRUE(p.ok()) << p.error();
+  }
+  std::string base(const std::string& extra_fields) {
+    return R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true,
+               "trust_anchors": ["sim/sim-root-ca.pem"],
+               "module_measurements": [")" +
+           kHashA + R"(", ")" + kHashB + R"("], "runtime_measurements": "any")" + extra_fields +
+           "}";
+  }
+  TempDirectory dir_;
+};
+
+TEST_F(PolicyTest, ParsesCompletePolicyWithRelativeAnchors) {
+  auto p = parse_policy(base(R"(, "allow_debug": true, "max_evidence_age_seconds": 30)"),
+                        dir_.path());
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_EQ(p->allowed_types, std::vector<EvidenceType>{EvidenceType::kSim});
+  EXPECT_TRUE(p->allow_sim);
+  EXPECT_TRUE(p->allow_debug);
+  EXPECT_EQ(p->max_evidence_age_seconds, 30u);
+  EXPECT_EQ(p->trust_anchors.size(), 1u);
+  EXPECT_TRUE(p->runtime_measurements.any);
+  EXPECT_FALSE(p->module_measurements.any);
+  EXPECT_TRUE(p->module_measurements.accepts(*sha256_from_hex(kHashB)));
+  EXPECT_FALSE(p->module_measurements.accepts(Sha256Digest{}));
+  EXPECT_TRUE(p->allows(EvidenceType::kSim));
+  EXPECT_FALSE(p->allows(EvidenceType::kTdx));
+}
+
+TEST_F(PolicyTest, DefaultsAreStrict) {
+  auto p = parse_policy(base(""), dir_.path());
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_FALSE(p->allow_debug);
+  EXPECT_EQ(p->max_evidence_age_seconds, 300u);
+}
+
+TEST_F(PolicyTest, LoadsFromFileResolvingAnchorsNextToIt) {
+  std::string path = dir_.file("policy.json");
+  FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::string text = base("");
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+  auto p = load_policy_file(path);
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_EQ(p->trust_anchors.size(), 1u);
+  auto missing = load_policy_file(dir_.file("nope.json"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().find("nope.json"), std::string::npos);
+}
+
+struct BadPolicy {
+  std::string json;
+  std::string expected_fragment;
+};
+
+TEST_F(PolicyTest, BadPoliciesNameTheField) {
+  const std::string anchors = R"("trust_anchors": ["sim/sim-root-ca.pem"])";
+  const std::string meas = R"("module_measurements": "any", "runtime_measurements": "any")";
+  const std::vector<BadPolicy> cases = {
+      {"[]", "must be a JSON object"},
+      {"{", "not valid JSON"},
+      {R"({"allowed_types": ["sim"], "allow_sim": true, )" + anchors + ", " + meas + "}",
+       "\"version\""},
+      {R"({"version": 1, "allowed_types": ["sim"], )" + anchors + ", " + meas + "}",
+       "\"allow_sim\" is not true"},
+      {R"({"version": 1, "allowed_types": ["sgx"], )" + anchors + ", " + meas + "}",
+       "unknown evidence type \"sgx\""},
+      {R"({"version": 1, "allowed_types": [], )" + anchors + ", " + meas + "}",
+       "\"allowed_types\""},
+      {R"({"version": 1, "allowed_types": ["tdx"], )" + meas + "}", "\"trust_anchors\": missing"},
+      {R"({"version": 1, "allowed_types": ["tdx"], "trust_anchors": ["missing.pem"], )" + meas +
+           "}",
+       "missing.pem"},
+      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors +
+           R"(, "runtime_measurements": "any"})",
+       "\"module_measurements\": missing"},
+      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors +
+           R"(, "module_measurements": [], "runtime_measurements": "any"})",
+       "\"module_measurements\": empty list"},
+      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors +
+           R"(, "module_measurements": ["abc"], "runtime_measurements": "any"})",
+       "entry 1 (\"abc\") is not 64 hex digits"},
+      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors +
+           R"(, "module_measurements": "*", "runtime_measurements": "any"})",
+       "exactly \"any\""},
+      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors + ", " + meas +
+           R"(, "allow_debug": "no"})",
+       "\"allow_debug\": must be true or false"},
+      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors + ", " + meas +
+           R"(, "max_evidence_age_seconds": -5})",
+       "\"max_evidence_age_seconds\""},
+      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors + ", " + meas +
+           R"(, "allow_degug": true})",
+       "\"allow_degug\": unknown field"},
+  };
+  for (const auto& c : cases) {
+    auto p = parse_policy(c.json, dir_.path());
+    ASSERT_FALSE(p.ok()) << c.json;
+    EXPECT_NE(p.error().find(c.expected_fragment), std::string::npos)
+        << "error: " << p.error() << "\nexpected: " << c.expected_fragment;
+  }
+}
+
+}  // namespace
+}  // namespace trustmq::attest
