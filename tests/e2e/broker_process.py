@@ -42,6 +42,14 @@ class BrokerKind:
             cmd += ["--engine", self.engine]
         return cmd
 
+    def config_lines(self) -> list[str]:
+        """Lines only this kind of broker needs."""
+        if self.name == "mosquitto" and os.geteuid() == 0:
+            # Started as root, mosquitto would switch to user "mosquitto" and then fail to
+            # read our root-owned password/acl files in root's private temp directory.
+            return ["user root"]
+        return []
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nobody listens on right now."""
@@ -118,6 +126,7 @@ class BrokerProcess:
             value = getattr(s, key)
             if value is not None:
                 lines.append(f"{key} {value}")
+        lines += self.kind.config_lines()
         lines += s.extra_lines
         self.config_path.write_text("\n".join(lines) + "\n")
 
@@ -125,9 +134,6 @@ class BrokerProcess:
 
     def start(self) -> "BrokerProcess":
         self.workdir.mkdir(parents=True, exist_ok=True)
-        # mosquitto drops privileges to user "mosquitto" when started as root; let it read
-        # the files we give it.
-        os.chmod(self.workdir, 0o755)
         last_error = ""
         for _ in range(3):  # a port picked free can be taken by someone else meanwhile
             self.port = free_port()

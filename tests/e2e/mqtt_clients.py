@@ -411,6 +411,10 @@ class PahoClient:
         self.wait_disconnected()
         self._stop_loop()
 
+    def stop_network(self) -> None:
+        """Stops the network thread; the socket stays open and silent (no PINGREQ)."""
+        self._stop_loop()
+
     def drop_connection(self) -> None:
         """Abnormal end: stops the network thread and closes the socket without DISCONNECT."""
         self._stop_loop()
