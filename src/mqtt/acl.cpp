@@ -78,6 +78,26 @@ bool rule_covers(std::string_view rule, std::string_view target) {
   }
 }
 
+// Whether some topic matches both filters.
+bool filters_overlap(std::string_view a, std::string_view b) {
+  auto starts_wild = [](std::string_view f) {
+    return !f.empty() && (f.front() == '+' || f.front() == '#');
+  };
+  auto starts_dollar = [](std::string_view f) { return !f.empty() && f.front() == '$'; };
+  if ((starts_wild(a) && starts_dollar(b)) || (starts_wild(b) && starts_dollar(a))) return false;
+  bool a_more = true;
+  bool b_more = true;
+  while (true) {
+    std::string_view x = next_level(a, a_more);
+    std::string_view y = next_level(b, b_more);
+    if (x == "#" || y == "#") return true;
+    if (x != "+" && y != "+" && x != y) return false;
+    if (!a_more && !b_more) return true;
+    if (!a_more) return b == "#";
+    if (!b_more) return a == "#";
+  }
+}
+
 bool has_wildcard_or_slash(std::string_view s) {
   return s.find_first_of("+#/") != std::string_view::npos;
 }
@@ -134,15 +154,31 @@ bool access_grants(AclAccess have, AclAccess wanted) {
          static_cast<unsigned>(wanted);
 }
 
-// Returns: -1 denied by a deny rule, 1 granted, 0 no decision.
-int check_rules(const std::vector<AclRule>& rules, std::string_view topic, AclAccess wanted,
-                bool& granted) {
-  for (const AclRule& rule : rules) {
-    if (!rule_covers(rule.topic, topic)) continue;
-    if (rule.access == AclAccess::kDeny) return -1;
-    if (access_grants(rule.access, wanted)) granted = true;
+// Applies `visit(rule, topic)` to every rule relevant to the client (its own or the anonymous
+// rules, then the substituted patterns) until it returns false.
+template <typename Visit>
+void for_each_rule(const AclRules& rules, std::string_view username, std::string_view client_id,
+                   Visit visit) {
+  const std::vector<AclRule>* own = &rules.anonymous;
+  if (!username.empty()) {
+    own = nullptr;
+    for (const auto& user : rules.users) {
+      if (user.username == username) {
+        own = &user.rules;
+        break;
+      }
+    }
   }
-  return 0;
+  if (own != nullptr) {
+    for (const AclRule& rule : *own) {
+      if (!visit(rule.access, std::string_view(rule.topic))) return;
+    }
+  }
+  std::string substituted;
+  for (const AclRule& rule : rules.patterns) {
+    if (!substitute_pattern(rule.topic, username, client_id, substituted)) continue;
+    if (!visit(rule.access, std::string_view(substituted))) return;
+  }
 }
 
 }  // namespace
@@ -199,25 +235,35 @@ bool parse_acl(std::string_view text, AclRules& rules, AclParseError& error) {
 bool acl_allows(const AclRules& rules, std::string_view username, std::string_view client_id,
                 std::string_view topic, AclAccess wanted) {
   bool granted = false;
-  const std::vector<AclRule>* own = &rules.anonymous;
-  if (!username.empty()) {
-    own = nullptr;
-    for (const auto& user : rules.users) {
-      if (user.username == username) {
-        own = &user.rules;
-        break;
-      }
+  bool denied = false;
+  for_each_rule(rules, username, client_id, [&](AclAccess access, std::string_view filter) {
+    if (!rule_covers(filter, topic)) return true;
+    if (access == AclAccess::kDeny) {
+      denied = true;
+      return false;
     }
-  }
-  if (own != nullptr && check_rules(*own, topic, wanted, granted) < 0) return false;
-  std::string substituted;
-  for (const AclRule& rule : rules.patterns) {
-    if (!substitute_pattern(rule.topic, username, client_id, substituted)) continue;
-    if (!rule_covers(substituted, topic)) continue;
-    if (rule.access == AclAccess::kDeny) return false;
-    if (access_grants(rule.access, wanted)) granted = true;
-  }
-  return granted;
+    if (access_grants(access, wanted)) granted = true;
+    return true;
+  });
+  return granted && !denied;
+}
+
+bool acl_allows_subscription(const AclRules& rules, std::string_view username,
+                             std::string_view client_id, std::string_view filter) {
+  bool granted = false;
+  bool denied = false;
+  for_each_rule(rules, username, client_id, [&](AclAccess access, std::string_view rule) {
+    if (access == AclAccess::kDeny) {
+      if (rule_covers(rule, filter)) {
+        denied = true;
+        return false;
+      }
+      return true;
+    }
+    if (access_grants(access, AclAccess::kRead) && filters_overlap(rule, filter)) granted = true;
+    return true;
+  });
+  return granted && !denied;
 }
 
 }  // namespace trustmq::mqtt

@@ -42,4 +42,10 @@ bool parse_acl(std::string_view text, AclRules& rules, AclParseError& error);
 bool acl_allows(const AclRules& rules, std::string_view username, std::string_view client_id,
                 std::string_view topic, AclAccess wanted);
 
+// Whether a SUBSCRIBE to `filter` is allowed: some rule granting read overlaps the filter and
+// no deny rule covers all of it. What is actually delivered is then checked per message with
+// acl_allows(..., kRead), so a subscription to "#" only ever receives readable topics.
+bool acl_allows_subscription(const AclRules& rules, std::string_view username,
+                             std::string_view client_id, std::string_view filter);
+
 }  // namespace trustmq::mqtt

@@ -4,9 +4,11 @@
 //  - Inbound QoS 2 uses "method A": the message is delivered when the PUBLISH arrives; its
 //    packet id is held until PUBREL, and a PUBLISH repeating that id before PUBREL is dropped
 //    (answered with PUBREC again).
-//  - A PUBLISH whose payload exceeds message_size_limit is dropped, as mosquitto does: QoS 1/2
-//    are answered with PUBACK/PUBREC reason 0x95 Packet Too Large (v5; a plain ack in v3), and
-//    the connection stays open.
+//  - A PUBLISH whose payload exceeds message_size_limit is dropped and the connection stays
+//    open, as mosquitto does. mosquitto answers QoS 1/2 with reason 0x95, which the spec does
+//    not allow in PUBACK/PUBREC (strict clients reject it); we answer 0x97 Quota Exceeded, the
+//    closest allowed code (v5; a plain ack in v3). A whole packet above max_packet_size is a
+//    different case: DISCONNECT 0x95 and close.
 //  - A PUBLISH the ACL does not allow is dropped with PUBACK/PUBREC 0x87 Not Authorized in v5
 //    and a plain (success) ack in v3, as mosquitto. Clients cannot publish to "$SYS" topics:
 //    dropped the same way.
@@ -633,7 +635,7 @@ class Broker::State {
     if (config_.message_size_limit != 0 && p.payload.size() > config_.message_size_limit) {
       log(LogLevel::kNotice, "Dropped too large PUBLISH from " + c.client_id + " on '" + p.topic +
                                  "' (" + decimal(p.payload.size()) + " bytes)");
-      reason = ReasonCode::kPacketTooLarge;
+      reason = ReasonCode::kQuotaExceeded;
     } else if (p.topic.rfind("$SYS", 0) == 0) {
       log(LogLevel::kNotice, "Dropped PUBLISH to " + p.topic + " from " + c.client_id);
       reason = ReasonCode::kNotAuthorized;
@@ -739,7 +741,7 @@ class Broker::State {
       }
       std::string_view acl_filter = shared ? shared->filter : std::string_view(request.filter);
       if (config_.acl &&
-          !acl_allows(*config_.acl, c.username, c.client_id, acl_filter, AclAccess::kRead)) {
+          !acl_allows_subscription(*config_.acl, c.username, c.client_id, acl_filter)) {
         log(LogLevel::kNotice, "Denied subscription of " + c.client_id + " to " + request.filter);
         suback.reasons.push_back(v5 ? ReasonCode::kNotAuthorized : ReasonCode::kUnspecifiedError);
         continue;

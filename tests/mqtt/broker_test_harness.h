@@ -61,6 +61,7 @@ class TestClient {
   BrokerHarness& harness_;
   ConnectionId conn_;
   ProtocolVersion version_;
+  std::vector<Packet> pending_;  // received after a CONNACK/SUBACK that a helper consumed
 };
 
 class BrokerHarness {
@@ -119,7 +120,12 @@ inline void TestClient::send_raw(const Bytes& bytes) {
   harness_.broker().on_data(conn_, bytes, harness_.now);
 }
 
-inline std::vector<Packet> TestClient::receive() { return harness_.host.take(conn_, version_); }
+inline std::vector<Packet> TestClient::receive() {
+  std::vector<Packet> out = std::move(pending_);
+  pending_.clear();
+  for (auto& p : harness_.host.take(conn_, version_)) out.push_back(std::move(p));
+  return out;
+}
 
 inline std::vector<PublishPacket> TestClient::receive_publishes() {
   std::vector<PublishPacket> out;
@@ -148,14 +154,23 @@ inline ConnackPacket TestClient::connect(ConnectPacket connect) {
   EXPECT_NE(connack, nullptr);
   if (connack == nullptr) return {};
   EXPECT_EQ(connack->reason, ReasonCode::kSuccess);
-  return *connack;
+  ConnackPacket result = *connack;
+  pending_.assign(std::make_move_iterator(packets.begin() + 1),
+                  std::make_move_iterator(packets.end()));
+  return result;
 }
 
 inline SubackPacket TestClient::subscribe(SubscribePacket packet) {
   send(packet);
   std::vector<Packet> packets = receive();
-  for (auto& p : packets) {
-    if (auto* suback = std::get_if<SubackPacket>(&p)) return *suback;
+  for (std::size_t i = 0; i < packets.size(); ++i) {
+    if (auto* suback = std::get_if<SubackPacket>(&packets[i])) {
+      SubackPacket result = *suback;
+      for (std::size_t j = 0; j < packets.size(); ++j) {
+        if (j != i) pending_.push_back(std::move(packets[j]));
+      }
+      return result;
+    }
   }
   ADD_FAILURE() << "no SUBACK";
   return {};
