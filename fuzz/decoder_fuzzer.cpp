@@ -42,8 +42,8 @@ void round_trip(ByteView input, ProtocolVersion version) {
   check(encoded.size() <= first.consumed);
 
   // A packet-size limit one byte below the packet must be reported as too large.
-  const DecodeResult limited =
-      trustmq::mqtt::decode_packet(encoded, version, static_cast<std::uint32_t>(encoded.size() - 1));
+  const DecodeResult limited = trustmq::mqtt::decode_packet(
+      encoded, version, static_cast<std::uint32_t>(encoded.size() - 1));
   check(limited.status == DecodeStatus::kError);
   check(limited.error == trustmq::mqtt::ReasonCode::kPacketTooLarge);
 }

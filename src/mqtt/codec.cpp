@@ -19,8 +19,8 @@ bool is_v5(ProtocolVersion version) { return version == ProtocolVersion::kV5; }
 
 std::string_view packet_type_name(std::uint8_t type) {
   static constexpr std::string_view kNames[16] = {
-      "RESERVED", "CONNECT",  "CONNACK", "PUBLISH",     "PUBACK",   "PUBREC",
-      "PUBREL",   "PUBCOMP",  "SUBSCRIBE", "SUBACK",    "UNSUBSCRIBE", "UNSUBACK",
+      "RESERVED", "CONNECT",  "CONNACK",    "PUBLISH", "PUBACK",      "PUBREC",
+      "PUBREL",   "PUBCOMP",  "SUBSCRIBE",  "SUBACK",  "UNSUBSCRIBE", "UNSUBACK",
       "PINGREQ",  "PINGRESP", "DISCONNECT", "AUTH"};
   return kNames[type & 0x0F];
 }
@@ -47,8 +47,8 @@ bool is_allowed_reason(PacketType type, std::uint8_t code) {
   };
   switch (type) {
     case PacketType::kConnack:
-      return in({0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x8C,
-                 0x90, 0x95, 0x97, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9F});
+      return in({0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89,
+                 0x8A, 0x8C, 0x90, 0x95, 0x97, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9F});
     case PacketType::kPuback:
     case PacketType::kPubrec:
       return in({0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99});
@@ -60,9 +60,9 @@ bool is_allowed_reason(PacketType type, std::uint8_t code) {
     case PacketType::kUnsuback:
       return in({0x00, 0x11, 0x80, 0x83, 0x87, 0x8F, 0x91});
     case PacketType::kDisconnect:
-      return in({0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8B, 0x8D, 0x8E, 0x8F,
-                 0x90, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0x9B, 0x9C, 0x9D,
-                 0x9E, 0x9F, 0xA0, 0xA1, 0xA2});
+      return in({0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8B, 0x8D,
+                 0x8E, 0x8F, 0x90, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99,
+                 0x9A, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F, 0xA0, 0xA1, 0xA2});
     case PacketType::kAuth:
       return in({0x00, 0x18, 0x19});
     default:
@@ -189,12 +189,12 @@ class BodyDecoder {
     const std::string_view name = as_string_view(name_bytes);
     c.protocol_name.assign(name);
     c.version = static_cast<ProtocolVersion>(level);
-    const bool known = (name == "MQTT" && (level == 4 || level == 5)) ||
-                       (name == "MQIsdp" && level == 3);
+    const bool known =
+        (name == "MQTT" && (level == 4 || level == 5)) || (name == "MQIsdp" && level == 3);
     if (!known) {
-      return error_.fail(ReasonCode::kUnsupportedProtocolVersion,
-                         "unsupported protocol \"" + printable(name) + "\" level " +
-                             std::to_string(level));
+      return error_.fail(
+          ReasonCode::kUnsupportedProtocolVersion,
+          "unsupported protocol \"" + printable(name) + "\" level " + std::to_string(level));
     }
     const ProtocolVersion version = c.version;
 
@@ -299,11 +299,10 @@ class BodyDecoder {
       }
       a.reason = static_cast<ReasonCode>(code);
       if (!r_.empty()) {
-        const PropertyContext context =
-            type == PacketType::kPuback   ? PropertyContext::kPuback
-            : type == PacketType::kPubrec ? PropertyContext::kPubrec
-            : type == PacketType::kPubrel ? PropertyContext::kPubrel
-                                          : PropertyContext::kPubcomp;
+        const PropertyContext context = type == PacketType::kPuback   ? PropertyContext::kPuback
+                                        : type == PacketType::kPubrec ? PropertyContext::kPubrec
+                                        : type == PacketType::kPubrel ? PropertyContext::kPubrel
+                                                                      : PropertyContext::kPubcomp;
         if (!read_properties(context, a.properties)) return false;
       }
     }
@@ -321,8 +320,8 @@ class BodyDecoder {
       if (!read_string(request.filter, "topic filter")) return false;
       std::uint8_t options = 0;
       if (!r_.read_u8(options)) {
-        return malformed("subscription options are missing for \"" +
-                         printable(request.filter) + "\"");
+        return malformed("subscription options are missing for \"" + printable(request.filter) +
+                         "\"");
       }
       const std::uint8_t qos = options & 0x03;
       if (is_v5(version_)) {
@@ -506,8 +505,8 @@ void write_body(const SubscribePacket& p, ProtocolVersion version, Sink& s) {
     if (v5) {
       if (request.no_local) options |= 0x04;
       if (request.retain_as_published) options |= 0x08;
-      options |= static_cast<std::uint8_t>((static_cast<std::uint8_t>(request.retain_handling) & 0x03)
-                                           << 4);
+      options |= static_cast<std::uint8_t>(
+          (static_cast<std::uint8_t>(request.retain_handling) & 0x03) << 4);
     }
     s.u8(options);
   }
@@ -595,8 +594,7 @@ std::uint8_t required_flags(std::uint8_t type) {
 
 }  // namespace
 
-DecodeResult decode_packet(ByteView input, ProtocolVersion version,
-                           std::uint32_t max_packet_size) {
+DecodeResult decode_packet(ByteView input, ProtocolVersion version, std::uint32_t max_packet_size) {
   DecodeResult result;
   if (input.empty()) return result;  // kNeedMoreData
 
@@ -638,8 +636,8 @@ DecodeResult decode_packet(ByteView input, ProtocolVersion version,
   }
   const std::size_t total = 1 + length_size + static_cast<std::size_t>(remaining_length);
   if (total > max_packet_size) {
-    fail(ReasonCode::kPacketTooLarge, std::string(name) + ": packet of " +
-                                          std::to_string(total) + " bytes exceeds the maximum of " +
+    fail(ReasonCode::kPacketTooLarge, std::string(name) + ": packet of " + std::to_string(total) +
+                                          " bytes exceeds the maximum of " +
                                           std::to_string(max_packet_size));
     return result;
   }

@@ -48,11 +48,9 @@ constexpr std::array<PropertyInfo, 27> kProperties = {{
     {0x12, "Assigned Client Identifier", PropertyType::kString, bit(PropertyContext::kConnack)},
     {0x13, "Server Keep Alive", PropertyType::kTwoByteInteger, bit(PropertyContext::kConnack)},
     {0x15, "Authentication Method", PropertyType::kString,
-     bit(PropertyContext::kConnect) | bit(PropertyContext::kConnack) |
-         bit(PropertyContext::kAuth)},
+     bit(PropertyContext::kConnect) | bit(PropertyContext::kConnack) | bit(PropertyContext::kAuth)},
     {0x16, "Authentication Data", PropertyType::kBinary,
-     bit(PropertyContext::kConnect) | bit(PropertyContext::kConnack) |
-         bit(PropertyContext::kAuth)},
+     bit(PropertyContext::kConnect) | bit(PropertyContext::kConnack) | bit(PropertyContext::kAuth)},
     {0x17, "Request Problem Information", PropertyType::kByte, bit(PropertyContext::kConnect)},
     {0x18, "Will Delay Interval", PropertyType::kFourByteInteger, bit(PropertyContext::kWill)},
     {0x19, "Request Response Information", PropertyType::kByte, bit(PropertyContext::kConnect)},
@@ -73,8 +71,7 @@ constexpr std::array<PropertyInfo, 27> kProperties = {{
     {0x26, "User Property", PropertyType::kStringPair, kEverywhere},
     {0x27, "Maximum Packet Size", PropertyType::kFourByteInteger,
      bit(PropertyContext::kConnect) | bit(PropertyContext::kConnack)},
-    {0x28, "Wildcard Subscription Available", PropertyType::kByte,
-     bit(PropertyContext::kConnack)},
+    {0x28, "Wildcard Subscription Available", PropertyType::kByte, bit(PropertyContext::kConnack)},
     {0x29, "Subscription Identifier Available", PropertyType::kByte,
      bit(PropertyContext::kConnack)},
     {0x2A, "Shared Subscription Available", PropertyType::kByte, bit(PropertyContext::kConnack)},

@@ -120,8 +120,7 @@ void write_property_list(const Properties& p, Sink& sink) {
   }
   four_byte_property(PropertyId::kMaximumPacketSize, p.maximum_packet_size);
   byte_property(PropertyId::kWildcardSubscriptionAvailable, p.wildcard_subscription_available);
-  byte_property(PropertyId::kSubscriptionIdentifierAvailable,
-                p.subscription_identifier_available);
+  byte_property(PropertyId::kSubscriptionIdentifierAvailable, p.subscription_identifier_available);
   byte_property(PropertyId::kSharedSubscriptionAvailable, p.shared_subscription_available);
 }
 

@@ -46,8 +46,8 @@ void expect_ok(const Bytes& bytes, ProtocolVersion version) {
 TEST(CodecMalformedTest, ReservedFixedHeaderFlags) {
   expect_error(packet(0x60, {0x00, 0x01}), kV311, ReasonCode::kMalformedPacket,
                "PUBREL: fixed header flags 0x00 must be 0x02");
-  expect_error(packet(0x80, {0x00, 0x01, 0x00, 0x01, 'a', 0x00}), kV5,
-               ReasonCode::kMalformedPacket, "SUBSCRIBE: fixed header flags");
+  expect_error(packet(0x80, {0x00, 0x01, 0x00, 0x01, 'a', 0x00}), kV5, ReasonCode::kMalformedPacket,
+               "SUBSCRIBE: fixed header flags");
   expect_error(packet(0xA0, {0x00, 0x01, 0x00, 0x01, 'a'}), kV311, ReasonCode::kMalformedPacket,
                "UNSUBSCRIBE: fixed header flags");
   expect_error(packet(0x41, {0x00, 0x01}), kV5, ReasonCode::kMalformedPacket,
@@ -112,9 +112,9 @@ TEST(CodecMalformedTest, LeftoverBytesInsideRemainingLength) {
   expect_error(packet(0xC0, {0x00}), kV5, ReasonCode::kMalformedPacket,
                "PINGREQ: 1 unexpected bytes");
   expect_error(packet(0xE0, {0x00}), kV311, ReasonCode::kMalformedPacket, "DISCONNECT");
-  expect_error(packet(0x10, {0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x3C, 0x00, 0x01,
-                             'c', 0xAA}),
-               kV311, ReasonCode::kMalformedPacket, "CONNECT: 1 unexpected bytes");
+  expect_error(
+      packet(0x10, {0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x3C, 0x00, 0x01, 'c', 0xAA}),
+      kV311, ReasonCode::kMalformedPacket, "CONNECT: 1 unexpected bytes");
   expect_error(packet(0x20, {0x00, 0x00, 0x00, 0x00}), kV5, ReasonCode::kMalformedPacket,
                "CONNACK: 1 unexpected bytes");
   expect_error(packet(0xB0, {0x00, 0x01, 0x00}), kV311, ReasonCode::kMalformedPacket,
@@ -126,8 +126,8 @@ TEST(CodecMalformedTest, TruncatedFieldsInsideThePacket) {
                "PUBLISH: topic name is truncated");
   expect_error(packet(0x40, {0x00}), kV311, ReasonCode::kMalformedPacket,
                "PUBACK: packet identifier is missing");
-  expect_error(packet(0x82, {0x00, 0x01, 0x00, 0x00, 0x01, 'a'}), kV5,
-               ReasonCode::kMalformedPacket, "subscription options are missing for \"a\"");
+  expect_error(packet(0x82, {0x00, 0x01, 0x00, 0x00, 0x01, 'a'}), kV5, ReasonCode::kMalformedPacket,
+               "subscription options are missing for \"a\"");
 }
 
 TEST(CodecMalformedTest, PacketIdentifierZero) {
@@ -150,37 +150,37 @@ TEST(CodecMalformedTest, PropertyNotAllowedInPacket) {
                kV5, ReasonCode::kMalformedPacket,
                "property 0x18 (Will Delay Interval) is not allowed in CONNECT");
   // Reason String is not allowed in SUBSCRIBE.
-  expect_error(packet(0x82, {0x00, 0x01, 0x04, 0x1F, 0x00, 0x01, 'x', 0x00, 0x01, 'a', 0x00}),
-               kV5, ReasonCode::kMalformedPacket,
+  expect_error(packet(0x82, {0x00, 0x01, 0x04, 0x1F, 0x00, 0x01, 'x', 0x00, 0x01, 'a', 0x00}), kV5,
+               ReasonCode::kMalformedPacket,
                "property 0x1F (Reason String) is not allowed in SUBSCRIBE");
 }
 
 TEST(CodecMalformedTest, UnknownPropertyIdentifier) {
-  expect_error(packet(0x30, {0x00, 0x01, 'a', 0x02, 0x05, 0x00}), kV5,
-               ReasonCode::kMalformedPacket, "PUBLISH: property 0x05 is not a defined property");
+  expect_error(packet(0x30, {0x00, 0x01, 'a', 0x02, 0x05, 0x00}), kV5, ReasonCode::kMalformedPacket,
+               "PUBLISH: property 0x05 is not a defined property");
 }
 
 TEST(CodecMalformedTest, PropertyAppearsTwice) {
-  const Bytes twice = packet(0x10, {0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0x02, 0x00, 0x3C,
-                                    0x0A, 0x11, 0x00, 0x00, 0x00, 0x01, 0x11, 0x00, 0x00, 0x00,
-                                    0x02, 0x00, 0x01, 'c'});
+  const Bytes twice =
+      packet(0x10, {0x00, 0x04, 'M',  'Q',  'T',  'T',  0x05, 0x02, 0x00, 0x3C, 0x0A, 0x11,
+                    0x00, 0x00, 0x00, 0x01, 0x11, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01, 'c'});
   const DecodeResult r = decode(twice, kV5);
   ASSERT_EQ(r.status, DecodeStatus::kError);
   EXPECT_EQ(r.error, ReasonCode::kProtocolError);
   EXPECT_EQ(r.error_detail, "CONNECT: property 0x11 (Session Expiry Interval) appears twice");
 
   // Will properties are their own block with the same rule.
-  expect_error(packet(0x10, {0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0x06, 0x00, 0x3C, 0x00, 0x00,
-                             0x01, 'c', 0x04, 0x01, 0x00, 0x01, 0x01, 0x00, 0x01, 't', 0x00,
-                             0x00}),
-               kV5, ReasonCode::kProtocolError,
-               "CONNECT: will property 0x01 (Payload Format Indicator) appears twice");
+  expect_error(
+      packet(0x10, {0x00, 0x04, 'M',  'Q',  'T',  'T',  0x05, 0x06, 0x00, 0x3C, 0x00, 0x00,
+                    0x01, 'c',  0x04, 0x01, 0x00, 0x01, 0x01, 0x00, 0x01, 't',  0x00, 0x00}),
+      kV5, ReasonCode::kProtocolError,
+      "CONNECT: will property 0x01 (Payload Format Indicator) appears twice");
 }
 
 TEST(CodecMalformedTest, RepeatableProperties) {
   // Two user properties and two subscription identifiers in one PUBLISH are fine.
-  const Bytes publish = packet(0x30, {0x00, 0x01, 'a', 0x10, 0x26, 0x00, 0x01, 'k', 0x00, 0x01,
-                                      'v', 0x26, 0x00, 0x00, 0x00, 0x00, 0x0B, 0x01, 0x0B, 0x02});
+  const Bytes publish = packet(0x30, {0x00, 0x01, 'a',  0x10, 0x26, 0x00, 0x01, 'k',  0x00, 0x01,
+                                      'v',  0x26, 0x00, 0x00, 0x00, 0x00, 0x0B, 0x01, 0x0B, 0x02});
   const DecodeResult r = decode(publish, kV5);
   ASSERT_EQ(r.status, DecodeStatus::kOk) << r.error_detail;
   const auto& p = std::get<PublishPacket>(r.packet);
@@ -188,8 +188,8 @@ TEST(CodecMalformedTest, RepeatableProperties) {
   EXPECT_EQ(p.properties.subscription_identifiers, (std::vector<std::uint32_t>{1, 2}));
 
   // But SUBSCRIBE may carry only one subscription identifier.
-  expect_error(packet(0x82, {0x00, 0x01, 0x04, 0x0B, 0x01, 0x0B, 0x02, 0x00, 0x01, 'a', 0x00}),
-               kV5, ReasonCode::kProtocolError,
+  expect_error(packet(0x82, {0x00, 0x01, 0x04, 0x0B, 0x01, 0x0B, 0x02, 0x00, 0x01, 'a', 0x00}), kV5,
+               ReasonCode::kProtocolError,
                "SUBSCRIBE: property 0x0B (Subscription Identifier) appears twice");
 }
 
@@ -198,7 +198,16 @@ TEST(CodecMalformedTest, PropertyValueRules) {
   expect_error(packet(0x82, {0x00, 0x01, 0x02, 0x0B, 0x00, 0x00, 0x01, 'a', 0x00}), kV5,
                ReasonCode::kProtocolError, "property 0x0B (Subscription Identifier) is 0");
   auto connect_with = [](std::initializer_list<std::uint8_t> property) {
-    Bytes body{0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0x02, 0x00, 0x3C,
+    Bytes body{0x00,
+               0x04,
+               'M',
+               'Q',
+               'T',
+               'T',
+               0x05,
+               0x02,
+               0x00,
+               0x3C,
                static_cast<std::uint8_t>(property.size())};
     body.insert(body.end(), property.begin(), property.end());
     body.insert(body.end(), {0x00, 0x01, 'c'});
@@ -221,8 +230,8 @@ TEST(CodecMalformedTest, PropertyValueRules) {
 }
 
 TEST(CodecMalformedTest, PropertyBlockFraming) {
-  expect_error(packet(0x30, {0x00, 0x01, 'a', 0x09, 0x01, 0x01}), kV5,
-               ReasonCode::kMalformedPacket, "property length 9 exceeds the 2 bytes left");
+  expect_error(packet(0x30, {0x00, 0x01, 'a', 0x09, 0x01, 0x01}), kV5, ReasonCode::kMalformedPacket,
+               "property length 9 exceeds the 2 bytes left");
   expect_error(packet(0x30, {0x00, 0x01, 'a', 0x03, 0x02, 0x00, 0x00}), kV5,
                ReasonCode::kMalformedPacket,
                "property 0x02 (Message Expiry Interval) is truncated");
@@ -235,18 +244,18 @@ TEST(CodecMalformedTest, PropertyBlockFraming) {
 
 TEST(CodecMalformedTest, InvalidUtf8InStrings) {
   // Ill-formed byte sequence, UTF-16 surrogate U+D800, U+0000, overlong encoding of '/'.
-  for (const Bytes& topic : {Bytes{0xC3, 0x28}, Bytes{0xED, 0xA0, 0x80}, Bytes{'a', 0x00},
-                             Bytes{0xC0, 0xAF}}) {
+  for (const Bytes& topic :
+       {Bytes{0xC3, 0x28}, Bytes{0xED, 0xA0, 0x80}, Bytes{'a', 0x00}, Bytes{0xC0, 0xAF}}) {
     Bytes bytes{0x30, static_cast<std::uint8_t>(2 + topic.size()), 0x00,
                 static_cast<std::uint8_t>(topic.size())};
     bytes.insert(bytes.end(), topic.begin(), topic.end());
     expect_error(bytes, kV311, ReasonCode::kMalformedPacket,
                  "PUBLISH: topic name is not a valid UTF-8 string");
   }
-  expect_error(packet(0x10, {0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x3C, 0x00, 0x01,
-                             0xFF}),
-               kV311, ReasonCode::kMalformedPacket,
-               "CONNECT: client identifier is not a valid UTF-8 string");
+  expect_error(
+      packet(0x10, {0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x3C, 0x00, 0x01, 0xFF}),
+      kV311, ReasonCode::kMalformedPacket,
+      "CONNECT: client identifier is not a valid UTF-8 string");
 }
 
 TEST(CodecMalformedTest, WildcardsInTopicName) {
@@ -283,8 +292,8 @@ TEST(CodecMalformedTest, SubscriptionOptionsV5) {
                ReasonCode::kProtocolError, "SUBSCRIBE: maximum QoS is 3");
   expect_error(packet(0x82, {0x00, 0x01, 0x00, 0x00, 0x01, 'a', 0x30}), kV5,
                ReasonCode::kProtocolError, "SUBSCRIBE: retain handling is 3");
-  const Bytes no_local_shared = packet(0x82, {0x00, 0x01, 0x00, 0x00, 0x0A, '$', 's', 'h', 'a',
-                                              'r', 'e', '/', 'g', '/', 'x', 0x04});
+  const Bytes no_local_shared = packet(
+      0x82, {0x00, 0x01, 0x00, 0x00, 0x0A, '$', 's', 'h', 'a', 'r', 'e', '/', 'g', '/', 'x', 0x04});
   expect_error(no_local_shared, kV5, ReasonCode::kProtocolError,
                "no local is set on shared subscription \"$share/g/x\"");
 }
@@ -328,8 +337,8 @@ TEST(CodecMalformedTest, ConnectWillFlagsConsistency) {
 }
 
 TEST(CodecMalformedTest, PasswordWithoutUserName) {
-  expect_error(connect_with_flags(4, 0x42, {0x00, 0x01, 'p'}), kV311,
-               ReasonCode::kMalformedPacket, "password flag is set without the user name flag");
+  expect_error(connect_with_flags(4, 0x42, {0x00, 0x01, 'p'}), kV311, ReasonCode::kMalformedPacket,
+               "password flag is set without the user name flag");
   expect_ok(connect_with_flags(5, 0x42, {0x00, 0x01, 'p'}), kV5);
 }
 
@@ -346,9 +355,9 @@ TEST(CodecMalformedTest, UnsupportedProtocolVersion) {
   expect_error(packet(0x10, {0x00, 0x04, 'M', 'Q', 'X', 'X', 0x04, 0x02, 0x00, 0x00, 0x00, 0x00}),
                kV311, ReasonCode::kUnsupportedProtocolVersion,
                "unsupported protocol \"MQXX\" level 4");
-  expect_error(packet(0x10, {0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x04, 0x02, 0x00, 0x00,
-                             0x00, 0x00}),
-               kV311, ReasonCode::kUnsupportedProtocolVersion, "\"MQIsdp\" level 4");
+  expect_error(
+      packet(0x10, {0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x04, 0x02, 0x00, 0x00, 0x00, 0x00}),
+      kV311, ReasonCode::kUnsupportedProtocolVersion, "\"MQIsdp\" level 4");
 }
 
 TEST(CodecMalformedTest, MalformedV5ConnectKeepsAnnouncedVersion) {

@@ -112,10 +112,9 @@ TEST_P(CodecRoundTripTest, ConnectWithQoS1WillOnly) {
 }
 
 TEST_P(CodecRoundTripTest, Connack) {
-  for (ReasonCode reason :
-       {ReasonCode::kSuccess, ReasonCode::kUnsupportedProtocolVersion,
-        ReasonCode::kClientIdentifierNotValid, ReasonCode::kServerUnavailable,
-        ReasonCode::kBadUserNameOrPassword, ReasonCode::kNotAuthorized}) {
+  for (ReasonCode reason : {ReasonCode::kSuccess, ReasonCode::kUnsupportedProtocolVersion,
+                            ReasonCode::kClientIdentifierNotValid, ReasonCode::kServerUnavailable,
+                            ReasonCode::kBadUserNameOrPassword, ReasonCode::kNotAuthorized}) {
     ConnackPacket c;
     c.session_present = reason == ReasonCode::kSuccess;
     c.reason = reason;
@@ -195,12 +194,12 @@ TEST_P(CodecRoundTripTest, AcksAllFourTypes) {
 TEST_P(CodecRoundTripTest, Subscribe) {
   SubscribePacket s;
   s.packet_id = 10;
-  s.subscriptions.push_back({"a/b", QoS::kAtLeastOnce, false, false,
-                             RetainHandling::kSendAtSubscribe});
-  s.subscriptions.push_back({"c/+/#", QoS::kExactlyOnce, false, false,
-                             RetainHandling::kSendAtSubscribe});
-  s.subscriptions.push_back({"$share/group/x", QoS::kAtMostOnce, false, false,
-                             RetainHandling::kSendAtSubscribe});
+  s.subscriptions.push_back(
+      {"a/b", QoS::kAtLeastOnce, false, false, RetainHandling::kSendAtSubscribe});
+  s.subscriptions.push_back(
+      {"c/+/#", QoS::kExactlyOnce, false, false, RetainHandling::kSendAtSubscribe});
+  s.subscriptions.push_back(
+      {"$share/group/x", QoS::kAtMostOnce, false, false, RetainHandling::kSendAtSubscribe});
   if (v5()) {
     s.subscriptions[0].no_local = true;
     s.subscriptions[0].retain_as_published = true;

@@ -64,9 +64,9 @@ TEST(CodecVectorsTest, VariableByteIntegerErrors) {
 // Spec 3.1.1 §3.1.2.10 example variable header "00 04 MQTT 04 CE 00 0A": user name, password,
 // will QoS 1, will flag, clean session, keep alive 10.
 TEST(CodecVectorsTest, Connect311SpecExample) {
-  const Bytes wire = {0x10, 0x19, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0xCE, 0x00, 0x0A,
-                      0x00, 0x01, 'c', 0x00, 0x01, 'w', 0x00, 0x01, 'm', 0x00, 0x01, 'u',
-                      0x00, 0x01, 'p'};
+  const Bytes wire = {0x10, 0x19, 0x00, 0x04, 'M',  'Q', 'T',  'T',  0x04,
+                      0xCE, 0x00, 0x0A, 0x00, 0x01, 'c', 0x00, 0x01, 'w',
+                      0x00, 0x01, 'm',  0x00, 0x01, 'u', 0x00, 0x01, 'p'};
   ConnectPacket c;
   c.version = ProtocolVersion::kV311;
   c.keep_alive_seconds = 10;
@@ -80,9 +80,9 @@ TEST(CodecVectorsTest, Connect311SpecExample) {
 
 // Spec 5.0 §3.1.2.11 example: level 5, flags C2, keep alive 10, Session Expiry Interval 10.
 TEST(CodecVectorsTest, Connect5SpecExample) {
-  const Bytes wire = {0x10, 0x19, 0x00, 0x04, 'M',  'Q',  'T',  'T',  0x05, 0xC2, 0x00,
-                      0x0A, 0x05, 0x11, 0x00, 0x00, 0x00, 0x0A, 0x00, 0x01, 'c',  0x00,
-                      0x01, 'u',  0x00, 0x01, 'p'};
+  const Bytes wire = {0x10, 0x19, 0x00, 0x04, 'M',  'Q',  'T',  'T',  0x05,
+                      0xC2, 0x00, 0x0A, 0x05, 0x11, 0x00, 0x00, 0x00, 0x0A,
+                      0x00, 0x01, 'c',  0x00, 0x01, 'u',  0x00, 0x01, 'p'};
   ConnectPacket c;
   c.version = ProtocolVersion::kV5;
   c.keep_alive_seconds = 10;
@@ -152,8 +152,8 @@ TEST(CodecVectorsTest, SubscribeSpecExample) {
   s.packet_id = 10;
   s.subscriptions = {{"a/b", QoS::kAtLeastOnce, false, false, RetainHandling::kSendAtSubscribe},
                      {"c/d", QoS::kExactlyOnce, false, false, RetainHandling::kSendAtSubscribe}};
-  const Bytes wire = {0x82, 0x0E, 0x00, 0x0A, 0x00, 0x03, 'a', '/', 'b', 0x01,
-                      0x00, 0x03, 'c',  '/',  'd',  0x02};
+  const Bytes wire = {0x82, 0x0E, 0x00, 0x0A, 0x00, 0x03, 'a', '/',
+                      'b',  0x01, 0x00, 0x03, 'c',  '/',  'd', 0x02};
   EXPECT_EQ(encode(s, ProtocolVersion::kV311), wire);
   EXPECT_EQ(std::get<SubscribePacket>(decode_ok(wire, ProtocolVersion::kV311)), s);
 }
@@ -179,9 +179,9 @@ TEST(CodecVectorsTest, Suback311SpecExampleMapsFailures) {
   const Bytes wire = {0x90, 0x05, 0x00, 0x0A, 0x00, 0x02, 0x80};
   EXPECT_EQ(encode(s, ProtocolVersion::kV311), wire);
   const auto decoded = std::get<SubackPacket>(decode_ok(wire, ProtocolVersion::kV311));
-  EXPECT_EQ(decoded.reasons, (std::vector<ReasonCode>{ReasonCode::kSuccess,
-                                                      ReasonCode::kGrantedQoS2,
-                                                      ReasonCode::kUnspecifiedError}));
+  EXPECT_EQ(decoded.reasons,
+            (std::vector<ReasonCode>{ReasonCode::kSuccess, ReasonCode::kGrantedQoS2,
+                                     ReasonCode::kUnspecifiedError}));
   // v5 keeps the precise reason code.
   const Bytes v5 = {0x90, 0x06, 0x00, 0x0A, 0x00, 0x00, 0x02, 0x87};
   EXPECT_EQ(encode(s, ProtocolVersion::kV5), v5);
@@ -191,8 +191,7 @@ TEST(CodecVectorsTest, UnsubscribeAndUnsuback) {
   UnsubscribePacket u;
   u.packet_id = 10;
   u.filters = {"a/b", "c/d"};
-  const Bytes wire = {0xA2, 0x0C, 0x00, 0x0A, 0x00, 0x03, 'a', '/',
-                      'b',  0x00, 0x03, 'c',  '/',  'd'};
+  const Bytes wire = {0xA2, 0x0C, 0x00, 0x0A, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x03, 'c', '/', 'd'};
   EXPECT_EQ(encode(u, ProtocolVersion::kV311), wire);
   UnsubackPacket a;
   a.packet_id = 10;
@@ -262,20 +261,20 @@ TEST(CodecVectorsTest, EncodeAppendsToExistingBytes) {
 TEST(CodecVectorsTest, MqttUtf8Rules) {
   EXPECT_TRUE(is_valid_mqtt_utf8(""));
   EXPECT_TRUE(is_valid_mqtt_utf8("plain/ascii"));
-  EXPECT_TRUE(is_valid_mqtt_utf8("\xC3\xA9"));              // U+00E9
-  EXPECT_TRUE(is_valid_mqtt_utf8("\xEF\xBF\xBF"));          // U+FFFF (non-character, allowed)
-  EXPECT_TRUE(is_valid_mqtt_utf8("\xF4\x8F\xBF\xBF"));      // U+10FFFF
-  EXPECT_TRUE(is_valid_mqtt_utf8("\xED\x9F\xBF"));          // U+D7FF, just below surrogates
+  EXPECT_TRUE(is_valid_mqtt_utf8("\xC3\xA9"));                    // U+00E9
+  EXPECT_TRUE(is_valid_mqtt_utf8("\xEF\xBF\xBF"));                // U+FFFF (non-character, allowed)
+  EXPECT_TRUE(is_valid_mqtt_utf8("\xF4\x8F\xBF\xBF"));            // U+10FFFF
+  EXPECT_TRUE(is_valid_mqtt_utf8("\xED\x9F\xBF"));                // U+D7FF, just below surrogates
   EXPECT_FALSE(is_valid_mqtt_utf8(std::string_view("a\0b", 3)));  // U+0000
-  EXPECT_FALSE(is_valid_mqtt_utf8("\xED\xA0\x80"));         // U+D800 surrogate
-  EXPECT_FALSE(is_valid_mqtt_utf8("\xED\xBF\xBF"));         // U+DFFF surrogate
-  EXPECT_FALSE(is_valid_mqtt_utf8("\xC0\x80"));             // overlong U+0000
-  EXPECT_FALSE(is_valid_mqtt_utf8("\xE0\x80\xAF"));         // overlong '/'
-  EXPECT_FALSE(is_valid_mqtt_utf8("\xF0\x80\x80\xAF"));     // overlong '/'
-  EXPECT_FALSE(is_valid_mqtt_utf8("\xF4\x90\x80\x80"));     // above U+10FFFF
-  EXPECT_FALSE(is_valid_mqtt_utf8("\xF8\x88\x80\x80\x80"));  // 5-byte form
-  EXPECT_FALSE(is_valid_mqtt_utf8("\x80"));                 // lone continuation byte
-  EXPECT_FALSE(is_valid_mqtt_utf8("\xC3"));                 // truncated sequence
+  EXPECT_FALSE(is_valid_mqtt_utf8("\xED\xA0\x80"));               // U+D800 surrogate
+  EXPECT_FALSE(is_valid_mqtt_utf8("\xED\xBF\xBF"));               // U+DFFF surrogate
+  EXPECT_FALSE(is_valid_mqtt_utf8("\xC0\x80"));                   // overlong U+0000
+  EXPECT_FALSE(is_valid_mqtt_utf8("\xE0\x80\xAF"));               // overlong '/'
+  EXPECT_FALSE(is_valid_mqtt_utf8("\xF0\x80\x80\xAF"));           // overlong '/'
+  EXPECT_FALSE(is_valid_mqtt_utf8("\xF4\x90\x80\x80"));           // above U+10FFFF
+  EXPECT_FALSE(is_valid_mqtt_utf8("\xF8\x88\x80\x80\x80"));       // 5-byte form
+  EXPECT_FALSE(is_valid_mqtt_utf8("\x80"));                       // lone continuation byte
+  EXPECT_FALSE(is_valid_mqtt_utf8("\xC3"));                       // truncated sequence
 }
 
 }  // namespace

@@ -27,8 +27,8 @@ TEST(TopicTest, InvalidTopicNames) {
 
 TEST(TopicTest, ValidTopicFilters) {
   for (std::string_view filter :
-       {"#", "+", "+/+", "/+", "sport/#", "sport/tennis/#", "sport/+/player1", "+/tennis/#",
-        "a//b", "$SYS/#", "$share/group/a/b", "$share/g/#", "$share/g/+/x", "$share/g//"}) {
+       {"#", "+", "+/+", "/+", "sport/#", "sport/tennis/#", "sport/+/player1", "+/tennis/#", "a//b",
+        "$SYS/#", "$share/group/a/b", "$share/g/#", "$share/g/+/x", "$share/g//"}) {
     EXPECT_TRUE(is_valid_topic_filter(filter)) << filter;
   }
 }
@@ -102,9 +102,9 @@ TEST(TopicTest, ParseSharedFilter) {
   ASSERT_TRUE(root.has_value());
   EXPECT_EQ(root->filter, "/a");
 
-  for (std::string_view filter : {"sport/#", "$SYS/#", "$shared/g/a", "$share", "$share/",
-                                  "$share/g", "$share/g/", "$share//a", "$share/+/a",
-                                  "$share/#/a"}) {
+  for (std::string_view filter :
+       {"sport/#", "$SYS/#", "$shared/g/a", "$share", "$share/", "$share/g", "$share/g/",
+        "$share//a", "$share/+/a", "$share/#/a"}) {
     EXPECT_FALSE(parse_shared_filter(filter).has_value()) << filter;
   }
 }
