@@ -288,6 +288,7 @@ class PahoClient:
         self._suback_cond = threading.Condition()
         self.disconnected = threading.Event()
         self.disconnect_rc: int | None = None
+        self.disconnect_codes: list[int] = []
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
@@ -318,7 +319,10 @@ class PahoClient:
             self._suback_cond.notify_all()
 
     def _on_disconnect(self, client, userdata, rc, properties=None):
-        self.disconnect_rc = rc.value if hasattr(rc, "value") else int(rc)
+        code = rc.value if hasattr(rc, "value") else int(rc)
+        self.disconnect_codes.append(code)
+        if self.disconnect_rc is None:
+            self.disconnect_rc = code  # the first one: a v5 DISCONNECT's reason code
         self.disconnected.set()
 
     # ---- operations ----
@@ -341,6 +345,7 @@ class PahoClient:
             kwargs["clean_start"] = self.clean
             kwargs["properties"] = props
         self.disconnected.clear()
+        self.disconnect_rc = None
         self.client.connect(self.broker.host, self.broker.port, self.keepalive, **kwargs)
         self.client.loop_start()
         self._loop_started = True
