@@ -93,6 +93,9 @@ class BodyDecoder {
   BodyDecoder(ByteView body, std::uint8_t flags, ProtocolVersion version, DecodeError& error)
       : r_(body), flags_(flags), version_(version), error_(error) {}
 
+  // Whether a CONNECT got as far as its protocol level (then `out` holds name and version).
+  bool connect_level_read() const { return connect_level_read_; }
+
   bool decode(PacketType type, Packet& out) {
     switch (type) {
       case PacketType::kConnect:
@@ -189,6 +192,7 @@ class BodyDecoder {
     const std::string_view name = as_string_view(name_bytes);
     c.protocol_name.assign(name);
     c.version = static_cast<ProtocolVersion>(level);
+    connect_level_read_ = true;
     const bool known =
         (name == "MQTT" && (level == 4 || level == 5)) || (name == "MQIsdp" && level == 3);
     if (!known) {
@@ -420,6 +424,7 @@ class BodyDecoder {
   }
 
   ByteReader r_;
+  bool connect_level_read_ = false;
   std::uint8_t flags_;
   ProtocolVersion version_;
   DecodeError& error_;
@@ -602,6 +607,7 @@ DecodeResult decode_packet(ByteView input, ProtocolVersion version, std::uint32_
   const std::uint8_t flags = input[0] & 0x0F;
   const std::string_view name = packet_type_name(type);
   auto fail = [&result](ReasonCode code, std::string detail) {
+    result.packet.emplace<PingreqPacket>();  // a placeholder: see codec.h
     result.status = DecodeStatus::kError;
     result.error = code;
     result.error_detail = std::move(detail);
@@ -646,17 +652,16 @@ DecodeResult decode_packet(ByteView input, ProtocolVersion version, std::uint32_
   DecodeError error;
   BodyDecoder decoder(input.subspan(1 + length_size, remaining_length), flags, version, error);
   if (!decoder.decode(static_cast<PacketType>(type), result.packet)) {
-    fail(error.code, std::string(name) + ": " + error.detail);
     // A CONNECT keeps the version and protocol name it announced (for the CONNACK answer).
-    if (type == static_cast<std::uint8_t>(PacketType::kConnect)) {
+    std::optional<ConnectPacket> announced;
+    if (decoder.connect_level_read()) {
       ConnectPacket& connect = std::get<ConnectPacket>(result.packet);
-      ConnectPacket announced;
-      announced.version = connect.version;
-      announced.protocol_name = std::move(connect.protocol_name);
-      result.packet = std::move(announced);
-    } else {
-      result.packet = Packet{};
+      announced.emplace();
+      announced->version = connect.version;
+      announced->protocol_name = std::move(connect.protocol_name);
     }
+    fail(error.code, std::string(name) + ": " + error.detail);
+    if (announced) result.packet = std::move(*announced);
     return result;
   }
   result.status = DecodeStatus::kOk;

@@ -26,6 +26,10 @@ struct DecodeResult {
 // Frames and decodes the packet at the front of `input`. `version` is the connection's
 // protocol version (a CONNECT is decoded whatever it is). Packets larger than
 // `max_packet_size` are rejected with kPacketTooLarge as soon as the header tells.
+// On kError, `packet` holds a ConnectPacket only if the bad packet is a CONNECT whose protocol
+// name and level could be read (it then carries just that `version` and `protocol_name`, so
+// the broker can answer with a CONNACK in the client's dialect); otherwise a PingreqPacket
+// placeholder that means nothing.
 DecodeResult decode_packet(ByteView input, ProtocolVersion version,
                            std::uint32_t max_packet_size = 268435455);
 

@@ -367,6 +367,22 @@ TEST(CodecMalformedTest, MalformedV5ConnectKeepsAnnouncedVersion) {
   EXPECT_EQ(std::get<ConnectPacket>(r.packet).version, ProtocolVersion::kV5);
 }
 
+TEST(CodecMalformedTest, OnlyAConnectWithKnownLevelYieldsAConnectPacketOnError) {
+  // A bad PUBLISH and a CONNECT cut before its protocol level carry no ConnectPacket, so the
+  // broker does not mistake them for a CONNECT it should answer.
+  const DecodeResult bad_publish = decode(packet(0x36, {0x00, 0x01, 'a'}), kV5);
+  ASSERT_EQ(bad_publish.status, DecodeStatus::kError);
+  EXPECT_FALSE(std::holds_alternative<ConnectPacket>(bad_publish.packet));
+  const DecodeResult cut_connect = decode(packet(0x10, {0x00, 0x04, 'M', 'Q', 'T', 'T'}), kV5);
+  ASSERT_EQ(cut_connect.status, DecodeStatus::kError);
+  EXPECT_EQ(cut_connect.error, ReasonCode::kMalformedPacket);
+  EXPECT_EQ(cut_connect.error_detail, "CONNECT: protocol level is missing");
+  EXPECT_FALSE(std::holds_alternative<ConnectPacket>(cut_connect.packet));
+  const DecodeResult too_large = decode_packet(Bytes{0x10, 0xFF, 0x7F}, kV5, 100);
+  EXPECT_EQ(too_large.error, ReasonCode::kPacketTooLarge);
+  EXPECT_FALSE(std::holds_alternative<ConnectPacket>(too_large.packet));
+}
+
 // --- acknowledgements and reason codes ------------------------------------------------------
 
 TEST(CodecMalformedTest, ReasonCodeNotValidForPacket) {
