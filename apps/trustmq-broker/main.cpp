@@ -48,6 +48,11 @@ int run(int argc, char** argv) {
     std::fputs(usage_text().c_str(), stdout);
     return 0;
   }
+  if (command_line.list_engines) {
+    for (const auto name : built_engine_names())
+      std::printf("%.*s\n", static_cast<int>(name.size()), name.data());
+    return 0;
+  }
 
   ServerConfig config;
   if (!command_line.config_file.empty()) load_config_file(command_line.config_file, config);
@@ -63,8 +68,8 @@ int run(int argc, char** argv) {
     throw EngineUnavailable("engine " + config.engine + " is not built in this binary");
   }
 
-  logger.log(LogType::kNotice, "trustmq-broker " TRUSTMQ_VERSION " starting (engine " +
-                                   config.engine + ")");
+  logger.log(LogType::kNotice,
+             "trustmq-broker " TRUSTMQ_VERSION " starting (engine " + config.engine + ")");
   if (local_only) {
     logger.log(LogType::kNotice,
                "no listener configured: local only mode, listening on 127.0.0.1 only");

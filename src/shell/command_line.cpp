@@ -37,6 +37,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
                          "' (expected native, wasm-aot or wasm-interp)");
       }
       result.engine = std::string(name);
+    } else if (arg == "--list-engines") {
+      result.list_engines = true;
     } else if (arg == "--module") {
       result.module = std::string(value());
     } else {
@@ -48,6 +50,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
 
 std::string usage_text() {
   return "Usage: trustmq-broker [-c FILE] [-p PORT]... [-v] [--engine NAME] [--module FILE.wasm]\n"
+         "       trustmq-broker --list-engines | -h\n"
          "\n"
          "  -c, --config-file FILE  read the configuration (mosquitto.conf subset)\n"
          "  -p, --port PORT         listen on PORT on every interface (IPv4 and IPv6);\n"
@@ -55,6 +58,7 @@ std::string usage_text() {
          "  -v, --verbose           log everything (log_type all)\n"
          "  --engine NAME           native, wasm-aot or wasm-interp (default: native)\n"
          "  --module FILE.wasm      core module for engines that load one\n"
+         "  --list-engines          print the engines built into this binary, one a line\n"
          "  -h, --help              this text\n"
          "\n"
          "Without any listener the broker listens on 127.0.0.1:1883 only and allows anonymous\n"

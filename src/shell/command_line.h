@@ -1,5 +1,6 @@
 // The trustmq-broker command line:
-//   -c FILE  -p PORT (repeatable)  -v  --engine NAME  --module FILE.wasm  -h/--help
+//   -c FILE  -p PORT (repeatable)  -v  --engine NAME  --module FILE.wasm  --list-engines
+//   -h/--help
 #pragma once
 
 #include <cstdint>
@@ -18,12 +19,13 @@ class UsageError : public std::runtime_error {
 };
 
 struct CommandLine {
-  std::string config_file;           // -c
-  std::vector<std::uint16_t> ports;  // -p: listeners on every interface
-  bool verbose = false;              // -v: log_type all
-  std::optional<std::string> engine; // --engine (overrides the engine option)
-  std::optional<std::string> module; // --module (overrides the module option)
-  bool help = false;                 // -h, --help
+  std::string config_file;            // -c
+  std::vector<std::uint16_t> ports;   // -p: listeners on every interface
+  bool verbose = false;               // -v: log_type all
+  std::optional<std::string> engine;  // --engine (overrides the engine option)
+  std::optional<std::string> module;  // --module (overrides the module option)
+  bool help = false;                  // -h, --help
+  bool list_engines = false;          // --list-engines: print the engines this binary has
 };
 
 // Throws UsageError for an unknown flag, a missing or invalid value.

@@ -98,10 +98,17 @@ class LineParser {
 constexpr std::uint64_t kMaxMqttPacket = 268435455;
 
 bool is_listener_option(std::string_view option) {
-  static constexpr std::string_view kOptions[] = {
-      "certfile",      "keyfile",     "cafile",         "capath",
-      "tls_version",   "ciphers",     "ciphers_tls1.3", "psk_file",
-      "psk_hint",      "require_certificate",           "use_identity_as_username"};
+  static constexpr std::string_view kOptions[] = {"certfile",
+                                                  "keyfile",
+                                                  "cafile",
+                                                  "capath",
+                                                  "tls_version",
+                                                  "ciphers",
+                                                  "ciphers_tls1.3",
+                                                  "psk_file",
+                                                  "psk_hint",
+                                                  "require_certificate",
+                                                  "use_identity_as_username"};
   for (auto o : kOptions) {
     if (o == option) return true;
   }
@@ -109,22 +116,32 @@ bool is_listener_option(std::string_view option) {
 }
 
 void apply_listener_option(const LineParser& p, std::string_view option, ListenerTlsOptions& tls) {
-  if (option == "certfile") tls.certfile = p.text();
-  else if (option == "keyfile") tls.keyfile = p.text();
-  else if (option == "cafile") tls.cafile = p.text();
-  else if (option == "capath") tls.capath = p.text();
+  if (option == "certfile")
+    tls.certfile = p.text();
+  else if (option == "keyfile")
+    tls.keyfile = p.text();
+  else if (option == "cafile")
+    tls.cafile = p.text();
+  else if (option == "capath")
+    tls.capath = p.text();
   else if (option == "tls_version") {
     const auto v = p.word();
     if (v != "tlsv1.3" && v != "tlsv1.2") {
       p.fail("expected tlsv1.2 or tlsv1.3, got '" + std::string(v) + "'");
     }
     tls.tls_version = std::string(v);
-  } else if (option == "ciphers") tls.ciphers = p.text();
-  else if (option == "ciphers_tls1.3") tls.ciphers_tls13 = p.text();
-  else if (option == "psk_file") tls.psk_file = p.text();
-  else if (option == "psk_hint") tls.psk_hint = p.text();
-  else if (option == "require_certificate") tls.require_certificate = p.boolean();
-  else if (option == "use_identity_as_username") tls.use_identity_as_username = p.boolean();
+  } else if (option == "ciphers")
+    tls.ciphers = p.text();
+  else if (option == "ciphers_tls1.3")
+    tls.ciphers_tls13 = p.text();
+  else if (option == "psk_file")
+    tls.psk_file = p.text();
+  else if (option == "psk_hint")
+    tls.psk_hint = p.text();
+  else if (option == "require_certificate")
+    tls.require_certificate = p.boolean();
+  else if (option == "use_identity_as_username")
+    tls.use_identity_as_username = p.boolean();
 }
 
 }  // namespace
@@ -213,14 +230,15 @@ void parse_config_text(std::string_view text, std::string_view file_name, Server
     } else if (option == "engine") {
       const auto w = p.word();
       if (!is_known_engine_name(w)) {
-        p.fail("unknown engine '" + std::string(w) + "' (expected native, wasm-aot or wasm-interp)");
+        p.fail("unknown engine '" + std::string(w) +
+               "' (expected native, wasm-aot or wasm-interp)");
       }
       config.engine = std::string(w);
     } else if (option == "module") {
       config.module = p.text();
     } else if (option == "max_queued_bytes") {
-      config.max_queued_bytes = static_cast<std::size_t>(
-          p.unsigned_integer(std::numeric_limits<std::uint32_t>::max()));
+      config.max_queued_bytes =
+          static_cast<std::size_t>(p.unsigned_integer(std::numeric_limits<std::uint32_t>::max()));
     } else if (option == "max_connections") {
       if (p.word() == "-1") {
         config.max_connections.reset();

@@ -28,15 +28,15 @@ struct Connection {
   int fd;
   std::unique_ptr<Transport> transport;
   OutboundQueue queue;
-  std::string peer_address;         // "127.0.0.1:50123"
+  std::string peer_address;  // "127.0.0.1:50123"
   std::uint16_t listener_port = 0;
   State state = State::kHandshaking;
-  bool engine_open = false;         // engine.open() called and engine.close() not yet
-  bool overflowed = false;          // a control send did not fit: disconnect at once
-  bool scheduled = false;           // in the server's list of connections to process
-  std::uint32_t epoll_events = 0;   // interest currently registered
-  mqtt::TimeMs deadline = 0;        // kClosing/kDraining: give up waiting at this time
-  mqtt::TimeMs last_drop_log = 0;   // rate limit of the "dropped QoS 0" log line
+  bool engine_open = false;        // engine.open() called and engine.close() not yet
+  bool overflowed = false;         // a control send did not fit: disconnect at once
+  bool scheduled = false;          // in the server's list of connections to process
+  std::uint32_t epoll_events = 0;  // interest currently registered
+  mqtt::TimeMs deadline = 0;       // kClosing/kDraining: give up waiting at this time
+  mqtt::TimeMs last_drop_log = 0;  // rate limit of the "dropped QoS 0" log line
   bool drop_logged = false;
 };
 

@@ -8,13 +8,26 @@ std::optional<std::uint32_t> parse_duration_seconds(std::string_view text) {
   if (text.size() < 2) return std::nullopt;
   std::uint64_t unit_seconds = 0;
   switch (text.back()) {
-    case 's': unit_seconds = 1; break;
-    case 'h': unit_seconds = 3600; break;
-    case 'd': unit_seconds = 86400; break;
-    case 'w': unit_seconds = 7 * 86400; break;
-    case 'm': unit_seconds = 30 * 86400; break;
-    case 'y': unit_seconds = 365 * 86400; break;
-    default: return std::nullopt;
+    case 's':
+      unit_seconds = 1;
+      break;
+    case 'h':
+      unit_seconds = 3600;
+      break;
+    case 'd':
+      unit_seconds = 86400;
+      break;
+    case 'w':
+      unit_seconds = 7 * 86400;
+      break;
+    case 'm':
+      unit_seconds = 30 * 86400;
+      break;
+    case 'y':
+      unit_seconds = 365 * 86400;
+      break;
+    default:
+      return std::nullopt;
   }
   const std::string_view digits = text.substr(0, text.size() - 1);
   for (char c : digits) {

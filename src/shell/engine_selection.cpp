@@ -5,7 +5,14 @@
 
 namespace trustmq::shell {
 
-bool is_engine_built(std::string_view name) { return name == "native"; }
+std::vector<std::string_view> built_engine_names() { return {"native"}; }
+
+bool is_engine_built(std::string_view name) {
+  for (const auto built : built_engine_names()) {
+    if (built == name) return true;
+  }
+  return false;
+}
 
 std::unique_ptr<runtime::Engine> make_engine(std::string_view name, const std::string& module,
                                              const mqtt::BrokerConfig& config,

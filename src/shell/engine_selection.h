@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mqtt/broker.h"
 #include "runtime/engine.h"
@@ -16,6 +17,9 @@ class EngineUnavailable : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// The engines this binary contains, in order of preference.
+std::vector<std::string_view> built_engine_names();
 
 // Whether this binary contains the engine `name` ("native", "wasm-aot", "wasm-interp").
 bool is_engine_built(std::string_view name);

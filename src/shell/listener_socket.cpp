@@ -21,8 +21,7 @@ std::string describe_request(const ListenerConfig& listener) {
 
 }  // namespace
 
-std::vector<ListenerSocket> open_listener_sockets(const ListenerConfig& listener,
-                                                  Logger& logger) {
+std::vector<ListenerSocket> open_listener_sockets(const ListenerConfig& listener, Logger& logger) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -40,8 +39,8 @@ std::vector<ListenerSocket> open_listener_sockets(const ListenerConfig& listener
   std::string failure;
   for (addrinfo* ai = results; ai != nullptr; ai = ai->ai_next) {
     const std::string wanted = format_socket_address(ai->ai_addr, ai->ai_addrlen);
-    const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                            ai->ai_protocol);
+    const int fd =
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) {
       if (host == nullptr && (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) {
         logger.log(LogType::kWarning, "skipping " + wanted + ": " + std::strerror(errno));

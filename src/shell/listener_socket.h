@@ -13,8 +13,8 @@ namespace trustmq::shell {
 
 struct ListenerSocket {
   int fd = -1;
-  std::string address;    // bound address as text, e.g. "127.0.0.1:1883"
-  std::uint16_t port = 0; // bound port (the real one when the config said 0)
+  std::string address;     // bound address as text, e.g. "127.0.0.1:1883"
+  std::uint16_t port = 0;  // bound port (the real one when the config said 0)
 };
 
 // Binds and listens, non-blocking. Throws std::runtime_error naming the address on failure.

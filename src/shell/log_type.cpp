@@ -37,11 +37,16 @@ std::string_view log_type_name(LogType type) {
 
 LogType log_type_for(mqtt::LogLevel level) {
   switch (level) {
-    case mqtt::LogLevel::kDebug: return LogType::kDebug;
-    case mqtt::LogLevel::kInfo: return LogType::kInformation;
-    case mqtt::LogLevel::kNotice: return LogType::kNotice;
-    case mqtt::LogLevel::kWarning: return LogType::kWarning;
-    case mqtt::LogLevel::kError: return LogType::kError;
+    case mqtt::LogLevel::kDebug:
+      return LogType::kDebug;
+    case mqtt::LogLevel::kInfo:
+      return LogType::kInformation;
+    case mqtt::LogLevel::kNotice:
+      return LogType::kNotice;
+    case mqtt::LogLevel::kWarning:
+      return LogType::kWarning;
+    case mqtt::LogLevel::kError:
+      return LogType::kError;
   }
   return LogType::kError;
 }

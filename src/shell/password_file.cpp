@@ -53,9 +53,8 @@ std::vector<std::uint8_t> compute_hash(const PasswordFile::Entry& entry,
   if (entry.kind == PasswordFile::HashKind::kPbkdf2Sha512) {
     if (PKCS5_PBKDF2_HMAC(reinterpret_cast<const char*>(password.data()),
                           static_cast<int>(password.size()), entry.salt.data(),
-                          static_cast<int>(entry.salt.size()),
-                          static_cast<int>(entry.iterations), EVP_sha512(),
-                          static_cast<int>(out.size()), out.data()) != 1) {
+                          static_cast<int>(entry.salt.size()), static_cast<int>(entry.iterations),
+                          EVP_sha512(), static_cast<int>(out.size()), out.data()) != 1) {
       return {};
     }
     return out;
@@ -138,8 +137,7 @@ PasswordFile PasswordFile::load(const std::string& path) {
   return parse(read_text_file(path, "password_file"), path);
 }
 
-bool PasswordFile::verify(std::string_view username,
-                          std::span<const std::uint8_t> password) const {
+bool PasswordFile::verify(std::string_view username, std::span<const std::uint8_t> password) const {
   const Entry* found = nullptr;
   for (const auto& entry : entries_) {
     if (entry.username == username) found = &entry;  // the last line for a user wins
@@ -151,9 +149,9 @@ bool PasswordFile::verify(std::string_view username,
 }
 
 bool PasswordFile::verify(std::string_view username, std::string_view password) const {
-  return verify(username, std::span<const std::uint8_t>(
-                              reinterpret_cast<const std::uint8_t*>(password.data()),
-                              password.size()));
+  return verify(username,
+                std::span<const std::uint8_t>(
+                    reinterpret_cast<const std::uint8_t*>(password.data()), password.size()));
 }
 
 }  // namespace trustmq::shell

@@ -100,8 +100,9 @@ int Server::run() {
         }
       }
       now_ = monotonic_now_ms();
-      const int timeout = wake <= now_ ? 0 : static_cast<int>(std::min<mqtt::TimeMs>(
-                                                 wake - now_, kMaxTickIntervalMs));
+      const int timeout =
+          wake <= now_ ? 0
+                       : static_cast<int>(std::min<mqtt::TimeMs>(wake - now_, kMaxTickIntervalMs));
       const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
       if (n < 0 && errno != EINTR) throw_errno("epoll_wait");
       now_ = monotonic_now_ms();
@@ -128,8 +129,8 @@ int Server::run() {
     close_all();
     return 1;
   }
-  logger_.log(LogType::kNotice, "stopping: closing " + std::to_string(connections_.size()) +
-                                    " connection(s)");
+  logger_.log(LogType::kNotice,
+              "stopping: closing " + std::to_string(connections_.size()) + " connection(s)");
   close_all();
   return 0;
 }
@@ -155,16 +156,16 @@ void Server::accept_connections(std::size_t listener_index) {
       if ((errno == EMFILE || errno == ENFILE) && reserve_fd_ >= 0) {
         // Out of descriptors: accept and drop one connection with the spare, or the
         // level-triggered listener would wake us forever.
-        logger_.log(LogType::kWarning, "out of file descriptors: refusing a connection on " +
-                                           listener.socket.address);
+        logger_.log(LogType::kWarning,
+                    "out of file descriptors: refusing a connection on " + listener.socket.address);
         ::close(reserve_fd_);
         const int dropped = ::accept(listener.socket.fd, nullptr, nullptr);
         if (dropped >= 0) ::close(dropped);
         reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         return;
       }
-      logger_.log(LogType::kError, "accept on " + listener.socket.address +
-                                       " failed: " + std::strerror(errno));
+      logger_.log(LogType::kError,
+                  "accept on " + listener.socket.address + " failed: " + std::strerror(errno));
       return;
     }
     const std::string address =
@@ -263,8 +264,8 @@ void Server::read_into_engine(Connection& c) {
       if (c.transport->wants_write()) update_interest(c);
       return;
     }
-    finish(c.id, r.status == IoStatus::kClosed ? "closed by the client"
-                                               : "read error: " + r.detail);
+    finish(c.id,
+           r.status == IoStatus::kClosed ? "closed by the client" : "read error: " + r.detail);
     return;
   }
 }
@@ -356,8 +357,8 @@ void Server::finish(mqtt::ConnectionId id, std::string_view reason) {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
   ::close(c->fd);
   if (c->state != Connection::State::kDraining) {
-    logger_.log(LogType::kNotice, "Connection from " + c->peer_address + " " + std::string(reason) +
-                                      ".");
+    logger_.log(LogType::kNotice,
+                "Connection from " + c->peer_address + " " + std::string(reason) + ".");
   } else {
     logger_.log(LogType::kDebug, "Connection from " + c->peer_address + " released.");
   }
@@ -414,11 +415,11 @@ void Server::send(mqtt::ConnectionId conn, mqtt::ByteView bytes, mqtt::SendKind 
     case OutboundQueue::PushResult::kDropped:
       if (!c->drop_logged || now_ >= c->last_drop_log + kDropLogIntervalMs) {
         const auto dropped = c->queue.take_dropped_count();
-        logger_.log(LogType::kWarning,
-                    "Outbound queue of " + c->peer_address + " full (" +
-                        std::to_string(c->queue.size()) + " bytes queued, max_queued_bytes " +
-                        std::to_string(c->queue.limit()) + "): dropped " +
-                        std::to_string(dropped) + " QoS 0 message(s)");
+        logger_.log(LogType::kWarning, "Outbound queue of " + c->peer_address + " full (" +
+                                           std::to_string(c->queue.size()) +
+                                           " bytes queued, max_queued_bytes " +
+                                           std::to_string(c->queue.limit()) + "): dropped " +
+                                           std::to_string(dropped) + " QoS 0 message(s)");
         c->drop_logged = true;
         c->last_drop_log = now_;
       }

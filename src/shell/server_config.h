@@ -26,7 +26,7 @@ struct ServerConfig {
   std::string acl_file;                      // empty: everything allowed
   LogTypeMask log_types = kDefaultLogTypes;  // after all log_type lines
   std::string engine = "native";
-  std::string module;                        // .wasm file for engines that load one
+  std::string module;                                     // .wasm file for engines that load one
   std::size_t max_queued_bytes = kDefaultMaxQueuedBytes;  // per connection; 0 = unlimited
   std::optional<std::uint32_t> max_connections;           // none = unlimited
 };

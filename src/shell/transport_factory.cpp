@@ -10,9 +10,8 @@ TransportFactory make_transport_factory(const ListenerConfig& listener) {
     throw ConfigError("listener at " + listener.origin +
                       ": TLS options are set but this build has no TLS transport yet");
   }
-  return [](int fd) -> std::unique_ptr<Transport> {
-    return std::make_unique<PlainTcpTransport>(fd);
-  };
+  return
+      [](int fd) -> std::unique_ptr<Transport> { return std::make_unique<PlainTcpTransport>(fd); };
 }
 
 }  // namespace trustmq::shell

@@ -40,6 +40,8 @@ TEST(CommandLineTest, EveryFlag) {
   EXPECT_EQ(c.module, "core.wasm");
   EXPECT_TRUE(parse({"-h"}).help);
   EXPECT_TRUE(parse({"--help"}).help);
+  EXPECT_TRUE(parse({"--list-engines"}).list_engines);
+  EXPECT_FALSE(parse({}).list_engines);
 }
 
 TEST(CommandLineTest, Errors) {

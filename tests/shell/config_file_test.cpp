@@ -103,8 +103,9 @@ TEST(ConfigFileTest, MaxConnectionsMinusOneIsUnlimited) {
 }
 
 TEST(ConfigFileTest, LaterLinesWin) {
-  const ServerConfig c = parse("sys_interval 5\nsys_interval 7\nallow_anonymous true\n"
-                               "allow_anonymous false\n");
+  const ServerConfig c = parse(
+      "sys_interval 5\nsys_interval 7\nallow_anonymous true\n"
+      "allow_anonymous false\n");
   EXPECT_EQ(c.broker.sys_interval_seconds, 7u);
   EXPECT_EQ(c.allow_anonymous, false);
 }
@@ -220,7 +221,8 @@ TEST(ConfigFileTest, ErrorStopsAtTheFirstBadLine) {
 
 TEST(ConfigFileTest, LoadsAFileAndNamesItInErrors) {
   testing::TempDir dir;
-  const std::string good = dir.write("good.conf", "listener 1884 127.0.0.1\nallow_anonymous true\n");
+  const std::string good =
+      dir.write("good.conf", "listener 1884 127.0.0.1\nallow_anonymous true\n");
   ServerConfig c;
   load_config_file(good, c);
   ASSERT_EQ(c.listeners.size(), 1u);
@@ -240,9 +242,8 @@ TEST(ConfigFileTest, LoadsAFileAndNamesItInErrors) {
     load_config_file(dir.file("missing.conf"), c3);
     FAIL() << "no error";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "cannot open config file '" + dir.file("missing.conf") +
-                  "': No such file or directory");
+    EXPECT_EQ(std::string(e.what()), "cannot open config file '" + dir.file("missing.conf") +
+                                         "': No such file or directory");
   }
 }
 

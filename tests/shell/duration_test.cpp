@@ -22,7 +22,7 @@ TEST(DurationTest, SecondsAreATrustmqExtension) {
 TEST(DurationTest, RejectsMalformedText) {
   EXPECT_FALSE(parse_duration_seconds(""));
   EXPECT_FALSE(parse_duration_seconds("h"));
-  EXPECT_FALSE(parse_duration_seconds("10"));     // unit required, as in mosquitto
+  EXPECT_FALSE(parse_duration_seconds("10"));  // unit required, as in mosquitto
   EXPECT_FALSE(parse_duration_seconds("10x"));
   EXPECT_FALSE(parse_duration_seconds("-1h"));
   EXPECT_FALSE(parse_duration_seconds("1.5h"));

@@ -11,14 +11,15 @@ namespace {
 
 TEST(LoggerTest, WritesTimestampTypeAndTextForEnabledTypesOnly) {
   std::vector<std::string> lines;
-  Logger logger(static_cast<LogTypeMask>(LogType::kError) |
-                    static_cast<LogTypeMask>(LogType::kNotice),
-                [&](std::string_view line) { lines.emplace_back(line); });
+  Logger logger(
+      static_cast<LogTypeMask>(LogType::kError) | static_cast<LogTypeMask>(LogType::kNotice),
+      [&](std::string_view line) { lines.emplace_back(line); });
   logger.log(LogType::kNotice, "listening on 127.0.0.1:1883");
   logger.log(LogType::kDebug, "hidden");
   logger.log(LogType::kError, "boom");
   ASSERT_EQ(lines.size(), 2u);
-  const std::regex format(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z notice: listening on 127\.0\.0\.1:1883)");
+  const std::regex format(
+      R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z notice: listening on 127\.0\.0\.1:1883)");
   EXPECT_TRUE(std::regex_match(lines[0], format)) << lines[0];
   EXPECT_TRUE(lines[1].ends_with(" error: boom")) << lines[1];
 }

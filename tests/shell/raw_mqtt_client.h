@@ -51,7 +51,7 @@ inline std::vector<std::uint8_t> connect_packet(std::string_view client_id,
                                                 std::optional<std::string> password = {}) {
   std::vector<std::uint8_t> body;
   append_string(body, "MQTT");
-  body.push_back(4);  // 3.1.1
+  body.push_back(4);          // 3.1.1
   std::uint8_t flags = 0x02;  // clean session
   if (username) flags |= 0x80;
   if (password) flags |= 0x40;

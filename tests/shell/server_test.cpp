@@ -14,10 +14,10 @@
 #include <thread>
 #include <vector>
 
+#include "raw_mqtt_client.h"
 #include "shell/config_file.h"
 #include "shell/engine_selection.h"
 #include "shell/password_file.h"
-#include "raw_mqtt_client.h"
 #include "temp_dir.h"
 
 namespace trustmq::shell {
@@ -191,8 +191,7 @@ TEST(ServerTest, AuthenticatesAgainstAMosquittoPasswdFile) {
 }
 
 TEST(ServerTest, SlowQos0SubscriberLosesMessagesButStaysConnectedAndOthersFlow) {
-  RunningServer server(
-      "listener 0 127.0.0.1\nallow_anonymous true\nmax_queued_bytes 262144\n");
+  RunningServer server("listener 0 127.0.0.1\nallow_anonymous true\nmax_queued_bytes 262144\n");
   constexpr int kMessages = 800;
   const std::string payload_base(16 * 1024 - 8, 'x');
 
@@ -248,8 +247,8 @@ TEST(ServerTest, SlowQos1SubscriberIsDisconnectedWhenControlDataOverflows) {
   ASSERT_EQ(connect_client(pub, "pub1"), 0);
   const std::string payload(16 * 1024, 'y');
   for (int i = 0; i < 800 && !server.log_contains("Disconnecting"); ++i) {
-    ASSERT_TRUE(pub.send(testing::publish_packet("q1", payload, 1,
-                                                 static_cast<std::uint16_t>(i + 1))));
+    ASSERT_TRUE(
+        pub.send(testing::publish_packet("q1", payload, 1, static_cast<std::uint16_t>(i + 1))));
   }
   EXPECT_TRUE(server.wait_for_log("Disconnecting 127.0.0.1:")) << server.log_text();
   EXPECT_TRUE(server.wait_for_log("outbound queue overflow"));
