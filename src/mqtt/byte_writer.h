@@ -1,11 +1,10 @@
 // Writing MQTT wire data types (spec §1.5). Encoders are written once as templates over a
-// sink: ByteCounter measures the encoded size, ByteWriter writes into space reserved for
-// exactly that size, so a packet is built with a single allocation and no copy of its body.
+// sink: ByteCounter measures the encoded size, ByteWriter appends after reserving exactly that
+// size, so a packet is built with at most one allocation and its payload copied once.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string_view>
 
 #include "mqtt/types.h"
@@ -38,44 +37,43 @@ class ByteCounter {
   std::size_t size_ = 0;
 };
 
-// Writes into pre-sized memory; the caller guarantees room (measured with ByteCounter).
+// Appends to a byte vector; reserve the size measured with ByteCounter first so nothing
+// reallocates (appending also avoids zero-filling the space before it is written).
 class ByteWriter {
  public:
-  explicit ByteWriter(std::uint8_t* out) : out_(out) {}
-  void u8(std::uint8_t value) { *out_++ = value; }
+  explicit ByteWriter(Bytes& out) : out_(out) {}
+  void u8(std::uint8_t value) { out_.push_back(value); }
   void u16(std::uint16_t value) {
-    out_[0] = static_cast<std::uint8_t>(value >> 8);
-    out_[1] = static_cast<std::uint8_t>(value);
-    out_ += 2;
+    const std::uint8_t bytes[2] = {static_cast<std::uint8_t>(value >> 8),
+                                   static_cast<std::uint8_t>(value)};
+    out_.insert(out_.end(), bytes, bytes + 2);
   }
   void u32(std::uint32_t value) {
-    out_[0] = static_cast<std::uint8_t>(value >> 24);
-    out_[1] = static_cast<std::uint8_t>(value >> 16);
-    out_[2] = static_cast<std::uint8_t>(value >> 8);
-    out_[3] = static_cast<std::uint8_t>(value);
-    out_ += 4;
+    const std::uint8_t bytes[4] = {
+        static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
+        static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
+    out_.insert(out_.end(), bytes, bytes + 4);
   }
   void variable_byte_integer(std::uint32_t value) {
     do {
       std::uint8_t byte = value & 0x7F;
       value >>= 7;
       if (value != 0) byte |= 0x80;
-      *out_++ = byte;
+      out_.push_back(byte);
     } while (value != 0);
   }
   void raw(const void* data, std::size_t length) {
-    if (length != 0) std::memcpy(out_, data, length);
-    out_ += length;
+    const auto* bytes = static_cast<const std::uint8_t*>(data);
+    out_.insert(out_.end(), bytes, bytes + length);
   }
   void length_prefixed(const void* data, std::size_t length) {
     if (length > kMaxLengthPrefixed) length = kMaxLengthPrefixed;
     u16(static_cast<std::uint16_t>(length));
     raw(data, length);
   }
-  std::uint8_t* position() const { return out_; }
 
  private:
-  std::uint8_t* out_;
+  Bytes& out_;
 };
 
 template <typename Sink>

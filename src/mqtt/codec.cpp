@@ -676,9 +676,8 @@ void encode_packet(const Packet& packet, ProtocolVersion version, Bytes& out) {
   if (body_size > kMaxVariableByteInteger) body_size = kMaxVariableByteInteger;
   const auto remaining_length = static_cast<std::uint32_t>(body_size);
 
-  const std::size_t start = out.size();
-  out.resize(start + 1 + variable_byte_integer_size(remaining_length) + counter.size());
-  ByteWriter writer(out.data() + start);
+  out.reserve(out.size() + 1 + variable_byte_integer_size(remaining_length) + counter.size());
+  ByteWriter writer(out);
   writer.u8(first_byte(packet));
   writer.variable_byte_integer(remaining_length);
   std::visit([&](const auto& p) { write_body(p, version, writer); }, packet);
