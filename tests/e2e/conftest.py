@@ -49,6 +49,7 @@ def broker_kind(pytestconfig) -> BrokerKind:
             raise pytest.UsageError("--broker PATH is required with --broker-kind trustmq")
     if not os.access(path, os.X_OK):
         raise pytest.UsageError(f"broker executable not found: {path}")
+    path = os.path.abspath(path)
     engine = pytestconfig.getoption("--engine") if name == "trustmq" else None
     return BrokerKind(name=name, path=path, engine=engine)
 
