@@ -60,7 +60,10 @@ class AttestationClient {
   // Registers the extension and the certificate-verify hook on `ctx` and sets the minimum
   // protocol version to TLS 1.3. Replaces any app verify callback set with
   // SSL_CTX_set_cert_verify_callback (X509_verify_cert still runs; SSL_set_verify callbacks
-  // keep working). Error if the extension is already registered on `ctx`.
+  // keep working). A connection with SSL_VERIFY_NONE is switched to SSL_VERIFY_PEER with an
+  // accept-any-chain verify callback when its ClientHello is built: X.509 is still not enforced,
+  // but a failed attestation check is fatal (OpenSSL ignores verify failures under NONE).
+  // Error if the extension is already registered on `ctx`.
   attest::Result<bool> attach(SSL_CTX* ctx);
 
   // The verdict for `ssl`. `connect_result` is the last SSL_connect/SSL_do_handshake return
