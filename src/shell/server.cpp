@@ -74,7 +74,8 @@ void Server::bind_listeners() {
       }
       logger_.log(LogType::kNotice, "listening on " + socket.address);
       listener_sockets_.push_back(socket);
-      listeners_.push_back(Listener{std::move(socket), factory});
+      listeners_.push_back(
+          Listener{std::move(socket), factory, listener_config.tls.use_identity_as_username});
     }
   }
 }
@@ -94,10 +95,8 @@ int Server::run() {
     run_tick_if_due(true);
     while (true) {
       mqtt::TimeMs wake = std::min(next_tick_, last_tick_ + kMaxTickIntervalMs);
-      for (const auto& [id, c] : connections_) {
-        if (c->state == Connection::State::kClosing || c->state == Connection::State::kDraining) {
-          wake = std::min(wake, c->deadline);
-        }
+      for (const mqtt::ConnectionId id : lingering_) {
+        if (const Connection* c = find(id)) wake = std::min(wake, c->deadline);
       }
       now_ = monotonic_now_ms();
       const int timeout =
@@ -185,6 +184,7 @@ void Server::accept_connections(std::size_t listener_index) {
     c.transport = listener.make_transport(fd);
     c.peer_address = address;
     c.listener_port = listener.socket.port;
+    c.use_identity_as_username = listener.use_identity_as_username;
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = token(kTagConnection, id);
@@ -217,6 +217,7 @@ void Server::continue_handshake(Connection& c) {
   mqtt::PeerInfo peer;
   peer.address = c.peer_address;
   peer.listener_port = c.listener_port;
+  peer.use_identity_as_username = c.use_identity_as_username;
   c.transport->describe_peer(peer);
   c.engine_open = true;
   engine_->open(c.id, peer, now_);
@@ -340,6 +341,7 @@ void Server::process_scheduled() {
 void Server::start_draining(Connection& c) {
   c.state = Connection::State::kDraining;
   c.deadline = now_ + kDrainTimeoutMs;
+  lingering_.insert(c.id);
   ::shutdown(c.fd, SHUT_WR);
   update_interest(c);
   logger_.log(LogType::kNotice, "Connection from " + c.peer_address + " closed by the broker.");
@@ -354,6 +356,7 @@ void Server::finish(mqtt::ConnectionId id, std::string_view reason) {
   if (it == connections_.end()) return;
   std::unique_ptr<Connection> c = std::move(it->second);
   connections_.erase(it);
+  lingering_.erase(id);
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
   ::close(c->fd);
   if (c->state != Connection::State::kDraining) {
@@ -366,12 +369,11 @@ void Server::finish(mqtt::ConnectionId id, std::string_view reason) {
 }
 
 void Server::check_deadlines() {
+  if (lingering_.empty()) return;
   std::vector<mqtt::ConnectionId> expired;
-  for (const auto& [id, c] : connections_) {
-    if ((c->state == Connection::State::kClosing || c->state == Connection::State::kDraining) &&
-        now_ >= c->deadline) {
-      expired.push_back(id);
-    }
+  for (const mqtt::ConnectionId id : lingering_) {
+    const Connection* c = find(id);
+    if (c != nullptr && now_ >= c->deadline) expired.push_back(id);
   }
   for (const auto id : expired) {
     Connection* c = find(id);
@@ -401,6 +403,7 @@ void Server::close_all() {
   }
   connections_.clear();
   scheduled_.clear();
+  lingering_.clear();
 }
 
 // ---- BrokerHost -------------------------------------------------------------------------------
@@ -442,6 +445,7 @@ void Server::close(mqtt::ConnectionId conn) {
   if (c == nullptr || c->state != Connection::State::kOpen) return;
   c->state = Connection::State::kClosing;
   c->deadline = now_ + kFlushTimeoutMs;
+  lingering_.insert(conn);
   schedule(*c);
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "mqtt/broker.h"
@@ -72,6 +73,7 @@ class Server final : public mqtt::BrokerHost {
   struct Listener {
     ListenerSocket socket;
     TransportFactory make_transport;
+    bool use_identity_as_username = false;
   };
 
   void accept_connections(std::size_t listener_index);
@@ -105,6 +107,8 @@ class Server final : public mqtt::BrokerHost {
   std::vector<Listener> listeners_;
   std::unordered_map<mqtt::ConnectionId, std::unique_ptr<Connection>> connections_;
   std::vector<mqtt::ConnectionId> scheduled_;
+  // Connections in kClosing or kDraining, which have a deadline.
+  std::unordered_set<mqtt::ConnectionId> lingering_;
   mqtt::ConnectionId next_id_ = 1;
   mqtt::TimeMs now_ = 0;
   mqtt::TimeMs next_tick_ = 0;

@@ -190,6 +190,28 @@ TEST(ServerTest, AuthenticatesAgainstAMosquittoPasswdFile) {
   EXPECT_TRUE(anonymous_code == 4 || anonymous_code == 5) << anonymous_code;
 }
 
+TEST(ServerTest, RefusedClientGetsItsConnackDespitePipelinedInput) {
+  // The core closes right after queueing the refusing CONNACK, with unread client bytes still
+  // pending: the shell must flush the CONNACK before closing, and stop feeding the rest of the
+  // input to the engine.
+  RunningServer server("listener 0 127.0.0.1\nallow_anonymous false\n");
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    RawMqttClient client(server.port());
+    std::vector<std::uint8_t> bytes = testing::connect_packet("refused");
+    // More than one read chunk (64 KiB), so input is still unread when the broker closes.
+    for (int i = 0; i < 200; ++i) {
+      const auto publish = testing::publish_packet("t", std::string(1000, 'z'));
+      bytes.insert(bytes.end(), publish.begin(), publish.end());
+    }
+    client.send(bytes);  // may fail part-way if the broker reset the connection
+    const auto p = client.read_packet();
+    ASSERT_TRUE(p.has_value()) << "attempt " << attempt;
+    ASSERT_EQ(p->type(), kConnack);
+    EXPECT_NE(p->body.back(), 0);
+    EXPECT_TRUE(client.wait_closed());
+  }
+}
+
 TEST(ServerTest, SlowQos0SubscriberLosesMessagesButStaysConnectedAndOthersFlow) {
   RunningServer server("listener 0 127.0.0.1\nallow_anonymous true\nmax_queued_bytes 262144\n");
   constexpr int kMessages = 800;
