@@ -1,0 +1,114 @@
+// A blocking MQTT 3.1.1 / 5.0 client over any Transport (TCP, TLS, attested TLS).
+//
+// Every call returns by its deadline (ConnectOptions::timeout for each acknowledgement). While a
+// call waits it keeps the session alive: it answers the broker's QoS 1/2 deliveries (PUBACK,
+// PUBREC, PUBCOMP), queues the messages for receive(), and sends PINGREQ when the keep-alive
+// interval passes without other traffic.
+//
+//   auto c = MqttClient::connect(std::move(transport), options);
+//   if (!c) { ... c.error().message ... }
+//   (*c)->subscribe({{.filter = "a/#", .max_qos = mqtt::QoS::kExactlyOnce}});
+//   (*c)->publish("a/b", payload, mqtt::QoS::kExactlyOnce, false);
+//   auto m = (*c)->receive(Deadline::after(5s));   // optional<ReceivedMessage>
+//   (*c)->disconnect();
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/client_error.h"
+#include "client/connect_options.h"
+#include "client/deadline.h"
+#include "client/received_message.h"
+#include "client/transport.h"
+#include "mqtt/packet.h"
+
+namespace trustmq::client {
+
+class MqttClient {
+ public:
+  // Receives one line per packet sent or received (mosquitto -d style), without newline.
+  using DebugLog = std::function<void(std::string_view line)>;
+
+  // Sends CONNECT and waits for CONNACK. A refusal is kConnectionRefused with the reason code.
+  static ClientResult<std::unique_ptr<MqttClient>> connect(std::unique_ptr<Transport> transport,
+                                                           const ConnectOptions& options,
+                                                           DebugLog debug = {});
+  ~MqttClient();
+  MqttClient(const MqttClient&) = delete;
+  MqttClient& operator=(const MqttClient&) = delete;
+
+  mqtt::ProtocolVersion version() const { return options_.version; }
+  const mqtt::ConnackPacket& connack() const { return connack_; }
+  // The identifier in use (the broker's Assigned Client Identifier if it chose one).
+  const std::string& client_id() const { return client_id_; }
+  // Keep-alive in force (the broker's Server Keep Alive overrides ours in MQTT 5).
+  std::uint16_t keep_alive_seconds() const { return keep_alive_seconds_; }
+  const Transport& transport() const { return *transport_; }
+
+  // Publishes and completes the QoS flow: returns once written (QoS 0), on PUBACK (QoS 1) or
+  // on PUBCOMP (QoS 2). A failure reason in PUBACK/PUBREC is kRejected.
+  ClientResult<Done> publish(std::string_view topic, mqtt::ByteView payload, mqtt::QoS qos,
+                             bool retain, const mqtt::Properties& properties = {});
+
+  // Returns the SUBACK's reason codes (granted QoS or failure), one per request.
+  ClientResult<std::vector<mqtt::ReasonCode>> subscribe(
+      const std::vector<mqtt::SubscriptionRequest>& requests,
+      const mqtt::Properties& properties = {});
+  // Returns the UNSUBACK's reason codes (empty in 3.1.1).
+  ClientResult<std::vector<mqtt::ReasonCode>> unsubscribe(const std::vector<std::string>& filters);
+
+  // The next message, waiting until `deadline`; nullopt if none arrived by then.
+  ClientResult<std::optional<ReceivedMessage>> receive(Deadline deadline);
+
+  // Keeps the connection serviced (acks, pings, queued messages) until `deadline`.
+  ClientResult<Done> idle_until(Deadline deadline);
+
+  // PINGREQ, and waits for PINGRESP.
+  ClientResult<Done> ping();
+
+  // Sends DISCONNECT (best effort) and closes the transport. Idempotent.
+  void disconnect(mqtt::ReasonCode reason = mqtt::ReasonCode::kSuccess);
+
+ private:
+  MqttClient(std::unique_ptr<Transport> transport, const ConnectOptions& options, DebugLog debug);
+
+  ClientResult<Done> send(const mqtt::Packet& packet);
+  // Reads and handles whatever arrives until at least one packet was handled or `deadline`
+  // passed (kTimeout). Sends PINGREQ when due and fails if PINGRESP is overdue.
+  ClientResult<Done> pump(Deadline deadline);
+  ClientResult<Done> handle(mqtt::Packet packet);
+  // Waits for the response packet of `type` (CONNACK, PUBACK, …) with `packet_id`.
+  ClientResult<mqtt::Packet> wait_for(mqtt::PacketType type, std::uint16_t packet_id,
+                                      Deadline deadline);
+  std::uint16_t next_packet_id();
+  Deadline operation_deadline() const { return Deadline::after(options_.timeout); }
+  void log(const std::string& line) const;
+
+  std::unique_ptr<Transport> transport_;
+  ConnectOptions options_;
+  DebugLog debug_;
+  std::string client_id_;
+  std::uint16_t keep_alive_seconds_ = 0;
+  mqtt::ConnackPacket connack_;
+
+  mqtt::Bytes rx_;
+  std::deque<mqtt::Packet> responses_;  // acknowledgements not yet claimed by wait_for()
+  std::deque<ReceivedMessage> inbox_;
+  std::set<std::uint16_t> awaiting_pubrel_;  // incoming QoS 2 ids delivered, PUBREL pending
+  std::set<std::uint16_t> ids_in_use_;
+  std::uint16_t last_packet_id_ = 0;
+  Deadline::Clock::time_point last_sent_;
+  std::optional<Deadline::Clock::time_point> ping_sent_at_;
+  bool connected_ = false;
+};
+
+}  // namespace trustmq::client

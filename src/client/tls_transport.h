@@ -1,0 +1,52 @@
+// TLS transport on OpenSSL 3 (certificates with hostname verification, client certificates,
+// TLS-PSK), optionally attested (DESIGN.md §3): with TlsOptions::attestation_policy the
+// AttestationClient is attached before the handshake and a connection exists only if the
+// broker's evidence was verified against the policy.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "client/socket_fd.h"
+#include "client/tcp_connection.h"
+#include "client/tls_options.h"
+#include "client/transport.h"
+#include "tls/attestation_client.h"
+#include "tls/tls_context.h"
+
+namespace trustmq::client {
+
+class TlsTransport final : public Transport {
+ public:
+  static ClientResult<std::unique_ptr<TlsTransport>> open(const std::string& host,
+                                                          std::uint16_t port,
+                                                          const TlsOptions& options,
+                                                          Deadline deadline);
+  ~TlsTransport() override;
+
+  ClientResult<Done> write_all(mqtt::ByteView data, Deadline deadline) override;
+  ClientResult<std::size_t> read_some(mqtt::Bytes& out, Deadline deadline) override;
+  void close() override;
+  std::string description() const override;
+
+  // The verdict of attested TLS (present only when a policy was given; ok() after open()).
+  const std::optional<tls::AttestationOutcome>& attestation() const { return attestation_; }
+  const SSL* ssl() const { return ssl_.get(); }
+
+ private:
+  TlsTransport() = default;
+  ClientResult<Done> handshake(const std::string& host, const TlsOptions& options,
+                               Deadline deadline);
+
+  // Declaration order matters: the attestation client outlives the SSL_CTX, which outlives SSL.
+  std::unique_ptr<tls::AttestationClient> attestation_client_;
+  tls::SslCtxPtr ctx_;
+  tls::SslPtr ssl_;
+  TcpConnection connection_;
+  std::optional<tls::AttestationOutcome> attestation_;
+  bool closed_ = false;
+};
+
+}  // namespace trustmq::client
