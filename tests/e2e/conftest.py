@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from broker_process import BrokerKind, BrokerProcess, BrokerSettings  # noqa: E402
 from mqtt_clients import ClientSet  # noqa: E402
+from raw_mqtt import RawConnection  # noqa: E402
 
 
 def pytest_addoption(parser):
@@ -115,6 +116,21 @@ def client_factory(tmp_path):
     yield make
     for clientset in made:
         clientset.close_all()
+
+
+@pytest.fixture
+def raw_connection(broker):
+    """raw_connection() -> a bare socket connection to the default broker, closed at teardown."""
+    opened: list[RawConnection] = []
+
+    def open_connection() -> RawConnection:
+        connection = RawConnection(broker.host, broker.port)
+        opened.append(connection)
+        return connection
+
+    yield open_connection
+    for connection in opened:
+        connection.close()
 
 
 @pytest.fixture

@@ -421,16 +421,17 @@ class PahoClient:
         self._stop_loop()
 
     def drop_connection(self) -> None:
-        """Abnormal end: stops the network thread and closes the socket without DISCONNECT."""
-        self._stop_loop()
+        """Abnormal end: closes the socket under paho's feet, without DISCONNECT."""
+        import socket as socket_module
+
         sock = self.client.socket()
         if sock is not None:
-            import socket as socket_module
-
             try:
-                sock.shutdown(socket_module.SHUT_RDWR)
+                sock.shutdown(socket_module.SHUT_RDWR)  # FIN now; wakes the network thread
             except OSError:
                 pass
+        self._stop_loop()
+        if sock is not None:
             sock.close()
 
     def _stop_loop(self) -> None:

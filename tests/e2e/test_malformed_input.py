@@ -1,10 +1,8 @@
 """A client that sends garbage is disconnected; the other clients do not notice."""
 
-import socket
-
 import pytest
 
-from raw_mqtt import CONNACK, DISCONNECT, RawConnection, connect_packet
+from raw_mqtt import CONNACK, DISCONNECT, connect_packet
 
 VALID_CONNECT = connect_packet("raw", 4)
 
@@ -27,19 +25,18 @@ GARBAGE = {
 
 @pytest.mark.parametrize("version", [311, 5])
 @pytest.mark.parametrize("garbage", sorted(GARBAGE))
-def test_garbage_client_is_disconnected_and_others_continue(clients, broker, topic, garbage, version):
+def test_garbage_client_is_disconnected_and_others_continue(
+    clients, broker, raw_connection, topic, garbage, version
+):
     bystander = clients.paho(version, client_id="bystander")
     bystander.connect()
     assert bystander.subscribe(topic, 1) == [1]
     bystander.publish(topic, b"before", qos=1)
     bystander.wait_for_messages(1)
 
-    raw = RawConnection(broker.host, broker.port)
-    try:
-        raw.send(GARBAGE[garbage])
-        answer = raw.read_until_closed()
-    finally:
-        raw.close()
+    raw = raw_connection()
+    raw.send(GARBAGE[garbage])
+    answer = raw.read_until_closed()
     # At most a CONNACK (for a valid CONNECT that came first) and a DISCONNECT came back.
     assert all(kind in (CONNACK, DISCONNECT) for kind, _, _ in answer), answer
 
@@ -49,9 +46,9 @@ def test_garbage_client_is_disconnected_and_others_continue(clients, broker, top
     assert broker.alive()
 
 
-def test_idle_half_packet_does_not_block_other_clients(clients, broker, topic):
-    with socket.create_connection((broker.host, broker.port), timeout=5) as raw:
-        raw.sendall(VALID_CONNECT[:5])  # a CONNECT that never completes
-        sub = clients.subscriber("paho-v5", topic, qos=1)
-        clients.publish("mosquitto-v311", topic, [b"through"], qos=1)
-        assert sub.wait_for_messages(1)[0].payload == b"through"
+def test_idle_half_packet_does_not_block_other_clients(clients, raw_connection, topic):
+    raw = raw_connection()
+    raw.send(VALID_CONNECT[:5])  # a CONNECT that never completes
+    sub = clients.subscriber("paho-v5", topic, qos=1)
+    clients.publish("mosquitto-v311", topic, [b"through"], qos=1)
+    assert sub.wait_for_messages(1)[0].payload == b"through"

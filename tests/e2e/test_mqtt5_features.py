@@ -7,7 +7,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from mqtt_clients import v5_properties
-from raw_mqtt import RawConnection, disconnect_reason, publish_packet, topic_alias_property
+from raw_mqtt import disconnect_reason, publish_packet, topic_alias_property
 
 
 def publish_props(**values):
@@ -139,15 +139,15 @@ def test_topic_alias_from_client_is_resolved(clients, topic, sub_kind):
     ]
 
 
-def test_topic_alias_above_maximum_is_a_protocol_error(clients, broker, topic):
-    raw = RawConnection(broker.host, broker.port)
+def test_topic_alias_above_maximum_is_a_protocol_error(raw_connection, topic):
+    raw = raw_connection()
     raw.connect("bad-alias")
     raw.send(publish_packet(f"{topic}/x", b"bad alias", topic_alias_property(1000)))
     assert disconnect_reason(raw.read_until_closed()) == 0x94  # Topic Alias invalid
 
 
-def test_unknown_topic_alias_is_a_protocol_error(clients, broker, topic):
-    raw = RawConnection(broker.host, broker.port)
+def test_unknown_topic_alias_is_a_protocol_error(raw_connection, topic):
+    raw = raw_connection()
     raw.connect("unknown-alias")
     raw.send(publish_packet("", b"alias never set", topic_alias_property(1)))
     assert disconnect_reason(raw.read_until_closed()) in (0x82, 0x94)
@@ -174,10 +174,10 @@ def test_session_takeover_disconnects_the_first_connection(clients, topic, versi
 # [MQTT-3.1.4-3]: the server sends DISCONNECT 0x8E to the old connection, then closes it;
 # mosquitto 2.0.11 only closes it.
 @pytest.mark.trustmq_only
-def test_v5_session_takeover_sends_disconnect_session_taken_over(broker):
-    first = RawConnection(broker.host, broker.port)
+def test_v5_session_takeover_sends_disconnect_session_taken_over(raw_connection):
+    first = raw_connection()
     first.connect("taken")
-    second = RawConnection(broker.host, broker.port)
+    second = raw_connection()
     second.connect("taken")
     assert disconnect_reason(first.read_until_closed()) == 0x8E
 

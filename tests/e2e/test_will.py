@@ -66,3 +66,16 @@ def test_will_published_when_keep_alive_expires(clients, topic):
     [message] = watcher.wait_for_messages(1, timeout=8.0)
     assert message.payload == b"client gone"
     assert time.monotonic() - silent_since >= 1.0, "dropped a client before its keep-alive ran out"
+
+
+# mosquitto 2.0.11 checks keep-alives only every few seconds; trustmq keeps the spec's bound.
+@pytest.mark.trustmq_only
+@pytest.mark.parametrize("version", [4, 5])
+def test_keep_alive_expiry_closes_within_one_and_a_half_periods(raw_connection, version):
+    raw = raw_connection()
+    raw.connect("silent", version=version, keepalive=1)
+    silent_since = time.monotonic()
+    raw.read_until_closed(timeout=5.0)
+    elapsed = time.monotonic() - silent_since
+    # [MQTT-3.1.2-24]: disconnect when nothing arrived for 1.5 x keep-alive; allow 0.3 s slack.
+    assert 1.4 <= elapsed <= 1.8, f"closed after {elapsed:.2f} s, expected ~1.5 s"
