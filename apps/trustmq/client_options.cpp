@@ -1,0 +1,482 @@
+#include "client_options.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <functional>
+#include <limits>
+#include <string_view>
+
+#include "mqtt/topic.h"
+
+namespace trustmq::cli {
+
+namespace {
+
+using Options = ClientCommandOptions;
+using Error = std::optional<std::string>;  // set: the parse error
+
+enum CommandMask : unsigned { kPub = 1, kSub = 2, kAttest = 4, kPubSub = 3, kAll = 7 };
+
+unsigned mask_of(ClientCommand c) {
+  switch (c) {
+    case ClientCommand::kPub:
+      return kPub;
+    case ClientCommand::kSub:
+      return kSub;
+    case ClientCommand::kAttest:
+      return kAttest;
+  }
+  return 0;
+}
+
+template <typename T>
+std::optional<T> parse_number(std::string_view text, T min, T max) {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  if (v < static_cast<std::uint64_t>(min) || v > static_cast<std::uint64_t>(max)) {
+    return std::nullopt;
+  }
+  return static_cast<T>(v);
+}
+
+std::optional<mqtt::QoS> parse_qos(std::string_view text) {
+  auto q = parse_number<unsigned>(text, 0, 2);
+  if (!q) return std::nullopt;
+  return static_cast<mqtt::QoS>(*q);
+}
+
+client::TlsOptions& tls(Options& o) {
+  if (!o.endpoint.tls) o.endpoint.tls.emplace();
+  return *o.endpoint.tls;
+}
+
+mqtt::Will& will(Options& o) {
+  if (!o.connect.will) o.connect.will.emplace();
+  return *o.connect.will;
+}
+
+struct Flag {
+  const char* short_name;  // "-t" or nullptr
+  const char* long_name;   // "--topic" or nullptr
+  const char* argument;    // "TOPIC" or nullptr (a switch)
+  unsigned commands;
+  const char* help;
+  std::function<Error(Options&, std::string_view)> apply;
+};
+
+// Every flag, in --help order.
+const std::vector<Flag>& flags() {
+  static const std::vector<Flag> table = {
+      {"-h", "--host", "HOST", kAll, "broker host name or address (default localhost)",
+       [](Options& o, std::string_view v) -> Error {
+         o.endpoint.host = std::string(v);
+         return std::nullopt;
+       }},
+      {"-p", "--port", "PORT", kAll, "broker port (default 1883, or 8883 with TLS)",
+       [](Options& o, std::string_view v) -> Error {
+         auto p = parse_number<std::uint16_t>(v, 1, 65535);
+         if (!p) return "Invalid port given: " + std::string(v);
+         o.endpoint.port = *p;
+         return std::nullopt;
+       }},
+      {"-t", "--topic", "TOPIC", kPubSub,
+       "topic to publish to (pub: once) / topic filter to subscribe to (sub: repeatable)",
+       [](Options& o, std::string_view v) -> Error {
+         o.topics.emplace_back(v);
+         return std::nullopt;
+       }},
+      {"-m", "--message", "MSG", kPub, "message payload to send",
+       [](Options& o, std::string_view v) -> Error {
+         if (o.source != MessageSource::kNone) return "Only one type of message can be sent at once.";
+         o.source = MessageSource::kArgument;
+         o.message = std::string(v);
+         return std::nullopt;
+       }},
+      {"-f", "--file", "FILE", kPub, "send the contents of FILE as the message",
+       [](Options& o, std::string_view v) -> Error {
+         if (o.source != MessageSource::kNone) return "Only one type of message can be sent at once.";
+         o.source = MessageSource::kFile;
+         o.message = std::string(v);
+         return std::nullopt;
+       }},
+      {"-n", "--null-message", nullptr, kPub, "send a null (zero length) message",
+       [](Options& o, std::string_view) -> Error {
+         if (o.source != MessageSource::kNone) return "Only one type of message can be sent at once.";
+         o.source = MessageSource::kNull;
+         return std::nullopt;
+       }},
+      {"-l", "--stdin-line", nullptr, kPub, "read stdin, send one message per line",
+       [](Options& o, std::string_view) -> Error {
+         if (o.source != MessageSource::kNone) return "Only one type of message can be sent at once.";
+         o.source = MessageSource::kLines;
+         return std::nullopt;
+       }},
+      {"-s", "--stdin-file", nullptr, kPub, "read stdin, send all of it as one message",
+       [](Options& o, std::string_view) -> Error {
+         if (o.source != MessageSource::kNone) return "Only one type of message can be sent at once.";
+         o.source = MessageSource::kStdin;
+         return std::nullopt;
+       }},
+      {"-q", "--qos", "QOS", kPubSub, "quality of service 0, 1 or 2 (default 0)",
+       [](Options& o, std::string_view v) -> Error {
+         auto q = parse_qos(v);
+         if (!q) return "Invalid QoS given: " + std::string(v);
+         o.qos = *q;
+         return std::nullopt;
+       }},
+      {"-r", "--retain", nullptr, kPub, "the message should be retained",
+       [](Options& o, std::string_view) -> Error {
+         o.retain = true;
+         return std::nullopt;
+       }},
+      {"-V", "--protocol-version", "VERSION", kAll,
+       "MQTT version: 5 (mqttv5), 311 (mqttv311) or 31 (mqttv31); default 311",
+       [](Options& o, std::string_view v) -> Error {
+         if (v == "5" || v == "mqttv5") {
+           o.connect.version = mqtt::ProtocolVersion::kV5;
+         } else if (v == "311" || v == "mqttv311") {
+           o.connect.version = mqtt::ProtocolVersion::kV311;
+         } else if (v == "31" || v == "mqttv31") {
+           o.connect.version = mqtt::ProtocolVersion::kV31;
+         } else {
+           return "Invalid protocol version argument given.";
+         }
+         return std::nullopt;
+       }},
+      {"-i", "--id", "ID", kAll, "client id (default trustmq-pub-PID / trustmq-sub-PID)",
+       [](Options& o, std::string_view v) -> Error {
+         o.connect.client_id = std::string(v);
+         return std::nullopt;
+       }},
+      {"-u", "--username", "USER", kAll, "user name",
+       [](Options& o, std::string_view v) -> Error {
+         o.connect.username = std::string(v);
+         return std::nullopt;
+       }},
+      {"-P", "--pw", "PASSWORD", kAll, "password",
+       [](Options& o, std::string_view v) -> Error {
+         o.connect.password = mqtt::Bytes(v.begin(), v.end());
+         return std::nullopt;
+       }},
+      {"-k", "--keepalive", "SECONDS", kPubSub, "keep-alive interval, 0 or 5..65535 (default 60)",
+       [](Options& o, std::string_view v) -> Error {
+         auto k = parse_number<std::uint16_t>(v, 0, 65535);
+         if (!k || (*k != 0 && *k < 5)) {
+           return "Invalid keepalive given, it must be between 5 and 65535 inclusive.";
+         }
+         o.connect.keep_alive_seconds = *k;
+         return std::nullopt;
+       }},
+      {"-c", "--disable-clean-session", nullptr, kPubSub,
+       "persistent session: no clean session/start (needs -i)",
+       [](Options& o, std::string_view) -> Error {
+         o.connect.clean_start = false;
+         return std::nullopt;
+       }},
+      {"-x", "--session-expiry-interval", "SECONDS", kPubSub,
+       "MQTT 5 session expiry; -1 or 4294967295: never (default with -c)",
+       [](Options& o, std::string_view v) -> Error {
+         if (v == "-1" || v == "\xE2\x88\x9E") {
+           o.connect.session_expiry_interval = std::numeric_limits<std::uint32_t>::max();
+           return std::nullopt;
+         }
+         auto x = parse_number<std::uint32_t>(v, 0, std::numeric_limits<std::uint32_t>::max());
+         if (!x) return "Invalid session-expiry-interval given: " + std::string(v);
+         o.connect.session_expiry_interval = *x;
+         return std::nullopt;
+       }},
+      {"-C", "--count", "COUNT", kSub, "exit after COUNT messages",
+       [](Options& o, std::string_view v) -> Error {
+         auto c = parse_number<std::uint32_t>(v, 1, std::numeric_limits<std::uint32_t>::max());
+         if (!c) return "Invalid message count \"" + std::string(v) + "\".";
+         o.count = *c;
+         return std::nullopt;
+       }},
+      {"-W", "--timeout", "SECONDS", kSub,
+       "exit (status 27) after SECONDS without reaching -C (starts after connecting)",
+       [](Options& o, std::string_view v) -> Error {
+         auto w = parse_number<std::uint32_t>(v, 1, 3600);
+         if (!w) return "Invalid timeout \"" + std::string(v) + "\", must be 1..3600 seconds.";
+         o.timeout_seconds = *w;
+         return std::nullopt;
+       }},
+      {"-v", "--verbose", nullptr, kSub, "print the topic before each payload",
+       [](Options& o, std::string_view) -> Error {
+         o.print_topic = true;
+         return std::nullopt;
+       }},
+      {"-N", nullptr, nullptr, kSub, "do not add a newline after each payload",
+       [](Options& o, std::string_view) -> Error {
+         o.no_end_of_line = true;
+         return std::nullopt;
+       }},
+      {"-R", nullptr, nullptr, kSub, "do not print retained (stale) messages",
+       [](Options& o, std::string_view) -> Error {
+         o.skip_retained = true;
+         return std::nullopt;
+       }},
+      {nullptr, "--will-topic", "TOPIC", kPubSub, "topic of the client's will",
+       [](Options& o, std::string_view v) -> Error {
+         will(o).topic = std::string(v);
+         return std::nullopt;
+       }},
+      {nullptr, "--will-payload", "MSG", kPubSub, "payload of the will (default empty)",
+       [](Options& o, std::string_view v) -> Error {
+         will(o).payload.assign(v.begin(), v.end());
+         return std::nullopt;
+       }},
+      {nullptr, "--will-qos", "QOS", kPubSub, "QoS of the will",
+       [](Options& o, std::string_view v) -> Error {
+         auto q = parse_qos(v);
+         if (!q) return "Invalid will QoS " + std::string(v) + ".";
+         will(o).qos = *q;
+         return std::nullopt;
+       }},
+      {nullptr, "--will-retain", nullptr, kPubSub, "retain the will",
+       [](Options& o, std::string_view) -> Error {
+         will(o).retain = true;
+         return std::nullopt;
+       }},
+      {nullptr, "--cafile", "FILE", kAll, "trusted CA certificates (PEM): enables TLS",
+       [](Options& o, std::string_view v) -> Error {
+         tls(o).cafile = std::string(v);
+         return std::nullopt;
+       }},
+      {nullptr, "--cert", "FILE", kAll, "client certificate (PEM), with --key",
+       [](Options& o, std::string_view v) -> Error {
+         tls(o).certfile = std::string(v);
+         return std::nullopt;
+       }},
+      {nullptr, "--key", "FILE", kAll, "client private key (PEM), with --cert",
+       [](Options& o, std::string_view v) -> Error {
+         tls(o).keyfile = std::string(v);
+         return std::nullopt;
+       }},
+      {nullptr, "--insecure", nullptr, kAll,
+       "do not check that the certificate names the host (chain still checked)",
+       [](Options& o, std::string_view) -> Error {
+         tls(o).insecure = true;
+         return std::nullopt;
+       }},
+      {nullptr, "--tls-version", "VERSION", kAll, "minimum TLS version: tlsv1.3 (default) or tlsv1.2",
+       [](Options& o, std::string_view v) -> Error {
+         if (v != "tlsv1.3" && v != "tlsv1.2") return "Invalid TLS version " + std::string(v) + ".";
+         tls(o).tls_version = std::string(v);
+         return std::nullopt;
+       }},
+      {nullptr, "--psk", "HEXKEY", kAll, "pre-shared key in hex: enables TLS-PSK",
+       [](Options& o, std::string_view v) -> Error {
+         tls(o).psk_hex = std::string(v);
+         return std::nullopt;
+       }},
+      {nullptr, "--psk-identity", "ID", kAll, "identity for TLS-PSK",
+       [](Options& o, std::string_view v) -> Error {
+         tls(o).psk_identity = std::string(v);
+         return std::nullopt;
+       }},
+      {nullptr, "--attest", "POLICY", kAll,
+       "attested TLS: require broker evidence that verifies against the POLICY file",
+       [](Options& o, std::string_view v) -> Error {
+         tls(o).attestation_policy = std::string(v);
+         return std::nullopt;
+       }},
+      {"-d", "--debug", nullptr, kAll, "print every packet sent and received (stderr)",
+       [](Options& o, std::string_view) -> Error {
+         o.debug = true;
+         return std::nullopt;
+       }},
+      {nullptr, "--quiet", nullptr, kAll, "do not print error messages",
+       [](Options& o, std::string_view) -> Error {
+         o.quiet = true;
+         return std::nullopt;
+       }},
+      {nullptr, "--help", nullptr, kAll, "print this help",
+       [](Options& o, std::string_view) -> Error {
+         o.help = true;
+         return std::nullopt;
+       }},
+  };
+  return table;
+}
+
+bool is_hex(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Error validate(ClientCommand command, Options& o) {
+  if (o.help) return std::nullopt;
+  if (command == ClientCommand::kPub) {
+    if (o.topics.size() > 1) return "Duplicate topic argument given.";
+    if (o.topics.empty() || o.source == MessageSource::kNone) {
+      return "Both topic and message must be supplied.";
+    }
+    if (!mqtt::is_valid_topic_name(o.topics[0])) {
+      return "Invalid publish topic '" + o.topics[0] + "', does it contain '+' or '#'?";
+    }
+  }
+  if (command == ClientCommand::kSub) {
+    if (o.topics.empty()) return "You must specify a topic to subscribe to.";
+    for (const auto& t : o.topics) {
+      if (!mqtt::is_valid_topic_filter(t)) {
+        return "Invalid subscription topic '" + t + "', are all '+' and '#' wildcards correct?";
+      }
+    }
+  }
+  const bool v5 = o.connect.version == mqtt::ProtocolVersion::kV5;
+  if (!o.connect.clean_start && o.connect.client_id.empty()) {
+    return "You must provide a client id if you are using the -c option.";
+  }
+  if (o.connect.session_expiry_interval && !v5) {
+    return "--session-expiry-interval is only valid with MQTT v5 (-V 5).";
+  }
+  if (v5 && !o.connect.clean_start && !o.connect.session_expiry_interval) {
+    o.connect.session_expiry_interval = std::numeric_limits<std::uint32_t>::max();
+  }
+  if (o.connect.password && !o.connect.username && !v5) {
+    return "A password needs a username (-u) before MQTT v5.";
+  }
+  if (o.connect.will && o.connect.will->topic.empty()) {
+    return "Will payload, QoS or retain given without --will-topic.";
+  }
+  if (o.connect.will && !mqtt::is_valid_topic_name(o.connect.will->topic)) {
+    return "Invalid will topic '" + o.connect.will->topic + "', does it contain '+' or '#'?";
+  }
+  if (o.endpoint.tls) {
+    auto& t = *o.endpoint.tls;
+    if (t.certfile.empty() != t.keyfile.empty()) {
+      return "Both certfile and keyfile must be provided if one of them is set.";
+    }
+    if (t.psk() && (t.psk_hex.empty() || t.psk_identity.empty())) {
+      return "--psk and --psk-identity must be given together.";
+    }
+    if (!t.psk_hex.empty() && !is_hex(t.psk_hex)) {
+      return "--psk must be a hexadecimal key (no leading 0x).";
+    }
+    if (t.psk() && !t.cafile.empty()) {
+      return "Only one of --psk or --cafile may be used at once.";
+    }
+    if (!t.psk() && t.cafile.empty() && t.attestation_policy.empty() && !t.certfile.empty()) {
+      // mosquitto likewise needs a CA to use a client certificate.
+      return "--cert/--key need --cafile (or --attest).";
+    }
+    if (t.psk() || !t.cafile.empty() || !t.attestation_policy.empty()) return std::nullopt;
+    // Only --insecure/--tls-version: not TLS by themselves (as mosquitto).
+    o.endpoint.tls.reset();
+  }
+  if (command == ClientCommand::kAttest && !o.endpoint.tls) {
+    return "trustmq attest needs --attest POLICY.";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+attest::Result<ClientCommandOptions> parse_client_options(ClientCommand command,
+                                                          std::span<char* const> args) {
+  using R = attest::Result<ClientCommandOptions>;
+  Options o;
+  const unsigned mask = mask_of(command);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view word = args[i];
+    const Flag* match = nullptr;
+    for (const auto& f : flags()) {
+      if ((f.short_name && word == f.short_name) || (f.long_name && word == f.long_name)) {
+        match = &f;
+        break;
+      }
+    }
+    if (match == nullptr || (match->commands & mask) == 0) {
+      return R::failure("Unknown option '" + std::string(word) + "'.");
+    }
+    std::string_view value;
+    if (match->argument != nullptr) {
+      if (i + 1 >= args.size()) {
+        return R::failure(std::string(word) + " argument given but no " + match->argument +
+                          " specified.");
+      }
+      value = args[++i];
+    }
+    if (auto e = match->apply(o, value)) return R::failure(*e);
+  }
+  if (auto e = validate(command, o)) return R::failure(*e);
+  return R::success(std::move(o));
+}
+
+std::string client_options_help(ClientCommand command) {
+  std::string out;
+  const unsigned mask = mask_of(command);
+  for (const auto& f : flags()) {
+    if ((f.commands & mask) == 0) continue;
+    std::string names;
+    if (f.short_name) names += f.short_name;
+    if (f.long_name) names += (names.empty() ? "" : ", ") + std::string(f.long_name);
+    if (f.argument) names += std::string(" ") + f.argument;
+    out += "  " + names;
+    out += names.size() < 34 ? std::string(34 - names.size(), ' ') : "\n" + std::string(36, ' ');
+    out += f.help;
+    out += "\n";
+  }
+  return out;
+}
+
+std::string default_client_id(ClientCommand command) {
+  const char* name = command == ClientCommand::kPub   ? "pub"
+                     : command == ClientCommand::kSub ? "sub"
+                                                      : "attest";
+  return std::string("trustmq-") + name + "-" + std::to_string(::getpid());
+}
+
+int exit_code_for(const client::ClientError& error, mqtt::ProtocolVersion version) {
+  switch (error.kind) {
+    case client::ClientErrorKind::kConnectionRefused:
+      if (version == mqtt::ProtocolVersion::kV5) return static_cast<int>(error.reason);
+      return static_cast<int>(mqtt::to_connack_return_code_311(error.reason));
+    case client::ClientErrorKind::kAttestation:
+      return kExitAttestationFailed;
+    default:
+      return 1;
+  }
+}
+
+client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
+    ClientCommand command, const ClientCommandOptions& options) {
+  using R = client::ClientResult<std::unique_ptr<client::MqttClient>>;
+  client::ConnectOptions connect = options.connect;
+  if (connect.client_id.empty()) connect.client_id = default_client_id(command);
+  auto transport =
+      client::open_transport(options.endpoint, client::Deadline::after(connect.timeout));
+  if (!transport) return R::failure(transport.error());
+  client::MqttClient::DebugLog debug;
+  if (options.debug) {
+    std::fprintf(stderr, "Connected (%s)\n", transport.value()->description().c_str());
+    debug = [](std::string_view line) {
+      std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+    };
+  }
+  return client::MqttClient::connect(std::move(transport.value()), connect, std::move(debug));
+}
+
+int report_client_error(const ClientCommandOptions& options, const client::ClientError& error) {
+  if (!options.quiet) std::fprintf(stderr, "Error: %s\n", error.message.c_str());
+  return exit_code_for(error, options.connect.version);
+}
+
+int report_usage_error(ClientCommand command, const std::string& message) {
+  const char* name = command == ClientCommand::kPub   ? "pub"
+                     : command == ClientCommand::kSub ? "sub"
+                                                      : "attest";
+  std::fprintf(stderr, "Error: %s\n\nUse 'trustmq %s --help' to see usage.\n", message.c_str(),
+               name);
+  return 1;
+}
+
+}  // namespace trustmq::cli

@@ -1,0 +1,86 @@
+// Command-line options shared by `trustmq pub`, `trustmq sub` and `trustmq attest`: the flags
+// of mosquitto_pub/mosquitto_sub (same letters, same meaning, same error texts where it
+// matters), plus --attest POLICY for attested TLS.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "attest/result.h"
+#include "client/client_error.h"
+#include "client/connect_options.h"
+#include "client/endpoint.h"
+#include "client/mqtt_client.h"
+#include "mqtt/types.h"
+
+namespace trustmq::cli {
+
+enum class ClientCommand { kPub, kSub, kAttest };
+
+// Where `trustmq pub` takes its message from.
+enum class MessageSource {
+  kNone,
+  kArgument,   // -m MSG
+  kFile,       // -f FILE (the whole file)
+  kNull,       // -n (zero-length message)
+  kLines,      // -l (one message per line of stdin)
+  kStdin,      // -s (all of stdin as one message)
+};
+
+struct ClientCommandOptions {
+  client::Endpoint endpoint;
+  client::ConnectOptions connect;
+  bool debug = false;  // -d
+  bool help = false;   // --help
+  bool quiet = false;  // --quiet: no error messages
+
+  std::vector<std::string> topics;  // -t (pub: exactly one; sub: one or more)
+  mqtt::QoS qos = mqtt::QoS::kAtMostOnce;
+
+  // pub
+  bool retain = false;
+  MessageSource source = MessageSource::kNone;
+  std::string message;  // -m text, or the -f path
+
+  // sub
+  std::optional<std::uint32_t> count;            // -C
+  std::optional<std::uint32_t> timeout_seconds;  // -W
+  bool print_topic = false;                      // -v
+  bool no_end_of_line = false;                   // -N
+  bool skip_retained = false;                    // -R
+};
+
+// Parses `args` (the words after the sub-command). Errors are the one-line messages the
+// command prints before "Use 'trustmq pub --help' to see usage."
+attest::Result<ClientCommandOptions> parse_client_options(ClientCommand command,
+                                                          std::span<char* const> args);
+
+// The option reference printed by --help (one line per flag valid for `command`).
+std::string client_options_help(ClientCommand command);
+
+// "trustmq-pub-1234": the default client id (the process id makes it unique per host).
+std::string default_client_id(ClientCommand command);
+
+// Exit status like mosquitto_pub/sub: a CONNACK refusal exits with its reason code (3.1.1
+// return code 1–5, or the MQTT 5 reason code); attestation failures with
+// kExitAttestationFailed; every other error with 1.
+int exit_code_for(const client::ClientError& error, mqtt::ProtocolVersion version);
+
+// Opens the transport (TCP/TLS/attested TLS) and connects, with the default client id when none
+// was given; with -d every packet is logged to stderr.
+client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
+    ClientCommand command, const ClientCommandOptions& options);
+
+// Prints "Error: MESSAGE" to stderr (unless --quiet) and returns exit_code_for(error).
+int report_client_error(const ClientCommandOptions& options, const client::ClientError& error);
+
+// Prints a parse error and the hint to use --help; returns 1 (as mosquitto_pub/sub).
+int report_usage_error(ClientCommand command, const std::string& message);
+
+inline constexpr int kExitTimeout = 27;  // sub -W elapsed (MOSQ_ERR_TIMEOUT, as mosquitto_sub)
+inline constexpr int kExitAttestationFailed = 40;  // attested TLS refused the broker
+
+}  // namespace trustmq::cli
