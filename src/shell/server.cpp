@@ -123,8 +123,8 @@ int Server::run() {
       check_deadlines();
     }
   } catch (const runtime::EngineTrap& trap) {
-    logger_.log(LogType::kError, std::string("engine trapped (") + trap.kind() +
-                                     "): " + trap.what() + "; stopping the broker");
+    logger_.log(LogType::kError, "engine " + std::string(engine_->name()) +
+                                     " trapped: " + trap.what() + "; stopping the broker");
     close_all();
     return 1;
   }

@@ -34,19 +34,29 @@ constexpr std::uint8_t kPingresp = 13;
 // A Server with its loop on a background thread, capturing its log lines.
 class RunningServer {
  public:
-  explicit RunningServer(std::string_view config_text, const PasswordFile* passwords = nullptr)
+  explicit RunningServer(std::string_view config_text, const PasswordFile* passwords = nullptr,
+                         Server::EngineFactory engine_factory = {})
       : logger_(kAllLogTypes, [this](std::string_view line) { add_line(line); }) {
     parse_config_text(config_text, "test.conf", config_);
     resolve_server_defaults(config_);
     server_ = std::make_unique<Server>(config_, logger_, passwords);
-    server_->start_engine([this](mqtt::BrokerHost& host, mqtt::TimeMs now) {
-      return make_engine("native", "", config_.broker, host, now);
-    });
+    if (!engine_factory) {
+      engine_factory = [this](mqtt::BrokerHost& host, mqtt::TimeMs now) {
+        return make_engine("native", "", config_.broker, host, now);
+      };
+    }
+    server_->start_engine(engine_factory);
     server_->bind_listeners();
     port_ = server_->listener_sockets().at(0).port;
     thread_ = std::thread([this] { status_ = server_->run(); });
   }
   ~RunningServer() { stop(); }
+
+  // Waits for the loop to end by itself (e.g. after an engine trap).
+  int join() {
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
 
   int stop() {
     if (thread_.joinable()) {
@@ -294,6 +304,39 @@ TEST(ServerTest, MaxConnectionsRefusesExtraClients) {
   RawMqttClient second(server.port());
   EXPECT_TRUE(second.wait_closed());
   EXPECT_TRUE(server.wait_for_log("max_connections (1) reached"));
+}
+
+// A test double standing in for a Wasm engine whose module traps on the first input.
+class TrappingEngine final : public runtime::Engine {
+ public:
+  std::string_view name() const override { return "trapping"; }
+  std::string module_measurement() const override { return "00"; }
+  void open(mqtt::ConnectionId, const mqtt::PeerInfo&, mqtt::TimeMs) override {}
+  std::span<std::uint8_t> input_buffer(std::size_t max_bytes) override {
+    buffer_.resize(max_bytes);
+    return buffer_;
+  }
+  void commit_input(mqtt::ConnectionId, std::size_t, mqtt::TimeMs) override {
+    throw runtime::EngineTrap("out-of-bounds", "memory access at 0xfffffff0");
+  }
+  void close(mqtt::ConnectionId, mqtt::TimeMs) override {}
+  mqtt::TimeMs tick(mqtt::TimeMs now) override { return now + 1000; }
+
+ private:
+  std::vector<std::uint8_t> buffer_;
+};
+
+TEST(ServerTest, EngineTrapStopsTheLoopWithExitStatus1) {
+  RunningServer server(kAnonymousConfig, nullptr, [](mqtt::BrokerHost&, mqtt::TimeMs) {
+    return std::make_unique<TrappingEngine>();
+  });
+  RawMqttClient client(server.port());
+  ASSERT_TRUE(client.send(testing::connect_packet("victim")));
+  EXPECT_EQ(server.join(), 1);
+  EXPECT_TRUE(server.log_contains(
+      "engine trapping trapped: out-of-bounds: memory access at 0xfffffff0; stopping the broker"))
+      << server.log_text();
+  EXPECT_TRUE(client.wait_closed());
 }
 
 TEST(ServerTest, UnbuiltEngineIsAClearError) {
