@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from pathlib import Path
 
 import pytest
 
