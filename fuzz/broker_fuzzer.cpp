@@ -85,8 +85,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (flags & 128) {
     AclRules acl;
     AclParseError error;
-    check(parse_acl("topic readwrite a/#\npattern readwrite c/%c/#\nuser user\ntopic read #\n",
-                    acl, error));
+    check(parse_acl("topic readwrite a/#\npattern readwrite c/%c/#\nuser user\ntopic read #\n", acl,
+                    error));
     config.acl = acl;
   }
   CheckingHost host;

@@ -13,7 +13,7 @@ enum class AclAccess : std::uint8_t { kRead = 1, kWrite = 2, kReadWrite = 3, kDe
 
 struct AclRule {
   AclAccess access = AclAccess::kReadWrite;
-  std::string topic;      // filter; for patterns %c and %u are substituted
+  std::string topic;  // filter; for patterns %c and %u are substituted
   bool is_pattern = false;
   bool operator==(const AclRule&) const = default;
 };

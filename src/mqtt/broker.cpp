@@ -76,7 +76,7 @@ struct Connection {
   std::optional<Will> will;
   TimeMs keep_alive_ms = 0;  // 1.5 × keep alive; 0 = none
   TimeMs last_received = 0;
-  std::uint16_t receive_maximum = 65535;       // the client's
+  std::uint16_t receive_maximum = 65535;               // the client's
   std::uint32_t maximum_packet_size = kMaxPacketSize;  // the client's
   bool connect_session_expiry_zero = true;
   TopicAliasMap aliases;
@@ -93,6 +93,7 @@ class Broker::State {
 
   void on_open(ConnectionId id, const PeerInfo& peer, TimeMs now) {
     Reentry guard(*this);
+    last_now_ = now;
     auto connection = std::make_unique<Connection>();
     connection->id = id;
     connection->peer = peer;
@@ -102,6 +103,7 @@ class Broker::State {
 
   void on_data(ConnectionId id, ByteView bytes, TimeMs now) {
     Reentry guard(*this);
+    last_now_ = now;
     Connection* c = find_connection(id);
     stats_.bytes_received += bytes.size();
     if (c == nullptr || c->closing) return;
@@ -147,6 +149,7 @@ class Broker::State {
 
   TimeMs on_tick(TimeMs now) {
     Reentry guard(*this);
+    last_now_ = now;
     check_keep_alives(now);
     run_session_timers(now);
     if (config_.sys_interval_seconds != 0 && now >= next_sys_) {
@@ -213,8 +216,8 @@ class Broker::State {
     scratch_.clear();
     encode_packet(packet, c.version, scratch_);
     if (scratch_.size() > c.maximum_packet_size) {
-      log(LogLevel::kDebug, "Dropped a packet larger than the maximum packet size of " +
-                                client_name(c));
+      log(LogLevel::kDebug,
+          "Dropped a packet larger than the maximum packet size of " + client_name(c));
       return false;
     }
     send_bytes(c, scratch_, SendKind::kControl);
@@ -251,8 +254,8 @@ class Broker::State {
   // Ends the connection because of a protocol violation: v5 DISCONNECT with `reason`, will
   // published, connection closed.
   void violation(Connection& c, ReasonCode reason, const std::string& detail, TimeMs now) {
-    log(LogLevel::kNotice, "Client " + client_name(c) + " disconnected: " +
-                               std::string(reason_code_name(reason)) +
+    log(LogLevel::kNotice, "Client " + client_name(c) +
+                               " disconnected: " + std::string(reason_code_name(reason)) +
                                (detail.empty() ? "" : " (" + detail + ")"));
     if (c.session != nullptr && is_v5(c.version)) {
       DisconnectPacket disconnect;
@@ -294,8 +297,8 @@ class Broker::State {
     Will will = std::move(*s.pending_will);
     s.pending_will.reset();
     if (will.topic.rfind("$SYS", 0) == 0) return;
-    if (config_.acl && !acl_allows(*config_.acl, s.username, s.client_id, will.topic,
-                                   AclAccess::kWrite)) {
+    if (config_.acl &&
+        !acl_allows(*config_.acl, s.username, s.client_id, will.topic, AclAccess::kWrite)) {
       log(LogLevel::kNotice, "Denied will of " + s.client_id + " on " + will.topic);
       return;
     }
@@ -308,8 +311,8 @@ class Broker::State {
     publish.properties = std::move(will.properties);
     publish.properties.will_delay_interval.reset();
     if (publish.properties.message_expiry_interval) {
-      message->expires_at = now + static_cast<TimeMs>(*publish.properties.message_expiry_interval) *
-                                      1000;
+      message->expires_at =
+          now + static_cast<TimeMs>(*publish.properties.message_expiry_interval) * 1000;
     }
     message->packet = std::move(publish);
     route(message, nullptr, now);
@@ -409,8 +412,8 @@ class Broker::State {
       if (auto* connect = std::get_if<ConnectPacket>(&packet)) {
         handle_connect(c, *connect, now);
       } else {
-        log(LogLevel::kNotice, "First packet from " + c.peer.address +
-                                   " is not CONNECT; closing the connection.");
+        log(LogLevel::kNotice,
+            "First packet from " + c.peer.address + " is not CONNECT; closing the connection.");
         close_connection(c);
       }
       return;
@@ -444,8 +447,8 @@ class Broker::State {
   }
 
   void reject_connect(Connection& c, ReasonCode reason, const std::string& why) {
-    log(LogLevel::kNotice, "Refused connection from " + c.peer.address + " as " +
-                               client_name(c) + ": " + why);
+    log(LogLevel::kNotice,
+        "Refused connection from " + c.peer.address + " as " + client_name(c) + ": " + why);
     ConnackPacket connack;
     connack.reason = reason;
     send_packet(c, connack);
@@ -513,7 +516,8 @@ class Broker::State {
     Session* session = found == sessions_.end() ? nullptr : found->second.get();
     if (session != nullptr && session->connected) {
       if (Connection* old = find_connection(session->connection); old != nullptr) {
-        log(LogLevel::kNotice, "Client " + c.client_id + " already connected, closing old connection.");
+        log(LogLevel::kNotice,
+            "Client " + c.client_id + " already connected, closing old connection.");
         if (is_v5(old->version)) {
           DisconnectPacket disconnect;
           disconnect.reason = ReasonCode::kSessionTakenOver;
@@ -525,7 +529,8 @@ class Broker::State {
       found = sessions_.find(c.client_id);
       session = found == sessions_.end() ? nullptr : found->second.get();
     }
-    if (session != nullptr && (p.clean_start || (session->expires_at && *session->expires_at <= now))) {
+    if (session != nullptr &&
+        (p.clean_start || (session->expires_at && *session->expires_at <= now))) {
       end_session(session, now);
       session = nullptr;
     }
@@ -545,8 +550,9 @@ class Broker::State {
       session->expiry_interval = p.properties.session_expiry_interval.value_or(0);
     } else {
       session->expiry_interval =
-          p.clean_start ? 0
-                        : config_.persistent_client_expiration_seconds.value_or(kSessionNeverExpires);
+          p.clean_start
+              ? 0
+              : config_.persistent_client_expiration_seconds.value_or(kSessionNeverExpires);
     }
     c.connect_session_expiry_zero = session->expiry_interval == 0;
     c.session = session;
@@ -562,8 +568,8 @@ class Broker::State {
     connack.session_present = session_present;
     if (v5) {
       Properties& props = connack.properties;
-      props.receive_maximum = static_cast<std::uint16_t>(
-          std::min<std::uint32_t>(inbound_receive_maximum(), 65535));
+      props.receive_maximum =
+          static_cast<std::uint16_t>(std::min<std::uint32_t>(inbound_receive_maximum(), 65535));
       if (config_.topic_alias_maximum != 0) props.topic_alias_maximum = config_.topic_alias_maximum;
       if (config_.max_packet_size < kMaxPacketSize) {
         props.maximum_packet_size = config_.max_packet_size;
@@ -576,11 +582,10 @@ class Broker::State {
       props.server_keep_alive = server_keep_alive;
     }
     send_packet(c, connack);
-    log(LogLevel::kNotice,
-        "New client connected from " + c.peer.address + " as " + c.client_id + " (p" +
-            decimal(level_of(c.version)) + ", c" + (p.clean_start ? "1" : "0") + ", k" +
-            decimal(keep_alive) + (has_username ? ", u'" + c.username + "'" : std::string()) +
-            ").");
+    log(LogLevel::kNotice, "New client connected from " + c.peer.address + " as " + c.client_id +
+                               " (p" + decimal(level_of(c.version)) + ", c" +
+                               (p.clean_start ? "1" : "0") + ", k" + decimal(keep_alive) +
+                               (has_username ? ", u'" + c.username + "'" : std::string()) + ").");
     if (session_present) resume(*session, c, now);
   }
 
@@ -720,8 +725,9 @@ class Broker::State {
     const bool v5 = is_v5(c.version);
     SubackPacket suback;
     suback.packet_id = p.packet_id;
-    const std::uint32_t subscription_id =
-        p.properties.subscription_identifiers.empty() ? 0 : p.properties.subscription_identifiers[0];
+    const std::uint32_t subscription_id = p.properties.subscription_identifiers.empty()
+                                              ? 0
+                                              : p.properties.subscription_identifiers[0];
     struct RetainedRequest {
       std::string filter;
       QoS qos;
@@ -757,16 +763,17 @@ class Broker::State {
       if (!existed) s.subscriptions.push_back(request.filter);
       suback.reasons.push_back(static_cast<ReasonCode>(granted));
       const bool send_retained =
-          !shared && (request.retain_handling == RetainHandling::kSendAtSubscribe ||
-                      (request.retain_handling == RetainHandling::kSendAtSubscribeIfNew && !existed));
+          !shared &&
+          (request.retain_handling == RetainHandling::kSendAtSubscribe ||
+           (request.retain_handling == RetainHandling::kSendAtSubscribeIfNew && !existed));
       if (send_retained) retained_requests.push_back({request.filter, granted});
     }
     send_packet(c, suback);
     for (const RetainedRequest& request : retained_requests) {
       retained_.for_each_match(request.filter, now, [&](const MessageRef& message) {
         const PublishPacket& publish = message->publish();
-        if (config_.acl && !acl_allows(*config_.acl, s.username, s.client_id, publish.topic,
-                                       AclAccess::kRead)) {
+        if (config_.acl &&
+            !acl_allows(*config_.acl, s.username, s.client_id, publish.topic, AclAccess::kRead)) {
           return;
         }
         OutboundMessage outbound;
@@ -840,7 +847,8 @@ class Broker::State {
         }
         entry.next_member = chosen + 1;
         const Subscriber& sub = entry.subscribers[chosen];
-        if (sub.subscription_id != 0) delivery_ids_.push_back({deliveries_.size(), sub.subscription_id});
+        if (sub.subscription_id != 0)
+          delivery_ids_.push_back({deliveries_.size(), sub.subscription_id});
         deliveries_.push_back({sub.session, sub.qos, sub.retain_as_published});
         continue;
       }
@@ -871,8 +879,8 @@ class Broker::State {
     for (std::size_t i = 0; i < count; ++i) {
       const Delivery& d = deliveries[i];
       Session& s = *d.session;
-      if (config_.acl && !acl_allows(*config_.acl, s.username, s.client_id, publish.topic,
-                                     AclAccess::kRead)) {
+      if (config_.acl &&
+          !acl_allows(*config_.acl, s.username, s.client_id, publish.topic, AclAccess::kRead)) {
         continue;
       }
       OutboundMessage outbound;
@@ -1037,8 +1045,8 @@ class Broker::State {
       bytes = scratch_;
     }
     if (bytes.size() > c.maximum_packet_size) {
-      log(LogLevel::kDebug, "Dropped PUBLISH to " + c.client_id +
-                                ": larger than its maximum packet size");
+      log(LogLevel::kDebug,
+          "Dropped PUBLISH to " + c.client_id + ": larger than its maximum packet size");
       return false;
     }
     send_bytes(c, bytes,

@@ -42,17 +42,17 @@ struct Session {
   std::string client_id;
   std::string username;  // of the connection that last owned it (ACL decisions)
   bool connected = false;
-  ConnectionId connection = 0;  // valid when connected
+  ConnectionId connection = 0;        // valid when connected
   std::uint32_t expiry_interval = 0;  // seconds after disconnect; kSessionNeverExpires
   std::optional<TimeMs> expires_at;   // set while disconnected
 
   std::vector<std::string> subscriptions;  // filters as subscribed (with $share prefix)
 
-  std::vector<InflightMessage> inflight;     // outbound QoS 1/2 awaiting acknowledgement
-  std::deque<OutboundMessage> queued;        // waiting for the window or the reconnect
-  bool dropping = false;                     // queue full: messages are being dropped
+  std::vector<InflightMessage> inflight;  // outbound QoS 1/2 awaiting acknowledgement
+  std::deque<OutboundMessage> queued;     // waiting for the window or the reconnect
+  bool dropping = false;                  // queue full: messages are being dropped
   std::uint16_t last_packet_id = 0;
-  std::vector<std::uint16_t> inbound_qos2;   // PUBREC sent, awaiting PUBREL
+  std::vector<std::uint16_t> inbound_qos2;  // PUBREC sent, awaiting PUBREL
 
   // A will triggered by an abnormal disconnect, published at `will_at` (will delay).
   std::optional<Will> pending_will;

@@ -112,7 +112,8 @@ TEST(BrokerConnect, EmptyClientIdAssignedInV5) {
   EXPECT_FALSE(connack.properties.assigned_client_identifier->empty());
   // A second one gets a different identifier.
   ConnackPacket other = h.open(kV5).connect("");
-  EXPECT_NE(other.properties.assigned_client_identifier, connack.properties.assigned_client_identifier);
+  EXPECT_NE(other.properties.assigned_client_identifier,
+            connack.properties.assigned_client_identifier);
 }
 
 TEST(BrokerConnect, EmptyClientIdV311CleanSessionAccepted) {

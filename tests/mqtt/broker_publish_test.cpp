@@ -218,8 +218,7 @@ TEST_P(BrokerPublishTest, AclWriteDenied) {
   auto acks = only<AckPacket>(pub.receive());
   ASSERT_EQ(acks.size(), 1u);
   EXPECT_EQ(acks[0].type, PacketType::kPuback);
-  EXPECT_EQ(acks[0].reason,
-            GetParam() == kV5 ? ReasonCode::kNotAuthorized : ReasonCode::kSuccess);
+  EXPECT_EQ(acks[0].reason, GetParam() == kV5 ? ReasonCode::kNotAuthorized : ReasonCode::kSuccess);
   EXPECT_TRUE(sub.receive_publishes().empty());
   EXPECT_TRUE(h.host.logged("Denied PUBLISH from pub"));
   EXPECT_FALSE(pub.closed());
@@ -237,8 +236,7 @@ TEST_P(BrokerPublishTest, MessageSizeLimit) {
   pub.publish("t", "0123456789A", QoS::kAtLeastOnce, false, 3);
   auto acks = only<AckPacket>(pub.receive());
   ASSERT_EQ(acks.size(), 1u);
-  EXPECT_EQ(acks[0].reason,
-            GetParam() == kV5 ? ReasonCode::kQuotaExceeded : ReasonCode::kSuccess);
+  EXPECT_EQ(acks[0].reason, GetParam() == kV5 ? ReasonCode::kQuotaExceeded : ReasonCode::kSuccess);
   EXPECT_TRUE(sub.receive_publishes().empty());
   EXPECT_FALSE(pub.closed());
   pub.publish("t", "0123456789");

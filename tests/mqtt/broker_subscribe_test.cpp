@@ -29,9 +29,9 @@ SubscriptionRequest request(std::string filter, QoS qos = QoS::kAtMostOnce) {
 TEST(BrokerSubscribe, GrantedQoSPerFilterAndInvalidFilterV5) {
   BrokerHarness h;
   TestClient& c = h.connected("c", kV5);
-  SubackPacket suback = c.subscribe(subscribe_packet(
-      {request("a", QoS::kAtMostOnce), request("b/+", QoS::kAtLeastOnce),
-       request("c/#", QoS::kExactlyOnce), request("bad/#/x", QoS::kAtLeastOnce)}));
+  SubackPacket suback = c.subscribe(
+      subscribe_packet({request("a", QoS::kAtMostOnce), request("b/+", QoS::kAtLeastOnce),
+                        request("c/#", QoS::kExactlyOnce), request("bad/#/x", QoS::kAtLeastOnce)}));
   EXPECT_EQ(suback.packet_id, 10);
   EXPECT_EQ(suback.reasons,
             (std::vector<ReasonCode>{ReasonCode::kSuccess, ReasonCode::kGrantedQoS1,
@@ -58,9 +58,9 @@ TEST(BrokerSubscribe, AclReadDenied) {
   TestClient& v5 = h.connected("five", kV5);
   SubackPacket s5 = v5.subscribe(subscribe_packet(
       {request("public/a"), request("private/a"), request("public/secret/x"), request("#")}));
-  EXPECT_EQ(s5.reasons, (std::vector<ReasonCode>{ReasonCode::kSuccess, ReasonCode::kNotAuthorized,
-                                                 ReasonCode::kNotAuthorized,
-                                                 ReasonCode::kSuccess}));
+  EXPECT_EQ(s5.reasons,
+            (std::vector<ReasonCode>{ReasonCode::kSuccess, ReasonCode::kNotAuthorized,
+                                     ReasonCode::kNotAuthorized, ReasonCode::kSuccess}));
   TestClient& v3 = h.connected("three", kV311);
   SubackPacket s3 = v3.subscribe(subscribe_packet({request("private/a")}));
   EXPECT_EQ(s3.reasons, (std::vector<ReasonCode>{ReasonCode::kUnspecifiedError}));
@@ -130,7 +130,7 @@ TEST(BrokerSubscribe, SubscriptionIdentifiersAttached) {
   c.subscribe("#", QoS::kAtMostOnce);  // no identifier
   h.connected("pub", kV5).publish("a/b", "x", QoS::kAtLeastOnce);
   auto got = c.receive_publishes();
-  ASSERT_EQ(got.size(), 1u);  // one delivery for overlapping subscriptions
+  ASSERT_EQ(got.size(), 1u);                 // one delivery for overlapping subscriptions
   EXPECT_EQ(got[0].qos, QoS::kAtLeastOnce);  // the highest granted QoS
   auto ids = got[0].properties.subscription_identifiers;
   std::sort(ids.begin(), ids.end());
@@ -172,8 +172,8 @@ TEST(BrokerSubscribe, UnsubscribeV5Reasons) {
   ASSERT_EQ(packets.size(), 1u);
   const auto& unsuback = std::get<UnsubackPacket>(packets[0]);
   EXPECT_EQ(unsuback.packet_id, 4);
-  EXPECT_EQ(unsuback.reasons, (std::vector<ReasonCode>{ReasonCode::kSuccess,
-                                                       ReasonCode::kNoSubscriptionExisted}));
+  EXPECT_EQ(unsuback.reasons,
+            (std::vector<ReasonCode>{ReasonCode::kSuccess, ReasonCode::kNoSubscriptionExisted}));
   h.connected("pub", kV5).publish("t", "x");
   EXPECT_TRUE(c.receive_publishes().empty());
   EXPECT_EQ(h.broker().stats().subscriptions, 0u);

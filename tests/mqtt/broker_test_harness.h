@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "fake_broker_host.h"
 #include "mqtt/broker.h"
 #include "mqtt/codec.h"
-#include "fake_broker_host.h"
 
 namespace trustmq::mqtt::testing {
 

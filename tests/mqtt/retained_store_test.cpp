@@ -22,7 +22,8 @@ MessageRef message(std::string topic, std::string payload,
 
 std::vector<std::string> topics(RetainedStore& store, std::string_view filter, TimeMs now) {
   std::vector<std::string> out;
-  store.for_each_match(filter, now, [&](const MessageRef& m) { out.push_back(m->publish().topic); });
+  store.for_each_match(filter, now,
+                       [&](const MessageRef& m) { out.push_back(m->publish().topic); });
   return out;
 }
 
