@@ -44,6 +44,9 @@ namespace {
 
 constexpr std::uint32_t kMaxPacketSize = 268435455;
 constexpr TimeMs kMaxTickInterval = 1000;  // on_tick is wanted at least once a second
+// A connection that has not completed CONNECT within this time is closed (a client that opens
+// sockets and sends nothing must not hold them forever).
+constexpr TimeMs kConnectTimeout = 30'000;
 
 bool is_v5(ProtocolVersion version) { return version == ProtocolVersion::kV5; }
 
@@ -346,7 +349,15 @@ class Broker::State {
     std::vector<Connection*> timed_out;
     for (auto& [id, connection] : connections_) {
       Connection& c = *connection;
-      if (!c.connect_received || c.closing || c.keep_alive_ms == 0) continue;
+      if (c.closing) continue;
+      if (!c.connect_received) {
+        if (now - c.last_received >= kConnectTimeout) {
+          log(LogLevel::kNotice, "No CONNECT from " + c.peer.address + ", closing.");
+          close_connection(c);
+        }
+        continue;
+      }
+      if (c.keep_alive_ms == 0) continue;
       if (now - c.last_received >= c.keep_alive_ms) timed_out.push_back(&c);
     }
     for (Connection* c : timed_out) {

@@ -269,6 +269,19 @@ TEST(BrokerConnect, ServerKeepAliveWhenClientAsksTooMuch) {
   EXPECT_TRUE(c.closed());
 }
 
+TEST(BrokerConnect, ConnectionWithoutConnectTimesOut) {
+  BrokerHarness h;
+  TestClient& idle = h.open(kV311);
+  TestClient& slow = h.open(kV311);
+  slow.send_raw(Bytes{0x10});  // first byte of a CONNECT, then nothing
+  h.advance(29'000);
+  EXPECT_FALSE(idle.closed());
+  h.advance(1'000);
+  EXPECT_TRUE(idle.closed());
+  EXPECT_TRUE(slow.closed());
+  EXPECT_TRUE(h.host.logged("No CONNECT from"));
+}
+
 TEST(BrokerConnect, PingAndDisconnect) {
   BrokerHarness h;
   TestClient& c = h.connected("p", kV311);
