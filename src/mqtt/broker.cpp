@@ -843,11 +843,10 @@ class Broker::State {
     ++generation_;
     deliveries_.clear();
     delivery_ids_.clear();
-    for (FilterEntry& entry : subscriptions_.entries()) {
-      if (!topic_matches(entry.match_filter, publish.topic)) continue;
+    subscriptions_.for_each_match(publish.topic, [&](FilterEntry& entry) {
       if (entry.shared) {
         const std::size_t n = entry.subscribers.size();
-        if (n == 0) continue;
+        if (n == 0) return;
         std::size_t chosen = entry.next_member % n;
         for (std::size_t k = 0; k < n; ++k) {
           std::size_t index = (entry.next_member + k) % n;
@@ -861,7 +860,7 @@ class Broker::State {
         if (sub.subscription_id != 0)
           delivery_ids_.push_back({deliveries_.size(), sub.subscription_id});
         deliveries_.push_back({sub.session, sub.qos, sub.retain_as_published});
-        continue;
+        return;
       }
       for (const Subscriber& sub : entry.subscribers) {
         if (sub.no_local && sub.session == origin) continue;
@@ -879,7 +878,7 @@ class Broker::State {
         }
         if (sub.subscription_id != 0) delivery_ids_.push_back({slot, sub.subscription_id});
       }
-    }
+    });
     // Deliveries may re-enter route() (never, today) — copy out what we need first.
     const std::size_t count = deliveries_.size();
     std::vector<Delivery> deliveries;

@@ -1,6 +1,6 @@
 #include "mqtt/subscription_store.h"
 
-#include "mqtt/topic.h"
+#include <algorithm>
 
 namespace trustmq::mqtt {
 
@@ -9,7 +9,15 @@ bool SubscriptionStore::subscribe(std::string_view filter, const Subscriber& sub
   auto found = index_.find(key);
   std::size_t index;
   if (found == index_.end()) {
-    FilterEntry entry;
+    if (free_.empty()) {
+      index = entries_.size();
+      entries_.emplace_back();
+    } else {
+      index = free_.back();
+      free_.pop_back();
+    }
+    FilterEntry& entry = entries_[index];
+    entry = FilterEntry{};
     entry.key = key;
     if (auto shared = parse_shared_filter(filter)) {
       entry.shared = true;
@@ -17,8 +25,12 @@ bool SubscriptionStore::subscribe(std::string_view filter, const Subscriber& sub
     } else {
       entry.match_filter = key;
     }
-    index = entries_.size();
-    entries_.push_back(std::move(entry));
+    entry.wildcard = entry.match_filter.find_first_of("+#") != std::string::npos;
+    if (entry.wildcard) {
+      wildcard_.push_back(index);
+    } else {
+      exact_[entry.match_filter].push_back(index);
+    }
     index_.emplace(std::move(key), index);
   } else {
     index = found->second;
@@ -43,20 +55,27 @@ bool SubscriptionStore::unsubscribe(std::string_view filter, const Session* sess
     if (subscribers[i].session != session) continue;
     subscribers.erase(subscribers.begin() + static_cast<std::ptrdiff_t>(i));
     --count_;
-    if (subscribers.empty()) erase_entry(index);
+    if (subscribers.empty()) release_entry(index);
     return true;
   }
   return false;
 }
 
-void SubscriptionStore::erase_entry(std::size_t index) {
-  index_.erase(entries_[index].key);
-  std::size_t last = entries_.size() - 1;
-  if (index != last) {
-    entries_[index] = std::move(entries_[last]);
-    index_[entries_[index].key] = index;
+void SubscriptionStore::release_entry(std::size_t index) {
+  FilterEntry& entry = entries_[index];
+  if (entry.wildcard) {
+    wildcard_.erase(std::find(wildcard_.begin(), wildcard_.end(), index));
+  } else {
+    auto bucket = exact_.find(entry.match_filter);
+    if (bucket != exact_.end()) {
+      auto& list = bucket->second;
+      list.erase(std::find(list.begin(), list.end(), index));
+      if (list.empty()) exact_.erase(bucket);
+    }
   }
-  entries_.pop_back();
+  index_.erase(entry.key);
+  entry = FilterEntry{};
+  free_.push_back(index);
 }
 
 }  // namespace trustmq::mqtt

@@ -1,6 +1,8 @@
 // All subscriptions of the broker, grouped by distinct filter in one flat vector, so a PUBLISH
-// matches each distinct filter once (no trie, no per-level hash maps: DESIGN.md §7). Shared
-// subscriptions ($share/group/filter) are entries of their own whose members take turns.
+// visits each matching filter once. Filters without wildcards are found with one hash lookup
+// of the topic; wildcard filters are scanned from a flat list (no trie, no per-level maps:
+// DESIGN.md §7). Shared subscriptions ($share/group/filter) are entries of their own whose
+// members take turns.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "mqtt/packet.h"
+#include "mqtt/topic.h"
 #include "mqtt/types.h"
 
 namespace trustmq::mqtt {
@@ -28,8 +31,9 @@ struct FilterEntry {
   std::string key;           // the filter as subscribed, e.g. "$share/g/a/+" or "a/+"
   std::string match_filter;  // without the $share/group/ prefix
   bool shared = false;
-  std::vector<Subscriber> subscribers;
-  std::size_t next_member = 0;  // round robin position for shared entries
+  bool wildcard = false;                // match_filter contains '+' or '#'
+  std::vector<Subscriber> subscribers;  // empty = free slot
+  std::size_t next_member = 0;          // round robin position for shared entries
 };
 
 class SubscriptionStore {
@@ -40,15 +44,29 @@ class SubscriptionStore {
   // Returns false if the session had no such subscription.
   bool unsubscribe(std::string_view filter, const Session* session);
 
-  std::vector<FilterEntry>& entries() { return entries_; }
-  const std::vector<FilterEntry>& entries() const { return entries_; }
+  // Calls `visit(FilterEntry&)` for every entry whose filter matches `topic`.
+  template <typename Visit>
+  void for_each_match(const std::string& topic, Visit&& visit) {
+    if (auto exact = exact_.find(topic); exact != exact_.end()) {
+      for (std::size_t index : exact->second) visit(entries_[index]);
+    }
+    for (std::size_t index : wildcard_) {
+      FilterEntry& entry = entries_[index];
+      if (topic_matches(entry.match_filter, topic)) visit(entry);
+    }
+  }
+
+  std::size_t filter_count() const { return index_.size(); }
   std::size_t subscription_count() const { return count_; }
 
  private:
-  void erase_entry(std::size_t index);
+  void release_entry(std::size_t index);
 
-  std::vector<FilterEntry> entries_;
-  std::unordered_map<std::string, std::size_t> index_;  // key → entries_ index (not hot path)
+  std::vector<FilterEntry> entries_;  // slots are reused, never moved: indices stay valid
+  std::vector<std::size_t> free_;
+  std::unordered_map<std::string, std::size_t> index_;               // key → entries_ index
+  std::unordered_map<std::string, std::vector<std::size_t>> exact_;  // match filter → entries
+  std::vector<std::size_t> wildcard_;
   std::size_t count_ = 0;
 };
 
