@@ -417,6 +417,12 @@ ClientResult<Done> MqttClient::ping() {
 }
 
 void MqttClient::disconnect(mqtt::ReasonCode reason) {
+  // Complete incoming QoS 2 flows first (PUBREL -> PUBCOMP), so that the broker does not keep
+  // them pending in the session.
+  const auto deadline = operation_deadline();
+  while (connected_ && !awaiting_pubrel_.empty()) {
+    if (!pump(deadline)) break;
+  }
   if (connected_) {
     mqtt::DisconnectPacket d;
     d.reason = reason;

@@ -75,7 +75,8 @@ class MqttClient {
   // PINGREQ, and waits for PINGRESP.
   ClientResult<Done> ping();
 
-  // Sends DISCONNECT (best effort) and closes the transport. Idempotent.
+  // Completes pending incoming QoS 2 flows (bounded by the timeout), sends DISCONNECT (best
+  // effort) and closes the transport. Idempotent.
   void disconnect(mqtt::ReasonCode reason = mqtt::ReasonCode::kSuccess);
 
  private:

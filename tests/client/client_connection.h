@@ -1,0 +1,38 @@
+// Connecting a library client to a test broker in one line.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "client/endpoint.h"
+#include "client/mqtt_client.h"
+
+namespace trustmq::client::testing {
+
+inline ClientResult<std::unique_ptr<MqttClient>> try_connect(
+    const Endpoint& endpoint, ConnectOptions options, MqttClient::DebugLog debug = {}) {
+  auto t = open_transport(endpoint, Deadline::after(options.timeout));
+  if (!t) return ClientResult<std::unique_ptr<MqttClient>>::failure(t.error());
+  return MqttClient::connect(std::move(t.value()), options, std::move(debug));
+}
+
+inline Endpoint local_endpoint(std::uint16_t port) {
+  Endpoint e;
+  e.host = "127.0.0.1";
+  e.port = port;
+  return e;
+}
+
+inline ConnectOptions options_for(mqtt::ProtocolVersion version, std::string client_id) {
+  ConnectOptions o;
+  o.version = version;
+  o.client_id = std::move(client_id);
+  o.timeout = std::chrono::milliseconds(5000);
+  return o;
+}
+
+inline mqtt::Bytes bytes(std::string_view s) { return mqtt::Bytes(s.begin(), s.end()); }
+
+}  // namespace trustmq::client::testing
