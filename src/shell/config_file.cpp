@@ -108,7 +108,9 @@ bool is_listener_option(std::string_view option) {
                                                   "psk_file",
                                                   "psk_hint",
                                                   "require_certificate",
-                                                  "use_identity_as_username"};
+                                                  "use_identity_as_username",
+                                                  "tls",
+                                                  "attestation"};
   for (auto o : kOptions) {
     if (o == option) return true;
   }
@@ -142,6 +144,18 @@ void apply_listener_option(const LineParser& p, std::string_view option, Listene
     tls.require_certificate = p.boolean();
   else if (option == "use_identity_as_username")
     tls.use_identity_as_username = p.boolean();
+  else if (option == "tls")
+    tls.tls = p.boolean();
+  else if (option == "attestation") {
+    const auto v = p.word();
+    if (v == "sim") {
+      tls.attestation = ListenerAttestation::kSim;
+    } else if (v == "none") {
+      tls.attestation = ListenerAttestation::kNone;
+    } else {
+      p.fail("expected sim or none, got '" + std::string(v) + "'");
+    }
+  }
 }
 
 }  // namespace
@@ -236,6 +250,12 @@ void parse_config_text(std::string_view text, std::string_view file_name, Server
       config.engine = std::string(w);
     } else if (option == "module") {
       config.module = p.text();
+    } else if (option == "state_dir") {
+      config.state_dir = p.text();
+    } else if (option == "tls_handshake_timeout") {
+      const auto v = p.unsigned_integer(3600);
+      if (v == 0) p.fail("must be at least 1 (seconds)");
+      config.handshake_timeout_ms = static_cast<std::uint32_t>(v * 1000);
     } else if (option == "max_queued_bytes") {
       config.max_queued_bytes =
           static_cast<std::size_t>(p.unsigned_integer(std::numeric_limits<std::uint32_t>::max()));

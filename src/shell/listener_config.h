@@ -3,12 +3,19 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace trustmq::shell {
 
-// TLS options of a listener (mosquitto names). Parsed and kept here so the TLS transport can use
-// them; a plain-TCP listener leaves them all empty.
+// Attestation evidence a TLS listener offers to clients that ask for it (docs/tls.md).
+enum class ListenerAttestation : std::uint8_t {
+  kNone,  // plain TLS: clients asking for evidence get none (they decide)
+  kSim,   // software platform key in <state_dir>/sim: NO hardware protection (development)
+};
+
+// TLS options of a listener (mosquitto names, plus trustmq's `tls` and `attestation`). A
+// plain-TCP listener leaves them all empty.
 struct ListenerTlsOptions {
   std::string certfile;
   std::string keyfile;
@@ -21,12 +28,24 @@ struct ListenerTlsOptions {
   std::string psk_hint;
   bool require_certificate = false;
   bool use_identity_as_username = false;
+  // `tls true|false`; unset: TLS iff any other TLS option or `attestation sim` is set.
+  std::optional<bool> tls;
+  ListenerAttestation attestation = ListenerAttestation::kNone;
 
   // Whether any option asks for TLS on this listener.
   bool requests_tls() const {
+    if (tls.has_value()) return *tls;
     return !certfile.empty() || !keyfile.empty() || !cafile.empty() || !capath.empty() ||
            !psk_file.empty() || !psk_hint.empty() || !tls_version.empty() || !ciphers.empty() ||
-           !ciphers_tls13.empty() || require_certificate || use_identity_as_username;
+           !ciphers_tls13.empty() || require_certificate || use_identity_as_username ||
+           attestation != ListenerAttestation::kNone;
+  }
+  // Whether any TLS-only option is set (an error together with `tls false`).
+  bool has_tls_settings() const {
+    return !certfile.empty() || !keyfile.empty() || !cafile.empty() || !capath.empty() ||
+           !psk_file.empty() || !psk_hint.empty() || !tls_version.empty() || !ciphers.empty() ||
+           !ciphers_tls13.empty() || require_certificate || use_identity_as_username ||
+           attestation != ListenerAttestation::kNone;
   }
 };
 

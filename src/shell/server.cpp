@@ -61,8 +61,12 @@ void Server::start_engine(const EngineFactory& make_engine) {
 }
 
 void Server::bind_listeners() {
+  TransportEnvironment environment;
+  environment.state_dir = config_.state_dir.empty() ? default_state_dir() : config_.state_dir;
+  if (engine_) environment.module_measurement = engine_->module_measurement();
+  environment.log = [this](LogType type, std::string_view line) { logger_.log(type, line); };
   for (const auto& listener_config : config_.listeners) {
-    TransportFactory factory = make_transport_factory(listener_config);
+    TransportFactory factory = make_transport_factory(listener_config, environment);
     for (auto& socket : open_listener_sockets(listener_config, logger_)) {
       const auto index = static_cast<std::uint32_t>(listeners_.size());
       epoll_event ev{};
@@ -72,7 +76,8 @@ void Server::bind_listeners() {
         ::close(socket.fd);
         throw_errno("epoll_ctl (listener)");
       }
-      logger_.log(LogType::kNotice, "listening on " + socket.address);
+      logger_.log(LogType::kNotice, "listening on " + socket.address +
+                                        (listener_config.tls.requests_tls() ? " (TLS)" : ""));
       listener_sockets_.push_back(socket);
       listeners_.push_back(
           Listener{std::move(socket), factory, listener_config.tls.use_identity_as_username});
@@ -181,7 +186,13 @@ void Server::accept_connections(std::size_t listener_index) {
     const mqtt::ConnectionId id = allocate_id();
     auto owned = std::make_unique<Connection>(id, fd, config_.max_queued_bytes);
     Connection& c = *owned;
-    c.transport = listener.make_transport(fd);
+    try {
+      c.transport = listener.make_transport(fd);
+    } catch (const std::exception& e) {
+      logger_.log(LogType::kError, "refusing connection from " + address + ": " + e.what());
+      ::close(fd);
+      continue;
+    }
     c.peer_address = address;
     c.listener_port = listener.socket.port;
     c.use_identity_as_username = listener.use_identity_as_username;
@@ -205,15 +216,20 @@ void Server::accept_connections(std::size_t listener_index) {
 void Server::continue_handshake(Connection& c) {
   const IoResult r = c.transport->handshake();
   if (r.status == IoStatus::kWouldBlock) {
+    if (lingering_.insert(c.id).second) c.deadline = now_ + config_.handshake_timeout_ms;
     update_interest(c);
     return;
   }
+  lingering_.erase(c.id);
   if (r.status != IoStatus::kOk) {
-    finish(c.id, r.status == IoStatus::kClosed ? "closed during handshake"
+    finish(c.id, r.status == IoStatus::kClosed ? "closed during the handshake (" + r.detail + ")"
                                                : "handshake failed: " + r.detail);
     return;
   }
   c.state = Connection::State::kOpen;
+  if (const std::string summary = c.transport->session_summary(); !summary.empty()) {
+    logger_.log(LogType::kInformation, "Connection from " + c.peer_address + ": " + summary);
+  }
   mqtt::PeerInfo peer;
   peer.address = c.peer_address;
   peer.listener_port = c.listener_port;
@@ -222,6 +238,9 @@ void Server::continue_handshake(Connection& c) {
   c.engine_open = true;
   engine_->open(c.id, peer, now_);
   schedule(c);
+  if (c.state == Connection::State::kOpen && c.transport->has_pending_input()) {
+    read_into_engine(c);
+  }
 }
 
 void Server::on_connection_event(Connection& c, std::uint32_t events) {
@@ -251,7 +270,9 @@ void Server::on_connection_event(Connection& c, std::uint32_t events) {
 }
 
 void Server::read_into_engine(Connection& c) {
-  for (int i = 0; i < kReadsPerWakeup; ++i) {
+  // Beyond kReadsPerWakeup only while the transport holds decrypted input: level-triggered
+  // epoll would not wake us for bytes no longer in the socket.
+  for (int i = 0; i < kReadsPerWakeup || c.transport->has_pending_input(); ++i) {
     std::span<std::uint8_t> buffer = engine_->input_buffer(kReadChunkBytes);
     const IoResult r = c.transport->read(buffer);
     if (r.status == IoStatus::kOk) {
@@ -342,6 +363,7 @@ void Server::start_draining(Connection& c) {
   c.state = Connection::State::kDraining;
   c.deadline = now_ + kDrainTimeoutMs;
   lingering_.insert(c.id);
+  c.transport->close_notify();
   ::shutdown(c.fd, SHUT_WR);
   update_interest(c);
   logger_.log(LogType::kNotice, "Connection from " + c.peer_address + " closed by the broker.");
@@ -378,6 +400,11 @@ void Server::check_deadlines() {
   for (const auto id : expired) {
     Connection* c = find(id);
     if (c == nullptr) continue;
+    if (c->state == Connection::State::kHandshaking) {
+      finish(id, "handshake failed: not completed within " +
+                     std::to_string(config_.handshake_timeout_ms) + " ms (tls_handshake_timeout)");
+      continue;
+    }
     finish(id, c->state == Connection::State::kClosing
                    ? "closed by the broker (flush timed out, " + std::to_string(c->queue.size()) +
                          " bytes unsent)"

@@ -107,7 +107,8 @@ class Server final : public mqtt::BrokerHost {
   std::vector<Listener> listeners_;
   std::unordered_map<mqtt::ConnectionId, std::unique_ptr<Connection>> connections_;
   std::vector<mqtt::ConnectionId> scheduled_;
-  // Connections in kClosing or kDraining, which have a deadline.
+  // Connections in kHandshaking (waiting for the peer), kClosing or kDraining: they have a
+  // deadline.
   std::unordered_set<mqtt::ConnectionId> lingering_;
   mqtt::ConnectionId next_id_ = 1;
   mqtt::TimeMs now_ = 0;

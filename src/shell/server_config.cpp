@@ -1,6 +1,16 @@
 #include "shell/server_config.h"
 
+#include <cstdlib>
+
 namespace trustmq::shell {
+
+std::string default_state_dir() {
+  const char* xdg = std::getenv("XDG_STATE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/trustmq";
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && home[0] == '/') return std::string(home) + "/.local/state/trustmq";
+  return "trustmq-state";
+}
 
 void resolve_server_defaults(ServerConfig& config) {
   bool local_only = false;
@@ -14,6 +24,7 @@ void resolve_server_defaults(ServerConfig& config) {
   }
   config.broker.allow_anonymous = config.allow_anonymous.value_or(local_only);
   config.broker.check_passwords = !config.password_file.empty();
+  if (config.state_dir.empty()) config.state_dir = default_state_dir();
 }
 
 }  // namespace trustmq::shell

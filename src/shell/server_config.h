@@ -17,6 +17,7 @@ namespace trustmq::shell {
 
 inline constexpr std::uint16_t kDefaultPort = 1883;
 inline constexpr std::size_t kDefaultMaxQueuedBytes = 4u * 1024u * 1024u;
+inline constexpr std::uint32_t kDefaultHandshakeTimeoutMs = 10000;
 
 struct ServerConfig {
   std::vector<ListenerConfig> listeners;
@@ -29,13 +30,22 @@ struct ServerConfig {
   std::string module;                                     // .wasm file for engines that load one
   std::size_t max_queued_bytes = kDefaultMaxQueuedBytes;  // per connection; 0 = unlimited
   std::optional<std::uint32_t> max_connections;           // none = unlimited
+  // Where the broker keeps generated keys (TLS certificate, sim platform); empty: the default,
+  // see default_state_dir().
+  std::string state_dir;
+  // A TLS handshake not finished within this time closes the connection.
+  std::uint32_t handshake_timeout_ms = kDefaultHandshakeTimeoutMs;
 };
+
+// $XDG_STATE_HOME/trustmq, else $HOME/.local/state/trustmq, else ./trustmq-state.
+std::string default_state_dir();
 
 // Applies mosquitto 2.0's rules once config file and command line are merged:
 // - no listener at all: one listener on 127.0.0.1:1883 ("local only mode"), and anonymous
 //   clients allowed unless allow_anonymous was set explicitly;
 // - otherwise allow_anonymous defaults to false.
-// Sets broker.allow_anonymous and broker.check_passwords accordingly.
+// Sets broker.allow_anonymous and broker.check_passwords accordingly, and state_dir to
+// default_state_dir() if it is empty.
 void resolve_server_defaults(ServerConfig& config);
 
 }  // namespace trustmq::shell

@@ -1,6 +1,6 @@
-// How a connection moves bytes over its socket. Plain TCP today (plain_tcp_transport.h); a TLS
-// transport (OpenSSL, with the attestation extension) implements the same interface, including
-// a handshake that may need several readiness events and may want to write while reading.
+// How a connection moves bytes over its socket: plain TCP (plain_tcp_transport.h) or TLS with the
+// attestation extension (tls_transport.h), whose handshake may need several readiness events
+// and may want to write while reading.
 #pragma once
 
 #include <cstddef>
@@ -49,6 +49,17 @@ class Transport {
   // Adds what the transport knows about the peer (TLS identity, attestation) once the
   // handshake is done.
   virtual void describe_peer(mqtt::PeerInfo& /*peer*/) const {}
+
+  // One line for the log once the handshake is done ("TLSv1.3 TLS_AES_128_GCM_SHA256 …");
+  // empty when there is nothing to say (plain TCP).
+  virtual std::string session_summary() const { return {}; }
+
+  // Whether the transport holds received bytes that a read would return without the socket
+  // becoming readable again (TLS: a decrypted record not yet handed out).
+  virtual bool has_pending_input() const { return false; }
+
+  // Before the broker shuts its side down: a TLS close_notify (best effort, never blocks).
+  virtual void close_notify() {}
 };
 
 // Makes the transport of each accepted socket of one listener. The socket stays owned by the

@@ -1,15 +1,150 @@
 #include "shell/transport_factory.h"
 
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "attest/appraisal.h"
+#include "attest/measurement.h"
+#include "attest/sim_attester.h"
+#include "attest/sim_platform.h"
 #include "shell/config_file.h"
 #include "shell/plain_tcp_transport.h"
+#include "shell/tls_transport.h"
 
 namespace trustmq::shell {
+namespace {
 
-TransportFactory make_transport_factory(const ListenerConfig& listener) {
-  if (listener.tls.requests_tls()) {
-    throw ConfigError("listener at " + listener.origin +
-                      ": TLS options are set but this build has no TLS transport yet");
+[[noreturn]] void fail(const ListenerConfig& listener, const std::string& message) {
+  throw ConfigError("listener at " + listener.origin + ": " + message);
+}
+
+void check_tls_options(const ListenerConfig& listener) {
+  const ListenerTlsOptions& tls = listener.tls;
+  if (tls.certfile.empty() != tls.keyfile.empty()) {
+    fail(listener, "certfile and keyfile must be given together");
   }
+  if (!tls.psk_file.empty() && !tls.certfile.empty()) {
+    fail(listener,
+         "psk_file together with certfile: OpenSSL would ignore the PSK and use the "
+         "certificate; configure two listeners");
+  }
+  if (!tls.psk_hint.empty() && tls.psk_file.empty()) fail(listener, "psk_hint needs psk_file");
+  if (tls.require_certificate && tls.cafile.empty()) {
+    fail(listener, "require_certificate true needs a cafile (the CA of the client certificates)");
+  }
+  if (tls.require_certificate && !tls.psk_file.empty()) {
+    fail(listener, "require_certificate cannot be combined with psk_file");
+  }
+  if (!tls.capath.empty()) fail(listener, "capath is not supported; use cafile");
+}
+
+// mkdir -p, the last component private (0700).
+void ensure_state_directory(const ListenerConfig& listener, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) fail(listener, "cannot create state directory " + dir + ": " + ec.message());
+  ::chmod(dir.c_str(), 0700);
+}
+
+std::shared_ptr<const attest::Attester> sim_attester(const ListenerConfig& listener,
+                                                     TransportEnvironment& env) {
+  if (env.sim_attester) return env.sim_attester;
+  const auto module = attest::sha256_from_hex(env.module_measurement);
+  if (!module) {
+    fail(listener, "attestation sim: the engine's module measurement '" +
+                       env.module_measurement + "' is not a SHA-256");
+  }
+  const auto runtime = attest::runtime_self_measurement();
+  if (!runtime) fail(listener, "attestation sim: " + runtime.error());
+  ensure_state_directory(listener, env.state_dir);
+  const std::string dir = sim_state_dir(env.state_dir);
+  const bool existed = std::filesystem::exists(dir);
+  auto platform = attest::SimPlatform::open_or_create(dir);
+  if (!platform) fail(listener, "attestation sim: " + platform.error());
+  attest::SimAttesterClaims claims;
+  claims.module_measurement = *module;
+  claims.runtime_measurement = *runtime;
+  env.sim_attester = std::make_shared<attest::SimAttester>(*platform, claims);
+  env.log(LogType::kNotice,
+          std::string("attestation sim: ") + attest::kSimHonestyNote + "; platform " +
+              (existed ? "loaded from " : "created in ") + dir + ", root CA " +
+              platform->root_cert_path() + " (a client policy's trust anchor)");
+  env.log(LogType::kNotice,
+          "attestation sim (NO hardware protection): evidence carries module measurement " +
+              attest::to_hex(*module) + " and runtime measurement " + attest::to_hex(*runtime));
+  return env.sim_attester;
+}
+
+TransportFactory make_tls_factory(const ListenerConfig& listener, TransportEnvironment& env) {
+  check_tls_options(listener);
+  const ListenerTlsOptions& options = listener.tls;
+  tls::TlsServerConfig config;
+  config.certfile = options.certfile;
+  config.keyfile = options.keyfile;
+  config.cafile = options.cafile;
+  config.require_certificate = options.require_certificate;
+  config.tls_version = options.tls_version;
+  config.ciphers = options.ciphers;
+  config.ciphers_tls13 = options.ciphers_tls13;
+  config.psk_file = options.psk_file;
+  if (config.certfile.empty() && config.psk_file.empty()) {
+    ensure_state_directory(listener, env.state_dir);
+    const std::string dir = tls_state_dir(env.state_dir);
+    const bool existed = std::filesystem::exists(dir + "/tls-cert.pem");
+    auto generated = tls::ensure_self_signed_certificate(dir);
+    if (!generated) fail(listener, generated.error());
+    config.certfile = generated->certfile;
+    config.keyfile = generated->keyfile;
+    env.log(LogType::kNotice,
+            "listener at " + listener.origin + ": no certfile configured; " +
+                (existed ? "using the self-signed ECDSA P-256 certificate "
+                         : "created a self-signed ECDSA P-256 certificate ") +
+                generated->certfile + " (key " + generated->keyfile +
+                "); clients trust it with --cafile " + generated->certfile);
+  }
+  auto ctx = tls::make_server_context(config);
+  if (!ctx) fail(listener, ctx.error());
+  // No session tickets: every connection is a full handshake (and, when asked, attested).
+  SSL_CTX_set_num_tickets(ctx->get(), 0);
+  SSL_CTX_set_session_cache_mode(ctx->get(), SSL_SESS_CACHE_OFF);
+  if (!options.psk_hint.empty() &&
+      SSL_CTX_use_psk_identity_hint(ctx->get(), options.psk_hint.c_str()) != 1) {
+    fail(listener, "psk_hint '" + options.psk_hint + "' rejected");
+  }
+
+  auto shared = std::make_shared<TlsListenerContext>();
+  if (options.attestation == ListenerAttestation::kSim) {
+    auto attester = sim_attester(listener, env);
+    auto log = env.log;
+    shared->attestation = std::make_unique<tls::AttestationServer>(
+        std::vector<std::shared_ptr<const attest::Attester>>{attester},
+        [log](std::string_view line) {
+          // The attestation layer's own lines: failed requests, attester errors, and the
+          // honesty label when attached.
+          log(LogType::kNotice, line);
+        });
+    auto attached = shared->attestation->attach(ctx->get());
+    if (!attached) fail(listener, attached.error());
+  }
+  shared->ctx = std::move(*ctx);
+  std::shared_ptr<const TlsListenerContext> context = std::move(shared);
+  return [context](int fd) -> std::unique_ptr<Transport> {
+    return std::make_unique<TlsTransport>(fd, context);
+  };
+}
+
+}  // namespace
+
+std::string tls_state_dir(const std::string& state_dir) { return state_dir + "/tls"; }
+std::string sim_state_dir(const std::string& state_dir) { return state_dir + "/sim"; }
+
+TransportFactory make_transport_factory(const ListenerConfig& listener, TransportEnvironment& env) {
+  if (listener.tls.tls == false && listener.tls.has_tls_settings()) {
+    fail(listener, "'tls false' together with TLS options (certfile, psk_file, attestation …)");
+  }
+  if (listener.tls.requests_tls()) return make_tls_factory(listener, env);
   return
       [](int fd) -> std::unique_ptr<Transport> { return std::make_unique<PlainTcpTransport>(fd); };
 }

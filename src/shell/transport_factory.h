@@ -1,13 +1,37 @@
-// Chooses the transport of a listener from its configuration.
+// Chooses the transport of a listener from its configuration: plain TCP, or TLS (certificates,
+// PSK, optional attestation evidence). See docs/tls.md.
 #pragma once
 
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "attest/attester.h"
 #include "shell/listener_config.h"
+#include "shell/log_type.h"
 #include "shell/transport.h"
 
 namespace trustmq::shell {
 
-// Plain TCP for a listener without TLS options. Throws ConfigError for a listener that asks
-// for TLS while this build has no TLS transport.
-TransportFactory make_transport_factory(const ListenerConfig& listener);
+// What TLS listeners take from the broker around them.
+struct TransportEnvironment {
+  // Generated keys: the self-signed certificate in <state_dir>/tls, the sim platform (root CA
+  // and platform key) in <state_dir>/sim. Created (mode 0700) when first needed.
+  std::string state_dir;
+  // The running engine's module measurement (64 hex digits), carried in every evidence.
+  std::string module_measurement;
+  std::function<void(LogType, std::string_view)> log;
+  // The sim attester, created by the first listener with `attestation sim` and shared.
+  std::shared_ptr<const attest::Attester> sim_attester;
+};
+
+// Sub-directories of the state directory.
+std::string tls_state_dir(const std::string& state_dir);
+std::string sim_state_dir(const std::string& state_dir);
+
+// Plain TCP for a listener without TLS options; TLS otherwise. Throws ConfigError naming the
+// listener for contradictory options or unusable files (certificate, key, CA, PSK file).
+TransportFactory make_transport_factory(const ListenerConfig& listener, TransportEnvironment& env);
 
 }  // namespace trustmq::shell
