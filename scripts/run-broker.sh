@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs trustmq-broker in the foreground on 127.0.0.1:1883 with config/trustmq.conf.
+# Runs trustmq-broker in the foreground with config/trustmq.conf: MQTT on 127.0.0.1:1883 and
+# attested TLS (sim: NO hardware protection) on 127.0.0.1:8883.
 # Usage: scripts/run-broker.sh [BUILD_DIR] [ENGINE]     (called by `make run`)
 set -euo pipefail
 
@@ -20,5 +21,5 @@ if ! "$broker" --list-engines | grep -qx -- "$engine"; then
   engine=native
 fi
 
-echo "run-broker: trustmq-broker on 127.0.0.1:1883 (engine $engine); Ctrl-C stops it" >&2
+echo "run-broker: trustmq-broker on 127.0.0.1:1883 (MQTT) and 127.0.0.1:8883 (TLS, attestation sim) (engine $engine); Ctrl-C stops it" >&2
 exec "$broker" -c "$root/config/trustmq.conf" -v --engine "$engine"
