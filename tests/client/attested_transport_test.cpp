@@ -76,8 +76,7 @@ TEST_F(AttestedTransportTest, VerifiedEvidenceThenMqtt) {
   ASSERT_TRUE(outcome.has_value());
   ASSERT_TRUE(outcome->ok()) << outcome->message;
   ASSERT_TRUE(outcome->claims.has_value());
-  EXPECT_EQ(transport.value()->description().find("attested") != std::string::npos, true);
-  EXPECT_EQ(frontend_->handshakes_with_evidence(), 1);
+  EXPECT_NE(transport.value()->description().find("attested"), std::string::npos);
 
   auto c = MqttClient::connect(std::move(transport.value()),
                                options_for(mqtt::ProtocolVersion::kV5, "attested-client"));
@@ -88,6 +87,8 @@ TEST_F(AttestedTransportTest, VerifiedEvidenceThenMqtt) {
   auto m = c.value()->receive(Deadline::after(5s));
   ASSERT_TRUE(m.ok() && m.value().has_value());
   EXPECT_EQ(m.value()->payload, bytes("trusted"));
+  // Counted once the front's SSL_accept returned, which MQTT traffic through it implies.
+  EXPECT_EQ(frontend_->handshakes_with_evidence(), 1);
 }
 
 TEST_F(AttestedTransportTest, WrongModuleMeasurementFailsClosed) {
