@@ -67,6 +67,11 @@ IoResult TlsTransport::result_of_failure(int rc, const char* operation) {
       return {IoStatus::kError, 0, std::string(operation) + ": " + detail};
     }
     default: {
+      if (code == SSL_ERROR_SSL &&
+          ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        ERR_clear_error();
+        return {IoStatus::kClosed, 0, "connection closed without close_notify"};
+      }
       std::string detail = drain_openssl_errors();
       const tls::ServerAttestationStatus attestation = tls::AttestationServer::status(ssl_.get());
       if (!attestation.error.empty()) {
