@@ -83,7 +83,7 @@ const std::vector<Flag>& flags() {
          return std::nullopt;
        }},
       {"-t", "--topic", "TOPIC", kPubSub,
-       "topic to publish to (pub: once) / topic filter to subscribe to (sub: repeatable)",
+       "pub: the topic (once); sub: a topic filter (repeatable)",
        [](Options& o, std::string_view v) -> Error {
          o.topics.emplace_back(v);
          return std::nullopt;
@@ -133,7 +133,7 @@ const std::vector<Flag>& flags() {
          return std::nullopt;
        }},
       {"-V", "--protocol-version", "VERSION", kAll,
-       "MQTT version: 5 (mqttv5), 311 (mqttv311) or 31 (mqttv31); default 311",
+       "MQTT version 5|mqttv5, 311|mqttv311, 31|mqttv31 (default 311)",
        [](Options& o, std::string_view v) -> Error {
          if (v == "5" || v == "mqttv5") {
            o.connect.version = mqtt::ProtocolVersion::kV5;
@@ -177,7 +177,7 @@ const std::vector<Flag>& flags() {
          return std::nullopt;
        }},
       {"-x", "--session-expiry-interval", "SECONDS", kPubSub,
-       "MQTT 5 session expiry; -1 or 4294967295: never (default with -c)",
+       "MQTT 5 session expiry; -1: never (the default with -c)",
        [](Options& o, std::string_view v) -> Error {
          if (v == "-1" || v == "\xE2\x88\x9E") {
            o.connect.session_expiry_interval = std::numeric_limits<std::uint32_t>::max();
@@ -196,7 +196,7 @@ const std::vector<Flag>& flags() {
          return std::nullopt;
        }},
       {"-W", "--timeout", "SECONDS", kSub,
-       "exit (status 27) after SECONDS without reaching -C (starts after connecting)",
+       "give up after SECONDS (exit 27), counted from the connection",
        [](Options& o, std::string_view v) -> Error {
          auto w = parse_number<std::uint32_t>(v, 1, 3600);
          if (!w) return "Invalid timeout \"" + std::string(v) + "\", must be 1..3600 seconds.";
@@ -256,12 +256,12 @@ const std::vector<Flag>& flags() {
          return std::nullopt;
        }},
       {nullptr, "--insecure", nullptr, kAll,
-       "do not check that the certificate names the host (chain still checked)",
+       "skip the host name check (the chain is still verified)",
        [](Options& o, std::string_view) -> Error {
          tls(o).insecure = true;
          return std::nullopt;
        }},
-      {nullptr, "--tls-version", "VERSION", kAll, "minimum TLS version: tlsv1.3 (default) or tlsv1.2",
+      {nullptr, "--tls-version", "VERSION", kAll, "minimum TLS version tlsv1.3 (default) or tlsv1.2",
        [](Options& o, std::string_view v) -> Error {
          if (v != "tlsv1.3" && v != "tlsv1.2") return "Invalid TLS version " + std::string(v) + ".";
          tls(o).tls_version = std::string(v);
@@ -278,7 +278,7 @@ const std::vector<Flag>& flags() {
          return std::nullopt;
        }},
       {nullptr, "--attest", "POLICY", kAll,
-       "attested TLS: require broker evidence that verifies against the POLICY file",
+       "attested TLS: verify the broker's evidence against POLICY",
        [](Options& o, std::string_view v) -> Error {
          tls(o).attestation_policy = std::string(v);
          return std::nullopt;
