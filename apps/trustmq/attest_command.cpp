@@ -3,10 +3,10 @@
 // policy with every reason, then closes without sending application data. Exit 0: trusted;
 // 1: not trusted or the handshake failed (the error says precisely why); 2: usage error. Like
 // `openssl s_client -verify_return_error` does for certificates.
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <arpa/inet.h>
 
 #include <charconv>
 #include <chrono>
@@ -89,9 +89,9 @@ std::string parse(std::span<char*> args, AttestOptions& o) {
       o.insecure = true;
     } else if (!value(v)) {
       if (a.starts_with("-")) {
-        bool known = a == "-h" || a == "--host" || a == "-p" || a == "--port" ||
-                     a == "--policy" || a == "--attest" || a == "--cafile" || a == "--cert" ||
-                     a == "--key" || a == "--psk" || a == "--psk-identity" || a == "--timeout";
+        bool known = a == "-h" || a == "--host" || a == "-p" || a == "--port" || a == "--policy" ||
+                     a == "--attest" || a == "--cafile" || a == "--cert" || a == "--key" ||
+                     a == "--psk" || a == "--psk-identity" || a == "--timeout";
         if (known) return std::string(a) + " needs a value";
       }
       return "unknown option '" + std::string(a) + "'";
@@ -174,9 +174,10 @@ void print_claims(const tls::AttestationOutcome& o) {
               o.psk_handshake ? "this handshake (nonce, randoms, key share; PSK: no certificate)"
                               : "this handshake (nonce, randoms, key share, certificate key)");
   if (c.type == attest::EvidenceType::kSim) {
-    std::printf("  WARNING: sim evidence is signed by a software key: NO hardware protection.\n"
-                "           It proves the protocol, nothing about the machine (development "
-                "only).\n");
+    std::printf(
+        "  WARNING: sim evidence is signed by a software key: NO hardware protection.\n"
+        "           It proves the protocol, nothing about the machine (development "
+        "only).\n");
   }
 }
 
@@ -192,8 +193,7 @@ int run_attest_command(std::span<char*> args) {
 
   auto policy = attest::load_policy_file(options.policy);
   if (!policy) {
-    std::fprintf(stderr, "Error: policy %s: %s\n", options.policy.c_str(),
-                 policy.error().c_str());
+    std::fprintf(stderr, "Error: policy %s: %s\n", options.policy.c_str(), policy.error().c_str());
     return 1;
   }
   tls::TlsClientConfig config;
@@ -214,8 +214,7 @@ int run_attest_command(std::span<char*> args) {
     return 1;
   }
 
-  const auto deadline =
-      client::Deadline::after(std::chrono::seconds(options.timeout_seconds));
+  const auto deadline = client::Deadline::after(std::chrono::seconds(options.timeout_seconds));
   auto tcp = client::connect_tcp(options.host, options.port, deadline);
   if (!tcp) {
     std::fprintf(stderr, "Error: %s\n", tcp.error().message.c_str());
@@ -247,11 +246,11 @@ int run_attest_command(std::span<char*> args) {
     const int code = SSL_get_error(ssl.get(), rc);
     if (code != SSL_ERROR_WANT_READ && code != SSL_ERROR_WANT_WRITE) break;
     auto waited = client::wait_for_socket(
-        tcp->fd.get(), code == SSL_ERROR_WANT_READ ? client::WaitFor::kRead : client::WaitFor::kWrite,
-        deadline);
+        tcp->fd.get(),
+        code == SSL_ERROR_WANT_READ ? client::WaitFor::kRead : client::WaitFor::kWrite, deadline);
     if (!waited) {
-      std::fprintf(stderr, "Error: TLS handshake with %s timed out after %d s\n",
-                   tcp->peer.c_str(), options.timeout_seconds);
+      std::fprintf(stderr, "Error: TLS handshake with %s timed out after %d s\n", tcp->peer.c_str(),
+                   options.timeout_seconds);
       return 1;
     }
   }

@@ -72,10 +72,10 @@ std::string json_list(const std::vector<std::string>& items) {
 }
 
 struct PolicyInit {
-  std::vector<std::string> modules;      // hex
-  std::vector<std::string> runtimes;     // hex; empty: "any"
-  std::vector<std::string> anchors;      // absolute paths
-  std::vector<std::string> types;        // registry names
+  std::vector<std::string> modules;   // hex
+  std::vector<std::string> runtimes;  // hex; empty: "any"
+  std::vector<std::string> anchors;   // absolute paths
+  std::vector<std::string> types;     // registry names
   bool allow_sim = false;
   bool allow_debug = false;
   std::uint64_t max_age = 300;

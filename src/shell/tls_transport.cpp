@@ -174,8 +174,8 @@ void TlsTransport::describe_peer(mqtt::PeerInfo& peer) const {
 
 std::string TlsTransport::session_summary() const {
   const SSL* ssl = ssl_.get();
-  std::string s = std::string(SSL_get_version(ssl)) + " " +
-                  SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
+  std::string s =
+      std::string(SSL_get_version(ssl)) + " " + SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
   const std::string psk = tls::psk_identity_of(ssl);
   if (!psk.empty()) {
     s += ", PSK identity '" + psk + "'";

@@ -53,8 +53,8 @@ std::shared_ptr<const attest::Attester> sim_attester(const ListenerConfig& liste
   if (env.sim_attester) return env.sim_attester;
   const auto module = attest::sha256_from_hex(env.module_measurement);
   if (!module) {
-    fail(listener, "attestation sim: the engine's module measurement '" +
-                       env.module_measurement + "' is not a SHA-256");
+    fail(listener, "attestation sim: the engine's module measurement '" + env.module_measurement +
+                       "' is not a SHA-256");
   }
   const auto runtime = attest::runtime_self_measurement();
   if (!runtime) fail(listener, "attestation sim: " + runtime.error());
@@ -67,10 +67,10 @@ std::shared_ptr<const attest::Attester> sim_attester(const ListenerConfig& liste
   claims.module_measurement = *module;
   claims.runtime_measurement = *runtime;
   env.sim_attester = std::make_shared<attest::SimAttester>(*platform, claims);
-  env.log(LogType::kNotice,
-          std::string("attestation sim: ") + attest::kSimHonestyNote + "; platform " +
-              (existed ? "loaded from " : "created in ") + dir + ", root CA " +
-              platform->root_cert_path() + " (a client policy's trust anchor)");
+  env.log(LogType::kNotice, std::string("attestation sim: ") + attest::kSimHonestyNote +
+                                "; platform " + (existed ? "loaded from " : "created in ") + dir +
+                                ", root CA " + platform->root_cert_path() +
+                                " (a client policy's trust anchor)");
   env.log(LogType::kNotice,
           "attestation sim (NO hardware protection): evidence carries module measurement " +
               attest::to_hex(*module) + " and runtime measurement " + attest::to_hex(*runtime));
@@ -97,12 +97,11 @@ TransportFactory make_tls_factory(const ListenerConfig& listener, TransportEnvir
     if (!generated) fail(listener, generated.error());
     config.certfile = generated->certfile;
     config.keyfile = generated->keyfile;
-    env.log(LogType::kNotice,
-            "listener at " + listener.origin + ": no certfile configured; " +
-                (existed ? "using the self-signed ECDSA P-256 certificate "
-                         : "created a self-signed ECDSA P-256 certificate ") +
-                generated->certfile + " (key " + generated->keyfile +
-                "); clients trust it with --cafile " + generated->certfile);
+    env.log(LogType::kNotice, "listener at " + listener.origin + ": no certfile configured; " +
+                                  (existed ? "using the self-signed ECDSA P-256 certificate "
+                                           : "created a self-signed ECDSA P-256 certificate ") +
+                                  generated->certfile + " (key " + generated->keyfile +
+                                  "); clients trust it with --cafile " + generated->certfile);
   }
   auto ctx = tls::make_server_context(config);
   if (!ctx) fail(listener, ctx.error());

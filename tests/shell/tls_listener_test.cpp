@@ -1,0 +1,351 @@
+// TLS listeners of the shell, in-process: the event loop on an ephemeral 127.0.0.1 port with the
+// native engine, and blocking OpenSSL clients (with and without the attestation extension)
+// speaking hand-encoded MQTT 3.1.1 over TLS 1.3.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "attest/sim_platform.h"
+#include "raw_mqtt_client.h"
+#include "shell/config_file.h"
+#include "shell/engine_selection.h"
+#include "shell/server.h"
+#include "temp_dir.h"
+#include "tls/attestation_client.h"
+#include "tls/tls_context.h"
+
+namespace trustmq::shell {
+namespace {
+
+using testing::connect_packet;
+using testing::publish_packet;
+using testing::RawPacket;
+using testing::subscribe_packet;
+using testing::TempDir;
+
+constexpr const char* kPskHex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+class RunningServer {
+ public:
+  explicit RunningServer(const std::string& config_text)
+      : logger_(kAllLogTypes, [this](std::string_view line) {
+          std::lock_guard lock(mutex_);
+          lines_.emplace_back(line);
+          changed_.notify_all();
+        }) {
+    parse_config_text(config_text, "test.conf", config_);
+    resolve_server_defaults(config_);
+    server_ = std::make_unique<Server>(config_, logger_, nullptr);
+    server_->start_engine([this](mqtt::BrokerHost& host, mqtt::TimeMs now) {
+      return make_engine("native", "", config_.broker, host, now);
+    });
+    server_->bind_listeners();
+    thread_ = std::thread([this] { server_->run(); });
+  }
+  ~RunningServer() {
+    server_->request_stop();
+    thread_.join();
+  }
+  std::uint16_t port(std::size_t i) const { return server_->listener_sockets().at(i).port; }
+  std::string module_measurement() const { return server_->engine().module_measurement(); }
+
+  bool wait_for_log(std::string_view needle, int timeout_ms = 5000) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+      for (const auto& l : lines_) {
+        if (l.find(needle) != std::string::npos) return true;
+      }
+      return false;
+    });
+  }
+  std::string log_text() {
+    std::lock_guard lock(mutex_);
+    std::string all;
+    for (const auto& l : lines_) all += l + "\n";
+    return all;
+  }
+
+ private:
+  ServerConfig config_;
+  Logger logger_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> lines_;
+};
+
+int connect_loopback(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// A blocking TLS client (optionally attested) with an MQTT packet reader.
+class TlsClient {
+ public:
+  TlsClient(std::uint16_t port, const tls::TlsClientConfig& config,
+            std::optional<attest::Policy> policy = std::nullopt) {
+    auto ctx = tls::make_client_context(config);
+    EXPECT_TRUE(ctx.ok()) << ctx.error();
+    ctx_ = std::move(*ctx);
+    if (policy) {
+      attestation_ = std::make_unique<tls::AttestationClient>(std::move(*policy));
+      EXPECT_TRUE(attestation_->attach(ctx_.get()).ok());
+    }
+    fd_ = connect_loopback(port);
+    ssl_.reset(SSL_new(ctx_.get()));
+    SSL_set_fd(ssl_.get(), fd_);
+    ERR_clear_error();
+    rc_ = SSL_connect(ssl_.get());
+    if (attestation_) outcome_ = attestation_->outcome(ssl_.get(), rc_);
+    ERR_clear_error();
+  }
+  ~TlsClient() {
+    ssl_.reset();
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool connected() const { return rc_ == 1; }
+  const std::optional<tls::AttestationOutcome>& outcome() const { return outcome_; }
+
+  bool send(const std::vector<std::uint8_t>& bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      std::size_t n = 0;
+      if (SSL_write_ex(ssl_.get(), bytes.data() + done, bytes.size() - done, &n) != 1) {
+        return false;
+      }
+      done += n;
+    }
+    return true;
+  }
+
+  std::optional<RawPacket> read_packet() {
+    for (;;) {
+      if (auto p = take()) return p;
+      std::uint8_t buffer[16384];
+      std::size_t n = 0;
+      if (SSL_read_ex(ssl_.get(), buffer, sizeof buffer, &n) != 1) return std::nullopt;
+      buffer_.insert(buffer_.end(), buffer, buffer + n);
+    }
+  }
+
+ private:
+  std::optional<RawPacket> take() {
+    std::size_t length = 0, multiplier = 1, i = 1;
+    for (;;) {
+      if (i >= buffer_.size() || i > 4) return std::nullopt;
+      const std::uint8_t digit = buffer_[i++];
+      length += (digit & 0x7f) * multiplier;
+      multiplier *= 128;
+      if ((digit & 0x80) == 0) break;
+    }
+    if (buffer_.size() < i + length) return std::nullopt;
+    RawPacket p;
+    p.header = buffer_[0];
+    p.body.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(i),
+                  buffer_.begin() + static_cast<std::ptrdiff_t>(i + length));
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(i + length));
+    return p;
+  }
+
+  tls::SslCtxPtr ctx_;
+  std::unique_ptr<tls::AttestationClient> attestation_;
+  tls::SslPtr ssl_;
+  int fd_ = -1;
+  int rc_ = 0;
+  std::optional<tls::AttestationOutcome> outcome_;
+  std::vector<std::uint8_t> buffer_;
+};
+
+attest::Policy sim_policy(const std::string& sim_dir, const std::string& module_hex) {
+  auto platform = attest::SimPlatform::open_or_create(sim_dir);
+  EXPECT_TRUE(platform.ok()) << platform.error();
+  attest::Policy p;
+  p.allowed_types = {attest::EvidenceType::kSim};
+  p.allow_sim = true;
+  p.trust_anchors = {attest::share_x509(attest::X509Ptr(X509_dup(platform->root_cert())))};
+  p.module_measurements.allowed = {*attest::sha256_from_hex(module_hex)};
+  p.runtime_measurements.any = true;
+  return p;
+}
+
+TEST(TlsListenerTest, AttestedClientVerifiesEvidenceThenTalksMqtt) {
+  TempDir dir;
+  RunningServer server("listener 0 127.0.0.1\nattestation sim\nallow_anonymous true\nstate_dir " +
+                       dir.file("state") + "\n");
+  tls::TlsClientConfig config;
+  config.verify_peer = false;  // the evidence binds the certificate's key
+  TlsClient client(server.port(0), config,
+                   sim_policy(dir.file("state/sim"), server.module_measurement()));
+  ASSERT_TRUE(client.connected()) << server.log_text();
+  ASSERT_TRUE(client.outcome()->ok()) << client.outcome()->message;
+  ASSERT_TRUE(client.send(connect_packet("attested")));
+  auto connack = client.read_packet();
+  ASSERT_TRUE(connack.has_value());
+  EXPECT_EQ(connack->type(), 2);
+  EXPECT_TRUE(server.wait_for_log("attestation evidence sent (sim: software key, NO hardware"));
+  EXPECT_TRUE(server.wait_for_log("created a self-signed ECDSA P-256 certificate " +
+                                  dir.file("state") + "/tls/tls-cert.pem"));
+}
+
+TEST(TlsListenerTest, EvidenceForAnotherModuleAbortsOnlyThatHandshake) {
+  TempDir dir;
+  RunningServer server("listener 0 127.0.0.1\nattestation sim\nallow_anonymous true\nstate_dir " +
+                       dir.file("state") + "\n");
+  tls::TlsClientConfig config;
+  config.verify_peer = false;
+  TlsClient refused(server.port(0), config,
+                    sim_policy(dir.file("state/sim"), std::string(64, 'a')));
+  EXPECT_FALSE(refused.connected());
+  EXPECT_EQ(refused.outcome()->error, tls::AttestationError::kModuleMeasurementRejected);
+  EXPECT_TRUE(server.wait_for_log("handshake failed: TLS handshake: tlsv1 alert access denied"));
+  // A client that does not ask for evidence is unaffected.
+  TlsClient plain(server.port(0), config);
+  ASSERT_TRUE(plain.connected());
+  ASSERT_TRUE(plain.send(connect_packet("plain")));
+  auto connack = plain.read_packet();
+  ASSERT_TRUE(connack.has_value());
+  EXPECT_EQ(connack->type(), 2);
+}
+
+TEST(TlsListenerTest, PskIdentityBecomesTheUserName) {
+  TempDir dir;
+  const std::string psk = dir.write("psk", std::string("device9:") + kPskHex + "\n");
+  RunningServer server("listener 0 127.0.0.1\npsk_file " + psk +
+                       "\nuse_identity_as_username true\nallow_anonymous true\n");
+  tls::TlsClientConfig config;
+  config.verify_peer = false;
+  config.psk_identity = "device9";
+  config.psk_key_hex = kPskHex;
+  TlsClient client(server.port(0), config);
+  ASSERT_TRUE(client.connected()) << server.log_text();
+  ASSERT_TRUE(client.send(connect_packet("psk-client")));
+  ASSERT_TRUE(client.read_packet().has_value());
+  EXPECT_TRUE(server.wait_for_log("PSK identity 'device9'"));
+  EXPECT_TRUE(server.wait_for_log("u'device9'")) << server.log_text();
+}
+
+TEST(TlsListenerTest, LargeMessagesCrossTlsRecordsBothWays) {
+  TempDir dir;
+  RunningServer server("listener 0 127.0.0.1\ntls true\nallow_anonymous true\nstate_dir " +
+                       dir.file("state") + "\n");
+  tls::TlsClientConfig config;
+  config.verify_peer = false;
+  TlsClient client(server.port(0), config);
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.send(connect_packet("big")));
+  ASSERT_TRUE(client.read_packet().has_value());
+  ASSERT_TRUE(client.send(subscribe_packet(1, "big/#", 0)));
+  ASSERT_TRUE(client.read_packet().has_value());  // SUBACK
+  std::string payload(700 * 1024, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>('a' + i % 26);
+  // Two messages in one write: the broker gets many records at once.
+  auto bytes = publish_packet("big/one", payload);
+  auto second = publish_packet("big/two", payload.substr(1));
+  bytes.insert(bytes.end(), second.begin(), second.end());
+  std::thread writer([&] { EXPECT_TRUE(client.send(bytes)); });
+  auto first = client.read_packet();
+  auto next = client.read_packet();
+  writer.join();
+  ASSERT_TRUE(first.has_value() && next.has_value());
+  EXPECT_EQ(first->type(), 3);
+  EXPECT_EQ(first->body.size(), 2 + 7 + payload.size());
+  EXPECT_EQ(next->body.size(), 2 + 7 + payload.size() - 1);
+  EXPECT_EQ(std::string(first->body.end() - 26, first->body.end()),
+            payload.substr(payload.size() - 26));
+}
+
+TEST(TlsListenerTest, StalledHandshakeIsClosedAfterTheTimeout) {
+  TempDir dir;
+  RunningServer server("listener 0 127.0.0.1\ntls true\ntls_handshake_timeout 1\nstate_dir " +
+                       dir.file("state") + "\n");
+  const int fd = connect_loopback(server.port(0));
+  ASSERT_GE(fd, 0);
+  const auto start = std::chrono::steady_clock::now();
+  char byte;
+  EXPECT_EQ(::recv(fd, &byte, 1, 0), 0);  // EOF from the broker, before SO_RCVTIMEO (5 s)
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  EXPECT_GE(elapsed, std::chrono::milliseconds(900));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(3000));
+  EXPECT_TRUE(server.wait_for_log("handshake failed: not completed within 1000 ms"));
+}
+
+ServerConfig parsed(const std::string& text) {
+  ServerConfig c;
+  parse_config_text(text, "t.conf", c);
+  return c;
+}
+
+TEST(TlsListenerConfigTest, TlsAndAttestationOptions) {
+  const ServerConfig c = parsed(
+      "listener 1883\nlistener 8883\nattestation sim\nlistener 8884\ntls true\n"
+      "state_dir /var/lib/x y\ntls_handshake_timeout 3\n");
+  EXPECT_FALSE(c.listeners[0].tls.requests_tls());
+  EXPECT_TRUE(c.listeners[1].tls.requests_tls());
+  EXPECT_EQ(c.listeners[1].tls.attestation, ListenerAttestation::kSim);
+  EXPECT_TRUE(c.listeners[2].tls.requests_tls());
+  EXPECT_EQ(c.listeners[2].tls.attestation, ListenerAttestation::kNone);
+  EXPECT_EQ(c.state_dir, "/var/lib/x y");
+  EXPECT_EQ(c.handshake_timeout_ms, 3000u);
+  EXPECT_THROW(parsed("attestation sim\n"), ConfigError);  // no listener before it
+  EXPECT_THROW(parsed("listener 1\nattestation sgx\n"), ConfigError);
+  EXPECT_THROW(parsed("listener 1\ntls maybe\n"), ConfigError);
+  EXPECT_THROW(parsed("tls_handshake_timeout 0\n"), ConfigError);
+}
+
+void expect_bind_error(const std::string& config_text, const std::string& message) {
+  ServerConfig config;
+  parse_config_text(config_text, "t.conf", config);
+  resolve_server_defaults(config);
+  Logger logger(0);
+  Server server(config, logger, nullptr);
+  server.start_engine([&](mqtt::BrokerHost& host, mqtt::TimeMs now) {
+    return make_engine("native", "", config.broker, host, now);
+  });
+  try {
+    server.bind_listeners();
+    ADD_FAILURE() << "no error for: " << config_text;
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("listener at t.conf:1"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TlsListenerConfigTest, ContradictoryListenersStopStartUp) {
+  TempDir dir;
+  const std::string state = "state_dir " + dir.file("s") + "\n";
+  expect_bind_error("listener 0 127.0.0.1\ntls false\nattestation sim\n" + state,
+                    "'tls false' together with TLS options");
+  expect_bind_error("listener 0 127.0.0.1\ncertfile /a\nkeyfile /b\npsk_file /c\n" + state,
+                    "psk_file together with certfile");
+  expect_bind_error("listener 0 127.0.0.1\nrequire_certificate true\n" + state,
+                    "require_certificate true needs a cafile");
+  expect_bind_error("listener 0 127.0.0.1\ncertfile /nonexistent.pem\nkeyfile /k.pem\n" + state,
+                    "certfile /nonexistent.pem unusable");
+}
+
+}  // namespace
+}  // namespace trustmq::shell
