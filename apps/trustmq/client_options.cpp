@@ -1,5 +1,6 @@
 #include "client_options.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -82,41 +83,45 @@ const std::vector<Flag>& flags() {
          o.endpoint.port = *p;
          return std::nullopt;
        }},
-      {"-t", "--topic", "TOPIC", kPubSub,
-       "pub: the topic (once); sub: a topic filter (repeatable)",
+      {"-t", "--topic", "TOPIC", kPubSub, "pub: the topic (once); sub: a topic filter (repeatable)",
        [](Options& o, std::string_view v) -> Error {
          o.topics.emplace_back(v);
          return std::nullopt;
        }},
       {"-m", "--message", "MSG", kPub, "message payload to send",
        [](Options& o, std::string_view v) -> Error {
-         if (o.source != MessageSource::kNone) return "Only one type of message can be sent at once.";
+         if (o.source != MessageSource::kNone)
+           return "Only one type of message can be sent at once.";
          o.source = MessageSource::kArgument;
          o.message = std::string(v);
          return std::nullopt;
        }},
       {"-f", "--file", "FILE", kPub, "send the contents of FILE as the message",
        [](Options& o, std::string_view v) -> Error {
-         if (o.source != MessageSource::kNone) return "Only one type of message can be sent at once.";
+         if (o.source != MessageSource::kNone)
+           return "Only one type of message can be sent at once.";
          o.source = MessageSource::kFile;
          o.message = std::string(v);
          return std::nullopt;
        }},
       {"-n", "--null-message", nullptr, kPub, "send a null (zero length) message",
        [](Options& o, std::string_view) -> Error {
-         if (o.source != MessageSource::kNone) return "Only one type of message can be sent at once.";
+         if (o.source != MessageSource::kNone)
+           return "Only one type of message can be sent at once.";
          o.source = MessageSource::kNull;
          return std::nullopt;
        }},
       {"-l", "--stdin-line", nullptr, kPub, "read stdin, send one message per line",
        [](Options& o, std::string_view) -> Error {
-         if (o.source != MessageSource::kNone) return "Only one type of message can be sent at once.";
+         if (o.source != MessageSource::kNone)
+           return "Only one type of message can be sent at once.";
          o.source = MessageSource::kLines;
          return std::nullopt;
        }},
       {"-s", "--stdin-file", nullptr, kPub, "read stdin, send all of it as one message",
        [](Options& o, std::string_view) -> Error {
-         if (o.source != MessageSource::kNone) return "Only one type of message can be sent at once.";
+         if (o.source != MessageSource::kNone)
+           return "Only one type of message can be sent at once.";
          o.source = MessageSource::kStdin;
          return std::nullopt;
        }},
@@ -261,7 +266,8 @@ const std::vector<Flag>& flags() {
          tls(o).insecure = true;
          return std::nullopt;
        }},
-      {nullptr, "--tls-version", "VERSION", kAll, "minimum TLS version tlsv1.3 (default) or tlsv1.2",
+      {nullptr, "--tls-version", "VERSION", kAll,
+       "minimum TLS version tlsv1.3 (default) or tlsv1.2",
        [](Options& o, std::string_view v) -> Error {
          if (v != "tlsv1.3" && v != "tlsv1.2") return "Invalid TLS version " + std::string(v) + ".";
          tls(o).tls_version = std::string(v);
@@ -450,6 +456,9 @@ int exit_code_for(const client::ClientError& error, mqtt::ProtocolVersion versio
 client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
     ClientCommand command, const ClientCommandOptions& options) {
   using R = client::ClientResult<std::unique_ptr<client::MqttClient>>;
+  // A broker that closes the connection must give an error, not kill us: OpenSSL writes to the
+  // socket with write(2), which raises SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
   client::ConnectOptions connect = options.connect;
   if (connect.client_id.empty()) connect.client_id = default_client_id(command);
   auto transport =

@@ -23,11 +23,11 @@ enum class ClientCommand { kPub, kSub, kAttest };
 // Where `trustmq pub` takes its message from.
 enum class MessageSource {
   kNone,
-  kArgument,   // -m MSG
-  kFile,       // -f FILE (the whole file)
-  kNull,       // -n (zero-length message)
-  kLines,      // -l (one message per line of stdin)
-  kStdin,      // -s (all of stdin as one message)
+  kArgument,  // -m MSG
+  kFile,      // -f FILE (the whole file)
+  kNull,      // -n (zero-length message)
+  kLines,     // -l (one message per line of stdin)
+  kStdin,     // -s (all of stdin as one message)
 };
 
 struct ClientCommandOptions {

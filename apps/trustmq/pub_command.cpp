@@ -44,8 +44,8 @@ attest::Result<mqtt::Bytes> read_message(const ClientCommandOptions& o) {
           mqtt::Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
     }
     case MessageSource::kStdin:
-      return R::success(mqtt::Bytes(std::istreambuf_iterator<char>(std::cin),
-                                    std::istreambuf_iterator<char>()));
+      return R::success(
+          mqtt::Bytes(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()));
     default:
       return R::success({});
   }
@@ -96,10 +96,10 @@ int publish_lines(const ClientCommandOptions& o, client::MqttClient& c) {
     if (!line) return report_client_error(o, line.error());
     if (!line.value()) return 0;
     const std::string& text = *line.value();
-    auto r = c.publish(o.topics[0],
-                       mqtt::ByteView(reinterpret_cast<const std::uint8_t*>(text.data()),
-                                      text.size()),
-                       o.qos, o.retain);
+    auto r =
+        c.publish(o.topics[0],
+                  mqtt::ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
+                  o.qos, o.retain);
     if (!r) return report_client_error(o, r.error());
   }
 }

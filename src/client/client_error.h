@@ -11,18 +11,18 @@
 namespace trustmq::client {
 
 enum class ClientErrorKind {
-  kInvalidArgument,     // bad option or topic given by the caller
-  kResolve,             // host name lookup failed
-  kConnect,             // TCP connection could not be established
-  kTimeout,             // a wait (connect, handshake, acknowledgement, ping) ran out of time
-  kConnectionClosed,    // the peer closed the connection
-  kIo,                  // socket read/write failed
-  kTls,                 // TLS set-up or handshake failed (certificate, hostname, PSK, …)
-  kAttestation,         // attested TLS: evidence missing or rejected by the policy
-  kProtocol,            // the broker sent something MQTT does not allow here
-  kConnectionRefused,   // CONNACK with a failure reason (see `reason`)
-  kDisconnected,        // the broker sent DISCONNECT (see `reason`)
-  kRejected,            // a PUBACK/PUBREC/PUBCOMP/SUBACK/UNSUBACK carried a failure reason
+  kInvalidArgument,    // bad option or topic given by the caller
+  kResolve,            // host name lookup failed
+  kConnect,            // TCP connection could not be established
+  kTimeout,            // a wait (connect, handshake, acknowledgement, ping) ran out of time
+  kConnectionClosed,   // the peer closed the connection
+  kIo,                 // socket read/write failed
+  kTls,                // TLS set-up or handshake failed (certificate, hostname, PSK, …)
+  kAttestation,        // attested TLS: evidence missing or rejected by the policy
+  kProtocol,           // the broker sent something MQTT does not allow here
+  kConnectionRefused,  // CONNACK with a failure reason (see `reason`)
+  kDisconnected,       // the broker sent DISCONNECT (see `reason`)
+  kRejected,           // a PUBACK/PUBREC/PUBCOMP/SUBACK/UNSUBACK carried a failure reason
 };
 
 struct ClientError {

@@ -38,7 +38,8 @@ const char* type_name(PacketType t) {
 std::pair<PacketType, std::uint16_t> response_key(const mqtt::Packet& p) {
   if (std::holds_alternative<mqtt::ConnackPacket>(p)) return {PacketType::kConnack, 0};
   if (const auto* a = std::get_if<mqtt::AckPacket>(&p)) return {a->type, a->packet_id};
-  if (const auto* s = std::get_if<mqtt::SubackPacket>(&p)) return {PacketType::kSuback, s->packet_id};
+  if (const auto* s = std::get_if<mqtt::SubackPacket>(&p))
+    return {PacketType::kSuback, s->packet_id};
   if (const auto* u = std::get_if<mqtt::UnsubackPacket>(&p)) {
     return {PacketType::kUnsuback, u->packet_id};
   }
@@ -48,8 +49,7 @@ std::pair<PacketType, std::uint16_t> response_key(const mqtt::Packet& p) {
 bool is_failure(mqtt::ReasonCode r) { return static_cast<std::uint8_t>(r) >= 0x80; }
 
 std::string reason_text(mqtt::ReasonCode r) {
-  return std::string(mqtt::reason_code_name(r)) + " (" + std::to_string(static_cast<int>(r)) +
-         ")";
+  return std::string(mqtt::reason_code_name(r)) + " (" + std::to_string(static_cast<int>(r)) + ")";
 }
 
 template <typename T>
@@ -147,7 +147,7 @@ std::uint16_t MqttClient::next_packet_id() {
 ClientResult<Done> MqttClient::handle(mqtt::Packet packet) {
   log("received " + describe_packet(packet));
   if (auto* p = std::get_if<mqtt::PublishPacket>(&packet)) {
-    ReceivedMessage m{std::move(p->topic), std::move(p->payload), p->qos, p->retain, p->dup,
+    ReceivedMessage m{std::move(p->topic),     std::move(p->payload), p->qos, p->retain, p->dup,
                       std::move(p->properties)};
     switch (p->qos) {
       case mqtt::QoS::kAtMostOnce:
@@ -305,8 +305,7 @@ ClientResult<Done> MqttClient::publish(std::string_view topic, mqtt::ByteView pa
   if (!rec) return ClientResult<Done>::failure(rec.error());
   const auto rec_reason = std::get<mqtt::AckPacket>(rec.value()).reason;
   if (is_failure(rec_reason)) {
-    return fail<Done>(ClientErrorKind::kRejected, "PUBREC: " + reason_text(rec_reason),
-                      rec_reason);
+    return fail<Done>(ClientErrorKind::kRejected, "PUBREC: " + reason_text(rec_reason), rec_reason);
   }
   s = send(mqtt::AckPacket{PacketType::kPubrel, p.packet_id, {}, {}});
   if (!s) return s;

@@ -31,17 +31,15 @@ std::string describe_packet(const mqtt::Packet& packet) {
         using T = std::decay_t<decltype(p)>;
         if constexpr (std::is_same_v<T, mqtt::ConnectPacket>) {
           return "CONNECT (id '" + p.client_id + "', v" +
-                 std::to_string(static_cast<int>(p.version)) + ", c" +
-                 (p.clean_start ? "1" : "0") + ", k" + std::to_string(p.keep_alive_seconds) +
-                 (p.username ? ", u'" + *p.username + "'" : "") + (p.will ? ", will" : "") +
-                 ")";
+                 std::to_string(static_cast<int>(p.version)) + ", c" + (p.clean_start ? "1" : "0") +
+                 ", k" + std::to_string(p.keep_alive_seconds) +
+                 (p.username ? ", u'" + *p.username + "'" : "") + (p.will ? ", will" : "") + ")";
         } else if constexpr (std::is_same_v<T, mqtt::ConnackPacket>) {
-          return "CONNACK (" + rc(p.reason) + (p.session_present ? ", session present" : "") +
-                 ")";
+          return "CONNACK (" + rc(p.reason) + (p.session_present ? ", session present" : "") + ")";
         } else if constexpr (std::is_same_v<T, mqtt::PublishPacket>) {
           return "PUBLISH (d" + std::to_string(p.dup ? 1 : 0) + ", q" +
-                 std::to_string(static_cast<int>(p.qos)) + ", r" + (p.retain ? "1" : "0") +
-                 ", m" + std::to_string(p.packet_id) + ", '" + p.topic + "', ... (" +
+                 std::to_string(static_cast<int>(p.qos)) + ", r" + (p.retain ? "1" : "0") + ", m" +
+                 std::to_string(p.packet_id) + ", '" + p.topic + "', ... (" +
                  std::to_string(p.payload.size()) + " bytes))";
         } else if constexpr (std::is_same_v<T, mqtt::AckPacket>) {
           return std::string(ack_name(p.type)) + " (Mid: " + std::to_string(p.packet_id) +

@@ -33,8 +33,8 @@ struct AddrInfoDeleter {
 
 // One connect attempt; returns the connected socket or an error message.
 ClientResult<SocketFd> connect_one(const addrinfo* ai, Deadline deadline) {
-  SocketFd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                       ai->ai_protocol));
+  SocketFd fd(
+      ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
   if (!fd.valid()) {
     return ClientResult<SocketFd>::failure(
         make_error(ClientErrorKind::kConnect, std::string("socket: ") + std::strerror(errno)));
@@ -53,7 +53,8 @@ ClientResult<SocketFd> connect_one(const addrinfo* ai, Deadline deadline) {
   socklen_t len = sizeof err;
   if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
   if (err != 0) {
-    return ClientResult<SocketFd>::failure(make_error(ClientErrorKind::kConnect, std::strerror(err)));
+    return ClientResult<SocketFd>::failure(
+        make_error(ClientErrorKind::kConnect, std::strerror(err)));
   }
   int one = 1;
   ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

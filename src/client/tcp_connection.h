@@ -11,8 +11,8 @@
 namespace trustmq::client {
 
 struct TcpConnection {
-  SocketFd fd;            // connected, non-blocking, TCP_NODELAY
-  std::string peer;       // "127.0.0.1:1883" or "[::1]:1883"
+  SocketFd fd;       // connected, non-blocking, TCP_NODELAY
+  std::string peer;  // "127.0.0.1:1883" or "[::1]:1883"
 };
 
 // Tries every address `host` resolves to, in order, until one accepts.

@@ -8,8 +8,7 @@
 namespace trustmq::client {
 
 ClientResult<std::unique_ptr<Transport>> TcpTransport::open(const std::string& host,
-                                                            std::uint16_t port,
-                                                            Deadline deadline) {
+                                                            std::uint16_t port, Deadline deadline) {
   auto c = connect_tcp(host, port, deadline);
   if (!c) return ClientResult<std::unique_ptr<Transport>>::failure(c.error());
   return ClientResult<std::unique_ptr<Transport>>::success(
@@ -37,7 +36,8 @@ ClientResult<Done> TcpTransport::write_all(mqtt::ByteView data, Deadline deadlin
     }
     const auto kind = (errno == EPIPE || errno == ECONNRESET) ? ClientErrorKind::kConnectionClosed
                                                               : ClientErrorKind::kIo;
-    return ClientResult<Done>::failure(make_error(kind, std::string("send: ") + std::strerror(errno)));
+    return ClientResult<Done>::failure(
+        make_error(kind, std::string("send: ") + std::strerror(errno)));
   }
   return ClientResult<Done>::success({});
 }

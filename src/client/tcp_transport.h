@@ -14,8 +14,8 @@ class TcpTransport final : public Transport {
  public:
   explicit TcpTransport(TcpConnection connection) : connection_(std::move(connection)) {}
 
-  static ClientResult<std::unique_ptr<Transport>> open(const std::string& host,
-                                                       std::uint16_t port, Deadline deadline);
+  static ClientResult<std::unique_ptr<Transport>> open(const std::string& host, std::uint16_t port,
+                                                       Deadline deadline);
 
   ClientResult<Done> write_all(mqtt::ByteView data, Deadline deadline) override;
   ClientResult<std::size_t> read_some(mqtt::Bytes& out, Deadline deadline) override;

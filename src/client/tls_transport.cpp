@@ -69,8 +69,8 @@ ClientResult<std::unique_ptr<TlsTransport>> TlsTransport::open(const std::string
   // the peer is authenticated otherwise (PSK, or attestation evidence binding its key).
   config.verify_peer = !options.cafile.empty() || (!options.psk() && !attested);
   if (options.psk() && (options.psk_hex.empty() || options.psk_identity.empty())) {
-    return tls_failure<std::unique_ptr<TlsTransport>>(
-        "TLS-PSK needs both --psk and --psk-identity", ClientErrorKind::kInvalidArgument);
+    return tls_failure<std::unique_ptr<TlsTransport>>("TLS-PSK needs both --psk and --psk-identity",
+                                                      ClientErrorKind::kInvalidArgument);
   }
   auto ctx = tls::make_client_context(config);
   if (!ctx) {
@@ -134,8 +134,8 @@ ClientResult<Done> TlsTransport::handshake(const std::string& host, const TlsOpt
     // Right after the final SSL_connect, before anything else touches the error queue.
     attestation_ = attestation_client_->outcome(ssl_.get(), rc);
     if (!attestation_->ok()) {
-      ClientError e = make_error(ClientErrorKind::kAttestation,
-                                 "attestation failed: " + attestation_->message);
+      ClientError e =
+          make_error(ClientErrorKind::kAttestation, "attestation failed: " + attestation_->message);
       e.attestation_error = std::string(tls::attestation_error_name(attestation_->error));
       if (attestation_->error == tls::AttestationError::kHandshakeFailed) {
         const long verify = SSL_get_verify_result(ssl_.get());

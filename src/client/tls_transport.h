@@ -2,6 +2,9 @@
 // TLS-PSK), optionally attested (DESIGN.md §3): with TlsOptions::attestation_policy the
 // AttestationClient is attached before the handshake and a connection exists only if the
 // broker's evidence was verified against the policy.
+//
+// OpenSSL writes to the socket with write(2): a process using this transport should ignore
+// SIGPIPE (the trustmq CLI does), or a broker closing the connection ends the process.
 #pragma once
 
 #include <cstdint>

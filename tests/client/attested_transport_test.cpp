@@ -81,9 +81,10 @@ TEST_F(AttestedTransportTest, VerifiedEvidenceThenMqtt) {
   auto c = MqttClient::connect(std::move(transport.value()),
                                options_for(mqtt::ProtocolVersion::kV5, "attested-client"));
   ASSERT_TRUE(c.ok()) << c.error().message;
-  ASSERT_TRUE(c.value()->subscribe({{"enclave/#", mqtt::QoS::kExactlyOnce, false, false, {}}}).ok());
-  ASSERT_TRUE(c.value()->publish("enclave/x", bytes("trusted"), mqtt::QoS::kExactlyOnce, false)
-                  .ok());
+  ASSERT_TRUE(
+      c.value()->subscribe({{"enclave/#", mqtt::QoS::kExactlyOnce, false, false, {}}}).ok());
+  ASSERT_TRUE(
+      c.value()->publish("enclave/x", bytes("trusted"), mqtt::QoS::kExactlyOnce, false).ok());
   auto m = c.value()->receive(Deadline::after(5s));
   ASSERT_TRUE(m.ok() && m.value().has_value());
   EXPECT_EQ(m.value()->payload, bytes("trusted"));
@@ -143,15 +144,15 @@ TEST_F(AttestedTransportTest, CliSubWithAttestReceivesAndRejects) {
   auto pub = try_connect(testing::local_endpoint(broker_->port()),
                          options_for(mqtt::ProtocolVersion::kV311, "plain-pub"));
   ASSERT_TRUE(pub.ok());
-  ASSERT_TRUE(pub.value()->publish("att/1", bytes("via enclave"), mqtt::QoS::kAtLeastOnce, false)
-                  .ok());
+  ASSERT_TRUE(
+      pub.value()->publish("att/1", bytes("via enclave"), mqtt::QoS::kAtLeastOnce, false).ok());
   ASSERT_EQ(sub.wait(5s), 0) << sub.err();
   EXPECT_EQ(sub.out(), "att/1 via enclave\n");
 
-  auto rejected = testing::run_cli(cli::run_sub_command,
-                                   {"-h", "127.0.0.1", "-p", port, "--attest",
-                                    policy(filled(0x99)), "-t", "att/#", "-C", "1"},
-                                   dir_.path());
+  auto rejected = testing::run_cli(
+      cli::run_sub_command,
+      {"-h", "127.0.0.1", "-p", port, "--attest", policy(filled(0x99)), "-t", "att/#", "-C", "1"},
+      dir_.path());
   EXPECT_EQ(rejected.wait(10s), cli::kExitAttestationFailed);
   EXPECT_NE(rejected.err().find("attestation failed"), std::string::npos) << rejected.err();
   EXPECT_EQ(rejected.out(), "");

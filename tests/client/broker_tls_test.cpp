@@ -56,7 +56,8 @@ class TrustmqBrokerTlsTest : public ::testing::Test {
     ASSERT_TRUE(wait_until_listening(tls_port_)) << broker_->log();
     std::smatch m;
     const std::string log = broker_->log();
-    ASSERT_TRUE(std::regex_search(log, m, std::regex("module measurement \\(sha-256\\) ([0-9a-f]{64})")))
+    ASSERT_TRUE(
+        std::regex_search(log, m, std::regex("module measurement \\(sha-256\\) ([0-9a-f]{64})")))
         << log;
     module_hex_ = m[1];
   }
@@ -102,23 +103,23 @@ TEST_F(TrustmqBrokerTlsTest, AttestedConnectionCarriesTheLoggedModuleMeasurement
 TEST_F(TrustmqBrokerTlsTest, CliAttestedSubAndPinnedMismatch) {
   const std::string port = std::to_string(tls_port_);
   auto sub = testing::run_cli(cli::run_sub_command,
-                              {"-h", "127.0.0.1", "-p", port, "--attest", policy(module_hex_),
-                               "-t", "news", "-C", "1", "-d"},
+                              {"-h", "127.0.0.1", "-p", port, "--attest", policy(module_hex_), "-t",
+                               "news", "-C", "1", "-d"},
                               dir_.path());
   ASSERT_TRUE(sub.wait_for_output("received SUBACK", 5s)) << sub.err();
   auto pub = testing::run_cli(cli::run_pub_command,
-                              {"-h", "127.0.0.1", "-p", port, "--attest", policy(module_hex_),
-                               "-t", "news", "-m", "attested both ways", "-q", "2"},
+                              {"-h", "127.0.0.1", "-p", port, "--attest", policy(module_hex_), "-t",
+                               "news", "-m", "attested both ways", "-q", "2"},
                               dir_.path());
   EXPECT_EQ(pub.wait(10s), 0) << pub.err();
   ASSERT_EQ(sub.wait(5s), 0) << sub.err();
   EXPECT_EQ(sub.out(), "attested both ways\n");
 
   const std::string other(64, '0');
-  auto refused = testing::run_cli(cli::run_pub_command,
-                                  {"-h", "127.0.0.1", "-p", port, "--attest", policy(other), "-t",
-                                   "news", "-m", "never sent"},
-                                  dir_.path());
+  auto refused = testing::run_cli(
+      cli::run_pub_command,
+      {"-h", "127.0.0.1", "-p", port, "--attest", policy(other), "-t", "news", "-m", "never sent"},
+      dir_.path());
   EXPECT_EQ(refused.wait(10s), cli::kExitAttestationFailed);
   EXPECT_NE(refused.err().find(module_hex_.substr(0, 4)), std::string::npos) << refused.err();
 }

@@ -29,8 +29,8 @@ std::string unique_name(const std::string& dir, const char* what) {
 
 }  // namespace
 
-ChildProcess ChildProcess::start(const std::function<void()>& in_child,
-                                 const std::string& work_dir, const std::string& stdin_text) {
+ChildProcess ChildProcess::start(const std::function<void()>& in_child, const std::string& work_dir,
+                                 const std::string& stdin_text) {
   const std::string in_path = unique_name(work_dir, "in");
   const std::string out_path = unique_name(work_dir, "out");
   const std::string err_path = unique_name(work_dir, "err");

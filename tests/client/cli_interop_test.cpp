@@ -31,8 +31,8 @@ class CliInteropTest : public ::testing::TestWithParam<BrokerKind> {
   // Starts mosquitto_sub with `args` and waits until it is subscribed.
   ChildProcess mosquitto_sub(std::vector<std::string> args) {
     // stdbuf: mosquitto_sub's debug lines go to a fully buffered stdout otherwise.
-    std::vector<std::string> argv = {"/usr/bin/stdbuf", "-oL", testing::kMosquittoSubPath,
-                                     "-h", "127.0.0.1", "-p", port_};
+    std::vector<std::string> argv = {
+        "/usr/bin/stdbuf", "-oL", testing::kMosquittoSubPath, "-h", "127.0.0.1", "-p", port_};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.push_back("-d");
     auto child = ChildProcess::exec(argv, dir_.path());
@@ -86,8 +86,8 @@ class CliInteropTest : public ::testing::TestWithParam<BrokerKind> {
 TEST_P(CliInteropTest, TrustmqPubToMosquittoSub) {
   for (const char* version : {"311", "5"}) {
     for (const char* qos : {"0", "1", "2"}) {
-      auto sub = mosquitto_sub({"-t", "cli/#", "-q", "2", "-V", version, "-C", "1", "-F",
-                                "%t|%q|%p"});
+      auto sub =
+          mosquitto_sub({"-t", "cli/#", "-q", "2", "-V", version, "-C", "1", "-F", "%t|%q|%p"});
       EXPECT_EQ(trustmq_pub({"-t", "cli/x", "-m", "hello world", "-q", qos, "-V", version}), 0);
       ASSERT_EQ(sub.wait(5s), 0) << sub.err();
       EXPECT_EQ(message_lines(sub.out()), std::string("cli/x|") + qos + "|hello world\n")
@@ -99,8 +99,8 @@ TEST_P(CliInteropTest, TrustmqPubToMosquittoSub) {
 TEST_P(CliInteropTest, MosquittoPubToTrustmqSub) {
   for (const char* version : {"311", "5"}) {
     for (const char* qos : {"0", "1", "2"}) {
-      auto sub = trustmq_sub({"-t", "cli/#", "-t", "other", "-q", qos, "-V", version, "-C", "2",
-                              "-v"});
+      auto sub =
+          trustmq_sub({"-t", "cli/#", "-t", "other", "-q", qos, "-V", version, "-C", "2", "-v"});
       ASSERT_EQ(mosquitto_pub({"-t", "cli/y", "-m", "one", "-q", qos, "-V", version}), 0);
       ASSERT_EQ(mosquitto_pub({"-t", "other", "-m", "two", "-q", qos, "-V", version}), 0);
       ASSERT_EQ(sub.wait(5s), 0) << sub.err();
@@ -141,9 +141,8 @@ TEST_P(CliInteropTest, PubFileSendsExactBytes) {
 
 TEST_P(CliInteropTest, SubTimeoutExits27LikeMosquittoSub) {
   auto ours = run_cli(run_sub_command, {"-p", port_, "-t", "quiet", "-W", "1"}, dir_.path());
-  auto theirs = ChildProcess::exec({testing::kMosquittoSubPath, "-p", port_, "-t", "quiet", "-W",
-                                    "1"},
-                                   dir_.path());
+  auto theirs = ChildProcess::exec(
+      {testing::kMosquittoSubPath, "-p", port_, "-t", "quiet", "-W", "1"}, dir_.path());
   const auto ours_rc = ours.wait(5s);
   const auto theirs_rc = theirs.wait(5s);
   ASSERT_TRUE(ours_rc.has_value());
@@ -185,8 +184,8 @@ TEST(CliExitCodeTest, RefusedConnectionExitsWithConnackCodeLikeMosquitto) {
   ASSERT_NE(broker, nullptr);
   const std::string port = std::to_string(broker->port());
   for (const char* version : {"311", "5"}) {
-    auto ours = run_cli(run_pub_command, {"-p", port, "-t", "a", "-m", "x", "-V", version},
-                        dir.path());
+    auto ours =
+        run_cli(run_pub_command, {"-p", port, "-t", "a", "-m", "x", "-V", version}, dir.path());
     auto theirs = ChildProcess::exec(
         {testing::kMosquittoPubPath, "-p", port, "-t", "a", "-m", "x", "-V", version}, dir.path());
     const auto ours_rc = ours.wait(5s);
@@ -195,8 +194,8 @@ TEST(CliExitCodeTest, RefusedConnectionExitsWithConnackCodeLikeMosquitto) {
     EXPECT_EQ(*ours_rc, std::string(version) == "5" ? 135 : 5);
     EXPECT_NE(ours.err().find("Not authorized"), std::string::npos) << ours.err();
   }
-  auto nobody = run_cli(run_sub_command, {"-p", std::to_string(testing::free_port()), "-t", "a"},
-                        dir.path());
+  auto nobody =
+      run_cli(run_sub_command, {"-p", std::to_string(testing::free_port()), "-t", "a"}, dir.path());
   EXPECT_EQ(nobody.wait(5s), 1);
   EXPECT_NE(nobody.err().find("Connection refused"), std::string::npos);
 }

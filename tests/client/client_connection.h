@@ -11,8 +11,9 @@
 
 namespace trustmq::client::testing {
 
-inline ClientResult<std::unique_ptr<MqttClient>> try_connect(
-    const Endpoint& endpoint, ConnectOptions options, MqttClient::DebugLog debug = {}) {
+inline ClientResult<std::unique_ptr<MqttClient>> try_connect(const Endpoint& endpoint,
+                                                             ConnectOptions options,
+                                                             MqttClient::DebugLog debug = {}) {
   auto t = open_transport(endpoint, Deadline::after(options.timeout));
   if (!t) return ClientResult<std::unique_ptr<MqttClient>>::failure(t.error());
   return MqttClient::connect(std::move(t.value()), options, std::move(debug));

@@ -32,11 +32,35 @@ TEST(ClientOptionsTest, PubDefaultsMatchMosquittoPub) {
 }
 
 TEST(ClientOptionsTest, PubReadsEveryFlag) {
-  auto o = parse(ClientCommand::kPub,
-                 {"-h", "broker.example", "-p", "1999", "-t", "x", "-f", "/tmp/f", "-q", "2", "-r",
-                  "-V", "mqttv5", "-i", "me", "-u", "user", "-P", "pw", "-k", "30", "-d",
-                  "--will-topic", "w", "--will-payload", "bye", "--will-qos", "1",
-                  "--will-retain"});
+  auto o = parse(ClientCommand::kPub, {"-h",
+                                       "broker.example",
+                                       "-p",
+                                       "1999",
+                                       "-t",
+                                       "x",
+                                       "-f",
+                                       "/tmp/f",
+                                       "-q",
+                                       "2",
+                                       "-r",
+                                       "-V",
+                                       "mqttv5",
+                                       "-i",
+                                       "me",
+                                       "-u",
+                                       "user",
+                                       "-P",
+                                       "pw",
+                                       "-k",
+                                       "30",
+                                       "-d",
+                                       "--will-topic",
+                                       "w",
+                                       "--will-payload",
+                                       "bye",
+                                       "--will-qos",
+                                       "1",
+                                       "--will-retain"});
   ASSERT_TRUE(o.ok()) << o.error();
   EXPECT_EQ(o->endpoint.host, "broker.example");
   EXPECT_EQ(o->endpoint.effective_port(), 1999);
@@ -182,9 +206,10 @@ TEST(ClientOptionsTest, PskOptions) {
   EXPECT_EQ(o->endpoint.tls->psk_identity, "dev1");
   EXPECT_EQ(o->endpoint.effective_port(), 8883);
   EXPECT_FALSE(parse(ClientCommand::kSub, {"-t", "a", "--psk", "00ff"}).ok());
-  EXPECT_FALSE(parse(ClientCommand::kSub, {"-t", "a", "--psk", "0xzz", "--psk-identity", "i"}).ok());
-  EXPECT_FALSE(parse(ClientCommand::kSub, {"-t", "a", "--psk", "00", "--psk-identity", "i",
-                                           "--cafile", "ca.pem"})
+  EXPECT_FALSE(
+      parse(ClientCommand::kSub, {"-t", "a", "--psk", "0xzz", "--psk-identity", "i"}).ok());
+  EXPECT_FALSE(parse(ClientCommand::kSub,
+                     {"-t", "a", "--psk", "00", "--psk-identity", "i", "--cafile", "ca.pem"})
                    .ok());
 }
 

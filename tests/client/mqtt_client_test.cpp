@@ -26,8 +26,8 @@ using testing::try_connect;
 
 std::string kind_name(BrokerKind k) { return k == BrokerKind::kTrustmq ? "trustmq" : "mosquitto"; }
 
-class PubSubTest : public ::testing::TestWithParam<
-                       std::tuple<BrokerKind, mqtt::ProtocolVersion, mqtt::QoS>> {};
+class PubSubTest
+    : public ::testing::TestWithParam<std::tuple<BrokerKind, mqtt::ProtocolVersion, mqtt::QoS>> {};
 
 TEST_P(PubSubTest, DeliversExactlyThePublishedMessages) {
   const auto [kind, version, qos] = GetParam();
@@ -145,7 +145,8 @@ TEST_P(ClientBehaviourTest, UnsubscribeStopsDelivery) {
 TEST_P(ClientBehaviourTest, WillIsPublishedWhenTheClientVanishes) {
   auto watcher = try_connect(endpoint(), options_for(mqtt::ProtocolVersion::kV5, "watcher"));
   ASSERT_TRUE(watcher.ok());
-  ASSERT_TRUE(watcher.value()->subscribe({{"wills/#", mqtt::QoS::kAtLeastOnce, false, false, {}}}).ok());
+  ASSERT_TRUE(
+      watcher.value()->subscribe({{"wills/#", mqtt::QoS::kAtLeastOnce, false, false, {}}}).ok());
   auto o = options_for(mqtt::ProtocolVersion::kV311, "mortal");
   o.will = mqtt::Will{"wills/mortal", bytes("gone"), mqtt::QoS::kAtLeastOnce, false, {}};
   {
@@ -177,15 +178,15 @@ TEST_P(ClientBehaviourTest, PersistentSessionKeepsSubscriptionAndQueuesMessages)
     {
       auto first = try_connect(endpoint(), o);
       ASSERT_TRUE(first.ok()) << first.error().message;
-      ASSERT_TRUE(
-          first.value()->subscribe({{"queue/" + id, mqtt::QoS::kExactlyOnce, false, false, {}}})
-              .ok());
+      ASSERT_TRUE(first.value()
+                      ->subscribe({{"queue/" + id, mqtt::QoS::kExactlyOnce, false, false, {}}})
+                      .ok());
       first.value()->disconnect();
     }
     auto pub = try_connect(endpoint(), options_for(version, "feeder"));
     ASSERT_TRUE(pub.ok());
-    ASSERT_TRUE(pub.value()->publish("queue/" + id, bytes("kept"), mqtt::QoS::kExactlyOnce, false)
-                    .ok());
+    ASSERT_TRUE(
+        pub.value()->publish("queue/" + id, bytes("kept"), mqtt::QoS::kExactlyOnce, false).ok());
     pub.value()->disconnect();
 
     auto second = try_connect(endpoint(), o);
@@ -308,8 +309,7 @@ TEST(ClientConnectTest, ResolvesHostNamesAndConnectsOverIpv6) {
   v6.port = v6_port;
   auto over_v6 = try_connect(v6, options_for(mqtt::ProtocolVersion::kV5, "six"));
   ASSERT_TRUE(over_v6.ok()) << over_v6.error().message;
-  EXPECT_EQ(over_v6.value()->transport().description(),
-            "tcp [::1]:" + std::to_string(v6_port));
+  EXPECT_EQ(over_v6.value()->transport().description(), "tcp [::1]:" + std::to_string(v6_port));
   ASSERT_TRUE(over_v6.value()->publish("v6", bytes("x"), mqtt::QoS::kExactlyOnce, false).ok());
 }
 

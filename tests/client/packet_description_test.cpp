@@ -18,8 +18,8 @@ TEST(PacketDescriptionTest, PublishLooksLikeMosquittoDebugOutput) {
 }
 
 TEST(PacketDescriptionTest, AcksAndControlPackets) {
-  EXPECT_EQ(describe_packet(mqtt::AckPacket{mqtt::PacketType::kPubrec, 3,
-                                            mqtt::ReasonCode::kNoMatchingSubscribers, {}}),
+  EXPECT_EQ(describe_packet(mqtt::AckPacket{
+                mqtt::PacketType::kPubrec, 3, mqtt::ReasonCode::kNoMatchingSubscribers, {}}),
             "PUBREC (Mid: 3, RC:16)");
   mqtt::ConnackPacket c;
   c.session_present = true;

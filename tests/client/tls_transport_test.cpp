@@ -40,13 +40,12 @@ void make_ca(const TempDirectory& dir, const std::string& name) {
 }
 void make_leaf(const TempDirectory& dir, const std::string& ca, const std::string& name,
                const std::string& san) {
-  openssl(dir, {"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-keyout", dir.file(name + ".key"), "-out", dir.file(name + ".csr"), "-subj",
-                "/CN=" + name});
+  openssl(dir, {"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                dir.file(name + ".key"), "-out", dir.file(name + ".csr"), "-subj", "/CN=" + name});
   const std::string ext = dir.write(name + ".ext", "subjectAltName=" + san + "\n");
   openssl(dir, {"x509", "-req", "-in", dir.file(name + ".csr"), "-CA", dir.file(ca + ".pem"),
-                "-CAkey", dir.file(ca + ".key"), "-CAcreateserial", "-out",
-                dir.file(name + ".pem"), "-days", "2", "-extfile", ext});
+                "-CAkey", dir.file(ca + ".key"), "-CAcreateserial", "-out", dir.file(name + ".pem"),
+                "-days", "2", "-extfile", ext});
 }
 
 class MosquittoTlsTest : public ::testing::Test {
@@ -63,8 +62,7 @@ class MosquittoTlsTest : public ::testing::Test {
     delete dir_;
     dir_ = nullptr;
   }
-  std::unique_ptr<BrokerProcess> start_tls(const std::string& leaf,
-                                           const std::string& extra = "") {
+  std::unique_ptr<BrokerProcess> start_tls(const std::string& leaf, const std::string& extra = "") {
     return BrokerProcess::start(BrokerKind::kMosquitto, *dir_,
                                 "cafile " + dir_->file("ca.pem") + "\ncertfile " +
                                     dir_->file(leaf + ".pem") + "\nkeyfile " +
@@ -91,9 +89,10 @@ TEST_F(MosquittoTlsTest, PublishAndReceiveOverVerifiedTls13) {
     ASSERT_TRUE(c.ok()) << host << ": " << c.error().message;
     const std::string d = c.value()->transport().description();
     EXPECT_NE(d.find("TLSv1.3"), std::string::npos) << d;
-    ASSERT_TRUE(c.value()->subscribe({{"secure/#", mqtt::QoS::kExactlyOnce, false, false, {}}}).ok());
-    ASSERT_TRUE(c.value()->publish("secure/a", bytes("secret"), mqtt::QoS::kExactlyOnce, false)
-                    .ok());
+    ASSERT_TRUE(
+        c.value()->subscribe({{"secure/#", mqtt::QoS::kExactlyOnce, false, false, {}}}).ok());
+    ASSERT_TRUE(
+        c.value()->publish("secure/a", bytes("secret"), mqtt::QoS::kExactlyOnce, false).ok());
     auto m = c.value()->receive(Deadline::after(5s));
     ASSERT_TRUE(m.ok() && m.value().has_value());
     EXPECT_EQ(m.value()->payload, bytes("secret"));
@@ -149,10 +148,10 @@ TEST_F(MosquittoTlsTest, CliPubOverTlsToMosquittoSub) {
   auto broker = start_tls("server");
   ASSERT_NE(broker, nullptr);
   const std::string port = std::to_string(broker->port());
-  auto sub = ChildProcess::exec({"/usr/bin/stdbuf", "-oL", testing::kMosquittoSubPath, "-h",
-                                 "localhost", "-p", port, "--cafile", dir_->file("ca.pem"), "-t",
-                                 "tls/cli", "-C", "1", "-d"},
-                                dir_->path());
+  auto sub = ChildProcess::exec(
+      {"/usr/bin/stdbuf", "-oL", testing::kMosquittoSubPath, "-h", "localhost", "-p", port,
+       "--cafile", dir_->file("ca.pem"), "-t", "tls/cli", "-C", "1", "-d"},
+      dir_->path());
   ASSERT_TRUE(sub.wait_for_output("received SUBACK", 5s)) << sub.out() << sub.err();
   auto pub = testing::run_cli(cli::run_pub_command,
                               {"-h", "localhost", "-p", port, "--cafile", dir_->file("ca.pem"),
@@ -176,9 +175,9 @@ class MosquittoPskTest : public ::testing::Test {
   void SetUp() override {
     const std::string psk_file =
         dir_.write("psk.txt", std::string(kPskIdentity) + ":" + kPskKey + "\n");
-    broker_ = BrokerProcess::start(BrokerKind::kMosquitto, dir_,
-                                   "psk_hint trustmq-test\npsk_file " + psk_file +
-                                       "\nuse_identity_as_username false\n");
+    broker_ = BrokerProcess::start(
+        BrokerKind::kMosquitto, dir_,
+        "psk_hint trustmq-test\npsk_file " + psk_file + "\nuse_identity_as_username false\n");
     ASSERT_NE(broker_, nullptr);
   }
   Endpoint psk_endpoint(const std::string& key) {
@@ -219,10 +218,10 @@ TEST_F(MosquittoPskTest, MosquittoPubToCliSubWithPsk) {
                                kPskIdentity, "-t", "psk/cli", "-C", "1", "-v", "-d"},
                               dir_.path());
   ASSERT_TRUE(sub.wait_for_output("received SUBACK", 5s)) << sub.err();
-  auto pub = ChildProcess::exec({testing::kMosquittoPubPath, "-h", "127.0.0.1", "-p", port,
-                                 "--psk", kPskKey, "--psk-identity", kPskIdentity, "-t",
-                                 "psk/cli", "-m", "from mosquitto_pub", "-q", "2"},
-                                dir_.path());
+  auto pub = ChildProcess::exec(
+      {testing::kMosquittoPubPath, "-h", "127.0.0.1", "-p", port, "--psk", kPskKey,
+       "--psk-identity", kPskIdentity, "-t", "psk/cli", "-m", "from mosquitto_pub", "-q", "2"},
+      dir_.path());
   ASSERT_EQ(pub.wait(10s), 0) << pub.err();
   ASSERT_EQ(sub.wait(5s), 0) << sub.err();
   EXPECT_EQ(sub.out(), "psk/cli from mosquitto_pub\n");
