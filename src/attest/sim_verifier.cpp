@@ -2,10 +2,42 @@
 
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
 
 #include "attest/sim_evidence.h"
 
 namespace trustmq::attest {
+
+SharedX509 SimVerifier::parsed_certificate(ByteSpan der) const {
+  {
+    std::lock_guard lock(cache_mutex_);
+    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+      if (it->first.size() == der.size() && std::equal(der.begin(), der.end(), it->first.begin())) {
+        auto entry = std::move(*it);
+        cache_.erase(it);
+        cache_.push_back(std::move(entry));
+        return cache_.back().second;
+      }
+    }
+  }
+  const unsigned char* p = der.data();
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert || p != der.data() + der.size()) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  // Decode the public key and extensions now, once, while this thread owns the object.
+  X509_get0_pubkey(cert.get());
+  X509_check_purpose(cert.get(), -1, 0);
+  ERR_clear_error();
+  SharedX509 shared = share_x509(std::move(cert));
+  std::lock_guard lock(cache_mutex_);
+  if (cache_.size() >= kMaxCachedCertificates) cache_.erase(cache_.begin());
+  cache_.emplace_back(Bytes(der.begin(), der.end()), shared);
+  return shared;
+}
 
 Result<Claims, VerifyFailure> SimVerifier::verify(ByteSpan evidence, const TrustAnchors& anchors,
                                                   std::uint64_t now) const {
@@ -13,10 +45,8 @@ Result<Claims, VerifyFailure> SimVerifier::verify(ByteSpan evidence, const Trust
   auto parsed = decode_sim_evidence(evidence);
   if (!parsed) return R::failure({VerifyError::kMalformed, parsed.error()});
 
-  const unsigned char* p = parsed->platform_cert_der.data();
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(parsed->platform_cert_der.size())));
-  if (!cert || p != parsed->platform_cert_der.data() + parsed->platform_cert_der.size()) {
-    ERR_clear_error();
+  const SharedX509 cert = parsed_certificate(parsed->platform_cert_der);
+  if (!cert) {
     return R::failure({VerifyError::kMalformed, "sim evidence platform certificate is not DER"});
   }
 
@@ -61,9 +91,9 @@ Result<Claims, VerifyFailure> SimVerifier::verify(ByteSpan evidence, const Trust
         return R::failure({VerifyError::kCertificateNotYetValid,
                            "sim platform certificate is not yet valid (" + detail + ")"});
       default:
-        return R::failure({VerifyError::kUntrustedPlatform,
-                           "sim platform certificate does not chain to a policy trust anchor (" +
-                               detail + ")"});
+        return R::failure(
+            {VerifyError::kUntrustedPlatform,
+             "sim platform certificate does not chain to a policy trust anchor (" + detail + ")"});
     }
   }
 

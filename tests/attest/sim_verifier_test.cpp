@@ -50,7 +50,7 @@ class SimVerifierTest : public ::testing::Test {
 };
 
 TEST_F(SimVerifierTest, StateIsCreatedPrivatelyAndReused) {
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(dir_.file("sim/sim-platform.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat(dir_.file("sim/sim-root-ca.key").c_str(), &st), 0);
@@ -135,6 +135,27 @@ TEST_F(SimVerifierTest, ExpiredPlatformCertificateIsRejected) {
   auto r = verifier_.verify(*e, anchors, now());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, VerifyError::kCertificateExpired) << r.error().message;
+}
+
+TEST_F(SimVerifierTest, ParsedCertificateIsReusedButEveryCheckStillRuns) {
+  const Bytes evidence = attest();
+  ASSERT_TRUE(verifier_.verify(evidence, anchors_, now()).ok());  // parses and caches
+  // Same certificate bytes: validity at `now`, anchors and signature are checked again.
+  auto late = verifier_.verify(evidence, anchors_, now() + 20LL * 365 * 24 * 3600);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, VerifyError::kCertificateExpired);
+  auto other_anchor = SimPlatform::open_or_create(dir_.file("other"));
+  ASSERT_TRUE(other_anchor.ok());
+  TrustAnchors foreign{share_x509(X509Ptr(X509_dup(other_anchor->root_cert())))};
+  auto untrusted = verifier_.verify(evidence, foreign, now());
+  ASSERT_FALSE(untrusted.ok());
+  EXPECT_EQ(untrusted.error().code, VerifyError::kUntrustedPlatform);
+  Bytes tampered = evidence;
+  tampered[20] ^= 0x01;  // a claim byte (runtime measurement)
+  auto bad = verifier_.verify(tampered, anchors_, now());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, VerifyError::kSignatureInvalid);
+  EXPECT_TRUE(verifier_.verify(evidence, anchors_, now()).ok());
 }
 
 TEST_F(SimVerifierTest, AppraisalListsEveryPreciseReason) {
