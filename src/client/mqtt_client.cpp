@@ -189,25 +189,21 @@ ClientResult<Done> MqttClient::handle(mqtt::Packet packet) {
 
 ClientResult<Done> MqttClient::pump(Deadline deadline) {
   for (;;) {
-    // Decode every complete packet already buffered.
-    bool handled = false;
-    for (;;) {
-      auto r = mqtt::decode_packet(rx_, options_.version);
-      if (r.status == mqtt::DecodeStatus::kNeedMoreData) break;
-      if (r.status == mqtt::DecodeStatus::kError) {
-        connected_ = false;
-        transport_->close();
-        return fail<Done>(ClientErrorKind::kProtocol,
-                          "malformed packet from the broker: " + reason_text(r.error) +
-                              (r.error_detail.empty() ? "" : ": " + r.error_detail),
-                          r.error);
-      }
-      rx_.erase(rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(r.consumed));
-      auto h = handle(std::move(r.packet));
-      if (!h) return h;
-      handled = true;
+    // Handle one buffered packet at a time, so that callers see each response before a later
+    // packet (a DISCONNECT right after CONNACK, say) can end the session.
+    auto r = mqtt::decode_packet(rx_, options_.version);
+    if (r.status == mqtt::DecodeStatus::kError) {
+      connected_ = false;
+      transport_->close();
+      return fail<Done>(ClientErrorKind::kProtocol,
+                        "malformed packet from the broker: " + reason_text(r.error) +
+                            (r.error_detail.empty() ? "" : ": " + r.error_detail),
+                        r.error);
     }
-    if (handled) return ClientResult<Done>::success({});
+    if (r.status == mqtt::DecodeStatus::kOk) {
+      rx_.erase(rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(r.consumed));
+      return handle(std::move(r.packet));
+    }
 
     // Keep-alive: PINGREQ after keep_alive seconds without sending; the PINGRESP must come
     // within another keep-alive interval.

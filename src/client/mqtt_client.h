@@ -83,8 +83,8 @@ class MqttClient {
   MqttClient(std::unique_ptr<Transport> transport, const ConnectOptions& options, DebugLog debug);
 
   ClientResult<Done> send(const mqtt::Packet& packet);
-  // Reads and handles whatever arrives until at least one packet was handled or `deadline`
-  // passed (kTimeout). Sends PINGREQ when due and fails if PINGRESP is overdue.
+  // Handles the next packet (reading if none is buffered) or fails with kTimeout once
+  // `deadline` passed. Sends PINGREQ when due and fails if PINGRESP is overdue.
   ClientResult<Done> pump(Deadline deadline);
   ClientResult<Done> handle(mqtt::Packet packet);
   // Waits for the response packet of `type` (CONNACK, PUBACK, …) with `packet_id`.

@@ -1,0 +1,184 @@
+// The client library against a scripted broker: the protocol corner cases (duplicate QoS 2
+// deliveries, failure reasons, broker DISCONNECT, malformed input, missing PINGRESP).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "client/mqtt_client.h"
+#include "client_connection.h"
+#include "scripted_broker.h"
+
+namespace trustmq::client {
+namespace {
+
+using namespace std::chrono_literals;
+using mqtt::PacketType;
+using testing::bytes;
+using testing::local_endpoint;
+using testing::options_for;
+using testing::ScriptedBroker;
+using testing::ScriptedConnection;
+using testing::try_connect;
+
+// Reads CONNECT and accepts it.
+bool accept_connect(ScriptedConnection& c) {
+  auto p = c.read();
+  if (!p || !std::holds_alternative<mqtt::ConnectPacket>(*p)) return false;
+  c.send(mqtt::ConnackPacket{});
+  return true;
+}
+
+mqtt::PublishPacket publish(std::uint16_t id, mqtt::QoS qos, bool dup, std::string payload) {
+  mqtt::PublishPacket p;
+  p.topic = "s/t";
+  p.packet_id = id;
+  p.qos = qos;
+  p.dup = dup;
+  p.payload = bytes(payload);
+  return p;
+}
+
+TEST(MqttClientProtocolTest, Qos2DeliveryIsPrintedOnceEvenIfResent) {
+  std::vector<mqtt::Packet> seen;
+  ScriptedBroker broker(mqtt::ProtocolVersion::kV311, [&seen](ScriptedConnection& c) {
+    if (!accept_connect(c)) return;
+    c.send(publish(5, mqtt::QoS::kExactlyOnce, false, "once"));
+    if (auto p = c.read()) seen.push_back(*p);                  // PUBREC
+    c.send(publish(5, mqtt::QoS::kExactlyOnce, true, "once"));  // re-sent before PUBREL
+    if (auto p = c.read()) seen.push_back(*p);                  // PUBREC again
+    c.send(mqtt::AckPacket{PacketType::kPubrel, 5, {}, {}});
+    if (auto p = c.read()) seen.push_back(*p);  // PUBCOMP
+    c.send(publish(6, mqtt::QoS::kAtLeastOnce, false, "next"));
+    if (auto p = c.read()) seen.push_back(*p);  // PUBACK
+    c.read();                                   // DISCONNECT or close
+  });
+  auto client =
+      try_connect(local_endpoint(broker.port()), options_for(mqtt::ProtocolVersion::kV311, "q2"));
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  auto first = client.value()->receive(Deadline::after(5s));
+  ASSERT_TRUE(first.ok() && first.value().has_value());
+  EXPECT_EQ(first.value()->payload, bytes("once"));
+  auto second = client.value()->receive(Deadline::after(5s));
+  ASSERT_TRUE(second.ok() && second.value().has_value());
+  EXPECT_EQ(second.value()->payload, bytes("next"));  // not "once" a second time
+  client.value()->disconnect();
+  broker.join();
+  const std::vector<mqtt::Packet> expected = {
+      mqtt::AckPacket{PacketType::kPubrec, 5, {}, {}},
+      mqtt::AckPacket{PacketType::kPubrec, 5, {}, {}},
+      mqtt::AckPacket{PacketType::kPubcomp, 5, {}, {}},
+      mqtt::AckPacket{PacketType::kPuback, 6, {}, {}},
+  };
+  EXPECT_EQ(seen, expected);
+}
+
+TEST(MqttClientProtocolTest, FailureReasonInPubackIsRejected) {
+  ScriptedBroker broker(mqtt::ProtocolVersion::kV5, [](ScriptedConnection& c) {
+    if (!accept_connect(c)) return;
+    auto p = c.read();
+    if (!p) return;
+    const auto id = std::get<mqtt::PublishPacket>(*p).packet_id;
+    c.send(mqtt::AckPacket{PacketType::kPuback, id, mqtt::ReasonCode::kNotAuthorized, {}});
+    c.read();
+  });
+  auto client =
+      try_connect(local_endpoint(broker.port()), options_for(mqtt::ProtocolVersion::kV5, "r"));
+  ASSERT_TRUE(client.ok());
+  auto r = client.value()->publish("x", bytes("y"), mqtt::QoS::kAtLeastOnce, false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ClientErrorKind::kRejected);
+  EXPECT_EQ(r.error().reason, mqtt::ReasonCode::kNotAuthorized);
+}
+
+TEST(MqttClientProtocolTest, Qos2StopsAtFailedPubrec) {
+  std::vector<mqtt::Packet> seen;
+  ScriptedBroker broker(mqtt::ProtocolVersion::kV5, [&seen](ScriptedConnection& c) {
+    if (!accept_connect(c)) return;
+    auto p = c.read();
+    if (!p) return;
+    const auto id = std::get<mqtt::PublishPacket>(*p).packet_id;
+    c.send(mqtt::AckPacket{PacketType::kPubrec, id, mqtt::ReasonCode::kQuotaExceeded, {}});
+    while (auto next = c.read()) seen.push_back(*next);
+  });
+  auto client =
+      try_connect(local_endpoint(broker.port()), options_for(mqtt::ProtocolVersion::kV5, "r"));
+  ASSERT_TRUE(client.ok());
+  auto r = client.value()->publish("x", bytes("y"), mqtt::QoS::kExactlyOnce, false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().reason, mqtt::ReasonCode::kQuotaExceeded);
+  client.value()->disconnect();
+  broker.join();
+  // No PUBREL after a failed PUBREC: only the DISCONNECT.
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<mqtt::DisconnectPacket>(seen[0]));
+}
+
+TEST(MqttClientProtocolTest, BrokerDisconnectCarriesReason) {
+  ScriptedBroker broker(mqtt::ProtocolVersion::kV5, [](ScriptedConnection& c) {
+    if (!accept_connect(c)) return;
+    mqtt::DisconnectPacket d;
+    d.reason = mqtt::ReasonCode::kSessionTakenOver;
+    c.send(d);
+  });
+  auto client =
+      try_connect(local_endpoint(broker.port()), options_for(mqtt::ProtocolVersion::kV5, "d"));
+  ASSERT_TRUE(client.ok());
+  auto m = client.value()->receive(Deadline::after(5s));
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().kind, ClientErrorKind::kDisconnected);
+  EXPECT_EQ(m.error().reason, mqtt::ReasonCode::kSessionTakenOver);
+}
+
+TEST(MqttClientProtocolTest, MalformedPacketIsAProtocolError) {
+  ScriptedBroker broker(mqtt::ProtocolVersion::kV311, [](ScriptedConnection& c) {
+    if (!accept_connect(c)) return;
+    c.send_raw({0x30, 0x02, 0x00, 0x05});  // PUBLISH whose topic length runs past the packet
+    c.read();
+  });
+  auto client =
+      try_connect(local_endpoint(broker.port()), options_for(mqtt::ProtocolVersion::kV311, "m"));
+  ASSERT_TRUE(client.ok());
+  auto m = client.value()->receive(Deadline::after(5s));
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().kind, ClientErrorKind::kProtocol);
+}
+
+TEST(MqttClientProtocolTest, MissingPingrespEndsTheConnection) {
+  int pings = 0;
+  ScriptedBroker broker(mqtt::ProtocolVersion::kV311, [&pings](ScriptedConnection& c) {
+    if (!accept_connect(c)) return;
+    while (auto p = c.read()) pings += std::holds_alternative<mqtt::PingreqPacket>(*p);
+  });
+  auto o = options_for(mqtt::ProtocolVersion::kV311, "k");
+  o.keep_alive_seconds = 1;
+  auto client = try_connect(local_endpoint(broker.port()), o);
+  ASSERT_TRUE(client.ok());
+  const auto start = std::chrono::steady_clock::now();
+  auto r = client.value()->idle_until(Deadline::after(10s));
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ClientErrorKind::kTimeout);
+  EXPECT_EQ(r.error().message, "no PINGRESP within the keep-alive interval");
+  EXPECT_GE(took, 1900ms);  // PINGREQ after 1 s, then 1 s without answer
+  EXPECT_LT(took, 3500ms);
+  client.value().reset();
+  broker.join();
+  EXPECT_EQ(pings, 1);
+}
+
+TEST(MqttClientProtocolTest, ConnackRefusalInMqtt311) {
+  ScriptedBroker broker(mqtt::ProtocolVersion::kV311, [](ScriptedConnection& c) {
+    if (!c.read()) return;
+    c.send_raw({0x20, 0x02, 0x00, 0x04});  // CONNACK, return code 4: bad user name or password
+  });
+  auto client =
+      try_connect(local_endpoint(broker.port()), options_for(mqtt::ProtocolVersion::kV311, "c"));
+  ASSERT_FALSE(client.ok());
+  EXPECT_EQ(client.error().kind, ClientErrorKind::kConnectionRefused);
+  EXPECT_EQ(client.error().reason, mqtt::ReasonCode::kBadUserNameOrPassword);
+}
+
+}  // namespace
+}  // namespace trustmq::client
