@@ -1,0 +1,56 @@
+#include "runtime/engine_factory.h"
+
+#include <stdexcept>
+
+#include "runtime/module_measurement.h"
+#include "runtime/native_engine.h"
+
+#if TRUSTMQ_WASM_ENGINES
+#include "runtime/wasm_aot_engine.h"
+#include "runtime/wasm_interp_engine.h"
+#endif
+
+namespace trustmq::runtime {
+
+bool wasm_engines_built() { return TRUSTMQ_WASM_ENGINES != 0; }
+
+std::string default_module_path() {
+#if TRUSTMQ_WASM_ENGINES
+  return TRUSTMQ_CORE_WASM_PATH;
+#else
+  return {};
+#endif
+}
+
+std::unique_ptr<Engine> make_engine(std::string_view name, const std::string& module_path,
+                                    const mqtt::BrokerConfig& config, mqtt::BrokerHost& host,
+                                    TimeMs now, WasmLimits limits) {
+  if (name == "native") return make_native_engine(config, host, now);
+  if (name != "wasm-aot" && name != "wasm-interp") {
+    throw std::invalid_argument("unknown engine '" + std::string(name) +
+                                "' (native, wasm-aot, wasm-interp)");
+  }
+#if TRUSTMQ_WASM_ENGINES
+  if (name == "wasm-aot") {
+    const WasmAotModule& module = aot_core_module();
+    if (!module_path.empty()) {
+      const std::string measurement = measure_module(read_module_file(module_path));
+      if (measurement != module.measurement) {
+        throw std::invalid_argument("wasm-aot runs the module translated at build time (sha256 " +
+                                    std::string(module.measurement) + "); " + module_path +
+                                    " has sha256 " + measurement + " — use wasm-interp for it");
+      }
+    }
+    return make_wasm_aot_engine(module, config, host, now, limits);
+  }
+  return make_wasm_interp_engine(module_path.empty() ? default_module_path() : module_path, config,
+                                 host, now, limits);
+#else
+  (void)module_path;
+  (void)limits;
+  throw std::invalid_argument("engine '" + std::string(name) +
+                              "' is not built (configure with -DTRUSTMQ_WASM=ON)");
+#endif
+}
+
+}  // namespace trustmq::runtime

@@ -1,0 +1,30 @@
+#include "runtime/guest/imported_broker_host.h"
+
+#include <cstring>
+
+#include "runtime/guest/host_imports.h"
+
+namespace trustmq::guest {
+
+void ImportedBrokerHost::send(mqtt::ConnectionId conn, mqtt::ByteView bytes, mqtt::SendKind kind) {
+  host_send(conn, bytes.data(), static_cast<std::uint32_t>(bytes.size()),
+            static_cast<std::uint32_t>(kind));
+}
+
+void ImportedBrokerHost::close(mqtt::ConnectionId conn) { host_close(conn); }
+
+void ImportedBrokerHost::log(mqtt::LogLevel level, std::string_view text) {
+  host_log(static_cast<std::uint32_t>(level), text.data(), static_cast<std::uint32_t>(text.size()));
+}
+
+bool ImportedBrokerHost::authenticate(std::string_view username, mqtt::ByteView password) {
+  return host_authenticate(username.data(), static_cast<std::uint32_t>(username.size()),
+                           password.data(), static_cast<std::uint32_t>(password.size())) != 0;
+}
+
+void fatal(const char* text) {
+  host_fatal(text, static_cast<std::uint32_t>(std::strlen(text)));
+  __builtin_trap();
+}
+
+}  // namespace trustmq::guest

@@ -1,0 +1,276 @@
+// Both wasm engines against the hand-written abi_probe module (trap kinds, bounds checks,
+// memory cap) and all three engines against the real core (same bytes in, same bytes out).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "mqtt_test_packets.h"
+#include "recording_broker_host.h"
+#include "runtime/engine_factory.h"
+#include "runtime/module_measurement.h"
+#include "runtime/wasm_aot_engine.h"
+#include "runtime/wasm_interp_engine.h"
+
+extern "C" const WasmAotModule trustmq_aot_module_abi_probe;
+
+namespace trustmq::runtime {
+namespace {
+
+namespace packets = test_packets;
+
+std::unique_ptr<Engine> make_probe_engine(const std::string& engine, mqtt::BrokerHost& host,
+                                          WasmLimits limits = {}) {
+  if (engine == "wasm-aot") {
+    return make_wasm_aot_engine(trustmq_aot_module_abi_probe, {}, host, 0, limits);
+  }
+  return make_wasm_interp_engine(TRUSTMQ_TEST_ABI_PROBE_WASM, {}, host, 0, limits);
+}
+
+void feed(Engine& engine, mqtt::ConnectionId conn, const mqtt::Bytes& bytes, TimeMs now = 1) {
+  auto buffer = engine.input_buffer(bytes.size());
+  ASSERT_GE(buffer.size(), bytes.size());
+  std::memcpy(buffer.data(), bytes.data(), bytes.size());
+  engine.commit_input(conn, bytes.size(), now);
+}
+
+class WasmProbeTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  // Runs probe command `command` and returns the trap it ends in.
+  EngineTrap run_until_trap(std::uint8_t command) {
+    auto engine = make_probe_engine(GetParam(), host);
+    try {
+      feed(*engine, 1, {command, 0, 0, 0});
+    } catch (const EngineTrap& trap) {
+      // The instance is unusable now: every further call stops with "stopped".
+      EXPECT_THROW(engine->tick(5), EngineTrap);
+      try {
+        engine->input_buffer(10);
+      } catch (const EngineTrap& again) {
+        EXPECT_EQ(again.kind(), "stopped");
+      }
+      return trap;
+    }
+    ADD_FAILURE() << "command " << int(command) << " did not trap";
+    return EngineTrap("none", "");
+  }
+
+  RecordingBrokerHost host;
+};
+
+TEST_P(WasmProbeTest, EchoesThroughSendAndTicks) {
+  auto engine = make_probe_engine(GetParam(), host);
+  EXPECT_EQ(engine->name(), GetParam());
+  feed(*engine, 42, {8, 'h', 'i'});
+  ASSERT_EQ(host.sent.size(), 1u);
+  EXPECT_EQ(host.sent[0].conn, 42u);
+  EXPECT_EQ(host.sent[0].bytes, (mqtt::Bytes{8, 'h', 'i'}));
+  EXPECT_EQ(engine->tick(500), 1500u);
+}
+
+TEST_P(WasmProbeTest, LogsTheModuleMeasurementBeforeRunning) {
+  auto engine = make_probe_engine(GetParam(), host);
+  const std::string expected = measure_module(read_module_file(TRUSTMQ_TEST_ABI_PROBE_WASM));
+  EXPECT_EQ(engine->module_measurement(), expected);
+  ASSERT_FALSE(host.logs.empty());
+  EXPECT_NE(host.logs[0].second.find("module sha256 " + expected), std::string::npos);
+}
+
+TEST_P(WasmProbeTest, UnreachableTraps) {
+  EXPECT_EQ(run_until_trap(1).kind(), "unreachable");
+  EXPECT_TRUE(host.logged("wasm trap (unreachable)"));
+}
+
+TEST_P(WasmProbeTest, OutOfBoundsLoadTraps) {
+  EXPECT_EQ(run_until_trap(2).kind(), "out-of-bounds");
+}
+
+TEST_P(WasmProbeTest, UnboundedRecursionTrapsAsStackExhaustion) {
+  EXPECT_EQ(run_until_trap(3).kind(), "stack-exhaustion");
+}
+
+TEST_P(WasmProbeTest, MemoryCapEndsInMemoryLimit) {
+  const EngineTrap trap = run_until_trap(4);
+  EXPECT_EQ(trap.kind(), "memory-limit");
+  EXPECT_NE(std::string(trap.what()).find("module memory limit reached"), std::string::npos);
+}
+
+TEST_P(WasmProbeTest, SendPastTheEndOfMemoryIsRejected) {
+  EXPECT_EQ(run_until_trap(5).kind(), "abi-violation");
+  EXPECT_TRUE(host.sent.empty());
+  EXPECT_TRUE(host.logged("send: bytes out of bounds"));
+}
+
+TEST_P(WasmProbeTest, SendWrappingAroundIsRejected) {
+  const EngineTrap trap = run_until_trap(6);
+  EXPECT_EQ(trap.kind(), "abi-violation");
+  EXPECT_NE(std::string(trap.what()).find("ptr=4294967040"), std::string::npos);
+  EXPECT_TRUE(host.sent.empty());
+}
+
+TEST_P(WasmProbeTest, LogWithUnknownLevelIsRejected) {
+  EXPECT_EQ(run_until_trap(7).kind(), "abi-violation");
+}
+
+TEST_P(WasmProbeTest, SendWithUnknownKindIsRejected) {
+  EXPECT_EQ(run_until_trap(9).kind(), "abi-violation");
+  EXPECT_TRUE(host.sent.empty());
+}
+
+TEST_P(WasmProbeTest, InputBufferOfZeroIsAnAbiViolation) {
+  auto engine = make_probe_engine(GetParam(), host);
+  try {
+    engine->input_buffer(40000);  // the probe answers 0 above 32 KiB
+    FAIL() << "expected a trap";
+  } catch (const EngineTrap& trap) {
+    EXPECT_EQ(trap.kind(), "abi-violation");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, WasmProbeTest, ::testing::Values("wasm-aot", "wasm-interp"),
+                         [](const auto& info) {
+                           return info.param == "wasm-aot" ? "Aot" : "Interp";
+                         });
+
+// ---- the real core -----------------------------------------------------------------------
+
+mqtt::BrokerConfig core_config() {
+  mqtt::BrokerConfig config;
+  config.allow_anonymous = false;
+  config.check_passwords = true;
+  config.sys_interval_seconds = 0;
+  return config;
+}
+
+// Drives a short session and returns every send, in order, as "conn:hex".
+std::vector<std::string> run_session(Engine& engine, RecordingBrokerHost& host) {
+  mqtt::PeerInfo peer;
+  peer.address = "127.0.0.1:40000";
+  peer.listener_port = 1883;
+  engine.open(1, peer, 10);
+  feed(engine, 1, packets::connect("sub", "alice", "secret"), 11);
+  feed(engine, 1, packets::subscribe(1, "sensors/+/temp"), 12);
+  peer.address = "127.0.0.1:40001";
+  engine.open(2, peer, 13);
+  // Several packets in one batch, the last one split across two batches.
+  mqtt::Bytes batch = packets::connect("pub", "alice", "secret");
+  const mqtt::Bytes p1 = packets::publish("sensors/a/temp", "21.5");
+  const mqtt::Bytes p2 = packets::publish("sensors/b/temp", std::string(3000, 'z'));
+  batch.insert(batch.end(), p1.begin(), p1.end());
+  batch.insert(batch.end(), p2.begin(), p2.begin() + 100);
+  feed(engine, 2, batch, 14);
+  feed(engine, 2, mqtt::Bytes(p2.begin() + 100, p2.end()), 15);
+  feed(engine, 2, packets::publish("other/topic", "x"), 16);
+  engine.open(3, peer, 17);
+  feed(engine, 3, packets::connect("mallory", "alice", "wrong"), 18);
+  engine.close(2, 19);
+  engine.tick(20);
+  std::vector<std::string> out;
+  for (const auto& s : host.sent) {
+    std::string hex = std::to_string(s.conn) + ":";
+    for (std::uint8_t b : s.bytes) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      hex += kHex[b >> 4];
+      hex += kHex[b & 15];
+    }
+    out.push_back(hex);
+  }
+  return out;
+}
+
+class CoreEngineTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CoreEngineTest, BehavesExactlyLikeTheNativeCore) {
+  RecordingBrokerHost native_host;
+  auto native = make_engine("native", "", core_config(), native_host, 0);
+  const auto expected = run_session(*native, native_host);
+  ASSERT_GE(expected.size(), 4u);
+  EXPECT_EQ(expected[0], "1:20020000");    // CONNACK accepted
+  EXPECT_EQ(expected[1], "1:9003000100");  // SUBACK QoS 0
+
+  RecordingBrokerHost host;
+  auto engine = make_engine(GetParam(), "", core_config(), host, 0);
+  EXPECT_EQ(engine->name(), GetParam());
+  EXPECT_EQ(run_session(*engine, host), expected);
+  EXPECT_EQ(host.closed, native_host.closed);
+  EXPECT_EQ(host.auth_calls, native_host.auth_calls);
+}
+
+TEST_P(CoreEngineTest, MeasurementIsThatOfTheBuiltModule) {
+  RecordingBrokerHost host;
+  auto engine = make_engine(GetParam(), "", core_config(), host, 0);
+  const std::string expected = measure_module(read_module_file(default_module_path()));
+  EXPECT_EQ(engine->module_measurement(), expected);
+  EXPECT_TRUE(host.logged(GetParam() + " engine: module sha256 " + expected));
+}
+
+TEST_P(CoreEngineTest, RuntimeMemoryCapStopsTheBrokerWithMemoryLimit) {
+  RecordingBrokerHost host;
+  mqtt::BrokerConfig config = core_config();
+  auto engine = make_engine(GetParam(), "", config, host, 0, WasmLimits{1});
+  engine->open(1, mqtt::PeerInfo{}, 1);
+  feed(*engine, 1, packets::connect("hoarder", "alice", "secret"));
+  const std::string payload(16384, 'r');
+  try {
+    for (int i = 0; i < 200; ++i) {
+      feed(*engine, 1, packets::publish("retained/" + std::to_string(i), payload, true));
+    }
+    FAIL() << "3 MiB of retained messages fit into a 1 MiB memory";
+  } catch (const EngineTrap& trap) {
+    EXPECT_EQ(trap.kind(), "memory-limit");
+    EXPECT_TRUE(host.logged("module memory limit reached"));
+  }
+}
+
+TEST_P(CoreEngineTest, ConfigurationWithAclRulesCrossesTheBoundary) {
+  // A full configuration with ACL rules crosses the boundary intact: the ACL denies "secret/#".
+  mqtt::BrokerConfig config = core_config();
+  config.acl = mqtt::AclRules{};
+  config.acl->users = {{"alice", {{mqtt::AclAccess::kReadWrite, "open/#", false}}}};
+  RecordingBrokerHost native_host;
+  auto native = make_engine("native", "", config, native_host, 0);
+  RecordingBrokerHost host;
+  auto engine = make_engine(GetParam(), "", config, host, 0);
+  for (Engine* e : {native.get(), engine.get()}) {
+    e->open(1, mqtt::PeerInfo{}, 1);
+    feed(*e, 1, packets::connect("c", "alice", "secret"));
+    feed(*e, 1, packets::subscribe(7, "secret/#"));
+    feed(*e, 1, packets::subscribe(8, "open/#"));
+  }
+  ASSERT_EQ(host.sent.size(), 3u);
+  EXPECT_EQ(host.sent[1].bytes, (mqtt::Bytes{0x90, 0x03, 0x00, 0x07, 0x80}));  // refused
+  EXPECT_EQ(host.sent[2].bytes, (mqtt::Bytes{0x90, 0x03, 0x00, 0x08, 0x00}));  // granted
+  for (std::size_t i = 0; i < host.sent.size(); ++i) {
+    EXPECT_EQ(host.sent[i].bytes, native_host.sent[i].bytes);
+  }
+}
+
+TEST(EngineFactoryTest, UnknownEngineIsRejected) {
+  RecordingBrokerHost host;
+  EXPECT_THROW(make_engine("wasm-jit", "", {}, host, 0), std::invalid_argument);
+}
+
+TEST(EngineFactoryTest, AotRefusesAModuleOtherThanTheTranslatedOne) {
+  RecordingBrokerHost host;
+  EXPECT_THROW(make_engine("wasm-aot", TRUSTMQ_TEST_ABI_PROBE_WASM, {}, host, 0),
+               std::invalid_argument);
+  EXPECT_NO_THROW(make_engine("wasm-aot", default_module_path(), core_config(), host, 0));
+}
+
+TEST(EngineFactoryTest, InterpLoadsTheModuleGivenByPath) {
+  RecordingBrokerHost host;
+  auto engine = make_engine("wasm-interp", TRUSTMQ_TEST_ABI_PROBE_WASM, {}, host, 0);
+  EXPECT_EQ(engine->module_measurement(),
+            measure_module(read_module_file(TRUSTMQ_TEST_ABI_PROBE_WASM)));
+  EXPECT_THROW(make_engine("wasm-interp", "/nonexistent.wasm", {}, host, 0), std::runtime_error);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, CoreEngineTest, ::testing::Values("wasm-aot", "wasm-interp"),
+                         [](const auto& info) {
+                           return info.param == "wasm-aot" ? "Aot" : "Interp";
+                         });
+
+}  // namespace
+}  // namespace trustmq::runtime
