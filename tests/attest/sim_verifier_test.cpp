@@ -158,6 +158,52 @@ TEST_F(SimVerifierTest, ParsedCertificateIsReusedButEveryCheckStillRuns) {
   EXPECT_TRUE(verifier_.verify(evidence, anchors_, now()).ok());
 }
 
+TEST_F(SimVerifierTest, ChainIsVerifiedOncePerCertificateAndAnchorSet) {
+  const Bytes evidence = attest();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(verifier_.verify(evidence, anchors_, now()).ok());
+  ASSERT_TRUE(verifier_.verify(attest(), anchors_, now()).ok());  // fresh evidence, same platform
+  EXPECT_EQ(verifier_.certificates().full_chain_verifications(), 1u);
+  EXPECT_EQ(verifier_.certificates().certificate_parses(), 1u);
+}
+
+TEST_F(SimVerifierTest, RememberedChainCannotVouchForAnotherCertificate) {
+  ASSERT_TRUE(verifier_.verify(attest(), anchors_, now()).ok());
+  // 1. The genuine platform certificate with one byte of the root's signature changed: same
+  //    names, same key (the evidence signature still verifies), different bytes.
+  auto genuine = decode_sim_evidence(attest());
+  ASSERT_TRUE(genuine.ok());
+  Bytes cert = genuine->platform_cert_der;
+  cert.back() ^= 0x01;
+  auto r = verifier_.verify(encode_sim_evidence(genuine->body, genuine->signature, cert), anchors_,
+                            now());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, VerifyError::kUntrustedPlatform) << r.error().message;
+  // 2. Another platform: same subject and issuer names, its own root and key.
+  auto impostor = SimPlatform::open_or_create(dir_.file("impostor"));
+  ASSERT_TRUE(impostor.ok());
+  ASSERT_EQ(X509_NAME_cmp(X509_get_subject_name(impostor->platform_cert()),
+                          X509_get_subject_name(platform_->platform_cert())),
+            0);
+  auto forged = SimAttester(*impostor, sample_claims()).attest(sample_report_data());
+  ASSERT_TRUE(forged.ok());
+  auto f = verifier_.verify(*forged, anchors_, now());
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().code, VerifyError::kUntrustedPlatform) << f.error().message;
+  EXPECT_EQ(verifier_.certificates().full_chain_verifications(), 3u);
+  EXPECT_TRUE(verifier_.verify(attest(), anchors_, now()).ok());
+}
+
+TEST_F(SimVerifierTest, RememberedChainIsRejectedOnceExpiredOrNotYetValid) {
+  ASSERT_TRUE(verifier_.verify(attest(), anchors_, now()).ok());
+  auto late = verifier_.verify(attest(), anchors_, now() + 6LL * 365 * 24 * 3600);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, VerifyError::kCertificateExpired);
+  auto early = verifier_.verify(attest(), anchors_, now() - 2 * 3600);
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().code, VerifyError::kCertificateNotYetValid);
+  EXPECT_TRUE(verifier_.verify(attest(), anchors_, now()).ok());
+}
+
 TEST_F(SimVerifierTest, AppraisalListsEveryPreciseReason) {
   SimAttesterClaims c = sample_claims();
   c.debug = true;

@@ -322,6 +322,22 @@ TEST_F(AttestedHandshakeTest, SimRootNotInPolicyIsUntrusted) {
                  "does not chain to a policy trust anchor");
 }
 
+TEST_F(AttestedHandshakeTest, VerifiedPlatformDoesNotVouchForAnImpostorWithTheSameNames) {
+  // One client (one verifier, so one chain cache) meets the genuine broker, then a broker with
+  // another sim platform whose certificates carry the same subject and issuer names.
+  AttestationClient client(policy());
+  std::unique_ptr<AttestationServer> genuine_server;
+  auto genuine = attesting_server_ctx(attester_, genuine_server);
+  ASSERT_TRUE(attested_run(client, genuine.get()).outcome.ok());
+  auto impostor = attest::SimPlatform::open_or_create(dir_.file("impostor-sim"));
+  ASSERT_TRUE(impostor.ok()) << impostor.error();
+  std::unique_ptr<AttestationServer> impostor_server;
+  auto forged = attesting_server_ctx(make_attester(*impostor, false), impostor_server);
+  expect_refused(attested_run(client, forged.get()), AttestationError::kUntrustedPlatform,
+                 "does not chain to a policy trust anchor");
+  EXPECT_TRUE(attested_run(client, genuine.get()).outcome.ok());
+}
+
 TEST_F(AttestedHandshakeTest, ExpiredPlatformCertificateIsRejected) {
   attest::SimPlatformOptions expired;
   expired.platform_not_before_offset_seconds = -3 * 86400;
