@@ -7,6 +7,7 @@ set(TRUSTMQ_WASM_TARGET_FLAGS --target=wasm32-wasi --sysroot=/usr)
 set(TRUSTMQ_WASM_COMPILE_FLAGS
   ${TRUSTMQ_WASM_TARGET_FLAGS}
   -std=c++20 -O2 -DNDEBUG -fno-exceptions -fno-rtti
+  -mbulk-memory  # memcpy/memset as memory.copy/fill: wasm2c turns them into native memcpy
   -Wall -Wextra -Werror
   -ffile-prefix-map=${TRUSTMQ_WASM_SOURCE_ROOT}=/trustmq
   -fdebug-prefix-map=${TRUSTMQ_WASM_SOURCE_ROOT}=/trustmq
