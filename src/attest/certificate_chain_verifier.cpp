@@ -22,6 +22,15 @@ bool valid_at(const std::vector<SharedX509>& chain, time_t t) {
   return !chain.empty();
 }
 
+// The same anchors in the same order (by content; the same objects compare equal at once).
+bool same_anchors(const TrustAnchors& a, const TrustAnchors& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (X509_cmp(a[i].get(), b[i].get()) != 0) return false;
+  }
+  return true;
+}
+
 std::vector<SharedX509> take_chain(STACK_OF(X509) * chain) {
   std::vector<SharedX509> out;
   if (chain == nullptr) return out;
@@ -35,9 +44,20 @@ std::vector<SharedX509> take_chain(STACK_OF(X509) * chain) {
 }  // namespace
 
 CertificateChainVerifier::Certificate::Certificate(Bytes der, SharedX509 cert)
-    : der_(std::move(der)),
-      cert_(std::move(cert)),
-      spki_sha256_(attest::spki_sha256(cert_.get())) {}
+    : der_(std::move(der)), cert_(std::move(cert)), spki_sha256_(attest::spki_sha256(cert_.get())) {
+  EVP_PKEY* key = X509_get0_pubkey(cert_.get());
+  EvpPkeyCtxPtr ctx(key == nullptr ? nullptr : EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  if (ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+      EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1) {
+    sha256_verify_template_.reset(ctx.release(), [](EVP_PKEY_CTX* c) { EVP_PKEY_CTX_free(c); });
+  }
+  ERR_clear_error();
+}
+
+EvpPkeyCtxPtr CertificateChainVerifier::Certificate::new_sha256_verify_context() const {
+  if (!sha256_verify_template_) return nullptr;
+  return EvpPkeyCtxPtr(EVP_PKEY_CTX_dup(sha256_verify_template_.get()));
+}
 
 std::shared_ptr<const CertificateChainVerifier::Certificate> CertificateChainVerifier::parse(
     ByteSpan der) const {
@@ -78,22 +98,14 @@ Result<bool, VerifyFailure> CertificateChainVerifier::verify_chain(const Certifi
                                                                    std::string_view subject) const {
   using R = Result<bool, VerifyFailure>;
   const std::string what(subject);
-  std::vector<Sha256Digest> fingerprints;
-  fingerprints.reserve(anchors.size());
   for (const auto& a : anchors) {
-    Sha256Digest d{};
-    unsigned int len = 0;
-    if (!a || X509_digest(a.get(), EVP_sha256(), d.data(), &len) != 1 || len != d.size()) {
-      ERR_clear_error();
-      return R::failure({VerifyError::kInternal, "cannot fingerprint a trust anchor"});
-    }
-    fingerprints.push_back(d);
+    if (!a) return R::failure({VerifyError::kInternal, "null trust anchor"});
   }
   const auto t = static_cast<time_t>(now);
   {
     std::lock_guard lock(cert.verified_mutex_);
     for (const auto& v : cert.verified_) {
-      if (v.anchor_fingerprints == fingerprints && valid_at(v.chain, t)) return R::success(true);
+      if (same_anchors(v.anchors, anchors) && valid_at(v.chain, t)) return R::success(true);
     }
   }
 
@@ -127,14 +139,13 @@ Result<bool, VerifyFailure> CertificateChainVerifier::verify_chain(const Certifi
     }
   }
 
-  Certificate::VerifiedChain verified{std::move(fingerprints),
-                                      take_chain(X509_STORE_CTX_get1_chain(sctx.get()))};
+  Certificate::VerifiedChain verified{anchors, take_chain(X509_STORE_CTX_get1_chain(sctx.get()))};
   if (valid_at(verified.chain, t)) {  // always true after success; never remember otherwise
     std::lock_guard lock(cert.verified_mutex_);
     auto& list = cert.verified_;
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](const Certificate::VerifiedChain& v) {
-                                return v.anchor_fingerprints == verified.anchor_fingerprints;
+                                return same_anchors(v.anchors, verified.anchors);
                               }),
                list.end());
     if (list.size() >= kMaxAnchorSetsPerCertificate) list.erase(list.begin());

@@ -6,7 +6,9 @@
 // X509_STORE setup). Both are remembered:
 //  * parse(): one parsed certificate per exact DER byte string (a changed byte is a new entry);
 //  * verify_chain(): a successful X509_verify_cert() for (these exact certificate bytes, this
-//    anchor set — identified by the SHA-256 of every anchor's DER, in order) is remembered with
+//    anchor set — the same anchors in the same order, compared by content with X509_cmp: SHA-1
+//    of the whole DER and the exact to-be-signed bytes; the entry keeps its own references to
+//    the anchors) is remembered with
 //    the chain it built. A later call for the same pair re-checks the validity period of every
 //    certificate of that chain at `now` (the same rule as OpenSSL: notBefore <= now < notAfter)
 //    and succeeds only if all are valid; otherwise — and for any other certificate or anchor
@@ -40,16 +42,20 @@ class CertificateChainVerifier {
     const Bytes& der() const { return der_; }
     // SHA-256 of the DER SubjectPublicKeyInfo (computed once).
     const Sha256Digest& spki_sha256() const { return spki_sha256_; }
+    // A fresh context to verify a signature over a SHA-256 digest with the certified key
+    // (EVP_PKEY_verify), duplicated from one prepared at parse time; null on failure.
+    EvpPkeyCtxPtr new_sha256_verify_context() const;
 
    private:
     friend class CertificateChainVerifier;
     struct VerifiedChain {
-      std::vector<Sha256Digest> anchor_fingerprints;
+      TrustAnchors anchors;
       std::vector<SharedX509> chain;  // leaf first, trust anchor last (as X509_verify_cert built)
     };
     Bytes der_;
     SharedX509 cert_;
     Sha256Digest spki_sha256_{};
+    std::shared_ptr<EVP_PKEY_CTX> sha256_verify_template_;  // never used directly, only duplicated
     mutable std::mutex verified_mutex_;
     mutable std::vector<VerifiedChain> verified_;  // most recently added last
   };

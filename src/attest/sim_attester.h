@@ -22,6 +22,10 @@ class SimAttester final : public Attester {
  private:
   SimPlatform platform_;
   SimAttesterClaims claims_;
+  // Signing context for the platform key (ECDSA over a SHA-256 digest), prepared once and
+  // duplicated per evidence (saves the per-call key/provider setup). Null if it could not be
+  // prepared: attest() then fails.
+  std::shared_ptr<EVP_PKEY_CTX> sign_template_;
 };
 
 }  // namespace trustmq::attest

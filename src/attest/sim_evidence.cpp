@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "attest/measurement.h"
+
 namespace trustmq::attest {
 
 Bytes encode_sim_body(const Claims& c) {
@@ -24,6 +26,8 @@ Bytes sim_signed_message(ByteSpan body) {
   m.insert(m.end(), body.begin(), body.end());
   return m;
 }
+
+Sha256Digest sim_signed_digest(ByteSpan body) { return sha256(sim_signed_message(body)); }
 
 Bytes encode_sim_evidence(ByteSpan body, ByteSpan signature, ByteSpan cert) {
   Bytes e(body.begin(), body.end());

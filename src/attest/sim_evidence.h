@@ -35,6 +35,8 @@ struct SimEvidence {
 Bytes encode_sim_body(const Claims& claims);
 // The bytes actually signed: context || 0x00 || body.
 Bytes sim_signed_message(ByteSpan body);
+// SHA-256 of sim_signed_message(body): what the ECDSA signature is computed over.
+Sha256Digest sim_signed_digest(ByteSpan body);
 Bytes encode_sim_evidence(ByteSpan body, ByteSpan signature, ByteSpan platform_cert_der);
 // Strict: exact lengths, no trailing bytes, reserved flags zero.
 Result<SimEvidence> decode_sim_evidence(ByteSpan evidence);

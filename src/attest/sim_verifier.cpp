@@ -17,19 +17,19 @@ Result<Claims, VerifyFailure> SimVerifier::verify(ByteSpan evidence, const Trust
     return R::failure({VerifyError::kMalformed, "sim evidence platform certificate is not DER"});
   }
 
-  // 1. Signature over the claims with the certified key.
+  // 1. Signature over the claims with the certified key: ECDSA over SHA-256(context || body).
   EVP_PKEY* key = X509_get0_pubkey(cert->x509());
   if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) {
     ERR_clear_error();
     return R::failure({VerifyError::kMalformed, "sim platform key is not an EC key"});
   }
-  Bytes message = sim_signed_message(parsed->body);
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
+  EvpPkeyCtxPtr ctx = cert->new_sha256_verify_context();
+  if (!ctx) {
     return R::failure({VerifyError::kInternal, take_openssl_error("cannot init ECDSA verify")});
   }
-  int ok = EVP_DigestVerify(ctx.get(), parsed->signature.data(), parsed->signature.size(),
-                            message.data(), message.size());
+  const Sha256Digest digest = sim_signed_digest(parsed->body);
+  int ok = EVP_PKEY_verify(ctx.get(), parsed->signature.data(), parsed->signature.size(),
+                           digest.data(), digest.size());
   ERR_clear_error();
   if (ok != 1) {
     return R::failure({VerifyError::kSignatureInvalid,

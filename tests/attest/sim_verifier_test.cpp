@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <ctime>
+#include <thread>
+#include <vector>
 
 #include "attest/appraisal.h"
 #include "attest/sim_attester.h"
@@ -202,6 +205,42 @@ TEST_F(SimVerifierTest, RememberedChainIsRejectedOnceExpiredOrNotYetValid) {
   ASSERT_FALSE(early.ok());
   EXPECT_EQ(early.error().code, VerifyError::kCertificateNotYetValid);
   EXPECT_TRUE(verifier_.verify(attest(), anchors_, now()).ok());
+}
+
+TEST_F(SimVerifierTest, SignatureIsEcdsaSha256OverTheDocumentedMessage) {
+  // Checked independently of the attester's and verifier's prepared contexts.
+  auto e = decode_sim_evidence(attest());
+  ASSERT_TRUE(e.ok());
+  const Bytes message = sim_signed_message(e->body);
+  ASSERT_EQ(message.size(), sizeof kSimSignatureContext + kSimBodySize);
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  ASSERT_EQ(EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr,
+                                 X509_get0_pubkey(platform_->platform_cert())),
+            1);
+  EXPECT_EQ(EVP_DigestVerify(ctx.get(), e->signature.data(), e->signature.size(), message.data(),
+                             message.size()),
+            1);
+}
+
+TEST_F(SimVerifierTest, ConcurrentAttestAndVerifyAgree) {
+  const SimAttester attester(*platform_, sample_claims());
+  std::atomic<int> verified{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        auto e = attester.attest(sample_report_data());
+        if (!e.ok()) continue;
+        if (verifier_.verify(*e, anchors_, now()).ok()) ++verified;
+        Bytes bad = *e;
+        bad[20] ^= 1;
+        if (verifier_.verify(bad, anchors_, now()).ok()) verified -= 1000;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(verified.load(), 100);
+  EXPECT_LE(verifier_.certificates().certificate_parses(), 4u);
 }
 
 TEST_F(SimVerifierTest, AppraisalListsEveryPreciseReason) {
