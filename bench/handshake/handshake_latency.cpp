@@ -5,7 +5,10 @@
 //
 //   handshake_latency --port P [--host 127.0.0.1] [--count 300] [--warmup 20]
 //                     [--mode tcp|ecdhe|psk] [--policy FILE] [--psk-identity ID --psk HEX]
-//                     [--ciphers TLS_AES_128_GCM_SHA256] [--label TEXT]
+//                     [--ciphers TLS_AES_128_GCM_SHA256] [--label TEXT] [--samples FILE]
+//
+// --samples FILE appends every timed connection's latency (µs, one per line) to FILE, so that
+// run.sh can pool interleaved rounds.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -41,6 +44,7 @@ struct Options {
   std::string psk_hex;
   std::string ciphers = "TLS_AES_128_GCM_SHA256";
   std::string label;
+  std::string samples;
 };
 
 [[noreturn]] void die(const std::string& message) {
@@ -64,6 +68,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--psk") o.psk_hex = v;
     else if (a == "--ciphers") o.ciphers = v;
     else if (a == "--label") o.label = v;
+    else if (a == "--samples") o.samples = v;
     else die("unknown option " + std::string(a));
   }
   if (o.port <= 0 || o.port > 65535) die("--port is required");
@@ -201,6 +206,12 @@ int main(int argc, char** argv) {
     }
     // DISCONNECT, then close; not timed.
     c->write_all({0xe0, 0});
+  }
+  if (!o.samples.empty()) {
+    std::FILE* f = std::fopen(o.samples.c_str(), "a");
+    if (f == nullptr) die("cannot open " + o.samples);
+    for (double m : micros) std::fprintf(f, "%.1f\n", m);
+    std::fclose(f);
   }
   std::printf("%s\tn=%d\tmedian_us=%.0f\tp10_us=%.0f\tp90_us=%.0f\tp99_us=%.0f\n",
               o.label.empty() ? o.mode.c_str() : o.label.c_str(), o.count,

@@ -4,13 +4,21 @@
 # with and without attestation (sim evidence requested and verified against a policy).
 # Broker and client are pinned to different cores when taskset and 2 cores are available.
 #
-# Usage: bench/handshake/run.sh [BUILD_DIR] [ENGINE]      (COUNT=300 by default; called by make bench)
+# The cases are interleaved: ROUNDS rounds (default 3), each running every case once with
+# COUNT/ROUNDS timed connections, so that a change in machine load hits all cases alike; the
+# table pools all COUNT samples of a case, and one line per round shows that round's medians.
+# The load average is printed before and after (other work on the machine inflates every case).
+#
+# Usage: bench/handshake/run.sh [BUILD_DIR] [ENGINE]   (COUNT=300 ROUNDS=3 by default; make bench)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build_dir="${1:-build}"
 engine="${2:-native}"
 count="${COUNT:-300}"
+rounds="${ROUNDS:-3}"
+[ "$rounds" -ge 1 ] && [ "$count" -ge "$rounds" ] || { echo "handshake bench: need COUNT >= ROUNDS >= 1" >&2; exit 1; }
+per_round=$(( (count + rounds - 1) / rounds ))
 case "$build_dir" in /*) ;; *) build_dir="$root/$build_dir" ;; esac
 broker="$build_dir/apps/trustmq-broker/trustmq-broker"
 cli="$build_dir/apps/trustmq/trustmq"
@@ -72,34 +80,65 @@ module="$(grep -o 'module measurement (sha-256) [0-9a-f]*' "$work/broker.log" | 
 "$cli" policy init --module-measurement "$module" --anchor "$work/state/sim/sim-root-ca.pem" \
   --allow-sim -o "$work/policy.json" 2>/dev/null
 
-run_case() {  # label, then tool arguments
-  local label="$1"; shift
-  "${client_pin[@]}" "$tool" --count "$count" --label "$label" "$@"
+cases=(tcp ecdhe ecdhe+attest psk psk+attest)
+run_case() {  # label round
+  local label="$1" round="$2" args=()
+  case "$label" in
+    tcp) args=(--mode tcp --port "${ports[0]}") ;;
+    ecdhe) args=(--mode ecdhe --port "${ports[1]}") ;;
+    ecdhe+attest) args=(--mode ecdhe --port "${ports[1]}" --policy "$work/policy.json") ;;
+    psk) args=(--mode psk --psk "$psk_hex" --psk-identity bench --port "${ports[2]}") ;;
+    psk+attest) args=(--mode psk --psk "$psk_hex" --psk-identity bench --port "${ports[2]}"
+                      --policy "$work/policy.json") ;;
+  esac
+  "${client_pin[@]}" "$tool" --count "$per_round" --label "$label" \
+    --samples "$work/samples.$label" "${args[@]}" >> "$work/round.$round"
 }
-results="$work/results.tsv"
-{
-  run_case "tcp" --mode tcp --port "${ports[0]}"
-  run_case "ecdhe" --mode ecdhe --port "${ports[1]}"
-  run_case "ecdhe+attest" --mode ecdhe --port "${ports[1]}" --policy "$work/policy.json"
-  run_case "psk" --mode psk --psk "$psk_hex" --psk-identity bench --port "${ports[2]}"
-  run_case "psk+attest" --mode psk --psk "$psk_hex" --psk-identity bench --port "${ports[2]}" \
-    --policy "$work/policy.json"
-} > "$results"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq "$rounds"); do
+  for label in "${cases[@]}"; do run_case "$label" "$round"; done
+done
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "trustmq-broker (engine $engine), loopback, $count connections per case after 20 warm-up;"
+echo "trustmq-broker (engine $engine), loopback, $((per_round * rounds)) connections per case"
+echo "($rounds interleaved rounds of $per_round, each after 20 warm-up connections);"
 echo "TLS 1.3 TLS_AES_128_GCM_SHA256, ECDSA P-256 certificate (ecdhe) or PSK + (EC)DHE (psk);"
 echo "+attest: sim evidence requested and verified (sim: NO hardware protection)."
 [ ${#server_pin[@]} -gt 0 ] && echo "broker on core 0, client on core 1 (taskset)."
+echo "load average (1/5/15 min) before: $load_before, after: $load_after"
 echo
-awk -F'\t' '
-  { split($3, m, "="); split($4, a, "="); split($5, b, "="); split($6, c, "=");
-    name[NR] = $1; med[name[NR]] = m[2]; p10[NR] = a[2]; p90[NR] = b[2]; p99[NR] = c[2] }
-  END {
-    printf "| %-13s | %10s | %8s | %8s | %8s | %16s |\n", "case", "median µs", "p10 µs", "p90 µs", "p99 µs", "attestation adds"
-    printf "|%s|%s|%s|%s|%s|%s|\n", "---------------", "------------", "----------", "----------", "----------", "------------------"
-    for (i = 1; i <= NR; i++) {
-      base = name[i]; sub(/\+attest$/, "", base)
-      delta = (base != name[i]) ? sprintf("%+d µs", med[name[i]] - med[base]) : ""
-      printf "| %-13s | %10d | %8d | %8d | %8d | %16s |\n", name[i], med[name[i]], p10[i], p90[i], p99[i], delta
+# Percentiles as the tool computes them: linear interpolation at p * (n - 1) of the sorted samples.
+percentiles() {  # file -> "median p10 p90 p99"
+  sort -n "$1" | awk '{ v[NR - 1] = $1 } END {
+    split("0.5 0.1 0.9 0.99", ps, " ")
+    for (i = 1; i <= 4; i++) {
+      x = ps[i] * (NR - 1); lo = int(x); hi = (lo + 1 < NR) ? lo + 1 : NR - 1
+      printf "%s%.0f", (i > 1 ? " " : ""), v[lo] + (v[hi] - v[lo]) * (x - lo)
     }
-  }' "$results"
+    printf "\n" }'
+}
+for label in "${cases[@]}"; do
+  echo "$label $(percentiles "$work/samples.$label")"
+done > "$work/pooled"
+awk '
+  { name[NR] = $1; med[$1] = $2; p10[$1] = $3; p90[NR] = $4; p99[NR] = $5 }
+  END {
+    printf "| %-13s | %9s | %6s | %6s | %6s | %-26s |\n", "case", "median µs", "p10 µs", "p90 µs", "p99 µs", "attestation adds (median)"
+    printf "|%s|%s|%s|%s|%s|%s|\n", "---------------", "-----------", "--------", "--------", "--------", "----------------------------"
+    for (i = 1; i <= NR; i++) {
+      n = name[i]; base = n; sub(/\+attest$/, "", base)
+      delta = (base != n) ? sprintf("%+d µs (p10 %+d µs)", med[n] - med[base], p10[n] - p10[base]) : ""
+      printf "| %-13s | %9d | %6d | %6d | %6d | %-28s |\n", n, med[n], p10[n], p90[i], p99[i], delta
+    }
+  }' "$work/pooled"
+echo
+echo "medians per round (µs):"
+for round in $(seq "$rounds"); do
+  awk -F'\t' -v r="$round" '
+    { split($3, m, "="); med[$1] = m[2] }
+    END {
+      printf "  round %d: tcp %d, ecdhe %d, ecdhe+attest %d (%+d), psk %d, psk+attest %d (%+d)\n", r,
+        med["tcp"], med["ecdhe"], med["ecdhe+attest"], med["ecdhe+attest"] - med["ecdhe"],
+        med["psk"], med["psk+attest"], med["psk+attest"] - med["psk"]
+    }' "$work/round.$round"
+done
