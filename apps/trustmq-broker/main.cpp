@@ -81,7 +81,8 @@ int run(int argc, char** argv) {
 
   Server server(config, logger, passwords ? &*passwords : nullptr);
   server.start_engine([&](trustmq::mqtt::BrokerHost& host, trustmq::mqtt::TimeMs now) {
-    return make_engine(config.engine, config.module, config.broker, host, now);
+    return make_engine(config.engine, config.module, config.broker, host, now,
+                       config.wasm_max_memory_mb);
   });
   logger.log(LogType::kNotice, "engine " + std::string(server.engine().name()) +
                                    ", module measurement (sha-256) " +

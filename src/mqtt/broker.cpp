@@ -763,6 +763,16 @@ class Broker::State {
         suback.reasons.push_back(v5 ? ReasonCode::kNotAuthorized : ReasonCode::kUnspecifiedError);
         continue;
       }
+      if (config_.max_subscriptions_per_client != 0 &&
+          s.subscriptions.size() >= config_.max_subscriptions_per_client &&
+          std::find(s.subscriptions.begin(), s.subscriptions.end(), request.filter) ==
+              s.subscriptions.end()) {
+        log(LogLevel::kWarning, "Client " + c.client_id + " reached max_subscriptions_per_client (" +
+                                    std::to_string(config_.max_subscriptions_per_client) +
+                                    "): refused subscription to " + request.filter);
+        suback.reasons.push_back(v5 ? ReasonCode::kQuotaExceeded : ReasonCode::kUnspecifiedError);
+        continue;
+      }
       const QoS granted = min_qos(request.max_qos, QoS::kExactlyOnce);
       Subscriber subscriber;
       subscriber.session = &s;

@@ -23,7 +23,12 @@ struct BrokerConfig {
   std::uint32_t sys_interval_seconds = 10;   // 0 = no $SYS updates
   std::uint16_t max_keepalive_seconds = 65535;
   std::uint16_t topic_alias_maximum = 10;
+  // Subscriptions one session may hold; further new filters get SUBACK 0x97 Quota Exceeded
+  // (0x80 in 3.1.1). Bounds what a subscription flood can cost. 0 = unlimited.
+  std::uint32_t max_subscriptions_per_client = 10000;
   std::optional<AclRules> acl;  // none = no acl_file: everything allowed
+
+  bool operator==(const BrokerConfig&) const = default;
 };
 
 }  // namespace trustmq::mqtt

@@ -206,6 +206,9 @@ void parse_config_text(std::string_view text, std::string_view file_name, Server
       config.acl_file = p.text();
     } else if (option == "max_inflight_messages") {
       broker.max_inflight_messages = static_cast<std::uint32_t>(p.unsigned_integer(65535));
+    } else if (option == "max_subscriptions_per_client") {
+      broker.max_subscriptions_per_client =
+          static_cast<std::uint32_t>(p.unsigned_integer(std::numeric_limits<std::uint32_t>::max()));
     } else if (option == "max_queued_messages") {
       broker.max_queued_messages =
           static_cast<std::uint32_t>(p.unsigned_integer(std::numeric_limits<std::uint32_t>::max()));
@@ -250,6 +253,10 @@ void parse_config_text(std::string_view text, std::string_view file_name, Server
       config.engine = std::string(w);
     } else if (option == "module") {
       config.module = p.text();
+    } else if (option == "wasm_max_memory_mb") {
+      const auto v = p.unsigned_integer(4096);
+      if (v == 0) p.fail("must be at least 1 (MiB)");
+      config.wasm_max_memory_mb = static_cast<std::uint32_t>(v);
     } else if (option == "state_dir") {
       config.state_dir = p.text();
     } else if (option == "tls_handshake_timeout") {

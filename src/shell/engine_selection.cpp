@@ -1,11 +1,15 @@
 #include "shell/engine_selection.h"
 
+#include "runtime/engine_factory.h"
 #include "runtime/native_engine.h"
 #include "shell/config_file.h"
 
 namespace trustmq::shell {
 
-std::vector<std::string_view> built_engine_names() { return {"native"}; }
+std::vector<std::string_view> built_engine_names() {
+  if (runtime::wasm_engines_built()) return {"native", "wasm-aot", "wasm-interp"};
+  return {"native"};
+}
 
 bool is_engine_built(std::string_view name) {
   for (const auto built : built_engine_names()) {
@@ -16,7 +20,8 @@ bool is_engine_built(std::string_view name) {
 
 std::unique_ptr<runtime::Engine> make_engine(std::string_view name, const std::string& module,
                                              const mqtt::BrokerConfig& config,
-                                             mqtt::BrokerHost& host, mqtt::TimeMs now) {
+                                             mqtt::BrokerHost& host, mqtt::TimeMs now,
+                                             std::uint32_t wasm_max_memory_mb) {
   if (!is_known_engine_name(name)) {
     throw EngineUnavailable("unknown engine '" + std::string(name) +
                             "' (expected native, wasm-aot or wasm-interp)");
@@ -28,7 +33,11 @@ std::unique_ptr<runtime::Engine> make_engine(std::string_view name, const std::s
     }
     return runtime::make_native_engine(config, host, now);
   }
-  throw EngineUnavailable("engine " + std::string(name) + " is not built in this binary");
+  if (!is_engine_built(name)) {
+    throw EngineUnavailable("engine " + std::string(name) + " is not built in this binary");
+  }
+  return runtime::make_engine(name, module, config, host, now,
+                              runtime::WasmLimits{wasm_max_memory_mb});
 }
 
 }  // namespace trustmq::shell

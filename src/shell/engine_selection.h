@@ -2,6 +2,8 @@
 // engine_selection.cpp.
 #pragma once
 
+#include <cstdint>
+
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -28,6 +30,7 @@ bool is_engine_built(std::string_view name);
 // not built in this binary").
 std::unique_ptr<runtime::Engine> make_engine(std::string_view name, const std::string& module,
                                              const mqtt::BrokerConfig& config,
-                                             mqtt::BrokerHost& host, mqtt::TimeMs now);
+                                             mqtt::BrokerHost& host, mqtt::TimeMs now,
+                                             std::uint32_t wasm_max_memory_mb = 0);
 
 }  // namespace trustmq::shell

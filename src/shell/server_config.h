@@ -28,6 +28,8 @@ struct ServerConfig {
   LogTypeMask log_types = kDefaultLogTypes;  // after all log_type lines
   std::string engine = "native";
   std::string module;                                     // .wasm file for engines that load one
+  // Cap on a Wasm engine's linear memory in MiB (0: the module's own, link-time maximum).
+  std::uint32_t wasm_max_memory_mb = 0;
   std::size_t max_queued_bytes = kDefaultMaxQueuedBytes;  // per connection; 0 = unlimited
   std::optional<std::uint32_t> max_connections;           // none = unlimited
   // Where the broker keeps generated keys (TLS certificate, sim platform); empty: the default,

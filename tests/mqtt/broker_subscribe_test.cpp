@@ -207,5 +207,37 @@ TEST(BrokerSubscribe, DollarTopicsNotMatchedByLeadingWildcard) {
   EXPECT_EQ(sys.receive_publishes().size(), 1u);
 }
 
+// A subscription flood from one client is bounded: new filters beyond the cap are refused per
+// filter, existing ones can still be renewed, and other clients are unaffected.
+TEST(BrokerSubscribe, SubscriptionCapPerClient) {
+  BrokerConfig config = BrokerHarness::default_config();
+  config.max_subscriptions_per_client = 3;
+  BrokerHarness h(config);
+  TestClient& v5 = h.connected("flood5", kV5);
+  SubackPacket first = v5.subscribe(
+      subscribe_packet({request("a"), request("b"), request("c"), request("d"), request("a")}));
+  EXPECT_EQ(first.reasons,
+            (std::vector<ReasonCode>{ReasonCode::kSuccess, ReasonCode::kSuccess,
+                                     ReasonCode::kSuccess, ReasonCode::kQuotaExceeded,
+                                     ReasonCode::kSuccess}));
+  EXPECT_EQ(h.broker().stats().subscriptions, 3u);
+
+  TestClient& v3 = h.connected("flood3", kV311);
+  SubackPacket v3_first =
+      v3.subscribe(subscribe_packet({request("a"), request("b"), request("c"), request("d")}));
+  EXPECT_EQ(v3_first.reasons,
+            (std::vector<ReasonCode>{ReasonCode::kSuccess, ReasonCode::kSuccess,
+                                     ReasonCode::kSuccess, ReasonCode::kUnspecifiedError}));
+
+  // After unsubscribing, a new filter fits again.
+  UnsubscribePacket unsubscribe;
+  unsubscribe.packet_id = 11;
+  unsubscribe.filters = {"b"};
+  v5.send(unsubscribe);
+  h.host.take_raw(v5.conn());
+  SubackPacket again = v5.subscribe(subscribe_packet({request("d")}));
+  EXPECT_EQ(again.reasons, (std::vector<ReasonCode>{ReasonCode::kSuccess}));
+}
+
 }  // namespace
 }  // namespace trustmq::mqtt::testing

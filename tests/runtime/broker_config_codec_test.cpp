@@ -20,6 +20,7 @@ BrokerConfig sample_config() {
   config.sys_interval_seconds = 0;
   config.max_keepalive_seconds = 120;
   config.topic_alias_maximum = 3;
+  config.max_subscriptions_per_client = 17;
   AclRules acl;
   acl.anonymous = {{AclAccess::kRead, "public/#", false}};
   acl.users = {
@@ -42,7 +43,9 @@ void expect_equal(const BrokerConfig& a, const BrokerConfig& b) {
   EXPECT_EQ(a.sys_interval_seconds, b.sys_interval_seconds);
   EXPECT_EQ(a.max_keepalive_seconds, b.max_keepalive_seconds);
   EXPECT_EQ(a.topic_alias_maximum, b.topic_alias_maximum);
+  EXPECT_EQ(a.max_subscriptions_per_client, b.max_subscriptions_per_client);
   EXPECT_EQ(a.acl, b.acl);
+  EXPECT_TRUE(a == b);  // catches a field added to BrokerConfig but not to the codec
 }
 
 TEST(BrokerConfigCodecTest, RoundTripsEveryField) {

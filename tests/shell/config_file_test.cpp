@@ -72,6 +72,7 @@ TEST(ConfigFileTest, EveryGlobalOption) {
       "acl_file /etc/trustmq/acl file\n"
       "max_inflight_messages 7\n"
       "max_queued_messages 300\n"
+      "max_subscriptions_per_client 25\n"
       "message_size_limit 1024\n"
       "max_packet_size 4096\n"
       "max_keepalive 120\n"
@@ -80,6 +81,7 @@ TEST(ConfigFileTest, EveryGlobalOption) {
       "log_dest stderr\n"
       "engine wasm-aot\n"
       "module /opt/core.wasm\n"
+      "wasm_max_memory_mb 64\n"
       "max_queued_bytes 65536\n"
       "max_connections 10\n");
   EXPECT_EQ(c.allow_anonymous, false);
@@ -87,6 +89,7 @@ TEST(ConfigFileTest, EveryGlobalOption) {
   EXPECT_EQ(c.acl_file, "/etc/trustmq/acl file");  // the rest of the line: spaces allowed
   EXPECT_EQ(c.broker.max_inflight_messages, 7u);
   EXPECT_EQ(c.broker.max_queued_messages, 300u);
+  EXPECT_EQ(c.broker.max_subscriptions_per_client, 25u);
   EXPECT_EQ(c.broker.message_size_limit, 1024u);
   EXPECT_EQ(c.broker.max_packet_size, 4096u);
   EXPECT_EQ(c.broker.max_keepalive_seconds, 120u);
@@ -94,6 +97,7 @@ TEST(ConfigFileTest, EveryGlobalOption) {
   EXPECT_EQ(c.broker.sys_interval_seconds, 0u);
   EXPECT_EQ(c.engine, "wasm-aot");
   EXPECT_EQ(c.module, "/opt/core.wasm");
+  EXPECT_EQ(c.wasm_max_memory_mb, 64u);
   EXPECT_EQ(c.max_queued_bytes, 65536u);
   EXPECT_EQ(c.max_connections, 10u);
 }
