@@ -15,10 +15,12 @@ if [ ! -x "$broker" ]; then
   exit 1
 fi
 
-# Until the wasm engines are built, an engine missing from this binary falls back to native.
+# No silent fallback: an engine missing from this binary (e.g. built with TRUSTMQ_WASM=OFF) is an
+# error, so `make run` never runs something other than what was asked for.
 if ! "$broker" --list-engines | grep -qx -- "$engine"; then
-  echo "run-broker: engine '$engine' is not built in $broker; falling back to native" >&2
-  engine=native
+  echo "run-broker: engine '$engine' is not built in $broker (built: $("$broker" --list-engines | tr '\n' ' '))" >&2
+  echo "run-broker: choose one with 'make run ENGINE=native'" >&2
+  exit 1
 fi
 
 echo "run-broker: trustmq-broker on 127.0.0.1:1883 (MQTT) and 127.0.0.1:8883 (TLS, attestation sim) (engine $engine); Ctrl-C stops it" >&2
