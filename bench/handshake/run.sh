@@ -8,6 +8,8 @@
 # COUNT/ROUNDS timed connections, so that a change in machine load hits all cases alike; the
 # table pools all COUNT samples of a case, and one line per round shows that round's medians.
 # The load average is printed before and after (other work on the machine inflates every case).
+# Then attestation_cost splits the attestation cost in one process (client vs server, components);
+# IN_PROCESS=0 skips it.
 #
 # Usage: bench/handshake/run.sh [BUILD_DIR] [ENGINE]   (COUNT=300 ROUNDS=3 by default; make bench)
 set -euo pipefail
@@ -32,13 +34,18 @@ fi
 
 # The latency tool: the CMake target if the build has it, else compiled here against the build's
 # trustmq_tls/trustmq_attest libraries.
-tool="$build_dir/bench/handshake/handshake_latency"
-if ! cmake --build "$build_dir" --target handshake_latency >/dev/null 2>&1; then
-  mkdir -p "$(dirname "$tool")"
-  c++ -std=c++20 -O2 -I"$root/src" "$root/bench/handshake/handshake_latency.cpp" \
-    "$build_dir/src/tls/libtrustmq_tls.a" "$build_dir/src/attest/libtrustmq_attest.a" \
-    -lssl -lcrypto -o "$tool"
-fi
+build_tool() {  # name -> path of the executable
+  local name="$1" out="$build_dir/bench/handshake/$1"
+  if ! cmake --build "$build_dir" --target "$name" >/dev/null 2>&1; then
+    mkdir -p "$(dirname "$out")"
+    c++ -std=c++20 -O2 -I"$root/src" "$root/bench/handshake/$name.cpp" \
+      "$build_dir/src/tls/libtrustmq_tls.a" "$build_dir/src/attest/libtrustmq_attest.a" \
+      -lssl -lcrypto -o "$out"
+  fi
+  echo "$out"
+}
+tool="$(build_tool handshake_latency)"
+cost_tool="$(build_tool attestation_cost)"
 
 work="$(mktemp -d)"
 broker_pid=""
@@ -142,3 +149,8 @@ for round in $(seq "$rounds"); do
         med["psk"], med["psk+attest"], med["psk+attest"] - med["psk"]
     }' "$work/round.$round"
 done
+
+if [ "${IN_PROCESS:-1}" != 0 ]; then
+  echo
+  "${client_pin[@]}" "$cost_tool" --count "$((count > 1000 ? count : 1000))" --state "$work/cost"
+fi
