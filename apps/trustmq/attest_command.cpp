@@ -2,18 +2,18 @@
 // handshake with a broker, prints the claims of the evidence it sent and the verdict of the
 // policy with every reason, then closes without sending application data. Exit 0: trusted;
 // 1: not trusted or the handshake failed (the error says precisely why); 2: usage error. Like
-// `openssl s_client -verify_return_error` does for certificates.
+// `openssl s_client -verify_return_error` does for certificates. The connection and TLS flags
+// are parsed by the parser of pub/sub (client_options.h).
 #include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <signal.h>
 
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <string>
-#include <string_view>
 
 #include "attest/appraisal.h"
 #include "attest/evidence_type.h"
@@ -21,6 +21,7 @@
 #include "client/deadline.h"
 #include "client/socket_fd.h"
 #include "client/tcp_connection.h"
+#include "client_options.h"
 #include "command.h"
 #include "tls/attestation_client.h"
 #include "tls/tls_context.h"
@@ -28,103 +29,25 @@
 namespace trustmq::cli {
 namespace {
 
-constexpr const char* kUsage =
-    "usage: trustmq attest [-h HOST] [-p PORT] --policy FILE [options]\n"
+constexpr const char* kUsageHead =
+    "usage: trustmq attest [-h HOST] [-p PORT] --policy POLICY [options]\n"
     "\n"
     "Asks the broker for attestation evidence in the TLS 1.3 handshake, verifies it against\n"
     "the policy (docs/attestation.md), prints its claims and the verdict, and disconnects.\n"
+    "With --cafile the broker certificate and host name are verified as well.\n"
     "Exit status: 0 trusted, 1 not trusted or handshake failed, 2 usage error.\n"
     "\n"
-    "  -h, --host HOST          broker host (default localhost)\n"
-    "  -p, --port PORT          broker port (default 8883)\n"
-    "  --policy FILE            attestation policy (JSON); --attest FILE is a synonym\n"
-    "  --cafile FILE            also verify the broker certificate against this CA\n"
-    "  --insecure               with --cafile: do not check the certificate's host name\n"
-    "  --cert FILE --key FILE   client certificate and key\n"
-    "  --psk HEX --psk-identity ID   TLS-PSK instead of a certificate\n"
-    "  --timeout SECONDS        connect and handshake time limit (default 10)\n"
-    "  --help                   this text\n";
+    "options:\n";
 
-struct AttestOptions {
-  std::string host = "localhost";
-  std::uint16_t port = 8883;
-  std::string policy;
-  std::string cafile;
-  bool insecure = false;
-  std::string certfile;
-  std::string keyfile;
-  std::string psk_hex;
-  std::string psk_identity;
-  int timeout_seconds = 10;
-  bool help = false;
-};
+void print_usage(std::FILE* out) {
+  std::fputs(kUsageHead, out);
+  std::fputs(client_options_help(ClientCommand::kAttest).c_str(), out);
+}
 
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "trustmq attest: %s\n\n%s", message.c_str(), kUsage);
+  std::fprintf(stderr, "trustmq attest: %s\n\n", message.c_str());
+  print_usage(stderr);
   return 2;
-}
-
-template <typename T>
-bool parse_number(std::string_view text, T min, T max, T& out) {
-  long long v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) return false;
-  out = static_cast<T>(v);
-  return true;
-}
-
-// Returns an error message, or empty on success.
-std::string parse(std::span<char*> args, AttestOptions& o) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view a = args[i];
-    auto value = [&](std::string& into) -> bool {
-      if (i + 1 >= args.size()) return false;
-      into = args[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "--help") {
-      o.help = true;
-    } else if (a == "--insecure") {
-      o.insecure = true;
-    } else if (!value(v)) {
-      if (a.starts_with("-")) {
-        bool known = a == "-h" || a == "--host" || a == "-p" || a == "--port" || a == "--policy" ||
-                     a == "--attest" || a == "--cafile" || a == "--cert" || a == "--key" ||
-                     a == "--psk" || a == "--psk-identity" || a == "--timeout";
-        if (known) return std::string(a) + " needs a value";
-      }
-      return "unknown option '" + std::string(a) + "'";
-    } else if (a == "-h" || a == "--host") {
-      o.host = v;
-    } else if (a == "-p" || a == "--port") {
-      if (!parse_number<std::uint16_t>(v, 1, 65535, o.port)) return "invalid port '" + v + "'";
-    } else if (a == "--policy" || a == "--attest") {
-      o.policy = v;
-    } else if (a == "--cafile") {
-      o.cafile = v;
-    } else if (a == "--cert") {
-      o.certfile = v;
-    } else if (a == "--key") {
-      o.keyfile = v;
-    } else if (a == "--psk") {
-      o.psk_hex = v;
-    } else if (a == "--psk-identity") {
-      o.psk_identity = v;
-    } else if (a == "--timeout") {
-      if (!parse_number<int>(v, 1, 3600, o.timeout_seconds)) {
-        return "invalid timeout '" + v + "' (1..3600 seconds)";
-      }
-    } else {
-      return "unknown option '" + std::string(a) + "'";
-    }
-  }
-  if (o.help) return {};
-  if (o.policy.empty()) return "--policy FILE is required";
-  if (o.certfile.empty() != o.keyfile.empty()) return "--cert and --key go together";
-  if (o.psk_hex.empty() != o.psk_identity.empty()) return "--psk and --psk-identity go together";
-  if (!o.psk_hex.empty() && !o.cafile.empty()) return "use either --psk or --cafile";
-  return {};
 }
 
 std::string openssl_errors() {
@@ -184,25 +107,31 @@ void print_claims(const tls::AttestationOutcome& o) {
 }  // namespace
 
 int run_attest_command(std::span<char*> args) {
-  AttestOptions options;
-  if (std::string error = parse(args, options); !error.empty()) return usage_error(error);
+  auto parsed = parse_client_options(ClientCommand::kAttest, args);
+  if (!parsed) return usage_error(parsed.error());
+  const ClientCommandOptions& options = parsed.value();
   if (options.help) {
-    std::fputs(kUsage, stdout);
+    print_usage(stdout);
     return 0;
   }
+  // A broker closing the connection must give an error, not kill us (OpenSSL uses write(2)).
+  ::signal(SIGPIPE, SIG_IGN);
+  const std::string& host = options.endpoint.host;
+  const client::TlsOptions& tls_options = *options.endpoint.tls;
+  const std::string& policy_path = tls_options.attestation_policy;
 
-  auto policy = attest::load_policy_file(options.policy);
+  auto policy = attest::load_policy_file(policy_path);
   if (!policy) {
-    std::fprintf(stderr, "Error: policy %s: %s\n", options.policy.c_str(), policy.error().c_str());
+    std::fprintf(stderr, "Error: policy %s: %s\n", policy_path.c_str(), policy.error().c_str());
     return 1;
   }
   tls::TlsClientConfig config;
-  config.cafile = options.cafile;
-  config.verify_peer = !options.cafile.empty();
-  config.certfile = options.certfile;
-  config.keyfile = options.keyfile;
-  config.psk_identity = options.psk_identity;
-  config.psk_key_hex = options.psk_hex;
+  config.cafile = tls_options.cafile;
+  config.verify_peer = !tls_options.cafile.empty();
+  config.certfile = tls_options.certfile;
+  config.keyfile = tls_options.keyfile;
+  config.psk_identity = tls_options.psk_identity;
+  config.psk_key_hex = tls_options.psk_hex;
   auto ctx = tls::make_client_context(config);
   if (!ctx) {
     std::fprintf(stderr, "Error: %s %s\n", ctx.error().c_str(), openssl_errors().c_str());
@@ -214,8 +143,8 @@ int run_attest_command(std::span<char*> args) {
     return 1;
   }
 
-  const auto deadline = client::Deadline::after(std::chrono::seconds(options.timeout_seconds));
-  auto tcp = client::connect_tcp(options.host, options.port, deadline);
+  const auto deadline = client::Deadline::after(options.connect.timeout);
+  auto tcp = client::connect_tcp(host, options.endpoint.effective_port(), deadline);
   if (!tcp) {
     std::fprintf(stderr, "Error: %s\n", tcp.error().message.c_str());
     return 1;
@@ -226,15 +155,15 @@ int run_attest_command(std::span<char*> args) {
     return 1;
   }
   unsigned char address[sizeof(in6_addr)];
-  const bool ip = ::inet_pton(AF_INET, options.host.c_str(), address) == 1 ||
-                  ::inet_pton(AF_INET6, options.host.c_str(), address) == 1;
-  if (!ip) SSL_set_tlsext_host_name(ssl.get(), options.host.c_str());
-  if (config.verify_peer && !options.insecure) {
+  const bool ip = ::inet_pton(AF_INET, host.c_str(), address) == 1 ||
+                  ::inet_pton(AF_INET6, host.c_str(), address) == 1;
+  if (!ip) SSL_set_tlsext_host_name(ssl.get(), host.c_str());
+  if (config.verify_peer && !tls_options.insecure) {
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());
     if (ip) {
-      X509_VERIFY_PARAM_set1_ip_asc(param, options.host.c_str());
+      X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
     } else {
-      X509_VERIFY_PARAM_set1_host(param, options.host.c_str(), 0);
+      X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
     }
   }
 
@@ -249,8 +178,10 @@ int run_attest_command(std::span<char*> args) {
         tcp->fd.get(),
         code == SSL_ERROR_WANT_READ ? client::WaitFor::kRead : client::WaitFor::kWrite, deadline);
     if (!waited) {
-      std::fprintf(stderr, "Error: TLS handshake with %s timed out after %d s\n", tcp->peer.c_str(),
-                   options.timeout_seconds);
+      std::fprintf(
+          stderr, "Error: TLS handshake with %s timed out after %lld s\n", tcp->peer.c_str(),
+          static_cast<long long>(
+              std::chrono::duration_cast<std::chrono::seconds>(options.connect.timeout).count()));
       return 1;
     }
   }
@@ -265,8 +196,8 @@ int run_attest_command(std::span<char*> args) {
                   config.verify_peer ? "verified against --cafile"
                                      : "not checked against a CA; its key is bound by the "
                                        "evidence");
-    } else if (!options.psk_identity.empty()) {
-      std::printf("Authenticated by PSK identity '%s'\n", options.psk_identity.c_str());
+    } else if (!tls_options.psk_identity.empty()) {
+      std::printf("Authenticated by PSK identity '%s'\n", tls_options.psk_identity.c_str());
     }
   } else {
     std::printf("Handshake with %s refused\n", tcp->peer.c_str());
@@ -276,7 +207,7 @@ int run_attest_command(std::span<char*> args) {
 
   if (outcome.ok()) {
     SSL_shutdown(ssl.get());
-    std::printf("Verdict: TRUSTED (policy %s)\n", options.policy.c_str());
+    std::printf("Verdict: TRUSTED (policy %s)\n", policy_path.c_str());
     return 0;
   }
   std::printf("Verdict: NOT TRUSTED (%s): %s\n",

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -47,6 +48,15 @@ std::optional<mqtt::QoS> parse_qos(std::string_view text) {
   auto q = parse_number<unsigned>(text, 0, 2);
   if (!q) return std::nullopt;
   return static_cast<mqtt::QoS>(*q);
+}
+
+// sub -W and attest --timeout: whole seconds, 1..3600.
+std::optional<std::uint32_t> parse_timeout(std::string_view text) {
+  return parse_number<std::uint32_t>(text, 1, 3600);
+}
+
+std::string invalid_timeout(std::string_view text) {
+  return "Invalid timeout \"" + std::string(text) + "\", must be 1..3600 seconds.";
 }
 
 client::TlsOptions& tls(Options& o) {
@@ -137,7 +147,7 @@ const std::vector<Flag>& flags() {
          o.retain = true;
          return std::nullopt;
        }},
-      {"-V", "--protocol-version", "VERSION", kAll,
+      {"-V", "--protocol-version", "VERSION", kPubSub,
        "MQTT version 5|mqttv5, 311|mqttv311, 31|mqttv31 (default 311)",
        [](Options& o, std::string_view v) -> Error {
          if (v == "5" || v == "mqttv5") {
@@ -151,17 +161,17 @@ const std::vector<Flag>& flags() {
          }
          return std::nullopt;
        }},
-      {"-i", "--id", "ID", kAll, "client id (default trustmq-pub-PID / trustmq-sub-PID)",
+      {"-i", "--id", "ID", kPubSub, "client id (default trustmq-pub-PID / trustmq-sub-PID)",
        [](Options& o, std::string_view v) -> Error {
          o.connect.client_id = std::string(v);
          return std::nullopt;
        }},
-      {"-u", "--username", "USER", kAll, "user name",
+      {"-u", "--username", "USER", kPubSub, "user name",
        [](Options& o, std::string_view v) -> Error {
          o.connect.username = std::string(v);
          return std::nullopt;
        }},
-      {"-P", "--pw", "PASSWORD", kAll, "password",
+      {"-P", "--pw", "PASSWORD", kPubSub, "password",
        [](Options& o, std::string_view v) -> Error {
          o.connect.password = mqtt::Bytes(v.begin(), v.end());
          return std::nullopt;
@@ -203,8 +213,8 @@ const std::vector<Flag>& flags() {
       {"-W", "--timeout", "SECONDS", kSub,
        "give up after SECONDS (exit 27), counted from the connection",
        [](Options& o, std::string_view v) -> Error {
-         auto w = parse_number<std::uint32_t>(v, 1, 3600);
-         if (!w) return "Invalid timeout \"" + std::string(v) + "\", must be 1..3600 seconds.";
+         auto w = parse_timeout(v);
+         if (!w) return invalid_timeout(v);
          o.timeout_seconds = *w;
          return std::nullopt;
        }},
@@ -266,7 +276,7 @@ const std::vector<Flag>& flags() {
          tls(o).insecure = true;
          return std::nullopt;
        }},
-      {nullptr, "--tls-version", "VERSION", kAll,
+      {nullptr, "--tls-version", "VERSION", kPubSub,
        "minimum TLS version tlsv1.3 (default) or tlsv1.2",
        [](Options& o, std::string_view v) -> Error {
          if (v != "tlsv1.3" && v != "tlsv1.2") return "Invalid TLS version " + std::string(v) + ".";
@@ -289,12 +299,24 @@ const std::vector<Flag>& flags() {
          tls(o).attestation_policy = std::string(v);
          return std::nullopt;
        }},
-      {"-d", "--debug", nullptr, kAll, "print every packet sent and received (stderr)",
+      {nullptr, "--policy", "POLICY", kAttest, "the same as --attest POLICY",
+       [](Options& o, std::string_view v) -> Error {
+         tls(o).attestation_policy = std::string(v);
+         return std::nullopt;
+       }},
+      {nullptr, "--timeout", "SECONDS", kAttest, "connect and handshake time limit (default 10)",
+       [](Options& o, std::string_view v) -> Error {
+         auto t = parse_timeout(v);
+         if (!t) return invalid_timeout(v);
+         o.connect.timeout = std::chrono::seconds(*t);
+         return std::nullopt;
+       }},
+      {"-d", "--debug", nullptr, kPubSub, "print every packet sent and received (stderr)",
        [](Options& o, std::string_view) -> Error {
          o.debug = true;
          return std::nullopt;
        }},
-      {nullptr, "--quiet", nullptr, kAll, "do not print error messages",
+      {nullptr, "--quiet", nullptr, kPubSub, "do not print error messages",
        [](Options& o, std::string_view) -> Error {
          o.quiet = true;
          return std::nullopt;
@@ -337,6 +359,10 @@ Error validate(ClientCommand command, Options& o) {
       }
     }
   }
+  if (command == ClientCommand::kAttest &&
+      (!o.endpoint.tls || o.endpoint.tls->attestation_policy.empty())) {
+    return "--policy POLICY is required.";
+  }
   const bool v5 = o.connect.version == mqtt::ProtocolVersion::kV5;
   if (!o.connect.clean_start && o.connect.client_id.empty()) {
     return "You must provide a client id if you are using the -c option.";
@@ -378,9 +404,6 @@ Error validate(ClientCommand command, Options& o) {
     // Only --insecure/--tls-version: not TLS by themselves (as mosquitto).
     o.endpoint.tls.reset();
   }
-  if (command == ClientCommand::kAttest && !o.endpoint.tls) {
-    return "trustmq attest needs --attest POLICY.";
-  }
   return std::nullopt;
 }
 
@@ -395,12 +418,14 @@ attest::Result<ClientCommandOptions> parse_client_options(ClientCommand command,
     const std::string_view word = args[i];
     const Flag* match = nullptr;
     for (const auto& f : flags()) {
-      if ((f.short_name && word == f.short_name) || (f.long_name && word == f.long_name)) {
+      const bool named =
+          (f.short_name && word == f.short_name) || (f.long_name && word == f.long_name);
+      if (named && (f.commands & mask) != 0) {
         match = &f;
         break;
       }
     }
-    if (match == nullptr || (match->commands & mask) == 0) {
+    if (match == nullptr) {
       return R::failure("Unknown option '" + std::string(word) + "'.");
     }
     std::string_view value;
@@ -434,11 +459,20 @@ std::string client_options_help(ClientCommand command) {
   return out;
 }
 
+const char* command_name(ClientCommand command) {
+  switch (command) {
+    case ClientCommand::kPub:
+      return "pub";
+    case ClientCommand::kSub:
+      return "sub";
+    case ClientCommand::kAttest:
+      return "attest";
+  }
+  return "";
+}
+
 std::string default_client_id(ClientCommand command) {
-  const char* name = command == ClientCommand::kPub   ? "pub"
-                     : command == ClientCommand::kSub ? "sub"
-                                                      : "attest";
-  return std::string("trustmq-") + name + "-" + std::to_string(::getpid());
+  return std::string("trustmq-") + command_name(command) + "-" + std::to_string(::getpid());
 }
 
 int exit_code_for(const client::ClientError& error, mqtt::ProtocolVersion version) {
@@ -480,11 +514,8 @@ int report_client_error(const ClientCommandOptions& options, const client::Clien
 }
 
 int report_usage_error(ClientCommand command, const std::string& message) {
-  const char* name = command == ClientCommand::kPub   ? "pub"
-                     : command == ClientCommand::kSub ? "sub"
-                                                      : "attest";
   std::fprintf(stderr, "Error: %s\n\nUse 'trustmq %s --help' to see usage.\n", message.c_str(),
-               name);
+               command_name(command));
   return 1;
 }
 

@@ -1,6 +1,8 @@
 // Command-line options shared by `trustmq pub`, `trustmq sub` and `trustmq attest`: the flags
 // of mosquitto_pub/mosquitto_sub (same letters, same meaning, same error texts where it
-// matters), plus --attest POLICY for attested TLS.
+// matters), plus --attest POLICY for attested TLS. Each flag names the commands it is valid for:
+// `attest` takes only the connection and TLS flags (-h, -p, --cafile, --cert/--key, --insecure,
+// --psk/--psk-identity), its policy (--policy, or --attest) and --timeout.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,9 @@ namespace trustmq::cli {
 
 enum class ClientCommand { kPub, kSub, kAttest };
 
+// "pub", "sub" or "attest": the word after `trustmq`.
+const char* command_name(ClientCommand command);
+
 // Where `trustmq pub` takes its message from.
 enum class MessageSource {
   kNone,
@@ -31,11 +36,11 @@ enum class MessageSource {
 };
 
 struct ClientCommandOptions {
-  client::Endpoint endpoint;
-  client::ConnectOptions connect;
-  bool debug = false;  // -d
-  bool help = false;   // --help
-  bool quiet = false;  // --quiet: no error messages
+  client::Endpoint endpoint;       // attest: always TLS, with tls->attestation_policy set
+  client::ConnectOptions connect;  // attest: only connect.timeout (--timeout)
+  bool debug = false;              // -d
+  bool help = false;               // --help
+  bool quiet = false;              // --quiet: no error messages
 
   std::vector<std::string> topics;  // -t (pub: exactly one; sub: one or more)
   mqtt::QoS qos = mqtt::QoS::kAtMostOnce;
@@ -78,6 +83,7 @@ client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
 int report_client_error(const ClientCommandOptions& options, const client::ClientError& error);
 
 // Prints a parse error and the hint to use --help; returns 1 (as mosquitto_pub/sub).
+// (`trustmq attest` prints its own usage and exits with 2.)
 int report_usage_error(ClientCommand command, const std::string& message);
 
 inline constexpr int kExitTimeout = 27;  // sub -W elapsed (MOSQ_ERR_TIMEOUT, as mosquitto_sub)

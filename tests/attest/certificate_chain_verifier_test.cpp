@@ -6,12 +6,12 @@
 #include <ctime>
 
 #include "attest/sim_platform.h"
-#include "temp_directory.h"
+#include "support/temp_directory.h"
 
 namespace trustmq::attest {
 namespace {
 
-using testing::TempDirectory;
+using test_support::TempDirectory;
 
 std::uint64_t now() { return static_cast<std::uint64_t>(std::time(nullptr)); }
 

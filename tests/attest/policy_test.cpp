@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "attest/sim_platform.h"
-#include "temp_directory.h"
+#include "support/temp_directory.h"
 
 namespace trustmq::attest {
 namespace {
 
-using testing::TempDirectory;
+using test_support::TempDirectory;
 
 const std::string kHashA(64, 'a');
 const std::string kHashB = "3FA2" + std::string(60, '0');

@@ -11,12 +11,12 @@
 #include "attest/appraisal.h"
 #include "attest/sim_attester.h"
 #include "attest/sim_evidence.h"
-#include "temp_directory.h"
+#include "support/temp_directory.h"
 
 namespace trustmq::attest {
 namespace {
 
-using testing::TempDirectory;
+using test_support::TempDirectory;
 
 std::uint64_t now() { return static_cast<std::uint64_t>(std::time(nullptr)); }
 

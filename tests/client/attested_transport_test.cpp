@@ -1,6 +1,6 @@
-// Attested TLS through the client library and `trustmq sub --attest`: verified evidence lets
-// MQTT through; a policy mismatch or a server without evidence fails closed before any MQTT
-// byte is sent, with the attestation layer's precise error.
+// Attested TLS through the client library, `trustmq sub --attest` and `trustmq attest`: verified
+// evidence lets MQTT through; a policy mismatch or a server without evidence fails closed before
+// any MQTT byte is sent, with the attestation layer's precise error.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -18,12 +18,12 @@ namespace trustmq::client {
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::TempDirectory;
 using testing::AttestedTlsFrontend;
 using testing::BrokerKind;
 using testing::BrokerProcess;
 using testing::bytes;
 using testing::options_for;
-using testing::TempDirectory;
 using testing::try_connect;
 
 attest::Sha256Digest filled(std::uint8_t v) {
@@ -156,6 +156,60 @@ TEST_F(AttestedTransportTest, CliSubWithAttestReceivesAndRejects) {
   EXPECT_EQ(rejected.wait(10s), cli::kExitAttestationFailed);
   EXPECT_NE(rejected.err().find("attestation failed"), std::string::npos) << rejected.err();
   EXPECT_EQ(rejected.out(), "");
+}
+
+TEST_F(AttestedTransportTest, CliAttestPrintsClaimsAndVerdict) {
+  const std::string port = std::to_string(frontend_->port());
+  auto trusted =
+      testing::run_cli(cli::run_attest_command,
+                       {"-h", "127.0.0.1", "-p", port, "--policy", policy(kModule)}, dir_.path());
+  ASSERT_EQ(trusted.wait(10s), 0) << trusted.out() << trusted.err();
+  EXPECT_NE(trusted.out().find("module measurement:  " + attest::to_hex(kModule)),
+            std::string::npos)
+      << trusted.out();
+  EXPECT_NE(trusted.out().find("Verdict: TRUSTED"), std::string::npos) << trusted.out();
+
+  // --attest is a synonym of --policy; --timeout is attest's own flag.
+  auto rejected = testing::run_cli(
+      cli::run_attest_command,
+      {"-h", "127.0.0.1", "-p", port, "--attest", policy(filled(0x99)), "--timeout", "5"},
+      dir_.path());
+  ASSERT_EQ(rejected.wait(10s), 1) << rejected.out() << rejected.err();
+  EXPECT_NE(rejected.out().find("Verdict: NOT TRUSTED (module-measurement-rejected)"),
+            std::string::npos)
+      << rejected.out();
+  // The claims are still shown.
+  EXPECT_NE(rejected.out().find("module measurement:  " + attest::to_hex(kModule)),
+            std::string::npos)
+      << rejected.out();
+  EXPECT_NE(rejected.err().find("attestation failed"), std::string::npos) << rejected.err();
+}
+
+TEST_F(AttestedTransportTest, CliAttestUsageErrorsExitTwo) {
+  const std::string port = std::to_string(frontend_->port());
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"-h", "127.0.0.1", "-p", port},                               // no policy
+           {"-p", port, "--policy", policy(kModule), "-t", "a"},          // a pub/sub flag
+           {"-p", "0", "--policy", policy(kModule)},                      // bad port
+           {"-p", port, "--policy", policy(kModule), "--timeout", "0"},   // bad timeout
+           {"-p", port, "--policy", policy(kModule), "--cert", "c.pem"},  // no --key
+           {"-p", port, "--policy", policy(kModule), "--psk", "00ff"},    // no identity
+       }) {
+    auto child = testing::run_cli(cli::run_attest_command, args, dir_.path());
+    EXPECT_EQ(child.wait(10s), 2) << child.err();
+    EXPECT_EQ(child.err().rfind("trustmq attest: ", 0), 0u) << child.err();
+    EXPECT_NE(child.err().find("usage: trustmq attest"), std::string::npos) << child.err();
+    EXPECT_EQ(child.out(), "");
+  }
+  EXPECT_EQ(frontend_->handshakes_with_evidence(), 0);
+
+  auto help = testing::run_cli(cli::run_attest_command, {"--help"}, dir_.path());
+  ASSERT_EQ(help.wait(10s), 0);
+  for (const char* flag : {"--policy POLICY", "--timeout SECONDS", "--cafile FILE",
+                           "--psk-identity ID", "--insecure"}) {
+    EXPECT_NE(help.out().find(flag), std::string::npos) << flag << "\n" << help.out();
+  }
+  EXPECT_EQ(help.out().find("--topic"), std::string::npos) << help.out();
 }
 
 }  // namespace

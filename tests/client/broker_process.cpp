@@ -39,7 +39,8 @@ std::uint16_t free_port() {
 
 std::string trustmq_broker_path() { return TRUSTMQ_BROKER_PATH; }
 
-std::unique_ptr<BrokerProcess> BrokerProcess::start(BrokerKind kind, const TempDirectory& dir,
+std::unique_ptr<BrokerProcess> BrokerProcess::start(BrokerKind kind,
+                                                    const test_support::TempDirectory& dir,
                                                     const std::string& listener_config) {
   const std::uint16_t port = free_port();
   std::string conf = "listener " + std::to_string(port) + " 127.0.0.1\n" + listener_config;

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "child_process.h"
-#include "temp_directory.h"
+#include "support/temp_directory.h"
 
 namespace trustmq::client::testing {
 
@@ -18,7 +18,8 @@ class BrokerProcess {
   // `listener_config`: lines that follow "listener PORT 127.0.0.1" (TLS, PSK, auth …);
   // "allow_anonymous true" is added unless they mention allow_anonymous. Fails the current
   // test (ADD_FAILURE) and returns nullptr if the broker does not accept connections in 5 s.
-  static std::unique_ptr<BrokerProcess> start(BrokerKind kind, const TempDirectory& dir,
+  static std::unique_ptr<BrokerProcess> start(BrokerKind kind,
+                                              const test_support::TempDirectory& dir,
                                               const std::string& listener_config = "");
   ~BrokerProcess();
 

@@ -21,11 +21,11 @@ namespace trustmq::client {
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::TempDirectory;
 using testing::BrokerKind;
 using testing::BrokerProcess;
 using testing::bytes;
 using testing::options_for;
-using testing::TempDirectory;
 using testing::try_connect;
 
 bool wait_until_listening(std::uint16_t port) {

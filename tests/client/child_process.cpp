@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "temp_directory.h"
+#include "support/temp_directory.h"
 
 namespace trustmq::client::testing {
 
@@ -117,8 +117,8 @@ int ChildProcess::stop(std::chrono::milliseconds grace) {
   return wait(std::chrono::milliseconds(5000)).value_or(-1);
 }
 
-std::string ChildProcess::out() const { return read_file(out_path_); }
-std::string ChildProcess::err() const { return read_file(err_path_); }
+std::string ChildProcess::out() const { return test_support::read_file(out_path_); }
+std::string ChildProcess::err() const { return test_support::read_file(err_path_); }
 
 bool ChildProcess::wait_for_output(const std::string& text, std::chrono::milliseconds timeout) {
   const auto end = std::chrono::steady_clock::now() + timeout;

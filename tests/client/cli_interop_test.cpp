@@ -13,11 +13,11 @@ namespace {
 using namespace std::chrono_literals;
 using cli::run_pub_command;
 using cli::run_sub_command;
+using test_support::TempDirectory;
 using testing::BrokerKind;
 using testing::BrokerProcess;
 using testing::ChildProcess;
 using testing::run_cli;
-using testing::TempDirectory;
 
 std::string kind_name(BrokerKind k) { return k == BrokerKind::kTrustmq ? "trustmq" : "mosquitto"; }
 

@@ -1,4 +1,4 @@
-// Runs `trustmq pub` / `trustmq sub` (the command functions of apps/trustmq) in a forked child,
+// Runs `trustmq pub` / `sub` / `attest` (the command functions of apps/trustmq) in a forked child,
 // exactly as main() would, with stdout/stderr captured.
 #pragma once
 

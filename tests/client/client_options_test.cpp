@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <limits>
 #include <string>
 #include <vector>
@@ -219,6 +220,56 @@ TEST(ClientOptionsTest, AttestPolicyTurnsOnTls) {
   ASSERT_TRUE(o->endpoint.tls.has_value());
   EXPECT_EQ(o->endpoint.tls->attestation_policy, "policy.json");
   EXPECT_EQ(o->endpoint.effective_port(), 8883);
+}
+
+TEST(ClientOptionsTest, AttestTakesTheConnectionFlagsAndItsPolicy) {
+  auto o = parse(ClientCommand::kAttest,
+                 {"-h", "broker.example", "--policy", "p.json", "--cafile", "ca.pem", "--insecure",
+                  "--cert", "c.pem", "--key", "k.pem", "--timeout", "3"});
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->endpoint.host, "broker.example");
+  EXPECT_EQ(o->endpoint.effective_port(), 8883);
+  ASSERT_TRUE(o->endpoint.tls.has_value());
+  EXPECT_EQ(o->endpoint.tls->attestation_policy, "p.json");
+  EXPECT_EQ(o->endpoint.tls->cafile, "ca.pem");
+  EXPECT_TRUE(o->endpoint.tls->insecure);
+  EXPECT_EQ(o->endpoint.tls->certfile, "c.pem");
+  EXPECT_EQ(o->endpoint.tls->keyfile, "k.pem");
+  EXPECT_EQ(o->connect.timeout, std::chrono::seconds(3));
+  EXPECT_TRUE(o->topics.empty());
+
+  auto psk = parse(ClientCommand::kAttest,
+                   {"-p", "9000", "--attest", "p.json", "--psk", "00ff", "--psk-identity", "d"});
+  ASSERT_TRUE(psk.ok()) << psk.error();
+  EXPECT_EQ(psk->endpoint.effective_port(), 9000);
+  EXPECT_EQ(psk->endpoint.tls->attestation_policy, "p.json");
+  EXPECT_TRUE(psk->endpoint.tls->psk());
+  EXPECT_EQ(parse(ClientCommand::kAttest, {"--policy", "p"})->connect.timeout,
+            std::chrono::seconds(10));
+}
+
+TEST(ClientOptionsTest, AttestValidation) {
+  auto none = parse(ClientCommand::kAttest, {"--cafile", "ca.pem"});
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error(), "--policy POLICY is required.");
+  // MQTT flags mean nothing without MQTT.
+  for (const char* flag : {"-t", "-V", "-i", "-u", "-P", "-k", "-W", "--tls-version", "-m"}) {
+    auto o = parse(ClientCommand::kAttest, {"--policy", "p", flag, "x"});
+    ASSERT_FALSE(o.ok()) << flag;
+    EXPECT_EQ(o.error(), std::string("Unknown option '") + flag + "'.");
+  }
+  auto timeout = parse(ClientCommand::kAttest, {"--policy", "p", "--timeout", "0"});
+  ASSERT_FALSE(timeout.ok());
+  EXPECT_EQ(timeout.error(), "Invalid timeout \"0\", must be 1..3600 seconds.");
+  EXPECT_FALSE(parse(ClientCommand::kAttest, {"--policy", "p", "--timeout", "3601"}).ok());
+  EXPECT_FALSE(
+      parse(ClientCommand::kAttest, {"--policy", "p", "--psk", "00", "--cafile", "ca"}).ok());
+  EXPECT_FALSE(parse(ClientCommand::kAttest, {"--policy", "p", "--cert", "c.pem"}).ok());
+  EXPECT_FALSE(parse(ClientCommand::kAttest, {"--policy"}).ok());
+  // --timeout is -W for sub and unknown for pub; --policy is attest's only.
+  EXPECT_EQ(parse(ClientCommand::kSub, {"-t", "a", "--timeout", "4"})->timeout_seconds, 4u);
+  EXPECT_FALSE(parse(ClientCommand::kPub, {"-t", "a", "-m", "x", "--timeout", "4"}).ok());
+  EXPECT_FALSE(parse(ClientCommand::kSub, {"-t", "a", "--policy", "p"}).ok());
 }
 
 TEST(ClientOptionsTest, HelpNeedsNothingElse) {

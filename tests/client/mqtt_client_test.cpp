@@ -16,12 +16,12 @@ namespace trustmq::client {
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::TempDirectory;
 using testing::BrokerKind;
 using testing::BrokerProcess;
 using testing::bytes;
 using testing::local_endpoint;
 using testing::options_for;
-using testing::TempDirectory;
 using testing::try_connect;
 
 std::string kind_name(BrokerKind k) { return k == BrokerKind::kTrustmq ? "trustmq" : "mosquitto"; }

@@ -14,12 +14,12 @@ namespace trustmq::client {
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::TempDirectory;
 using testing::BrokerKind;
 using testing::BrokerProcess;
 using testing::bytes;
 using testing::ChildProcess;
 using testing::options_for;
-using testing::TempDirectory;
 using testing::try_connect;
 
 constexpr const char* kPskIdentity = "sensor-7";

@@ -3,13 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "shell/config_file.h"
-#include "temp_dir.h"
+#include "support/temp_directory.h"
 
 namespace trustmq::shell {
 namespace {
 
 TEST(AclFileTest, LoadsRulesWithTheCoreParser) {
-  testing::TempDir dir;
+  test_support::TempDirectory dir;
   const std::string path = dir.write("acl", "topic read public/#\nuser alice\ntopic alice/#\n");
   const mqtt::AclRules rules = load_acl_file(path);
   ASSERT_EQ(rules.anonymous.size(), 1u);
@@ -20,7 +20,7 @@ TEST(AclFileTest, LoadsRulesWithTheCoreParser) {
 }
 
 TEST(AclFileTest, ErrorNamesFileAndLine) {
-  testing::TempDir dir;
+  test_support::TempDirectory dir;
   const std::string path = dir.write("acl", "topic read a\n\nfrobnicate b\n");
   try {
     load_acl_file(path);
@@ -31,7 +31,7 @@ TEST(AclFileTest, ErrorNamesFileAndLine) {
 }
 
 TEST(AclFileTest, MissingFileIsAnError) {
-  testing::TempDir dir;
+  test_support::TempDirectory dir;
   EXPECT_THROW(load_acl_file(dir.file("none")), ConfigError);
 }
 

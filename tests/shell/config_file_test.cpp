@@ -5,7 +5,7 @@
 #include <string>
 
 #include "shell/server_config.h"
-#include "temp_dir.h"
+#include "support/temp_directory.h"
 
 namespace trustmq::shell {
 namespace {
@@ -224,7 +224,7 @@ TEST(ConfigFileTest, ErrorStopsAtTheFirstBadLine) {
 }
 
 TEST(ConfigFileTest, LoadsAFileAndNamesItInErrors) {
-  testing::TempDir dir;
+  test_support::TempDirectory dir;
   const std::string good =
       dir.write("good.conf", "listener 1884 127.0.0.1\nallow_anonymous true\n");
   ServerConfig c;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "shell/config_file.h"
-#include "temp_dir.h"
+#include "support/temp_directory.h"
 
 namespace trustmq::shell {
 namespace {
@@ -27,7 +27,7 @@ std::string error_of(std::string_view text) {
 }
 
 TEST(PasswordFileTest, VerifiesAFileWrittenByMosquittoPasswdPbkdf2) {
-  testing::TempDir dir;
+  test_support::TempDirectory dir;
   const std::string path = dir.file("passwd");
   run_mosquitto_passwd("-c -b " + path + " alice 'correct horse'");
   run_mosquitto_passwd("-b " + path + " bob s3cr3t");
@@ -50,7 +50,7 @@ TEST(PasswordFileTest, VerifiesAFileWrittenByMosquittoPasswdPbkdf2) {
 }
 
 TEST(PasswordFileTest, VerifiesAFileWrittenByMosquittoPasswdSha512) {
-  testing::TempDir dir;
+  test_support::TempDirectory dir;
   const std::string path = dir.file("passwd");
   run_mosquitto_passwd("-H sha512 -c -b " + path + " bob hunter2");
   const PasswordFile file = PasswordFile::load(path);
@@ -79,7 +79,7 @@ TEST(PasswordFileTest, KnownVectors) {
 }
 
 TEST(PasswordFileTest, BinaryPasswordsAreComparedByteForByte) {
-  testing::TempDir dir;
+  test_support::TempDirectory dir;
   const std::string path = dir.file("passwd");
   run_mosquitto_passwd("-c -b " + path + " dave abc");
   const PasswordFile file = PasswordFile::load(path);
@@ -110,7 +110,7 @@ TEST(PasswordFileTest, ErrorsNameFileAndLine) {
 }
 
 TEST(PasswordFileTest, MissingFileIsAnError) {
-  testing::TempDir dir;
+  test_support::TempDirectory dir;
   try {
     PasswordFile::load(dir.file("nope"));
     FAIL() << "no error";

@@ -19,7 +19,7 @@
 #include "runtime/engine_factory.h"
 #include "shell/engine_selection.h"
 #include "shell/password_file.h"
-#include "temp_dir.h"
+#include "support/temp_directory.h"
 
 namespace trustmq::shell {
 namespace {
@@ -180,7 +180,7 @@ TEST(ServerTest, GarbageInputClosesTheConnectionButNotTheBroker) {
 }
 
 TEST(ServerTest, AuthenticatesAgainstAMosquittoPasswdFile) {
-  testing::TempDir dir;
+  test_support::TempDirectory dir;
   const std::string path = dir.file("passwd");
   const std::string command =
       "/usr/bin/mosquitto_passwd -c -b " + path + " alice wonderland >/dev/null 2>&1";

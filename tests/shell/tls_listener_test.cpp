@@ -22,18 +22,18 @@
 #include "shell/config_file.h"
 #include "shell/engine_selection.h"
 #include "shell/server.h"
-#include "temp_dir.h"
+#include "support/temp_directory.h"
 #include "tls/attestation_client.h"
 #include "tls/tls_context.h"
 
 namespace trustmq::shell {
 namespace {
 
+using test_support::TempDirectory;
 using testing::connect_packet;
 using testing::publish_packet;
 using testing::RawPacket;
 using testing::subscribe_packet;
-using testing::TempDir;
 
 constexpr const char* kPskHex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
@@ -192,7 +192,7 @@ attest::Policy sim_policy(const std::string& sim_dir, const std::string& module_
 }
 
 TEST(TlsListenerTest, AttestedClientVerifiesEvidenceThenTalksMqtt) {
-  TempDir dir;
+  TempDirectory dir;
   RunningServer server("listener 0 127.0.0.1\nattestation sim\nallow_anonymous true\nstate_dir " +
                        dir.file("state") + "\n");
   tls::TlsClientConfig config;
@@ -211,7 +211,7 @@ TEST(TlsListenerTest, AttestedClientVerifiesEvidenceThenTalksMqtt) {
 }
 
 TEST(TlsListenerTest, EvidenceForAnotherModuleAbortsOnlyThatHandshake) {
-  TempDir dir;
+  TempDirectory dir;
   RunningServer server("listener 0 127.0.0.1\nattestation sim\nallow_anonymous true\nstate_dir " +
                        dir.file("state") + "\n");
   tls::TlsClientConfig config;
@@ -231,7 +231,7 @@ TEST(TlsListenerTest, EvidenceForAnotherModuleAbortsOnlyThatHandshake) {
 }
 
 TEST(TlsListenerTest, PskIdentityBecomesTheUserName) {
-  TempDir dir;
+  TempDirectory dir;
   const std::string psk = dir.write("psk", std::string("device9:") + kPskHex + "\n");
   RunningServer server("listener 0 127.0.0.1\npsk_file " + psk +
                        "\nuse_identity_as_username true\nallow_anonymous true\n");
@@ -248,7 +248,7 @@ TEST(TlsListenerTest, PskIdentityBecomesTheUserName) {
 }
 
 TEST(TlsListenerTest, LargeMessagesCrossTlsRecordsBothWays) {
-  TempDir dir;
+  TempDirectory dir;
   RunningServer server("listener 0 127.0.0.1\ntls true\nallow_anonymous true\nstate_dir " +
                        dir.file("state") + "\n");
   tls::TlsClientConfig config;
@@ -278,7 +278,7 @@ TEST(TlsListenerTest, LargeMessagesCrossTlsRecordsBothWays) {
 }
 
 TEST(TlsListenerTest, StalledHandshakeIsClosedAfterTheTimeout) {
-  TempDir dir;
+  TempDirectory dir;
   RunningServer server("listener 0 127.0.0.1\ntls true\ntls_handshake_timeout 1\nstate_dir " +
                        dir.file("state") + "\n");
   const int fd = connect_loopback(server.port(0));
@@ -335,7 +335,7 @@ void expect_bind_error(const std::string& config_text, const std::string& messag
 }
 
 TEST(TlsListenerConfigTest, ContradictoryListenersStopStartUp) {
-  TempDir dir;
+  TempDirectory dir;
   const std::string state = "state_dir " + dir.file("s") + "\n";
   expect_bind_error("listener 0 127.0.0.1\ntls false\nattestation sim\n" + state,
                     "'tls false' together with TLS options");

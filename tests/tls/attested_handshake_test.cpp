@@ -12,8 +12,8 @@
 #include "attest/sim_attester.h"
 #include "attest/sim_evidence.h"
 #include "attest/sim_verifier.h"
-#include "attest/temp_directory.h"
 #include "handshake_pump.h"
+#include "support/temp_directory.h"
 #include "tls/attestation_binding.h"
 #include "tls/attestation_client.h"
 #include "tls/attestation_server.h"
@@ -26,7 +26,7 @@ namespace {
 using attest::EvidenceType;
 using attest::ReportData;
 using attest::Sha256Digest;
-using attest::testing::TempDirectory;
+using test_support::TempDirectory;
 using testing::HandshakeResult;
 using testing::run_handshake;
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "attest/temp_directory.h"
+#include "support/temp_directory.h"
 
 namespace trustmq::tls {
 namespace {
@@ -24,7 +24,7 @@ TEST(PskFileTest, ErrorsNameTheLine) {
 }
 
 TEST(TlsContextTest, GeneratesSelfSignedCertificateOnceWithPrivateKeyFile) {
-  attest::testing::TempDirectory dir;
+  test_support::TempDirectory dir;
   TlsServerConfig config;
   config.state_dir = dir.file("state");
   auto first = make_server_context(config);
