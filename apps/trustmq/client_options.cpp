@@ -21,17 +21,8 @@ using Error = std::optional<std::string>;  // set: the parse error
 
 enum CommandMask : unsigned { kPub = 1, kSub = 2, kAttest = 4, kPubSub = 3, kAll = 7 };
 
-unsigned mask_of(ClientCommand c) {
-  switch (c) {
-    case ClientCommand::kPub:
-      return kPub;
-    case ClientCommand::kSub:
-      return kSub;
-    case ClientCommand::kAttest:
-      return kAttest;
-  }
-  return 0;
-}
+// The command's bit in Flag::commands (kPub, kSub, kAttest in the order of ClientCommand).
+unsigned mask_of(ClientCommand c) { return 1u << static_cast<unsigned>(c); }
 
 template <typename T>
 std::optional<T> parse_number(std::string_view text, T min, T max) {
@@ -69,14 +60,42 @@ mqtt::Will& will(Options& o) {
   return *o.connect.will;
 }
 
+using Apply = std::function<Error(Options&, std::string_view)>;
+
 struct Flag {
   const char* short_name;  // "-t" or nullptr
   const char* long_name;   // "--topic" or nullptr
   const char* argument;    // "TOPIC" or nullptr (a switch)
   unsigned commands;
   const char* help;
-  std::function<Error(Options&, std::string_view)> apply;
+  Apply apply;
 };
+
+// A switch that sets `field`.
+Apply turn_on(bool Options::*field) {
+  return [field](Options& o, std::string_view) -> Error {
+    o.*field = true;
+    return std::nullopt;
+  };
+}
+
+// A TLS flag whose value goes into `field` (and turns TLS on, see validate()).
+Apply tls_text(std::string client::TlsOptions::*field) {
+  return [field](Options& o, std::string_view v) -> Error {
+    tls(o).*field = std::string(v);
+    return std::nullopt;
+  };
+}
+
+// pub: where the message comes from (only one of -m -f -n -l -s); `v` is the -m text or -f path.
+Apply message_from(MessageSource source) {
+  return [source](Options& o, std::string_view v) -> Error {
+    if (o.source != MessageSource::kNone) return "Only one type of message can be sent at once.";
+    o.source = source;
+    o.message = std::string(v);
+    return std::nullopt;
+  };
+}
 
 // Every flag, in --help order.
 const std::vector<Flag>& flags() {
@@ -99,42 +118,15 @@ const std::vector<Flag>& flags() {
          return std::nullopt;
        }},
       {"-m", "--message", "MSG", kPub, "message payload to send",
-       [](Options& o, std::string_view v) -> Error {
-         if (o.source != MessageSource::kNone)
-           return "Only one type of message can be sent at once.";
-         o.source = MessageSource::kArgument;
-         o.message = std::string(v);
-         return std::nullopt;
-       }},
+       message_from(MessageSource::kArgument)},
       {"-f", "--file", "FILE", kPub, "send the contents of FILE as the message",
-       [](Options& o, std::string_view v) -> Error {
-         if (o.source != MessageSource::kNone)
-           return "Only one type of message can be sent at once.";
-         o.source = MessageSource::kFile;
-         o.message = std::string(v);
-         return std::nullopt;
-       }},
+       message_from(MessageSource::kFile)},
       {"-n", "--null-message", nullptr, kPub, "send a null (zero length) message",
-       [](Options& o, std::string_view) -> Error {
-         if (o.source != MessageSource::kNone)
-           return "Only one type of message can be sent at once.";
-         o.source = MessageSource::kNull;
-         return std::nullopt;
-       }},
+       message_from(MessageSource::kNull)},
       {"-l", "--stdin-line", nullptr, kPub, "read stdin, send one message per line",
-       [](Options& o, std::string_view) -> Error {
-         if (o.source != MessageSource::kNone)
-           return "Only one type of message can be sent at once.";
-         o.source = MessageSource::kLines;
-         return std::nullopt;
-       }},
+       message_from(MessageSource::kLines)},
       {"-s", "--stdin-file", nullptr, kPub, "read stdin, send all of it as one message",
-       [](Options& o, std::string_view) -> Error {
-         if (o.source != MessageSource::kNone)
-           return "Only one type of message can be sent at once.";
-         o.source = MessageSource::kStdin;
-         return std::nullopt;
-       }},
+       message_from(MessageSource::kStdin)},
       {"-q", "--qos", "QOS", kPubSub, "quality of service 0, 1 or 2 (default 0)",
        [](Options& o, std::string_view v) -> Error {
          auto q = parse_qos(v);
@@ -143,10 +135,7 @@ const std::vector<Flag>& flags() {
          return std::nullopt;
        }},
       {"-r", "--retain", nullptr, kPub, "the message should be retained",
-       [](Options& o, std::string_view) -> Error {
-         o.retain = true;
-         return std::nullopt;
-       }},
+       turn_on(&Options::retain)},
       {"-V", "--protocol-version", "VERSION", kPubSub,
        "MQTT version 5|mqttv5, 311|mqttv311, 31|mqttv31 (default 311)",
        [](Options& o, std::string_view v) -> Error {
@@ -219,20 +208,11 @@ const std::vector<Flag>& flags() {
          return std::nullopt;
        }},
       {"-v", "--verbose", nullptr, kSub, "print the topic before each payload",
-       [](Options& o, std::string_view) -> Error {
-         o.print_topic = true;
-         return std::nullopt;
-       }},
+       turn_on(&Options::print_topic)},
       {"-N", nullptr, nullptr, kSub, "do not add a newline after each payload",
-       [](Options& o, std::string_view) -> Error {
-         o.no_end_of_line = true;
-         return std::nullopt;
-       }},
+       turn_on(&Options::no_end_of_line)},
       {"-R", nullptr, nullptr, kSub, "do not print retained (stale) messages",
-       [](Options& o, std::string_view) -> Error {
-         o.skip_retained = true;
-         return std::nullopt;
-       }},
+       turn_on(&Options::skip_retained)},
       {nullptr, "--will-topic", "TOPIC", kPubSub, "topic of the client's will",
        [](Options& o, std::string_view v) -> Error {
          will(o).topic = std::string(v);
@@ -256,20 +236,11 @@ const std::vector<Flag>& flags() {
          return std::nullopt;
        }},
       {nullptr, "--cafile", "FILE", kAll, "trusted CA certificates (PEM): enables TLS",
-       [](Options& o, std::string_view v) -> Error {
-         tls(o).cafile = std::string(v);
-         return std::nullopt;
-       }},
+       tls_text(&client::TlsOptions::cafile)},
       {nullptr, "--cert", "FILE", kAll, "client certificate (PEM), with --key",
-       [](Options& o, std::string_view v) -> Error {
-         tls(o).certfile = std::string(v);
-         return std::nullopt;
-       }},
+       tls_text(&client::TlsOptions::certfile)},
       {nullptr, "--key", "FILE", kAll, "client private key (PEM), with --cert",
-       [](Options& o, std::string_view v) -> Error {
-         tls(o).keyfile = std::string(v);
-         return std::nullopt;
-       }},
+       tls_text(&client::TlsOptions::keyfile)},
       {nullptr, "--insecure", nullptr, kAll,
        "skip the host name check (the chain is still verified)",
        [](Options& o, std::string_view) -> Error {
@@ -284,26 +255,14 @@ const std::vector<Flag>& flags() {
          return std::nullopt;
        }},
       {nullptr, "--psk", "HEXKEY", kAll, "pre-shared key in hex: enables TLS-PSK",
-       [](Options& o, std::string_view v) -> Error {
-         tls(o).psk_hex = std::string(v);
-         return std::nullopt;
-       }},
+       tls_text(&client::TlsOptions::psk_hex)},
       {nullptr, "--psk-identity", "ID", kAll, "identity for TLS-PSK",
-       [](Options& o, std::string_view v) -> Error {
-         tls(o).psk_identity = std::string(v);
-         return std::nullopt;
-       }},
+       tls_text(&client::TlsOptions::psk_identity)},
       {nullptr, "--attest", "POLICY", kAll,
        "attested TLS: verify the broker's evidence against POLICY",
-       [](Options& o, std::string_view v) -> Error {
-         tls(o).attestation_policy = std::string(v);
-         return std::nullopt;
-       }},
+       tls_text(&client::TlsOptions::attestation_policy)},
       {nullptr, "--policy", "POLICY", kAttest, "the same as --attest POLICY",
-       [](Options& o, std::string_view v) -> Error {
-         tls(o).attestation_policy = std::string(v);
-         return std::nullopt;
-       }},
+       tls_text(&client::TlsOptions::attestation_policy)},
       {nullptr, "--timeout", "SECONDS", kAttest, "connect and handshake time limit (default 10)",
        [](Options& o, std::string_view v) -> Error {
          auto t = parse_timeout(v);
@@ -312,20 +271,10 @@ const std::vector<Flag>& flags() {
          return std::nullopt;
        }},
       {"-d", "--debug", nullptr, kPubSub, "print every packet sent and received (stderr)",
-       [](Options& o, std::string_view) -> Error {
-         o.debug = true;
-         return std::nullopt;
-       }},
+       turn_on(&Options::debug)},
       {nullptr, "--quiet", nullptr, kPubSub, "do not print error messages",
-       [](Options& o, std::string_view) -> Error {
-         o.quiet = true;
-         return std::nullopt;
-       }},
-      {nullptr, "--help", nullptr, kAll, "print this help",
-       [](Options& o, std::string_view) -> Error {
-         o.help = true;
-         return std::nullopt;
-       }},
+       turn_on(&Options::quiet)},
+      {nullptr, "--help", nullptr, kAll, "print this help", turn_on(&Options::help)},
   };
   return table;
 }
@@ -460,15 +409,8 @@ std::string client_options_help(ClientCommand command) {
 }
 
 const char* command_name(ClientCommand command) {
-  switch (command) {
-    case ClientCommand::kPub:
-      return "pub";
-    case ClientCommand::kSub:
-      return "sub";
-    case ClientCommand::kAttest:
-      return "attest";
-  }
-  return "";
+  constexpr const char* kNames[] = {"pub", "sub", "attest"};  // in the order of ClientCommand
+  return kNames[static_cast<unsigned>(command)];
 }
 
 std::string default_client_id(ClientCommand command) {

@@ -24,6 +24,7 @@ using testing::BrokerKind;
 using testing::BrokerProcess;
 using testing::bytes;
 using testing::options_for;
+using testing::receives_own_message;
 using testing::try_connect;
 
 attest::Sha256Digest filled(std::uint8_t v) {
@@ -81,13 +82,8 @@ TEST_F(AttestedTransportTest, VerifiedEvidenceThenMqtt) {
   auto c = MqttClient::connect(std::move(transport.value()),
                                options_for(mqtt::ProtocolVersion::kV5, "attested-client"));
   ASSERT_TRUE(c.ok()) << c.error().message;
-  ASSERT_TRUE(
-      c.value()->subscribe({{"enclave/#", mqtt::QoS::kExactlyOnce, false, false, {}}}).ok());
-  ASSERT_TRUE(
-      c.value()->publish("enclave/x", bytes("trusted"), mqtt::QoS::kExactlyOnce, false).ok());
-  auto m = c.value()->receive(Deadline::after(5s));
-  ASSERT_TRUE(m.ok() && m.value().has_value());
-  EXPECT_EQ(m.value()->payload, bytes("trusted"));
+  EXPECT_TRUE(receives_own_message(*c.value(), "enclave/#", "enclave/x", "trusted",
+                                   mqtt::QoS::kExactlyOnce));
   // Counted once the front's SSL_accept returned, which MQTT traffic through it implies.
   EXPECT_EQ(frontend_->handshakes_with_evidence(), 1);
 }

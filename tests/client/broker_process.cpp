@@ -10,8 +10,6 @@
 
 namespace trustmq::client::testing {
 
-namespace {
-
 bool accepts_connections(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -22,8 +20,6 @@ bool accepts_connections(std::uint16_t port) {
   ::close(fd);
   return ok;
 }
-
-}  // namespace
 
 std::uint16_t free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -35,6 +35,9 @@ class BrokerProcess {
 // A TCP port on 127.0.0.1 that nobody listens on right now.
 std::uint16_t free_port();
 
+// Whether something listens on 127.0.0.1:`port` (one TCP connect, closed at once).
+bool accepts_connections(std::uint16_t port);
+
 // Paths of the brokers and clients used by the tests.
 std::string trustmq_broker_path();
 inline constexpr const char* kMosquittoPath = "/usr/sbin/mosquitto";

@@ -36,4 +36,24 @@ inline ConnectOptions options_for(mqtt::ProtocolVersion version, std::string cli
 
 inline mqtt::Bytes bytes(std::string_view s) { return mqtt::Bytes(s.begin(), s.end()); }
 
+// A round trip through the broker on one connection: subscribes to `filter`, publishes `payload`
+// to `topic` with `qos` and receives it back within 5 s.
+inline ::testing::AssertionResult receives_own_message(MqttClient& c, const std::string& filter,
+                                                       const std::string& topic,
+                                                       std::string_view payload, mqtt::QoS qos) {
+  auto granted = c.subscribe({{filter, qos, false, false, {}}});
+  if (!granted) return ::testing::AssertionFailure() << "subscribe: " << granted.error().message;
+  auto published = c.publish(topic, bytes(payload), qos, false);
+  if (!published) return ::testing::AssertionFailure() << "publish: " << published.error().message;
+  auto m = c.receive(Deadline::after(std::chrono::seconds(5)));
+  if (!m) return ::testing::AssertionFailure() << "receive: " << m.error().message;
+  if (!m.value()) return ::testing::AssertionFailure() << "nothing received within 5 s";
+  if (m.value()->payload != bytes(payload)) {
+    return ::testing::AssertionFailure()
+           << "received '" << std::string(m.value()->payload.begin(), m.value()->payload.end())
+           << "' on " << m.value()->topic;
+  }
+  return ::testing::AssertionSuccess();
+}
+
 }  // namespace trustmq::client::testing
