@@ -4,9 +4,10 @@
 # with and without attestation (sim evidence requested and verified against a policy).
 # Broker and client are pinned to different cores when taskset and 2 cores are available.
 #
-# The cases are interleaved: ROUNDS rounds (default 3), each running every case once with
-# COUNT/ROUNDS timed connections, so that a change in machine load hits all cases alike; the
-# table pools all COUNT samples of a case, and one line per round shows that round's medians.
+# Plain and attested connections alternate one by one (the tool's --alternate), and the cases
+# run in ROUNDS rounds (default 3) of COUNT/ROUNDS connections each, so that changes in machine
+# load hit plain and attested connections alike; the table pools all COUNT samples of a case,
+# and one line per round shows that round's medians.
 # The load average is printed before and after (other work on the machine inflates every case).
 # Then attestation_cost splits the attestation cost in one process (client vs server, components);
 # IN_PROCESS=0 skips it.
@@ -34,18 +35,22 @@ fi
 
 # The latency tool: the CMake target if the build has it, else compiled here against the build's
 # trustmq_tls/trustmq_attest libraries.
+# Headers of the tree the build directory was configured from (it may be another checkout).
+src_dir="$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build_dir/CMakeCache.txt" 2>/dev/null)"
+[ -d "$src_dir/src" ] || src_dir="$root"
 build_tool() {  # name -> path of the executable
   local name="$1" out="$build_dir/bench/handshake/$1"
   if ! cmake --build "$build_dir" --target "$name" >/dev/null 2>&1; then
     mkdir -p "$(dirname "$out")"
-    c++ -std=c++20 -O2 -I"$root/src" "$root/bench/handshake/$name.cpp" \
+    c++ -std=c++20 -O2 -I"$src_dir/src" "$root/bench/handshake/$name.cpp" \
       "$build_dir/src/tls/libtrustmq_tls.a" "$build_dir/src/attest/libtrustmq_attest.a" \
       -lssl -lcrypto -o "$out"
   fi
   echo "$out"
 }
 tool="$(build_tool handshake_latency)"
-cost_tool="$(build_tool attestation_cost)"
+cost_tool=""
+[ "${IN_PROCESS:-1}" != 0 ] && cost_tool="$(build_tool attestation_cost)"
 
 work="$(mktemp -d)"
 broker_pid=""
@@ -88,27 +93,26 @@ module="$(grep -o 'module measurement (sha-256) [0-9a-f]*' "$work/broker.log" | 
   --allow-sim -o "$work/policy.json" 2>/dev/null
 
 cases=(tcp ecdhe ecdhe+attest psk psk+attest)
-run_case() {  # label round
+run_case() {  # label round; ecdhe and psk alternate plain and attested connections
   local label="$1" round="$2" args=()
   case "$label" in
     tcp) args=(--mode tcp --port "${ports[0]}") ;;
-    ecdhe) args=(--mode ecdhe --port "${ports[1]}") ;;
-    ecdhe+attest) args=(--mode ecdhe --port "${ports[1]}" --policy "$work/policy.json") ;;
-    psk) args=(--mode psk --psk "$psk_hex" --psk-identity bench --port "${ports[2]}") ;;
-    psk+attest) args=(--mode psk --psk "$psk_hex" --psk-identity bench --port "${ports[2]}"
-                      --policy "$work/policy.json") ;;
+    ecdhe) args=(--mode ecdhe --port "${ports[1]}" --policy "$work/policy.json" --alternate yes) ;;
+    psk) args=(--mode psk --psk "$psk_hex" --psk-identity bench --port "${ports[2]}"
+               --policy "$work/policy.json" --alternate yes) ;;
   esac
   "${client_pin[@]}" "$tool" --count "$per_round" --label "$label" \
     --samples "$work/samples.$label" "${args[@]}" >> "$work/round.$round"
 }
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$rounds"); do
-  for label in "${cases[@]}"; do run_case "$label" "$round"; done
+  for label in tcp ecdhe psk; do run_case "$label" "$round"; done
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "trustmq-broker (engine $engine), loopback, $((per_round * rounds)) connections per case"
-echo "($rounds interleaved rounds of $per_round, each after 20 warm-up connections);"
+echo "($rounds rounds of $per_round after 20 warm-up connections; plain and attested connections"
+echo "alternate one by one);"
 echo "TLS 1.3 TLS_AES_128_GCM_SHA256, ECDSA P-256 certificate (ecdhe) or PSK + (EC)DHE (psk);"
 echo "+attest: sim evidence requested and verified (sim: NO hardware protection)."
 [ ${#server_pin[@]} -gt 0 ] && echo "broker on core 0, client on core 1 (taskset)."
