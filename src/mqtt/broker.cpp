@@ -104,41 +104,81 @@ class Broker::State {
     connections_[id] = std::move(connection);
   }
 
+  // Packets whole in `bytes` are decoded straight from it; only an incomplete packet at its
+  // end is copied into the connection's input buffer, and completed from the next batch.
   void on_data(ConnectionId id, ByteView bytes, TimeMs now) {
     Reentry guard(*this);
     last_now_ = now;
     Connection* c = find_connection(id);
     stats_.bytes_received += bytes.size();
     if (c == nullptr || c->closing) return;
-    ByteView view = bytes;
     if (!c->input.empty()) {
-      c->input.insert(c->input.end(), bytes.begin(), bytes.end());
-      view = c->input;
+      bytes = bytes.subspan(complete_carried_packet(*c, bytes));
+      // Decoded from a local buffer: handlers may clear the connection's input.
+      Bytes carried;
+      carried.swap(c->input);
+      const std::size_t used = decode_packets(*c, carried, now);
+      if (c->closing) return;
+      if (used < carried.size()) {
+        // Still incomplete (then `bytes` is used up): keep it, with its capacity.
+        carried.erase(carried.begin(), carried.begin() + static_cast<std::ptrdiff_t>(used));
+        carried.insert(carried.end(), bytes.begin(), bytes.end());
+        c->input.swap(carried);
+        return;
+      }
+      carried.clear();
+      c->input.swap(carried);  // empty, with its capacity
     }
+    const std::size_t used = decode_packets(*c, bytes, now);
+    if (c->closing) return;
+    c->input.assign(bytes.begin() + static_cast<std::ptrdiff_t>(used), bytes.end());
+  }
+
+  // Appends to the connection's incomplete packet as much of `bytes` as that packet still
+  // lacks (byte by byte while its length is unknown); returns how many bytes it took. A
+  // malformed or too large header takes nothing more: decoding then reports it.
+  std::size_t complete_carried_packet(Connection& c, ByteView bytes) {
+    std::size_t used = 0;
+    while (used < bytes.size()) {
+      std::uint32_t remaining = 0;
+      std::size_t length_size = 0;
+      const VarIntStatus status =
+          decode_variable_byte_integer(ByteView(c.input).subspan(1), remaining, length_size);
+      if (status == VarIntStatus::kNeedMoreData) {
+        c.input.push_back(bytes[used++]);
+        continue;
+      }
+      if (status == VarIntStatus::kMalformed) break;
+      const std::size_t total = 1 + length_size + static_cast<std::size_t>(remaining);
+      if (total <= c.input.size()) break;
+      const std::size_t take = std::min(total - c.input.size(), bytes.size() - used);
+      c.input.insert(c.input.end(), bytes.begin() + static_cast<std::ptrdiff_t>(used),
+                     bytes.begin() + static_cast<std::ptrdiff_t>(used + take));
+      used += take;
+      break;
+    }
+    return used;
+  }
+
+  // Decodes and handles the whole packets at the front of `view` until one is incomplete, an
+  // error closes the connection, or a handler did; returns the bytes consumed.
+  std::size_t decode_packets(Connection& c, ByteView view, TimeMs now) {
     std::size_t offset = 0;
-    while (offset < view.size() && !c->closing) {
-      DecodeResult result = decode_packet(view.subspan(offset),
-                                          c->connect_received ? c->version : ProtocolVersion::kV5,
-                                          config_.max_packet_size);
+    while (offset < view.size() && !c.closing) {
+      DecodeResult result =
+          decode_packet(view.subspan(offset), c.connect_received ? c.version : ProtocolVersion::kV5,
+                        config_.max_packet_size);
       if (result.status == DecodeStatus::kNeedMoreData) break;
       if (result.status == DecodeStatus::kError) {
-        handle_decode_error(*c, result, now);
+        handle_decode_error(c, result, now);
         break;
       }
       offset += result.consumed;
       ++stats_.messages_received;
-      c->last_received = now;
-      handle_packet(*c, std::move(result.packet), now);
+      c.last_received = now;
+      handle_packet(c, std::move(result.packet), now);
     }
-    if (c->closing) {
-      c->input.clear();
-      return;
-    }
-    if (!c->input.empty()) {
-      c->input.erase(c->input.begin(), c->input.begin() + static_cast<std::ptrdiff_t>(offset));
-    } else if (offset < view.size()) {
-      c->input.assign(view.begin() + static_cast<std::ptrdiff_t>(offset), view.end());
-    }
+    return offset;
   }
 
   void on_close(ConnectionId id, TimeMs now) {
@@ -767,7 +807,8 @@ class Broker::State {
           s.subscriptions.size() >= config_.max_subscriptions_per_client &&
           std::find(s.subscriptions.begin(), s.subscriptions.end(), request.filter) ==
               s.subscriptions.end()) {
-        log(LogLevel::kWarning, "Client " + c.client_id + " reached max_subscriptions_per_client (" +
+        log(LogLevel::kWarning, "Client " + c.client_id +
+                                    " reached max_subscriptions_per_client (" +
                                     std::to_string(config_.max_subscriptions_per_client) +
                                     "): refused subscription to " + request.filter);
         suback.reasons.push_back(v5 ? ReasonCode::kQuotaExceeded : ReasonCode::kUnspecifiedError);
