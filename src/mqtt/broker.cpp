@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "mqtt/byte_writer.h"
 #include "mqtt/codec.h"
 #include "mqtt/message.h"
 #include "mqtt/packet.h"
@@ -173,10 +174,12 @@ class Broker::State {
         handle_decode_error(c, result, now);
         break;
       }
+      current_packet_ = view.subspan(offset, result.consumed);
       offset += result.consumed;
       ++stats_.messages_received;
       c.last_received = now;
       handle_packet(c, std::move(result.packet), now);
+      current_packet_ = {};
     }
     return offset;
   }
@@ -707,8 +710,13 @@ class Broker::State {
         message->expires_at =
             now + static_cast<TimeMs>(*p.properties.message_expiry_interval) * 1000;
       }
+      const ReceivedEncoding saved = received_;
+      if (received_packet_is_encoding(c, p)) {
+        received_ = {message.get(), current_packet_, is_v5(c.version), p.retain};
+      }
       message->packet = std::move(packet);
       std::size_t delivered = route(message, &s, now);
+      received_ = saved;
       if (delivered == 0) reason = ReasonCode::kNoMatchingSubscribers;
     }
     if (c.closing) return;
@@ -1032,6 +1040,27 @@ class Broker::State {
     pump(s, c, now);
   }
 
+  // Whether the PUBLISH just received (current_packet_) is byte for byte what encode_packet
+  // makes of `p` as a QoS 0 PUBLISH for the sender's protocol family (3.1/3.1.1 alike, or 5)
+  // without DUP and with its retain flag: minimal remaining length, the topic as received (no
+  // topic alias), in v5 no properties at all.
+  bool received_packet_is_encoding(const Connection& c, const PublishPacket& p) const {
+    const ByteView wire = current_packet_;
+    if (p.qos != QoS::kAtMostOnce || wire.empty()) return false;
+    const bool v5 = is_v5(c.version);
+    if (v5 && p.properties != Properties{}) return false;
+    const std::size_t remaining = 2 + p.topic.size() + (v5 ? 1 : 0) + p.payload.size();
+    if (remaining > kMaxPacketSize) return false;
+    const std::size_t header =
+        1 + variable_byte_integer_size(static_cast<std::uint32_t>(remaining));
+    if (wire.size() != header + remaining) return false;
+    if (wire[0] != (p.retain ? 0x31 : 0x30)) return false;
+    if (((static_cast<std::size_t>(wire[header]) << 8) | wire[header + 1]) != p.topic.size()) {
+      return false;
+    }
+    return !v5 || wire[header + 2 + p.topic.size()] == 0;
+  }
+
   const EncodedPublish& shared_encoding(Message& message, ProtocolVersion version, QoS qos,
                                         bool retain) {
     for (const EncodedPublish& e : message.encodings) {
@@ -1068,7 +1097,11 @@ class Broker::State {
     const bool per_recipient =
         is_v5(c.version) && (!outbound.subscription_ids.empty() || message.expires_at);
     ByteView bytes;
-    if (!per_recipient) {
+    if (!per_recipient && outbound.qos == QoS::kAtMostOnce && !dup &&
+        received_.message == &message && received_.v5 == is_v5(c.version) &&
+        received_.retain == outbound.retain) {
+      bytes = received_.bytes;  // as received: no encoding to make or keep
+    } else if (!per_recipient) {
       const EncodedPublish& e = shared_encoding(message, c.version, outbound.qos, outbound.retain);
       if (outbound.qos == QoS::kAtMostOnce && !dup) {
         bytes = e.bytes;
@@ -1148,6 +1181,17 @@ class Broker::State {
   RetainedStore retained_;
   BrokerStats stats_;
   Bytes scratch_;
+  // The bytes of the packet being handled, while on_data handles it.
+  ByteView current_packet_;
+  // While a QoS 0 PUBLISH is routed: its bytes as received, when they are its encoding for
+  // QoS 0 recipients of the sender's protocol family with that retain flag.
+  struct ReceivedEncoding {
+    const Message* message = nullptr;
+    ByteView bytes;
+    bool v5 = false;
+    bool retain = false;
+  };
+  ReceivedEncoding received_;
   std::uint64_t generation_ = 0;
   std::uint64_t assigned_ids_ = 0;
   std::vector<Delivery> deliveries_;
