@@ -1061,9 +1061,8 @@ class Broker::State {
     return !v5 || wire[header + 2 + p.topic.size()] == 0;
   }
 
-  const EncodedPublish& shared_encoding(Message& message, ProtocolVersion version, QoS qos,
-                                        bool retain) {
-    for (const EncodedPublish& e : message.encodings) {
+  EncodedPublish& shared_encoding(Message& message, ProtocolVersion version, QoS qos, bool retain) {
+    for (EncodedPublish& e : message.encodings) {
       if (e.version == version && e.qos == qos && e.retain == retain) return e;
     }
     PublishPacket& publish = message.publish();
@@ -1102,17 +1101,26 @@ class Broker::State {
         received_.retain == outbound.retain) {
       bytes = received_.bytes;  // as received: no encoding to make or keep
     } else if (!per_recipient) {
-      const EncodedPublish& e = shared_encoding(message, c.version, outbound.qos, outbound.retain);
+      EncodedPublish& e = shared_encoding(message, c.version, outbound.qos, outbound.retain);
       if (outbound.qos == QoS::kAtMostOnce && !dup) {
         bytes = e.bytes;
       } else {
-        scratch_.assign(e.bytes.begin(), e.bytes.end());
+        // The packet identifier and DUP flag are patched into the shared encoding for this one
+        // send and taken out again (the host copies what it is given before returning).
+        if (!fits(c, e.bytes)) return false;
+        const std::uint8_t first = e.bytes[0];
         if (outbound.qos != QoS::kAtMostOnce) {
-          scratch_[e.packet_id_offset] = static_cast<std::uint8_t>(packet_id >> 8);
-          scratch_[e.packet_id_offset + 1] = static_cast<std::uint8_t>(packet_id & 0xFF);
+          e.bytes[e.packet_id_offset] = static_cast<std::uint8_t>(packet_id >> 8);
+          e.bytes[e.packet_id_offset + 1] = static_cast<std::uint8_t>(packet_id & 0xFF);
         }
-        if (dup) scratch_[0] |= 0x08;
-        bytes = scratch_;
+        if (dup) e.bytes[0] = static_cast<std::uint8_t>(first | 0x08);
+        send_bytes(c, e.bytes, publish_send_kind(outbound));
+        e.bytes[0] = first;
+        if (outbound.qos != QoS::kAtMostOnce) {
+          e.bytes[e.packet_id_offset] = 0;
+          e.bytes[e.packet_id_offset + 1] = 0;
+        }
+        return true;
       }
     } else {
       PublishPacket& publish = message.publish();
@@ -1138,14 +1146,21 @@ class Broker::State {
       publish.properties.message_expiry_interval = saved_expiry;
       bytes = scratch_;
     }
-    if (bytes.size() > c.maximum_packet_size) {
-      log(LogLevel::kDebug,
-          "Dropped PUBLISH to " + c.client_id + ": larger than its maximum packet size");
-      return false;
-    }
-    send_bytes(c, bytes,
-               outbound.qos == QoS::kAtMostOnce ? SendKind::kDroppable : SendKind::kControl);
+    if (!fits(c, bytes)) return false;
+    send_bytes(c, bytes, publish_send_kind(outbound));
     return true;
+  }
+
+  // Whether a PUBLISH of these bytes may go to the client (its Maximum Packet Size).
+  bool fits(const Connection& c, ByteView bytes) {
+    if (bytes.size() <= c.maximum_packet_size) return true;
+    log(LogLevel::kDebug,
+        "Dropped PUBLISH to " + c.client_id + ": larger than its maximum packet size");
+    return false;
+  }
+
+  static SendKind publish_send_kind(const OutboundMessage& outbound) {
+    return outbound.qos == QoS::kAtMostOnce ? SendKind::kDroppable : SendKind::kControl;
   }
 
   // ---- $SYS ----------------------------------------------------------------------------

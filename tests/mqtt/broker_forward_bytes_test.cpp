@@ -129,5 +129,63 @@ TEST(BrokerForwardBytes, RetainedMessageSentLaterIsEncodedFromTheStoredCopy) {
   EXPECT_TRUE(publishes[0].retain);
 }
 
+PublishPacket qos1_message(std::string topic, std::string payload, std::uint16_t packet_id,
+                           bool dup = false) {
+  PublishPacket p = message(std::move(topic), std::move(payload));
+  p.qos = QoS::kAtLeastOnce;
+  p.packet_id = packet_id;
+  p.dup = dup;
+  return p;
+}
+
+TEST(BrokerForwardBytes, SharedQoS1EncodingCarriesEachRecipientsIdentifierAndDup) {
+  BrokerHarness h;
+  TestClient& first = h.open(kV311);
+  first.connect("first", /*clean_start=*/false);
+  first.subscribe("f/both", QoS::kAtLeastOnce);
+  TestClient& second = h.connected("second", kV311);
+  second.subscribe("f/only-second", QoS::kAtLeastOnce);
+  second.subscribe("f/both", QoS::kAtLeastOnce);
+  TestClient& late = h.open(kV311);  // offline while "b" is published: gets it queued
+  late.connect("late", /*clean_start=*/false);
+  late.subscribe("f/both", QoS::kAtLeastOnce);
+  late.close();
+  TestClient& pub = h.connected("pub", kV311);
+  pub.send_raw(encoded(qos1_message("f/only-second", "a", 9), kV311));
+  h.host.take_raw(pub.conn());
+  EXPECT_EQ(only_send(h, second).bytes, encoded(qos1_message("f/only-second", "a", 1), kV311));
+
+  // One shared encoding (3.1.1, QoS 1), sent with identifier 1 to one and 2 to the other.
+  pub.send_raw(encoded(qos1_message("f/both", "b", 10), kV311));
+  EXPECT_EQ(only_send(h, first).bytes, encoded(qos1_message("f/both", "b", 1), kV311));
+  EXPECT_EQ(only_send(h, second).bytes, encoded(qos1_message("f/both", "b", 2), kV311));
+
+  // Unacknowledged: resent with DUP on reconnect; a new message after it has no DUP.
+  first.close();
+  TestClient& again = h.open(kV311);
+  ConnectPacket connect;
+  connect.version = kV311;
+  connect.client_id = "first";
+  connect.clean_start = false;
+  Bytes connect_bytes;
+  encode_packet(connect, kV311, connect_bytes);
+  again.send_raw(connect_bytes);
+  auto sent = h.host.take_raw(again.conn());
+  ASSERT_EQ(sent.size(), 2u);  // CONNACK, then the resent PUBLISH
+  EXPECT_EQ(sent[1].bytes, encoded(qos1_message("f/both", "b", 1, true), kV311));
+  // The same shared encoding once more, without DUP.
+  TestClient& late_again = h.open(kV311);
+  connect.client_id = "late";
+  connect_bytes.clear();
+  encode_packet(connect, kV311, connect_bytes);
+  late_again.send_raw(connect_bytes);
+  sent = h.host.take_raw(late_again.conn());
+  ASSERT_EQ(sent.size(), 2u);  // CONNACK, then the queued PUBLISH
+  EXPECT_EQ(sent[1].bytes, encoded(qos1_message("f/both", "b", 1), kV311));
+  pub.send_raw(encoded(qos1_message("f/both", "c", 11), kV311));
+  EXPECT_EQ(only_send(h, again).bytes, encoded(qos1_message("f/both", "c", 2), kV311));
+  EXPECT_EQ(only_send(h, second).bytes, encoded(qos1_message("f/both", "c", 3), kV311));
+}
+
 }  // namespace
 }  // namespace trustmq::mqtt::testing
