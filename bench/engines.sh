@@ -39,6 +39,9 @@ stop_broker() {
   fi
 }
 cleanup() { stop_broker; rm -rf "$work"; }
+# utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat).
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+ticks_per_second="$(getconf CLK_TCK)"
 trap cleanup EXIT
 
 cat > "$work/broker.conf" <<CONF
@@ -56,6 +59,7 @@ if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 fi
 
 built_engines="$("$broker" --list-engines)"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 results="$work/results.tsv"
 : > "$results"
 for round in $(seq "$rounds"); do
@@ -75,8 +79,16 @@ for round in $(seq "$rounds"); do
         sleep 0.05
       done
       [ -n "$port" ] || { cat "$work/broker.log" >&2; exit 1; }
+      # Broker CPU time (user + system) over the measured seconds: sampled after the tool's
+      # 1 s warm-up and when it ends.
       "${client_pin[@]}" "$tool" --port "$port" --payload "$payload" --seconds "$duration" \
-        --label "$engine" >> "$results"
+        --label "$engine" > "$work/line" &
+      tool_pid=$!
+      sleep 1
+      cpu_start="$(cpu_ticks "$broker_pid")"
+      wait "$tool_pid"
+      cpu_end="$(cpu_ticks "$broker_pid")"
+      printf '%s\t%s\n' "$(cat "$work/line")" "$((cpu_end - cpu_start))" >> "$results"
       stop_broker
     done
   done
@@ -85,10 +97,15 @@ done
 echo "trustmq-broker throughput, QoS 0, 1 publisher → 1 subscriber, loopback, MQTT 3.1.1;"
 echo "${duration} s measured per case after 1 s warm-up, median of $rounds round(s);"
 [ ${#server_pin[@]} -gt 0 ] && echo "broker on core 0, load tool on core 1 (taskset)."
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //');"
+echo "load average (1/5/15 min) before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "broker µs/msg: broker CPU time (user + system) per delivered message; broker busy: that"
+echo "CPU time over the measured seconds (below ~95 % the broker was not the bottleneck)."
 echo
-awk -F'\t' '
+awk -F'\t' -v tps="$ticks_per_second" -v duration="$duration" '
   { key = $2 SUBSEP $1; n[key]++; rate[key, n[key]] = $5; mib[key, n[key]] = $6
+    cpu = $7 / tps; busy[key, n[key]] = 100 * cpu / duration
+    us[key, n[key]] = $4 > 0 ? 1e6 * cpu / $4 : 0
     if (!(($2) in seen_p)) { seen_p[$2] = 1; plist[++np] = $2 }
     if (!(($1) in seen_e)) { seen_e[$1] = 1; elist[++ne] = $1 } }
   function median(key, arr,   k, i, j, t, v) {
@@ -97,8 +114,8 @@ awk -F'\t' '
     return (k % 2) ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
   }
   END {
-    printf "| %-8s | %-11s | %12s | %9s | %9s |\n", "payload", "engine", "msgs/s", "MiB/s", "× native"
-    printf "|%s|%s|%s|%s|%s|\n", "----------", "-------------", "--------------", "-----------", "-----------"
+    printf "| %-8s | %-11s | %12s | %9s | %9s | %12s | %11s |\n", "payload", "engine", "msgs/s", "MiB/s", "× native", "broker µs/msg", "broker busy"
+    printf "|%s|%s|%s|%s|%s|%s|%s|\n", "----------", "-------------", "--------------", "-----------", "-----------", "---------------", "-------------"
     for (p = 1; p <= np; p++) {
       base = ("native" in seen_e) ? median(plist[p] SUBSEP "native", rate) : 0
       for (e = 1; e <= ne; e++) {
@@ -106,7 +123,11 @@ awk -F'\t' '
         if (!(key in n)) continue
         r = median(key, rate); m = median(key, mib)
         ratio = base > 0 ? sprintf("%.3f", r / base) : "-"
-        printf "| %-8s | %-11s | %12.0f | %9.1f | %9s |\n", plist[p] " B", elist[e], r, m, ratio
+        printf "| %-8s | %-11s | %12.0f | %9.1f | %9s | %13.2f | %10.0f %% |\n", plist[p] " B", elist[e], r, m, ratio, median(key, us), median(key, busy)
       }
     }
   }' "$results"
+echo
+echo "msgs/s per round:"
+awk -F'\t' '{ k = $2 " B " $1; line[k] = line[k] " " $5; if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
+  END { for (i = 1; i <= n; i++) printf "  %-22s%s\n", order[i], line[order[i]] }' "$results"
