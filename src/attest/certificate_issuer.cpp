@@ -78,7 +78,7 @@ Result<X509Ptr> issue_certificate(const CertificateRequest& r) {
 
 Result<bool> ensure_private_directory(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Result<bool>::success(true);
     return Result<bool>::failure(dir + " exists and is not a directory");
   }

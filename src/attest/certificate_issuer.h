@@ -15,9 +15,9 @@ Result<EvpPkeyPtr> generate_p256_key();
 
 struct CertificateRequest {
   std::string common_name;
-  EVP_PKEY* subject_key = nullptr;  // public part is certified
-  X509* issuer_cert = nullptr;      // nullptr: self-signed
-  EVP_PKEY* issuer_key = nullptr;   // signs (the subject key when self-signed)
+  EVP_PKEY* subject_key = nullptr;                 // public part is certified
+  X509* issuer_cert = nullptr;                     // nullptr: self-signed
+  EVP_PKEY* issuer_key = nullptr;                  // signs (the subject key when self-signed)
   std::int64_t not_before_offset_seconds = -3600;  // relative to now
   std::int64_t not_after_offset_seconds = 10LL * 365 * 24 * 3600;
   bool is_ca = false;

@@ -14,12 +14,12 @@
 namespace trustmq::attest {
 
 enum class VerifyError {
-  kMalformed,             // does not parse
-  kSignatureInvalid,      // the signature does not verify over the claims (tampering)
-  kUntrustedPlatform,     // the platform certificate does not chain to a trust anchor
-  kCertificateExpired,    // a certificate in the chain has expired
+  kMalformed,           // does not parse
+  kSignatureInvalid,    // the signature does not verify over the claims (tampering)
+  kUntrustedPlatform,   // the platform certificate does not chain to a trust anchor
+  kCertificateExpired,  // a certificate in the chain has expired
   kCertificateNotYetValid,
-  kInternal,              // OpenSSL failure unrelated to the evidence
+  kInternal,  // OpenSSL failure unrelated to the evidence
 };
 
 struct VerifyFailure {

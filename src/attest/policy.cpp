@@ -23,10 +23,15 @@ bool Policy::allows(EvidenceType type) const {
 
 namespace {
 
-const std::set<std::string> kKnownFields = {
-    "version",         "allowed_types",        "allow_sim",   "trust_anchors",
-    "module_measurements", "runtime_measurements", "allow_debug", "max_evidence_age_seconds",
-    "max_clock_skew_seconds"};
+const std::set<std::string> kKnownFields = {"version",
+                                            "allowed_types",
+                                            "allow_sim",
+                                            "trust_anchors",
+                                            "module_measurements",
+                                            "runtime_measurements",
+                                            "allow_debug",
+                                            "max_evidence_age_seconds",
+                                            "max_clock_skew_seconds"};
 
 Result<Policy> field_error(const std::string& field, const std::string& what) {
   return Result<Policy>::failure("policy field \"" + field + "\": " + what);
@@ -50,7 +55,8 @@ bool read_measurements(const JsonValue& obj, const std::string& field, Measureme
     out.any = true;
     return true;
   }
-  if (!v->is_array()) return err("must be a list of hex SHA-256 values or \"any\", not " + kind_of(*v));
+  if (!v->is_array())
+    return err("must be a list of hex SHA-256 values or \"any\", not " + kind_of(*v));
   if (v->as_array().empty()) {
     return err("empty list: no evidence could pass; list values or write \"any\"");
   }
@@ -126,8 +132,9 @@ Result<Policy> parse_policy(std::string_view json_text, const std::string& base_
     if (!t.is_string()) return field_error("allowed_types", "entries must be strings");
     auto type = evidence_type_from_name(t.as_string());
     if (!type) {
-      return field_error("allowed_types", "unknown evidence type \"" + t.as_string() +
-                                              "\" (known: sim, tpm2-quote, sgx-dcap, tdx, sev-snp)");
+      return field_error("allowed_types",
+                         "unknown evidence type \"" + t.as_string() +
+                             "\" (known: sim, tpm2-quote, sgx-dcap, tdx, sev-snp)");
     }
     if (std::find(p.allowed_types.begin(), p.allowed_types.end(), *type) != p.allowed_types.end()) {
       return field_error("allowed_types", "\"" + t.as_string() + "\" listed twice");

@@ -44,10 +44,10 @@ Result<SimPlatform> SimPlatform::open_or_create(const std::string& dir,
     plat_req.not_after_offset_seconds = options.platform_not_after_offset_seconds;
     auto pc = issue_certificate(plat_req);
     if (!pc) return R::failure("sim platform: " + pc.error());
-    for (auto w : {write_private_key_pem(root_key, rk->get()),
-                   write_certificate_pem(root_cert, rc->get()),
-                   write_private_key_pem(plat_key, pk->get()),
-                   write_certificate_pem(plat_cert, pc->get())}) {
+    for (auto w :
+         {write_private_key_pem(root_key, rk->get()), write_certificate_pem(root_cert, rc->get()),
+          write_private_key_pem(plat_key, pk->get()),
+          write_certificate_pem(plat_cert, pc->get())}) {
       if (!w) return R::failure("sim platform: " + w.error());
     }
   } else if (present != 4) {

@@ -27,7 +27,7 @@ struct ServerConfig {
   std::string acl_file;                      // empty: everything allowed
   LogTypeMask log_types = kDefaultLogTypes;  // after all log_type lines
   std::string engine = "native";
-  std::string module;                                     // .wasm file for engines that load one
+  std::string module;  // .wasm file for engines that load one
   // Cap on a Wasm engine's linear memory in MiB (0: the module's own, link-time maximum).
   std::uint32_t wasm_max_memory_mb = 0;
   std::size_t max_queued_bytes = kDefaultMaxQueuedBytes;  // per connection; 0 = unlimited

@@ -68,27 +68,36 @@ int fail(ClientConnectionState& st, AttestationError e, std::string message, int
 
 AttestationError error_for(attest::VerifyError e) {
   switch (e) {
-    case attest::VerifyError::kMalformed: return AttestationError::kMalformedEvidence;
-    case attest::VerifyError::kSignatureInvalid: return AttestationError::kSignatureInvalid;
-    case attest::VerifyError::kUntrustedPlatform: return AttestationError::kUntrustedPlatform;
-    case attest::VerifyError::kCertificateExpired: return AttestationError::kCertificateExpired;
+    case attest::VerifyError::kMalformed:
+      return AttestationError::kMalformedEvidence;
+    case attest::VerifyError::kSignatureInvalid:
+      return AttestationError::kSignatureInvalid;
+    case attest::VerifyError::kUntrustedPlatform:
+      return AttestationError::kUntrustedPlatform;
+    case attest::VerifyError::kCertificateExpired:
+      return AttestationError::kCertificateExpired;
     case attest::VerifyError::kCertificateNotYetValid:
       return AttestationError::kCertificateNotYetValid;
-    case attest::VerifyError::kInternal: return AttestationError::kInternal;
+    case attest::VerifyError::kInternal:
+      return AttestationError::kInternal;
   }
   return AttestationError::kInternal;
 }
 
 AttestationError error_for(attest::AppraisalCheck c) {
   switch (c) {
-    case attest::AppraisalCheck::kEvidenceType: return AttestationError::kEvidenceTypeNotAllowed;
+    case attest::AppraisalCheck::kEvidenceType:
+      return AttestationError::kEvidenceTypeNotAllowed;
     case attest::AppraisalCheck::kModuleMeasurement:
       return AttestationError::kModuleMeasurementRejected;
     case attest::AppraisalCheck::kRuntimeMeasurement:
       return AttestationError::kRuntimeMeasurementRejected;
-    case attest::AppraisalCheck::kDebug: return AttestationError::kDebugNotAllowed;
-    case attest::AppraisalCheck::kTooOld: return AttestationError::kEvidenceTooOld;
-    case attest::AppraisalCheck::kFromFuture: return AttestationError::kEvidenceFromFuture;
+    case attest::AppraisalCheck::kDebug:
+      return AttestationError::kDebugNotAllowed;
+    case attest::AppraisalCheck::kTooOld:
+      return AttestationError::kEvidenceTooOld;
+    case attest::AppraisalCheck::kFromFuture:
+      return AttestationError::kEvidenceFromFuture;
   }
   return AttestationError::kInternal;
 }
@@ -109,8 +118,8 @@ struct AttestationClient::Callbacks {
     auto claims = verifier->verify(st.evidence.evidence, client.policy_.trust_anchors, now);
     if (!claims) {
       AttestationError e = error_for(claims.error().code);
-      int alert = e == AttestationError::kMalformedEvidence ? SSL_AD_DECODE_ERROR
-                                                             : SSL_AD_ACCESS_DENIED;
+      int alert =
+          e == AttestationError::kMalformedEvidence ? SSL_AD_DECODE_ERROR : SSL_AD_ACCESS_DENIED;
       return fail(st, e, claims.error().message, alert, al);
     }
     st.outcome.claims = *claims;
@@ -158,8 +167,8 @@ struct AttestationClient::Callbacks {
     if (st->nonce.empty()) {  // a second ClientHello (after HelloRetryRequest) keeps the nonce
       st->nonce.resize(kClientNonceSize);
       if (RAND_bytes(st->nonce.data(), static_cast<int>(st->nonce.size())) != 1) {
-        fail(*st, AttestationError::kInternal, "no randomness for the nonce",
-             SSL_AD_INTERNAL_ERROR, al);
+        fail(*st, AttestationError::kInternal, "no randomness for the nonce", SSL_AD_INTERNAL_ERROR,
+             al);
         return -1;
       }
       st->offered = client->offered_types();
@@ -201,10 +210,10 @@ struct AttestationClient::Callbacks {
     if (context == SSL_EXT_TLS1_3_ENCRYPTED_EXTENSIONS) {
       auto ev = decode_evidence(attest::ByteSpan(in, inlen));
       if (!ev) {
-        AttestationError e = ev.error().alert == SSL_AD_ILLEGAL_PARAMETER &&
-                                     inlen > 4 + kMaxEvidenceSize
-                                 ? AttestationError::kEvidenceTooLarge
-                                 : AttestationError::kMalformedEvidence;
+        AttestationError e =
+            ev.error().alert == SSL_AD_ILLEGAL_PARAMETER && inlen > 4 + kMaxEvidenceSize
+                ? AttestationError::kEvidenceTooLarge
+                : AttestationError::kMalformedEvidence;
         return fail(*st, e, ev.error().message, ev.error().alert, al);
       }
       st->outcome.evidence_type = ev->type;
@@ -356,15 +365,16 @@ AttestationOutcome AttestationClient::outcome(SSL* ssl, int connect_result) cons
   }
   if (st == nullptr) {
     o.error = AttestationError::kNotVerified;
-    o.message = "attestation never started on this connection (client not attached to its SSL_CTX?)";
+    o.message =
+        "attestation never started on this connection (client not attached to its SSL_CTX?)";
     return o;
   }
   if (o.error != AttestationError::kNone) {
     o.error = AttestationError::kMissingEvidence;
-    o.message = st->evidence_received
-                    ? "server sent evidence that was never bound to this handshake"
-                    : "server sent no attestation evidence (asked for: " + type_list(st->offered) +
-                          ")";
+    o.message =
+        st->evidence_received
+            ? "server sent evidence that was never bound to this handshake"
+            : "server sent no attestation evidence (asked for: " + type_list(st->offered) + ")";
   }
   return o;
 }

@@ -42,8 +42,8 @@ struct AttestationOutcome {
   std::optional<attest::Claims> claims;
   attest::Appraisal appraisal;  // every reason and note (sim's honesty label among them)
   std::uint16_t evidence_type = 0;
-  attest::Bytes evidence;       // raw evidence as received (for `trustmq attest` / auditing)
-  bool psk_handshake = false;   // verified without a certificate (empty spki_hash)
+  attest::Bytes evidence;      // raw evidence as received (for `trustmq attest` / auditing)
+  bool psk_handshake = false;  // verified without a certificate (empty spki_hash)
 };
 
 class AttestationClient {

@@ -32,7 +32,7 @@ struct ServerAttestationStatus {
   bool requested = false;      // the ClientHello carried a request
   bool evidence_sent = false;  // evidence went out in EncryptedExtensions
   std::uint16_t evidence_type = 0;
-  std::string error;           // why the handshake was refused (bad request, attester failure)
+  std::string error;  // why the handshake was refused (bad request, attester failure)
 };
 
 class AttestationServer {

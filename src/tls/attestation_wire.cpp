@@ -21,9 +21,9 @@ attest::Result<AttestationRequest, WireError> decode_request(ByteSpan d) {
   if (d.empty()) return R::failure({SSL_AD_DECODE_ERROR, "attestation request is empty"});
   std::size_t nonce_len = d[0];
   if (nonce_len < kMinNonceSize || nonce_len > kMaxNonceSize) {
-    return R::failure({SSL_AD_ILLEGAL_PARAMETER, "attestation request nonce of " +
-                                                     std::to_string(nonce_len) +
-                                                     " bytes (allowed 8..64)"});
+    return R::failure(
+        {SSL_AD_ILLEGAL_PARAMETER,
+         "attestation request nonce of " + std::to_string(nonce_len) + " bytes (allowed 8..64)"});
   }
   if (d.size() < 1 + nonce_len + 1) {
     return R::failure({SSL_AD_DECODE_ERROR, "attestation request truncated"});
@@ -33,9 +33,9 @@ attest::Result<AttestationRequest, WireError> decode_request(ByteSpan d) {
   std::size_t p = 1 + nonce_len;
   std::size_t types_len = d[p++];
   if (types_len < 2 || types_len % 2 != 0 || types_len > 254) {
-    return R::failure({SSL_AD_ILLEGAL_PARAMETER,
-                       "attestation request type list of " + std::to_string(types_len) +
-                           " bytes (must be even, 2..254)"});
+    return R::failure({SSL_AD_ILLEGAL_PARAMETER, "attestation request type list of " +
+                                                     std::to_string(types_len) +
+                                                     " bytes (must be even, 2..254)"});
   }
   if (p + types_len != d.size()) {
     return R::failure({SSL_AD_DECODE_ERROR, "attestation request length mismatch"});
@@ -68,8 +68,7 @@ attest::Result<AttestationEvidence, WireError> decode_evidence(ByteSpan d) {
     return R::failure({SSL_AD_DECODE_ERROR, "attestation evidence length mismatch"});
   }
   if (len > kMaxEvidenceSize) {
-    return R::failure({SSL_AD_ILLEGAL_PARAMETER, "attestation evidence of " +
-                                                     std::to_string(len) +
+    return R::failure({SSL_AD_ILLEGAL_PARAMETER, "attestation evidence of " + std::to_string(len) +
                                                      " bytes exceeds the maximum of " +
                                                      std::to_string(kMaxEvidenceSize)});
   }

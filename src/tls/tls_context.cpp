@@ -148,8 +148,9 @@ Result<SslCtxPtr> make_server_context(const TlsServerConfig& config) {
   std::string keyfile = config.keyfile;
   if (certfile.empty() && !use_psk) {
     if (config.state_dir.empty()) {
-      return Result<SslCtxPtr>::failure("no certfile configured and no state directory for an "
-                                        "auto-generated certificate");
+      return Result<SslCtxPtr>::failure(
+          "no certfile configured and no state directory for an "
+          "auto-generated certificate");
     }
     auto generated = ensure_self_signed_certificate(config.state_dir);
     if (!generated) return Result<SslCtxPtr>::failure(generated.error());

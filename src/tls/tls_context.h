@@ -22,7 +22,7 @@ using SslPtr = std::unique_ptr<SSL, SslCtxDeleter>;
 struct TlsServerConfig {
   std::string certfile;  // PEM chain; with keyfile. Empty + no PSK: auto-generated (state_dir)
   std::string keyfile;
-  std::string cafile;    // to verify client certificates
+  std::string cafile;  // to verify client certificates
   bool require_certificate = false;
   std::string tls_version;    // minimum: "tlsv1.2" (default) or "tlsv1.3"
   std::string ciphers;        // TLS 1.2 cipher list (OpenSSL syntax), empty = default

@@ -22,7 +22,8 @@ TEST(JsonValueTest, ParsesNestedDocument) {
 TEST(JsonValueTest, RejectsMalformedInputWithPosition) {
   auto trailing = parse_json("{\"a\": 1,}");
   ASSERT_FALSE(trailing.ok());
-  EXPECT_NE(trailing.error().find("line 1 column 9: expected a member name"), std::string::npos) << trailing.error();
+  EXPECT_NE(trailing.error().find("line 1 column 9: expected a member name"), std::string::npos)
+      << trailing.error();
   EXPECT_FALSE(parse_json("{\"a\": 1, \"a\": 2}").ok());
   EXPECT_NE(parse_json("{\"a\": 1, \"a\": 2}").error().find("duplicate"), std::string::npos);
   EXPECT_FALSE(parse_json("[1, 2").ok());

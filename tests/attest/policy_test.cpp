@@ -30,8 +30,8 @@ class PolicyTest : public ::testing::Test {
 };
 
 TEST_F(PolicyTest, ParsesCompletePolicyWithRelativeAnchors) {
-  auto p = parse_policy(base(R"(, "allow_debug": true, "max_evidence_age_seconds": 30)"),
-                        dir_.path());
+  auto p =
+      parse_policy(base(R"(, "allow_debug": true, "max_evidence_age_seconds": 30)"), dir_.path());
   ASSERT_TRUE(p.ok()) << p.error();
   EXPECT_EQ(p->allowed_types, std::vector<EvidenceType>{EvidenceType::kSim});
   EXPECT_TRUE(p->allow_sim);

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "raw_mqtt_client.h"
-#include "shell/config_file.h"
 #include "runtime/engine_factory.h"
+#include "shell/config_file.h"
 #include "shell/engine_selection.h"
 #include "shell/password_file.h"
 #include "support/temp_directory.h"

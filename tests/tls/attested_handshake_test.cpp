@@ -48,8 +48,8 @@ struct ScriptedServer {
   std::optional<AttestationRequest> request;
   bool sent = false;
 
-  static int parse(SSL*, unsigned int, unsigned int context, const unsigned char* in,
-                   size_t inlen, X509*, size_t, int* al, void* arg) {
+  static int parse(SSL*, unsigned int, unsigned int context, const unsigned char* in, size_t inlen,
+                   X509*, size_t, int* al, void* arg) {
     auto* self = static_cast<ScriptedServer*>(arg);
     if (context != SSL_EXT_CLIENT_HELLO) return 1;
     auto r = decode_request(attest::ByteSpan(in, inlen));
@@ -189,8 +189,8 @@ class AttestedHandshakeTest : public ::testing::Test {
   static void expect_refused(const Run& run, AttestationError error, const std::string& fragment) {
     EXPECT_FALSE(run.result.client_ok()) << "client completed a handshake it must refuse";
     EXPECT_FALSE(run.outcome.ok());
-    EXPECT_EQ(run.outcome.error, error) << attestation_error_name(run.outcome.error) << ": "
-                                        << run.outcome.message;
+    EXPECT_EQ(run.outcome.error, error)
+        << attestation_error_name(run.outcome.error) << ": " << run.outcome.message;
     EXPECT_NE(run.outcome.message.find(fragment), std::string::npos) << run.outcome.message;
   }
 
@@ -460,10 +460,9 @@ TEST_F(AttestedHandshakeTest, RelayedEvidenceThroughTerminatingProxyIsRejected) 
     if (!r.client_ok() || !capture.evidence_wire) return std::nullopt;
     auto ev = decode_evidence(*capture.evidence_wire);
     attest::SimVerifier v;
-    upstream_verified_genuine =
-        ev.ok() && v.verify(ev->evidence, policy().trust_anchors,
-                            static_cast<std::uint64_t>(std::time(nullptr)))
-                       .ok();
+    upstream_verified_genuine = ev.ok() && v.verify(ev->evidence, policy().trust_anchors,
+                                                    static_cast<std::uint64_t>(std::time(nullptr)))
+                                               .ok();
     return capture.evidence_wire;
   };
   proxy.attach(proxy_ctx->get());

@@ -29,7 +29,7 @@ TEST(TlsContextTest, GeneratesSelfSignedCertificateOnceWithPrivateKeyFile) {
   config.state_dir = dir.file("state");
   auto first = make_server_context(config);
   ASSERT_TRUE(first.ok()) << first.error();
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(dir.file("state/tls-key.pem").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   X509* cert1 = SSL_CTX_get0_certificate(first->get());
