@@ -44,7 +44,7 @@ asan-test: deps
 
 fuzz: deps
 	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRUSTMQ_FUZZ=ON \
-	  -DTRUSTMQ_TESTS=OFF -DTRUSTMQ_WASM=OFF \
+	  -DTRUSTMQ_TESTS=OFF -DTRUSTMQ_WASM=OFF -DTRUSTMQ_BENCH=OFF \
 	  -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzzers
 	./scripts/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
