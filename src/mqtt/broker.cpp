@@ -166,9 +166,9 @@ class Broker::State {
   std::size_t decode_packets(Connection& c, ByteView view, TimeMs now) {
     std::size_t offset = 0;
     while (offset < view.size() && !c.closing) {
-      DecodeResult result =
-          decode_packet(view.subspan(offset), c.connect_received ? c.version : ProtocolVersion::kV5,
-                        config_.max_packet_size);
+      DecodeResult result = decode_packet_viewing_payload(
+          view.subspan(offset), c.connect_received ? c.version : ProtocolVersion::kV5,
+          config_.max_packet_size, current_payload_);
       if (result.status == DecodeStatus::kNeedMoreData) break;
       if (result.status == DecodeStatus::kError) {
         handle_decode_error(c, result, now);
@@ -180,6 +180,7 @@ class Broker::State {
       c.last_received = now;
       handle_packet(c, std::move(result.packet), now);
       current_packet_ = {};
+      current_payload_ = {};
     }
     return offset;
   }
@@ -691,9 +692,10 @@ class Broker::State {
     }
 
     ReasonCode reason = ReasonCode::kSuccess;
-    if (config_.message_size_limit != 0 && p.payload.size() > config_.message_size_limit) {
+    const ByteView payload = current_payload_;  // not yet copied into `p`
+    if (config_.message_size_limit != 0 && payload.size() > config_.message_size_limit) {
       log(LogLevel::kNotice, "Dropped too large PUBLISH from " + c.client_id + " on '" + p.topic +
-                                 "' (" + decimal(p.payload.size()) + " bytes)");
+                                 "' (" + decimal(payload.size()) + " bytes)");
       reason = ReasonCode::kQuotaExceeded;
     } else if (p.topic.rfind("$SYS", 0) == 0) {
       log(LogLevel::kNotice, "Dropped PUBLISH to " + p.topic + " from " + c.client_id);
@@ -711,11 +713,19 @@ class Broker::State {
             now + static_cast<TimeMs>(*p.properties.message_expiry_interval) * 1000;
       }
       const ReceivedEncoding saved = received_;
-      if (received_packet_is_encoding(c, p)) {
-        received_ = {message.get(), current_packet_, is_v5(c.version), p.retain};
+      const bool as_received = received_packet_is_encoding(c, p, payload.size());
+      // A QoS 0 message that is not retained lives only while it is routed: its payload is
+      // copied only if a recipient needs it encoded differently from the received packet.
+      const bool copy_payload = !as_received || qos != QoS::kAtMostOnce || p.retain;
+      if (copy_payload) p.payload.assign(payload.begin(), payload.end());
+      received_ = {};
+      if (as_received) {
+        received_ = {message.get(), current_packet_, is_v5(c.version), p.retain,
+                     copy_payload ? ByteView() : payload};
       }
       message->packet = std::move(packet);
       std::size_t delivered = route(message, &s, now);
+      if (message.use_count() > 1) complete_payload(*message);  // kept somewhere after all
       received_ = saved;
       if (delivered == 0) reason = ReasonCode::kNoMatchingSubscribers;
     }
@@ -1044,12 +1054,13 @@ class Broker::State {
   // makes of `p` as a QoS 0 PUBLISH for the sender's protocol family (3.1/3.1.1 alike, or 5)
   // without DUP and with its retain flag: minimal remaining length, the topic as received (no
   // topic alias), in v5 no properties at all.
-  bool received_packet_is_encoding(const Connection& c, const PublishPacket& p) const {
+  bool received_packet_is_encoding(const Connection& c, const PublishPacket& p,
+                                   std::size_t payload_size) const {
     const ByteView wire = current_packet_;
     if (p.qos != QoS::kAtMostOnce || wire.empty()) return false;
     const bool v5 = is_v5(c.version);
     if (v5 && p.properties != Properties{}) return false;
-    const std::size_t remaining = 2 + p.topic.size() + (v5 ? 1 : 0) + p.payload.size();
+    const std::size_t remaining = 2 + p.topic.size() + (v5 ? 1 : 0) + payload_size;
     if (remaining > kMaxPacketSize) return false;
     const std::size_t header =
         1 + variable_byte_integer_size(static_cast<std::uint32_t>(remaining));
@@ -1101,6 +1112,7 @@ class Broker::State {
         received_.retain == outbound.retain) {
       bytes = received_.bytes;  // as received: no encoding to make or keep
     } else if (!per_recipient) {
+      complete_payload(message);
       EncodedPublish& e = shared_encoding(message, c.version, outbound.qos, outbound.retain);
       if (outbound.qos == QoS::kAtMostOnce && !dup) {
         bytes = e.bytes;
@@ -1123,6 +1135,7 @@ class Broker::State {
         return true;
       }
     } else {
+      complete_payload(message);
       PublishPacket& publish = message.publish();
       const QoS saved_qos = publish.qos;
       const bool saved_retain = publish.retain;
@@ -1149,6 +1162,15 @@ class Broker::State {
     if (!fits(c, bytes)) return false;
     send_bytes(c, bytes, publish_send_kind(outbound));
     return true;
+  }
+
+  // Copies the payload of the message being routed into it, if it was left in the received
+  // bytes so far.
+  void complete_payload(Message& message) {
+    if (received_.message != &message || received_.pending_payload.empty()) return;
+    message.publish().payload.assign(received_.pending_payload.begin(),
+                                     received_.pending_payload.end());
+    received_.pending_payload = {};
   }
 
   // Whether a PUBLISH of these bytes may go to the client (its Maximum Packet Size).
@@ -1196,8 +1218,10 @@ class Broker::State {
   RetainedStore retained_;
   BrokerStats stats_;
   Bytes scratch_;
-  // The bytes of the packet being handled, while on_data handles it.
+  // The bytes of the packet being handled, while on_data handles it, and the payload of a
+  // PUBLISH among them (decoded without a copy).
   ByteView current_packet_;
+  ByteView current_payload_;
   // While a QoS 0 PUBLISH is routed: its bytes as received, when they are its encoding for
   // QoS 0 recipients of the sender's protocol family with that retain flag.
   struct ReceivedEncoding {
@@ -1205,6 +1229,8 @@ class Broker::State {
     ByteView bytes;
     bool v5 = false;
     bool retain = false;
+    // Not empty while the message's payload is still only here (see handle_publish).
+    ByteView pending_payload;
   };
   ReceivedEncoding received_;
   std::uint64_t generation_ = 0;

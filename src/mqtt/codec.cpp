@@ -90,8 +90,13 @@ ReasonCode from_connack_return_code_311(std::uint8_t code) {
 // Decodes the variable header and payload of one packet whose fixed header is already known.
 class BodyDecoder {
  public:
-  BodyDecoder(ByteView body, std::uint8_t flags, ProtocolVersion version, DecodeError& error)
-      : r_(body), flags_(flags), version_(version), error_(error) {}
+  BodyDecoder(ByteView body, std::uint8_t flags, ProtocolVersion version, DecodeError& error,
+              ByteView* publish_payload = nullptr)
+      : r_(body),
+        flags_(flags),
+        version_(version),
+        error_(error),
+        publish_payload_(publish_payload) {}
 
   // Whether a CONNECT got as far as its protocol level (then `out` holds name and version).
   bool connect_level_read() const { return connect_level_read_; }
@@ -287,7 +292,11 @@ class BodyDecoder {
       return malformed("topic name is empty");
     }
     ByteView payload = r_.read_rest();
-    p.payload.assign(payload.begin(), payload.end());
+    if (publish_payload_ != nullptr) {
+      *publish_payload_ = payload;
+    } else {
+      p.payload.assign(payload.begin(), payload.end());
+    }
     return true;
   }
 
@@ -428,6 +437,7 @@ class BodyDecoder {
   std::uint8_t flags_;
   ProtocolVersion version_;
   DecodeError& error_;
+  ByteView* publish_payload_;  // set: a PUBLISH payload is viewed there, not copied
 };
 
 // Encoders, written once for ByteCounter (sizing) and ByteWriter (output).
@@ -599,7 +609,10 @@ std::uint8_t required_flags(std::uint8_t type) {
 
 }  // namespace
 
-DecodeResult decode_packet(ByteView input, ProtocolVersion version, std::uint32_t max_packet_size) {
+namespace {
+
+DecodeResult decode_packet_at_front(ByteView input, ProtocolVersion version,
+                                    std::uint32_t max_packet_size, ByteView* publish_payload) {
   DecodeResult result;
   if (input.empty()) return result;  // kNeedMoreData
 
@@ -650,7 +663,8 @@ DecodeResult decode_packet(ByteView input, ProtocolVersion version, std::uint32_
   if (input.size() < total) return result;  // kNeedMoreData
 
   DecodeError error;
-  BodyDecoder decoder(input.subspan(1 + length_size, remaining_length), flags, version, error);
+  BodyDecoder decoder(input.subspan(1 + length_size, remaining_length), flags, version, error,
+                      publish_payload);
   if (!decoder.decode(static_cast<PacketType>(type), result.packet)) {
     // A CONNECT keeps the version and protocol name it announced (for the CONNACK answer).
     std::optional<ConnectPacket> announced;
@@ -666,6 +680,21 @@ DecodeResult decode_packet(ByteView input, ProtocolVersion version, std::uint32_
   }
   result.status = DecodeStatus::kOk;
   result.consumed = total;
+  return result;
+}
+
+}  // namespace
+
+DecodeResult decode_packet(ByteView input, ProtocolVersion version, std::uint32_t max_packet_size) {
+  return decode_packet_at_front(input, version, max_packet_size, nullptr);
+}
+
+DecodeResult decode_packet_viewing_payload(ByteView input, ProtocolVersion version,
+                                           std::uint32_t max_packet_size,
+                                           ByteView& publish_payload) {
+  publish_payload = {};
+  DecodeResult result = decode_packet_at_front(input, version, max_packet_size, &publish_payload);
+  if (result.status != DecodeStatus::kOk) publish_payload = {};
   return result;
 }
 

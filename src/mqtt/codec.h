@@ -18,7 +18,7 @@ enum class DecodeStatus : std::uint8_t { kOk, kNeedMoreData, kError };
 struct DecodeResult {
   DecodeStatus status = DecodeStatus::kNeedMoreData;
   Packet packet;
-  std::size_t consumed = 0;  // bytes of input the packet occupied (kOk only)
+  std::size_t consumed = 0;                 // bytes of input the packet occupied (kOk only)
   ReasonCode error = ReasonCode::kSuccess;  // kMalformedPacket, kProtocolError, kPacketTooLarge…
   std::string error_detail;                 // e.g. "property 0x01 appears twice"
 };
@@ -32,6 +32,13 @@ struct DecodeResult {
 // placeholder that means nothing.
 DecodeResult decode_packet(ByteView input, ProtocolVersion version,
                            std::uint32_t max_packet_size = 268435455);
+
+// As decode_packet, except that a PUBLISH's payload is not copied: the packet's `payload` is
+// left empty and `publish_payload` views the payload inside `input` (empty for other packets
+// and on errors) — for a caller that copies it only if it must keep it.
+DecodeResult decode_packet_viewing_payload(ByteView input, ProtocolVersion version,
+                                           std::uint32_t max_packet_size,
+                                           ByteView& publish_payload);
 
 // Appends the encoded packet to `out`.
 void encode_packet(const Packet& packet, ProtocolVersion version, Bytes& out);

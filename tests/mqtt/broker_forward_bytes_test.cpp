@@ -187,5 +187,23 @@ TEST(BrokerForwardBytes, SharedQoS1EncodingCarriesEachRecipientsIdentifierAndDup
   EXPECT_EQ(only_send(h, second).bytes, encoded(qos1_message("f/both", "c", 3), kV311));
 }
 
+TEST(BrokerForwardBytes, OneQoS0MessageToEveryKindOfRecipient) {
+  BrokerHarness h;
+  TestClient& v311 = h.connected("v311", kV311);
+  v311.subscribe("f/#");
+  TestClient& v5 = h.connected("v5", kV5);
+  v5.subscribe("f/#");
+  TestClient& with_id = h.connected("with-id", kV5);
+  with_id.subscribe("f/#", QoS::kAtMostOnce, /*subscription_id=*/7);
+  TestClient& pub = h.connected("pub", kV311);
+  const std::string payload(5000, 'z');
+  pub.send_raw(encoded(message("f/all", payload), kV311));
+  EXPECT_EQ(only_send(h, v311).bytes, encoded(message("f/all", payload), kV311));
+  EXPECT_EQ(only_send(h, v5).bytes, encoded(message("f/all", payload), kV5));
+  PublishPacket identified = message("f/all", payload);
+  identified.properties.subscription_identifiers.push_back(7);
+  EXPECT_EQ(only_send(h, with_id).bytes, encoded(identified, kV5));
+}
+
 }  // namespace
 }  // namespace trustmq::mqtt::testing
