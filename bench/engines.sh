@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Peak QoS 0 throughput of trustmq-broker per engine: 1 publisher → 1 subscriber on loopback,
 # delivered messages/s, for each payload size, for native, wasm-aot and wasm-interp in one run,
-# printed as a table with the ratio to native. Broker on core 0, load tool on core 1 (taskset).
+# printed as a table with the ratio to native, the broker's CPU time per delivered message and
+# its busy share of the measured seconds (from /proc/PID/stat), the load average before and
+# after, and msgs/s per round. Broker on core 0, load tool on core 1 (taskset).
 #
 # Usage: bench/engines.sh [BUILD_DIR]
 #   DURATION=10            measured seconds per case (after 1 s of warm-up)
