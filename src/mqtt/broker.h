@@ -18,17 +18,17 @@ enum class LogLevel : std::uint8_t { kDebug = 0, kInfo = 1, kNotice = 2, kWarnin
 
 // What the host knows about a connection when it opens.
 struct PeerInfo {
-  std::string address;               // "127.0.0.1:50123" or "[::1]:50123"
-  std::uint16_t listener_port = 0;   // local port of the listener that accepted it
-  std::string tls_identity;          // certificate subject CN or PSK identity; empty if none
+  std::string address;                    // "127.0.0.1:50123" or "[::1]:50123"
+  std::uint16_t listener_port = 0;        // local port of the listener that accepted it
+  std::string tls_identity;               // certificate subject CN or PSK identity; empty if none
   bool use_identity_as_username = false;  // listener option: tls_identity replaces username
-  bool attested = false;             // the peer verified our attestation evidence
+  bool attested = false;                  // the peer verified our attestation evidence
 };
 
 // Whether the host may drop a send when the connection's outbound queue is full.
 enum class SendKind : std::uint8_t {
-  kControl = 0,     // must be delivered or the connection closed
-  kDroppable = 1,   // a QoS 0 PUBLISH: may be dropped under back-pressure
+  kControl = 0,    // must be delivered or the connection closed
+  kDroppable = 1,  // a QoS 0 PUBLISH: may be dropped under back-pressure
 };
 
 // Everything the core asks of the outside world.

@@ -14,13 +14,13 @@ namespace trustmq::mqtt {
 struct BrokerConfig {
   std::string version = "trustmq 0.1.0";  // published as $SYS/broker/version
   bool allow_anonymous = false;
-  bool check_passwords = false;  // ask BrokerHost::authenticate for username/password
-  std::uint32_t max_inflight_messages = 20;  // per client, outgoing QoS 1/2; 0 = 65535
-  std::uint32_t max_queued_messages = 1000;  // per offline/overfull session; 0 = unlimited
-  std::uint32_t message_size_limit = 0;      // PUBLISH payload bytes; 0 = no limit
-  std::uint32_t max_packet_size = 268435455; // any packet, on receive
+  bool check_passwords = false;               // ask BrokerHost::authenticate for username/password
+  std::uint32_t max_inflight_messages = 20;   // per client, outgoing QoS 1/2; 0 = 65535
+  std::uint32_t max_queued_messages = 1000;   // per offline/overfull session; 0 = unlimited
+  std::uint32_t message_size_limit = 0;       // PUBLISH payload bytes; 0 = no limit
+  std::uint32_t max_packet_size = 268435455;  // any packet, on receive
   std::optional<std::uint32_t> persistent_client_expiration_seconds;  // none = never expire
-  std::uint32_t sys_interval_seconds = 10;   // 0 = no $SYS updates
+  std::uint32_t sys_interval_seconds = 10;                            // 0 = no $SYS updates
   std::uint16_t max_keepalive_seconds = 65535;
   std::uint16_t topic_alias_maximum = 10;
   // Subscriptions one session may hold; further new filters get SUBACK 0x97 Quota Exceeded

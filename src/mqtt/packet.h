@@ -47,7 +47,7 @@ struct PublishPacket {
   bool dup = false;
   QoS qos = QoS::kAtMostOnce;
   bool retain = false;
-  std::string topic;  // may be empty in v5 when a topic alias is used
+  std::string topic;            // may be empty in v5 when a topic alias is used
   std::uint16_t packet_id = 0;  // only for QoS > 0
   Properties properties;
   Bytes payload;
@@ -125,8 +125,8 @@ struct AuthPacket {
   bool operator==(const AuthPacket&) const = default;
 };
 
-using Packet = std::variant<ConnectPacket, ConnackPacket, PublishPacket, AckPacket,
-                            SubscribePacket, SubackPacket, UnsubscribePacket, UnsubackPacket,
-                            PingreqPacket, PingrespPacket, DisconnectPacket, AuthPacket>;
+using Packet = std::variant<ConnectPacket, ConnackPacket, PublishPacket, AckPacket, SubscribePacket,
+                            SubackPacket, UnsubscribePacket, UnsubackPacket, PingreqPacket,
+                            PingrespPacket, DisconnectPacket, AuthPacket>;
 
 }  // namespace trustmq::mqtt

@@ -35,8 +35,8 @@ class NativeEngine final : public Engine {
 
 }  // namespace
 
-std::unique_ptr<Engine> make_native_engine(const mqtt::BrokerConfig& config,
-                                           mqtt::BrokerHost& host, TimeMs now) {
+std::unique_ptr<Engine> make_native_engine(const mqtt::BrokerConfig& config, mqtt::BrokerHost& host,
+                                           TimeMs now) {
   return std::make_unique<NativeEngine>(config, host, now);
 }
 

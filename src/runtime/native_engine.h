@@ -7,7 +7,7 @@
 
 namespace trustmq::runtime {
 
-std::unique_ptr<Engine> make_native_engine(const mqtt::BrokerConfig& config,
-                                           mqtt::BrokerHost& host, TimeMs now);
+std::unique_ptr<Engine> make_native_engine(const mqtt::BrokerConfig& config, mqtt::BrokerHost& host,
+                                           TimeMs now);
 
 }  // namespace trustmq::runtime

@@ -216,10 +216,9 @@ TEST(BrokerSubscribe, SubscriptionCapPerClient) {
   TestClient& v5 = h.connected("flood5", kV5);
   SubackPacket first = v5.subscribe(
       subscribe_packet({request("a"), request("b"), request("c"), request("d"), request("a")}));
-  EXPECT_EQ(first.reasons,
-            (std::vector<ReasonCode>{ReasonCode::kSuccess, ReasonCode::kSuccess,
-                                     ReasonCode::kSuccess, ReasonCode::kQuotaExceeded,
-                                     ReasonCode::kSuccess}));
+  EXPECT_EQ(first.reasons, (std::vector<ReasonCode>{
+                               ReasonCode::kSuccess, ReasonCode::kSuccess, ReasonCode::kSuccess,
+                               ReasonCode::kQuotaExceeded, ReasonCode::kSuccess}));
   EXPECT_EQ(h.broker().stats().subscriptions, 3u);
 
   TestClient& v3 = h.connected("flood3", kV311);
