@@ -23,6 +23,28 @@ struct RawPacket {
   std::uint8_t type() const { return header >> 4; }
 };
 
+// Removes one whole MQTT packet (fixed header + remaining length) from the front of `buffer`;
+// nullopt while the buffer holds less than one packet. Shared by the plain and TLS test clients.
+inline std::optional<RawPacket> take_framed_packet(std::vector<std::uint8_t>& buffer) {
+  std::size_t length = 0;
+  std::size_t multiplier = 1;
+  std::size_t i = 1;
+  while (true) {
+    if (i >= buffer.size() || i > 4) return std::nullopt;
+    const std::uint8_t digit = buffer[i++];
+    length += (digit & 0x7f) * multiplier;
+    multiplier *= 128;
+    if ((digit & 0x80) == 0) break;
+  }
+  if (buffer.size() < i + length) return std::nullopt;
+  RawPacket p;
+  p.header = buffer[0];
+  p.body.assign(buffer.begin() + static_cast<std::ptrdiff_t>(i),
+                buffer.begin() + static_cast<std::ptrdiff_t>(i + length));
+  buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(i + length));
+  return p;
+}
+
 inline void append_u16(std::vector<std::uint8_t>& out, std::uint16_t v) {
   out.push_back(static_cast<std::uint8_t>(v >> 8));
   out.push_back(static_cast<std::uint8_t>(v & 0xff));
@@ -117,7 +139,7 @@ class RawMqttClient {
   std::optional<RawPacket> read_packet(int timeout_ms = 5000) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (true) {
-      if (auto p = take_buffered()) return p;
+      if (auto p = take_framed_packet(buffer_)) return p;
       if (closed_) return std::nullopt;
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                             deadline - std::chrono::steady_clock::now())
@@ -149,27 +171,6 @@ class RawMqttClient {
   bool closed() const { return closed_; }
 
  private:
-  std::optional<RawPacket> take_buffered() {
-    if (buffer_.size() < 2) return std::nullopt;
-    std::size_t length = 0;
-    std::size_t multiplier = 1;
-    std::size_t i = 1;
-    while (true) {
-      if (i >= buffer_.size() || i > 4) return std::nullopt;
-      const std::uint8_t digit = buffer_[i++];
-      length += (digit & 0x7f) * multiplier;
-      multiplier *= 128;
-      if ((digit & 0x80) == 0) break;
-    }
-    if (buffer_.size() < i + length) return std::nullopt;
-    RawPacket p;
-    p.header = buffer_[0];
-    p.body.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(i),
-                  buffer_.begin() + static_cast<std::ptrdiff_t>(i + length));
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(i + length));
-    return p;
-  }
-
   int fd_ = -1;
   bool connected_ = false;
   bool closed_ = false;

@@ -143,7 +143,7 @@ class TlsClient {
 
   std::optional<RawPacket> read_packet() {
     for (;;) {
-      if (auto p = take()) return p;
+      if (auto p = testing::take_framed_packet(buffer_)) return p;
       std::uint8_t buffer[16384];
       std::size_t n = 0;
       if (SSL_read_ex(ssl_.get(), buffer, sizeof buffer, &n) != 1) return std::nullopt;
@@ -152,24 +152,6 @@ class TlsClient {
   }
 
  private:
-  std::optional<RawPacket> take() {
-    std::size_t length = 0, multiplier = 1, i = 1;
-    for (;;) {
-      if (i >= buffer_.size() || i > 4) return std::nullopt;
-      const std::uint8_t digit = buffer_[i++];
-      length += (digit & 0x7f) * multiplier;
-      multiplier *= 128;
-      if ((digit & 0x80) == 0) break;
-    }
-    if (buffer_.size() < i + length) return std::nullopt;
-    RawPacket p;
-    p.header = buffer_[0];
-    p.body.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(i),
-                  buffer_.begin() + static_cast<std::ptrdiff_t>(i + length));
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(i + length));
-    return p;
-  }
-
   tls::SslCtxPtr ctx_;
   std::unique_ptr<tls::AttestationClient> attestation_;
   tls::SslPtr ssl_;
