@@ -44,7 +44,10 @@ namespace trustmq::mqtt {
 namespace {
 
 constexpr std::uint32_t kMaxPacketSize = 268435455;
-constexpr TimeMs kMaxTickInterval = 1000;  // on_tick is wanted at least once a second
+constexpr TimeMs kMaxTickInterval = 1000;
+// A connection keeps an input buffer this large between packets; a larger one, left by a
+// large packet, is freed once the packet is complete.
+constexpr std::size_t kKeptInputCapacity = 64 * 1024;  // on_tick is wanted at least once a second
 // A connection that has not completed CONNECT within this time is closed (a client that opens
 // sockets and sends nothing must not hold them forever).
 constexpr TimeMs kConnectTimeout = 30'000;
@@ -71,6 +74,9 @@ struct Connection {
   ConnectionId id = 0;
   PeerInfo peer;
   Bytes input;  // an incomplete packet carried over to the next on_data
+  // Bytes reserved for `input` against memory_limit: the size its fixed header declares.
+  std::uint64_t reserved_input = 0;
+  bool reserved_pre_connect = false;  // reserved before CONNECT had completed
   bool connect_received = false;
   bool closing = false;  // host.close() was called; further input is ignored
   ProtocolVersion version = ProtocolVersion::kV311;
@@ -124,15 +130,80 @@ class Broker::State {
         // Still incomplete (then `bytes` is used up): keep it, with its capacity.
         carried.erase(carried.begin(), carried.begin() + static_cast<std::ptrdiff_t>(used));
         carried.insert(carried.end(), bytes.begin(), bytes.end());
+        if (!reserve_input(*c, carried, now)) return;
+        carried.reserve(c->reserved_input);
         c->input.swap(carried);
         return;
       }
       carried.clear();
       c->input.swap(carried);  // empty, with its capacity
+      release_input(*c);
     }
     const std::size_t used = decode_packets(*c, bytes, now);
     if (c->closing) return;
-    c->input.assign(bytes.begin() + static_cast<std::ptrdiff_t>(used), bytes.end());
+    const ByteView tail = bytes.subspan(used);
+    if (tail.empty()) {
+      c->input.clear();
+      release_input(*c);
+      return;
+    }
+    if (!reserve_input(*c, tail, now)) return;
+    c->input.reserve(c->reserved_input);  // one allocation for the whole packet
+    c->input.assign(tail.begin(), tail.end());
+  }
+
+  // Before an incomplete packet is buffered, reserves the size its fixed header declares
+  // (what is there while the header itself is incomplete) against memory_limit; returns false
+  // after closing the connection if that would pass the limit. The codec has already refused
+  // a declared size over max_packet_size (max_connect_packet_size before CONNECT).
+  bool reserve_input(Connection& c, ByteView incomplete, TimeMs now) {
+    std::uint32_t remaining = 0;
+    std::size_t length_size = 0;
+    std::uint64_t declared = incomplete.size();
+    if (decode_variable_byte_integer(incomplete.subspan(1), remaining, length_size) ==
+        VarIntStatus::kOk) {
+      declared = 1 + length_size + static_cast<std::uint64_t>(remaining);
+    }
+    if (declared <= c.reserved_input) return true;
+    const std::uint64_t more = declared - c.reserved_input;
+    const bool pre_connect = !c.connect_received;
+    const std::uint64_t limit = config_.memory_limit;
+    const std::uint64_t pre_connect_limit =
+        limit == 0 ? kDefaultPreConnectBufferLimit : limit / kMemoryLimitShare;
+    const char* passed = nullptr;
+    if (limit != 0 && declared > limit / kMemoryLimitShare) {
+      passed = "a quarter of memory_limit (one client's share)";
+    } else if (limit != 0 && reserved_input_total_ + more > limit) {
+      passed = "memory_limit";
+    } else if (pre_connect && reserved_pre_connect_ + more > pre_connect_limit) {
+      passed = "the buffer limit for clients that have not completed CONNECT";
+    }
+    if (passed != nullptr) {
+      const std::string why =
+          "an incomplete packet of " + decimal(declared) + " bytes would pass " + passed;
+      if (pre_connect) {
+        log(LogLevel::kNotice, "Closing connection from " + c.peer.address + ": " + why);
+        close_connection(c);
+      } else {
+        violation(c, ReasonCode::kQuotaExceeded, why, now);
+      }
+      return false;
+    }
+    c.reserved_input = declared;
+    reserved_input_total_ += more;
+    if (pre_connect) reserved_pre_connect_ += more;
+    c.reserved_pre_connect = pre_connect;
+    return true;
+  }
+
+  // The connection holds no incomplete packet any more (its input is empty): gives back its
+  // reservation, and the buffer itself if a large packet made it large.
+  void release_input(Connection& c) {
+    reserved_input_total_ -= c.reserved_input;
+    if (c.reserved_pre_connect) reserved_pre_connect_ -= c.reserved_input;
+    c.reserved_input = 0;
+    c.reserved_pre_connect = false;
+    if (c.input.empty() && c.input.capacity() > kKeptInputCapacity) Bytes().swap(c.input);
   }
 
   // Appends to the connection's incomplete packet as much of `bytes` as that packet still
@@ -166,9 +237,12 @@ class Broker::State {
   std::size_t decode_packets(Connection& c, ByteView view, TimeMs now) {
     std::size_t offset = 0;
     while (offset < view.size() && !c.closing) {
+      const std::uint32_t max_size =
+          c.connect_received ? config_.max_packet_size
+                             : std::min(config_.max_packet_size, config_.max_connect_packet_size);
       DecodeResult result = decode_packet_viewing_payload(
-          view.subspan(offset), c.connect_received ? c.version : ProtocolVersion::kV5,
-          config_.max_packet_size, current_payload_);
+          view.subspan(offset), c.connect_received ? c.version : ProtocolVersion::kV5, max_size,
+          current_payload_);
       if (result.status == DecodeStatus::kNeedMoreData) break;
       if (result.status == DecodeStatus::kError) {
         handle_decode_error(c, result, now);
@@ -283,6 +357,7 @@ class Broker::State {
     if (c.closing) return;
     c.closing = true;
     c.input.clear();
+    release_input(c);
     host_.close(c.id);
   }
 
@@ -291,6 +366,7 @@ class Broker::State {
     auto it = connections_.find(id);
     if (it == connections_.end()) return;
     Connection& c = *it->second;
+    release_input(c);
     if (c.session != nullptr) {
       log(LogLevel::kNotice, "Client " + client_name(c) + " closed its connection.");
       detach(c, now, /*abnormal=*/true);
@@ -540,17 +616,38 @@ class Broker::State {
       c.username = c.peer.tls_identity;
       has_username = true;
     }
-    if (!has_username && !config_.allow_anonymous) {
-      reject_connect(c, ReasonCode::kNotAuthorized, "anonymous clients not allowed");
-      return;
+    // A client is authenticated by its TLS identity (use_identity_as_username) or by a user
+    // name and password checked against the password file. Without a password file no user
+    // name can be verified: when anonymous clients are not allowed, a user name alone proves
+    // nothing and the client is refused (mosquitto 2.0: "not authorised").
+    const bool identity_from_tls = c.peer.use_identity_as_username;
+    if (!identity_from_tls && !config_.allow_anonymous) {
+      if (!has_username) {
+        reject_connect(c, ReasonCode::kNotAuthorized, "anonymous clients not allowed");
+        return;
+      }
+      if (!config_.check_passwords) {
+        reject_connect(c, ReasonCode::kNotAuthorized,
+                       "user name given but no password_file to check it");
+        return;
+      }
     }
-    if (has_username && config_.check_passwords && !c.peer.use_identity_as_username) {
+    if (has_username && config_.check_passwords && !identity_from_tls) {
       static const Bytes kEmpty;
       const Bytes& password = p.password ? *p.password : kEmpty;
       if (!host_.authenticate(c.username, password)) {
         reject_connect(c, ReasonCode::kBadUserNameOrPassword, "bad username or password");
         return;
       }
+    }
+    if (p.will && config_.message_size_limit != 0 &&
+        p.will->payload.size() > config_.message_size_limit) {
+      // The will would be published later: message_size_limit applies to it as to any
+      // PUBLISH, or a client could get a larger message through as its will. 3.1.1 has no
+      // "too large" return code; mosquitto answers 5 (not authorised), as we do.
+      reject_connect(c, v5 ? ReasonCode::kPacketTooLarge : ReasonCode::kNotAuthorized,
+                     "will payload larger than message_size_limit");
+      return;
     }
 
     std::uint16_t keep_alive = p.keep_alive_seconds;
@@ -589,6 +686,15 @@ class Broker::State {
       end_session(session, now);
       session = nullptr;
     }
+    if (session != nullptr && !session_belongs_to(*session, c.username, has_username)) {
+      // Another user's session is never handed over (mosquitto CVE-2021-34434): its
+      // subscriptions and queued messages were authorised for that user, not this one.
+      log(LogLevel::kNotice, "Client " + c.client_id +
+                                 " connected as a different user than its session's owner; "
+                                 "starting a fresh session.");
+      end_session(session, now);
+      session = nullptr;
+    }
     const bool session_present = session != nullptr;
     if (session == nullptr) {
       auto created = std::make_unique<Session>();
@@ -601,6 +707,7 @@ class Broker::State {
     session->connection = c.id;
     session->expires_at.reset();
     session->username = c.username;
+    session->anonymous = !has_username;
     if (v5) {
       session->expiry_interval = p.properties.session_expiry_interval.value_or(0);
     } else {
@@ -642,6 +749,12 @@ class Broker::State {
                                (p.clean_start ? "1" : "0") + ", k" + decimal(keep_alive) +
                                (has_username ? ", u'" + c.username + "'" : std::string()) + ").");
     if (session_present) resume(*session, c, now);
+  }
+
+  // Whether a connection authenticated as `username` (none: anonymous) may resume `session`.
+  static bool session_belongs_to(const Session& session, const std::string& username,
+                                 bool has_username) {
+    return session.anonymous == !has_username && session.username == username;
   }
 
   std::uint32_t inbound_receive_maximum() const {
@@ -743,16 +856,23 @@ class Broker::State {
     switch (ack.type) {
       case PacketType::kPuback: {
         InflightMessage* entry = s.find_inflight(ack.packet_id);
-        if (entry != nullptr && entry->state == InflightState::kAwaitingPuback) {
-          s.erase_inflight(ack.packet_id);
-          pump(s, c, now);
+        if (entry == nullptr) break;  // unknown id: ignored, as mosquitto does
+        if (entry->state != InflightState::kAwaitingPuback) {
+          violation(c, ReasonCode::kProtocolError, "PUBACK for a QoS 2 message", now);
+          break;
         }
+        s.erase_inflight(ack.packet_id);
+        pump(s, c, now);
         break;
       }
       case PacketType::kPubrec: {
         InflightMessage* entry = s.find_inflight(ack.packet_id);
-        if (entry == nullptr || entry->state == InflightState::kAwaitingPuback) {
+        if (entry == nullptr) {
           send_ack(c, PacketType::kPubrel, ack.packet_id, ReasonCode::kPacketIdentifierNotFound);
+          break;
+        }
+        if (entry->state == InflightState::kAwaitingPuback) {
+          violation(c, ReasonCode::kProtocolError, "PUBREC for a QoS 1 message", now);
           break;
         }
         if (static_cast<std::uint8_t>(ack.reason) >= 0x80) {
@@ -777,10 +897,16 @@ class Broker::State {
       }
       case PacketType::kPubcomp: {
         InflightMessage* entry = s.find_inflight(ack.packet_id);
-        if (entry != nullptr && entry->state == InflightState::kAwaitingPubcomp) {
-          s.erase_inflight(ack.packet_id);
-          pump(s, c, now);
+        if (entry == nullptr) break;  // unknown id: ignored, as mosquitto does
+        if (entry->state != InflightState::kAwaitingPubcomp) {
+          violation(c, ReasonCode::kProtocolError,
+                    entry->state == InflightState::kAwaitingPuback ? "PUBCOMP for a QoS 1 message"
+                                                                   : "PUBCOMP before PUBREC",
+                    now);
+          break;
         }
+        s.erase_inflight(ack.packet_id);
+        pump(s, c, now);
         break;
       }
       default:
@@ -1034,6 +1160,7 @@ class Broker::State {
   // On session resume: retransmit what is in flight (PUBLISH with DUP, or PUBREL), then
   // send from the queue.
   void resume(Session& s, Connection& c, TimeMs now) {
+    recheck_acl_on_resume(s);
     for (std::size_t i = 0; i < s.inflight.size();) {
       InflightMessage& entry = s.inflight[i];
       if (entry.state == InflightState::kAwaitingPubcomp) {
@@ -1048,6 +1175,34 @@ class Broker::State {
       ++i;
     }
     pump(s, c, now);
+  }
+
+  // A resumed session keeps only what the ACL allows its user now: stored subscriptions the
+  // ACL no longer grants are removed, and queued or in-flight messages it may no longer read
+  // are dropped (a QoS 2 message already released, awaiting PUBCOMP, carries no payload).
+  void recheck_acl_on_resume(Session& s) {
+    if (!config_.acl) return;
+    const AclRules& acl = *config_.acl;
+    std::vector<std::string> kept;
+    for (const std::string& filter : s.subscriptions) {
+      const auto shared = parse_shared_filter(filter);
+      const std::string_view acl_filter = shared ? shared->filter : std::string_view(filter);
+      if (acl_allows_subscription(acl, s.username, s.client_id, acl_filter)) {
+        kept.push_back(filter);
+      } else {
+        subscriptions_.unsubscribe(filter, &s);
+        log(LogLevel::kNotice, "Removed subscription " + filter + " of " + s.client_id +
+                                   ": no longer allowed by the ACL.");
+      }
+    }
+    s.subscriptions.swap(kept);
+    auto may_read = [&](const OutboundMessage& m) {
+      return acl_allows(acl, s.username, s.client_id, m.message->publish().topic, AclAccess::kRead);
+    };
+    std::erase_if(s.queued, [&](const OutboundMessage& m) { return !may_read(m); });
+    std::erase_if(s.inflight, [&](const InflightMessage& entry) {
+      return entry.outbound.message != nullptr && !may_read(entry.outbound);
+    });
   }
 
   // Whether the PUBLISH just received (current_packet_) is byte for byte what encode_packet
@@ -1234,6 +1389,8 @@ class Broker::State {
   };
   ReceivedEncoding received_;
   std::uint64_t generation_ = 0;
+  std::uint64_t reserved_input_total_ = 0;  // Connection::reserved_input, summed
+  std::uint64_t reserved_pre_connect_ = 0;  // the part reserved before CONNECT completed
   std::uint64_t assigned_ids_ = 0;
   std::vector<Delivery> deliveries_;
   std::vector<std::pair<std::size_t, std::uint32_t>> delivery_ids_;

@@ -11,6 +11,10 @@
 
 namespace trustmq::mqtt {
 
+inline constexpr std::uint32_t kDefaultMaxConnectPacketSize = 512 * 1024;
+inline constexpr std::uint64_t kDefaultPreConnectBufferLimit = 64ull * 1024 * 1024;
+inline constexpr std::uint64_t kMemoryLimitShare = 4;  // see memory_limit
+
 struct BrokerConfig {
   std::string version = "trustmq 0.1.0";  // published as $SYS/broker/version
   bool allow_anonymous = false;
@@ -19,6 +23,18 @@ struct BrokerConfig {
   std::uint32_t max_queued_messages = 1000;   // per offline/overfull session; 0 = unlimited
   std::uint32_t message_size_limit = 0;       // PUBLISH payload bytes; 0 = no limit
   std::uint32_t max_packet_size = 268435455;  // any packet, on receive
+  // Before CONNECT has completed, a packet may be at most this large: a larger claim closes
+  // the connection when its fixed header arrives, before anything is buffered. The default
+  // fits a CONNECT whose client id, will topic, will payload, user name and password are each
+  // at their 65535-byte maximum, with room for properties.
+  std::uint32_t max_connect_packet_size = kDefaultMaxConnectPacketSize;
+  // Bytes the core may hold in incomplete packets of all connections together (each reserved
+  // at the size its fixed header declares, before it is buffered). A packet that would pass
+  // it closes its own connection; nobody else is affected. One connection may reserve at most
+  // a quarter of it, and connections that have not completed CONNECT together at most a
+  // quarter (kMemoryLimitShare), or kDefaultPreConnectBufferLimit when it is 0 (no limit).
+  // The Wasm engines lower it to half of the module's memory (guest_memory_budget).
+  std::uint64_t memory_limit = 0;
   std::optional<std::uint32_t> persistent_client_expiration_seconds;  // none = never expire
   std::uint32_t sys_interval_seconds = 10;                            // 0 = no $SYS updates
   std::uint16_t max_keepalive_seconds = 65535;

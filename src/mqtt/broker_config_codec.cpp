@@ -22,6 +22,10 @@ class ConfigWriter {
   void u32(std::uint32_t v) {
     for (int i = 0; i < 4; ++i) u8(static_cast<std::uint8_t>(v >> (8 * i)));
   }
+  void u64(std::uint64_t v) {
+    u32(static_cast<std::uint32_t>(v));
+    u32(static_cast<std::uint32_t>(v >> 32));
+  }
   void boolean(bool v) { u8(v ? 1 : 0); }
   void string(std::string_view s) {
     u32(static_cast<std::uint32_t>(s.size()));
@@ -52,6 +56,13 @@ class ConfigReader {
     v = 0;
     for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(in_[pos_ + i]) << (8 * i);
     pos_ += 4;
+    return true;
+  }
+  bool u64(std::uint64_t& v) {
+    std::uint32_t low = 0;
+    std::uint32_t high = 0;
+    if (!u32(low) || !u32(high)) return false;
+    v = (static_cast<std::uint64_t>(high) << 32) | low;
     return true;
   }
   bool boolean(bool& v) {
@@ -138,6 +149,8 @@ Bytes encode_broker_config(const BrokerConfig& config) {
   w.u32(config.max_queued_messages);
   w.u32(config.message_size_limit);
   w.u32(config.max_packet_size);
+  w.u32(config.max_connect_packet_size);
+  w.u64(config.memory_limit);
   write_optional_u32(w, config.persistent_client_expiration_seconds);
   w.u32(config.sys_interval_seconds);
   w.u16(config.max_keepalive_seconds);
@@ -168,7 +181,8 @@ bool decode_broker_config(ByteView bytes, BrokerConfig& config) {
   if (!r.string(config.version) || !r.boolean(config.allow_anonymous) ||
       !r.boolean(config.check_passwords) || !r.u32(config.max_inflight_messages) ||
       !r.u32(config.max_queued_messages) || !r.u32(config.message_size_limit) ||
-      !r.u32(config.max_packet_size) ||
+      !r.u32(config.max_packet_size) || !r.u32(config.max_connect_packet_size) ||
+      !r.u64(config.memory_limit) ||
       !read_optional_u32(r, config.persistent_client_expiration_seconds) ||
       !r.u32(config.sys_interval_seconds) || !r.u16(config.max_keepalive_seconds) ||
       !r.u16(config.topic_alias_maximum) || !r.u32(config.max_subscriptions_per_client) ||

@@ -9,7 +9,7 @@
 namespace trustmq::mqtt {
 
 // Format version written first (after the "TMQC" magic); bumped when the layout changes.
-inline constexpr std::uint8_t kBrokerConfigCodecVersion = 2;
+inline constexpr std::uint8_t kBrokerConfigCodecVersion = 3;
 
 Bytes encode_broker_config(const BrokerConfig& config);
 

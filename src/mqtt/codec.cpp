@@ -477,7 +477,9 @@ void write_body(const ConnectPacket& c, ProtocolVersion, Sink& s) {
 
 template <typename Sink>
 void write_body(const ConnackPacket& c, ProtocolVersion version, Sink& s) {
-  s.u8(c.session_present ? 1 : 0);
+  // MQTT 3.1 has no session-present flag: the byte is reserved and must be 0.
+  const bool has_session_present_flag = version != ProtocolVersion::kV31;
+  s.u8(c.session_present && has_session_present_flag ? 1 : 0);
   if (is_v5(version)) {
     s.u8(static_cast<std::uint8_t>(c.reason));
     write_properties(c.properties, s);

@@ -40,7 +40,8 @@ struct InflightMessage {
 
 struct Session {
   std::string client_id;
-  std::string username;  // of the connection that last owned it (ACL decisions)
+  std::string username;   // of the connection that last owned it (ACL decisions)
+  bool anonymous = true;  // that connection gave no user name (and had no TLS identity)
   bool connected = false;
   ConnectionId connection = 0;        // valid when connected
   std::uint32_t expiry_interval = 0;  // seconds after disconnect; kSessionNeverExpires

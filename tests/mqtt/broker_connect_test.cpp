@@ -166,6 +166,101 @@ TEST(BrokerConnect, AnonymousRefusedUnlessAllowed) {
   EXPECT_EQ(h.broker().stats().clients_connected, 0u);
 }
 
+// allow_anonymous false without a password file: a user name proves nothing, so nobody
+// gets in (mosquitto 2.0: not authorised), whatever user name and password are sent.
+TEST(BrokerConnect, UserNameWithoutPasswordFileIsRefused) {
+  BrokerConfig config = BrokerHarness::default_config();
+  config.allow_anonymous = false;
+  config.check_passwords = false;
+  BrokerHarness h(config);
+  ConnectPacket p;
+  p.client_id = "mallory";
+  p.username = "mallory";
+  p.password = to_bytes("whatever");
+  TestClient& v5 = h.open(kV5);
+  EXPECT_EQ(only_connack(v5.try_connect(p)).reason, ReasonCode::kNotAuthorized);
+  EXPECT_TRUE(v5.closed());
+  TestClient& v3 = h.open(kV311);
+  p.version = kV311;
+  v3.send(p);
+  auto raw = h.host.take_raw(v3.conn());
+  ASSERT_EQ(raw.size(), 1u);
+  EXPECT_EQ(raw[0].bytes, (Bytes{0x20, 0x02, 0x00, 0x05}));  // not authorised
+  EXPECT_TRUE(v3.closed());
+  EXPECT_EQ(h.broker().stats().clients_connected, 0u);
+  EXPECT_EQ(h.host.authenticate_calls, 0);
+  EXPECT_TRUE(h.host.logged("user name given but no password_file to check it"));
+}
+
+TEST(BrokerConnect, UserNameWithoutPasswordFileIsAcceptedWhenAnonymousAllowed) {
+  BrokerHarness h;  // allow_anonymous true, no password file: as mosquitto
+  ConnectPacket p;
+  p.client_id = "named";
+  p.username = "anyone";
+  h.open(kV5).connect(p);
+  EXPECT_EQ(h.broker().stats().clients_connected, 1u);
+}
+
+TEST(BrokerConnect, TlsIdentityNeedsNoPasswordFile) {
+  BrokerConfig config = BrokerHarness::default_config();
+  config.allow_anonymous = false;
+  config.check_passwords = false;
+  BrokerHarness h(config);
+  PeerInfo peer;
+  peer.tls_identity = "device-9";
+  peer.use_identity_as_username = true;
+  h.open(kV311, peer).connect("d9");
+  EXPECT_EQ(h.broker().stats().clients_connected, 1u);
+}
+
+// message_size_limit applies to a will: it would be published later as a PUBLISH.
+TEST(BrokerConnect, WillLargerThanMessageSizeLimitIsRefused) {
+  BrokerConfig config = BrokerHarness::default_config();
+  config.message_size_limit = 100;
+  BrokerHarness h(config);
+  ConnectPacket p;
+  p.client_id = "w";
+  p.will.emplace();
+  p.will->topic = "will/t";
+  p.will->payload.assign(101, 0x41);
+  TestClient& v5 = h.open(kV5);
+  EXPECT_EQ(only_connack(v5.try_connect(p)).reason, ReasonCode::kPacketTooLarge);
+  EXPECT_TRUE(v5.closed());
+  TestClient& v3 = h.open(kV311);
+  p.version = kV311;
+  v3.send(p);
+  auto raw = h.host.take_raw(v3.conn());
+  ASSERT_EQ(raw.size(), 1u);
+  EXPECT_EQ(raw[0].bytes, (Bytes{0x20, 0x02, 0x00, 0x05}));  // as mosquitto
+  EXPECT_TRUE(v3.closed());
+
+  p.will->payload.assign(100, 0x41);  // at the limit: accepted
+  h.open(kV5).connect(p);
+}
+
+// MQTT 3.1 has no session-present flag: the first CONNACK byte is reserved, always 0.
+TEST(BrokerConnect, V31ConnackNeverSetsSessionPresent) {
+  BrokerHarness h;
+  constexpr auto kV31 = ProtocolVersion::kV31;
+  ConnectPacket p;
+  p.client_id = "old";
+  p.clean_start = false;
+  TestClient& first = h.open(kV31);
+  first.connect(p);
+  first.close();
+  TestClient& again = h.open(kV31);
+  p.version = kV31;
+  p.protocol_name = "MQIsdp";
+  again.send(p);
+  auto raw = h.host.take_raw(again.conn());
+  ASSERT_EQ(raw.size(), 1u);
+  EXPECT_EQ(raw[0].bytes, (Bytes{0x20, 0x02, 0x00, 0x00}));
+  // The session was resumed all the same; 3.1.1 reports it.
+  again.close();
+  TestClient& v311 = h.open(kV311);
+  EXPECT_TRUE(v311.connect(p).session_present);
+}
+
 TEST(BrokerConnect, PasswordCheckedByHost) {
   BrokerConfig config = BrokerHarness::default_config();
   config.allow_anonymous = false;

@@ -135,6 +135,67 @@ INSTANTIATE_TEST_SUITE_P(Versions, BrokerSessionTest,
                            return info.param == ProtocolVersion::kV5 ? "v5" : "v311";
                          });
 
+// A session resumed under another user name is not handed over (mosquitto CVE-2021-34434):
+// the new user gets a fresh session, without the old one's subscriptions or queued messages.
+TEST_P(BrokerSessionTest, SessionOfAnotherUserIsNotHandedOver) {
+  BrokerConfig config = BrokerHarness::default_config();
+  config.allow_anonymous = false;
+  config.check_passwords = true;
+  BrokerHarness h(config);
+  h.host.passwords = {{"alice", "a"}, {"bob", "b"}};
+  const ProtocolVersion v = GetParam();
+  auto as = [&](const std::string& user) {
+    ConnectPacket p = persistent("alice-dev", v);
+    p.username = user;
+    p.password = to_bytes(user.substr(0, 1));
+    return p;
+  };
+  TestClient& alice = h.open(v);
+  alice.connect(as("alice"));
+  alice.subscribe("private/alice/#", QoS::kAtLeastOnce);
+  alice.close();
+  ConnectPacket publisher;
+  publisher.client_id = "alice-pub";
+  publisher.username = "alice";
+  publisher.password = to_bytes("a");
+  TestClient& pub = h.open(v);
+  pub.connect(publisher);
+  pub.publish("private/alice/x", "secret", QoS::kAtLeastOnce);
+
+  TestClient& bob = h.open(v);
+  EXPECT_FALSE(bob.connect(as("bob")).session_present);
+  EXPECT_TRUE(bob.receive_publishes().empty());
+  EXPECT_TRUE(h.host.logged("different user"));
+  // bob's fresh session holds nothing of alice's: a new message there does not reach him.
+  pub.publish("private/alice/y", "also secret", QoS::kAtLeastOnce);
+  EXPECT_TRUE(bob.receive_publishes().empty());
+}
+
+TEST_P(BrokerSessionTest, SameUserResumesTheSession) {
+  BrokerConfig config = BrokerHarness::default_config();
+  config.check_passwords = true;
+  BrokerHarness h(config);
+  h.host.passwords = {{"alice", "a"}};
+  const ProtocolVersion v = GetParam();
+  ConnectPacket p = persistent("alice-dev", v);
+  p.username = "alice";
+  p.password = to_bytes("a");
+  TestClient& first = h.open(v);
+  first.connect(p);
+  first.subscribe("t", QoS::kAtLeastOnce);
+  first.close();
+  h.connected("pub", v).publish("t", "queued", QoS::kAtLeastOnce);
+  TestClient& again = h.open(v);
+  EXPECT_TRUE(again.connect(p).session_present);
+  EXPECT_EQ(again.receive_publishes().size(), 1u);
+
+  // An anonymous client is another user too.
+  again.close();
+  ConnectPacket anonymous = persistent("alice-dev", v);
+  TestClient& anon = h.open(v);
+  EXPECT_FALSE(anon.connect(anonymous).session_present);
+}
+
 TEST(BrokerSession, V5SessionExpiry) {
   BrokerHarness h;
   TestClient& c = h.open(kV5);

@@ -200,6 +200,13 @@ TEST(CodecVectorsTest, UnsubscribeAndUnsuback) {
   EXPECT_EQ(encode(a, ProtocolVersion::kV5), (Bytes{0xB0, 0x05, 0x00, 0x0A, 0x00, 0x00, 0x11}));
 }
 
+// In MQTT 3.1 the first CONNACK byte is reserved (the session-present flag came with 3.1.1).
+TEST(CodecVectorsTest, V31ConnackSessionPresentIsReserved) {
+  ConnackPacket c;
+  c.session_present = true;
+  EXPECT_EQ(encode(c, ProtocolVersion::kV31), (Bytes{0x20, 0x02, 0x00, 0x00}));
+}
+
 TEST(CodecVectorsTest, Connack311UsesReturnCodes) {
   ConnackPacket c;
   EXPECT_EQ(encode(c, ProtocolVersion::kV311), (Bytes{0x20, 0x02, 0x00, 0x00}));
