@@ -157,5 +157,8 @@ bool WabtInterpreter::call(std::size_t function, const std::vector<std::uint64_t
 
 std::uint8_t* WabtInterpreter::memory_data() { return state_->memory->UnsafeData(); }
 std::uint64_t WabtInterpreter::memory_size() { return state_->memory->ByteSize(); }
+std::uint64_t WabtInterpreter::memory_max_size() {
+  return state_->memory->type().limits.max * 65536;
+}
 
 }  // namespace trustmq::runtime

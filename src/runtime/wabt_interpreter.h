@@ -44,6 +44,8 @@ class WabtInterpreter {
   // The module's (first) linear memory now.
   std::uint8_t* memory_data();
   std::uint64_t memory_size();
+  // The most the module's memory may grow to, in bytes (after the memory limit).
+  std::uint64_t memory_max_size();
 
  private:
   struct State;

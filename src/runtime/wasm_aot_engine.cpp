@@ -121,6 +121,9 @@ class WasmAotEngine final : public WasmGuestEngine {
     return result;
   }
   GuestMemory guest_memory() override { return context_.guest_memory(); }
+  std::uint64_t guest_max_memory_bytes() override {
+    return static_cast<std::uint64_t>(context_.memory->max_pages) * 65536;
+  }
 
  private:
   void check(wasm_rt_trap_t trap, const char* export_name) {

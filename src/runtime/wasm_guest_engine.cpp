@@ -9,12 +9,24 @@
 
 namespace trustmq::runtime {
 
+std::uint64_t guest_memory_budget(std::uint64_t max_memory_bytes) { return max_memory_bytes / 2; }
+
 WasmGuestEngine::WasmGuestEngine(std::string name, std::string measurement, mqtt::BrokerHost& host)
     : name_(std::move(name)), measurement_(std::move(measurement)), abi_(host) {
   host.log(mqtt::LogLevel::kNotice, name_ + " engine: module sha256 " + measurement_);
 }
 
-void WasmGuestEngine::start(const mqtt::BrokerConfig& config, TimeMs now) {
+void WasmGuestEngine::start(mqtt::BrokerConfig config, TimeMs now) {
+  const std::uint64_t budget = guest_memory_budget(guest_max_memory_bytes());
+  if (config.memory_limit == 0 || config.memory_limit > budget) {
+    abi_.host().log(mqtt::LogLevel::kNotice,
+                    name_ + " engine: buffered client input limited to " +
+                        std::to_string(budget >> 20) + " MiB (memory_limit" +
+                        (config.memory_limit == 0 ? " unset" : " larger") +
+                        "; half of the module's " + std::to_string(guest_max_memory_bytes() >> 20) +
+                        " MiB memory)");
+    config.memory_limit = budget;
+  }
   guest_initialize();
   const mqtt::Bytes encoded = mqtt::encode_broker_config(config);
   const std::uint32_t ptr = place_in_guest(encoded);

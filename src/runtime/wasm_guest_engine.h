@@ -14,6 +14,11 @@
 
 namespace trustmq::runtime {
 
+// What memory_limit becomes at most for a module whose memory may grow to `max_memory_bytes`:
+// half of it. The other half holds the core's own state (sessions, subscriptions, stored
+// messages) and the host's input buffer; client input alone cannot fill the module.
+std::uint64_t guest_memory_budget(std::uint64_t max_memory_bytes);
+
 class WasmGuestEngine : public Engine {
  public:
   std::string_view name() const final { return name_; }
@@ -30,8 +35,9 @@ class WasmGuestEngine : public Engine {
   WasmGuestEngine(std::string name, std::string measurement, mqtt::BrokerHost& host);
 
   // Runs `_initialize` and `init(config)`. Subclasses call it at the end of their constructor,
-  // once the instance exists.
-  void start(const mqtt::BrokerConfig& config, TimeMs now);
+  // once the instance exists. The core's memory_limit is lowered to what the module's memory
+  // can hold (guest_memory_budget), so that no client input can make the module trap.
+  void start(mqtt::BrokerConfig config, TimeMs now);
 
   // Calls of the module's exports. Each returns normally or calls stop_on_trap().
   virtual void guest_initialize() = 0;
@@ -45,6 +51,8 @@ class WasmGuestEngine : public Engine {
   virtual TimeMs guest_on_tick(TimeMs now) = 0;
   // The module's linear memory now (re-read after every guest call).
   virtual GuestMemory guest_memory() = 0;
+  // The most the module's linear memory may grow to, in bytes.
+  virtual std::uint64_t guest_max_memory_bytes() = 0;
 
   // The runtime reported a trap of `kind`; if the host ABI raised it, its reason wins. Logs,
   // marks the engine stopped and throws EngineTrap.

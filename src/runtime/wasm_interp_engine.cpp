@@ -74,6 +74,7 @@ class WasmInterpEngine final : public WasmGuestEngine {
     if (!interpreter_) return {};
     return {interpreter_->memory_data(), interpreter_->memory_size()};
   }
+  std::uint64_t guest_max_memory_bytes() override { return interpreter_->memory_max_size(); }
 
  private:
   // Runs an export; returns its result (0 if it has none).

@@ -224,6 +224,41 @@ TEST_P(CoreEngineTest, RuntimeMemoryCapStopsTheBrokerWithMemoryLimit) {
   }
 }
 
+// Clients sending large packets slowly cannot fill the module's memory: the engine lowers the
+// core's memory_limit to half of it, so the packets that would not fit are refused at their
+// fixed header (DISCONNECT 0x97 to that client only) and the module never traps.
+TEST_P(CoreEngineTest, ClientInputCannotFillTheModuleMemory) {
+  RecordingBrokerHost host;
+  mqtt::BrokerConfig config = core_config();
+  config.allow_anonymous = true;
+  config.check_passwords = false;
+  auto engine = make_engine(GetParam(), "", config, host, 0, WasmLimits{16});
+  EXPECT_TRUE(host.logged("buffered client input limited to 8 MiB"));
+  const mqtt::Bytes big = packets::publish("big/t", std::string(1'500'000, 'b'));
+  constexpr int kClients = 10;  // 10 × 1.5 MiB would not fit in 16 MiB
+  for (int i = 1; i <= kClients; ++i) {
+    engine->open(static_cast<mqtt::ConnectionId>(i), mqtt::PeerInfo{}, 1);
+    feed(*engine, static_cast<mqtt::ConnectionId>(i), packets::connect("c" + std::to_string(i)));
+  }
+  // Every client sends all of its packet but the last byte, 64 KiB at a time.
+  for (std::size_t offset = 0; offset + 1 < big.size(); offset += 65536) {
+    const std::size_t end = std::min(offset + 65536, big.size() - 1);
+    for (int i = 1; i <= kClients; ++i) {
+      ASSERT_NO_THROW(feed(*engine, static_cast<mqtt::ConnectionId>(i),
+                           mqtt::Bytes(big.begin() + static_cast<std::ptrdiff_t>(offset),
+                                       big.begin() + static_cast<std::ptrdiff_t>(end))));
+    }
+  }
+  // 8 MiB hold five 1.5 MiB packets; the others were refused when their header came.
+  EXPECT_EQ(host.closed.size(), kClients - 5u);
+  EXPECT_TRUE(host.logged("would pass memory_limit"));
+  // The admitted clients' packets complete, and the broker goes on serving.
+  for (int i = 1; i <= 5; ++i) {
+    EXPECT_NO_THROW(feed(*engine, static_cast<mqtt::ConnectionId>(i), mqtt::Bytes{big.back()}));
+  }
+  EXPECT_NO_THROW(engine->tick(100));
+}
+
 TEST_P(CoreEngineTest, ConfigurationWithAclRulesCrossesTheBoundary) {
   // A full configuration with ACL rules crosses the boundary intact: the ACL denies "secret/#".
   mqtt::BrokerConfig config = core_config();
