@@ -2,6 +2,7 @@
 // creates the engine, binds the listeners and runs the event loop until SIGINT/SIGTERM.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -57,7 +58,6 @@ int run(int argc, char** argv) {
   ServerConfig config;
   if (!command_line.config_file.empty()) load_config_file(command_line.config_file, config);
   apply_command_line(command_line, config);
-  const bool local_only = config.listeners.empty();
   resolve_server_defaults(config);
 
   Logger logger(config.log_types);
@@ -70,11 +70,17 @@ int run(int argc, char** argv) {
 
   logger.log(LogType::kNotice,
              "trustmq-broker " TRUSTMQ_VERSION " starting (engine " + config.engine + ")");
-  if (local_only) {
+  if (config.local_only) {
     logger.log(LogType::kNotice,
-               "no listener configured: local only mode, listening on 127.0.0.1 only");
+               "no listener configured: starting in local only mode, connections are only "
+               "possible from this machine (127.0.0.1 and ::1); anonymous clients are " +
+                   std::string(config.broker.allow_anonymous ? "allowed" : "not allowed") +
+                   ". Configure a listener to allow remote access.");
   }
-  if (!config.broker.allow_anonymous && !passwords) {
+  const bool any_identity_listener =
+      std::any_of(config.listeners.begin(), config.listeners.end(),
+                  [](const ListenerConfig& l) { return l.tls.use_identity_as_username; });
+  if (!config.broker.allow_anonymous && !passwords && !any_identity_listener) {
     logger.log(LogType::kWarning,
                "allow_anonymous is false and there is no password_file: no client can connect");
   }

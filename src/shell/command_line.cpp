@@ -53,22 +53,28 @@ std::string usage_text() {
          "       trustmq-broker --list-engines | -h\n"
          "\n"
          "  -c, --config-file FILE  read the configuration (mosquitto.conf subset)\n"
-         "  -p, --port PORT         listen on PORT on every interface (IPv4 and IPv6);\n"
-         "                          repeatable, adds to the listeners of the config file\n"
+         "  -p, --port PORT         listen on PORT; repeatable. Without listeners in a config\n"
+         "                          file: on 127.0.0.1 and ::1 only, anonymous clients allowed\n"
+         "                          (local only mode); else on every interface, added to them\n"
          "  -v, --verbose           log everything (log_type all)\n"
          "  --engine NAME           native, wasm-aot or wasm-interp (default: native)\n"
          "  --module FILE.wasm      core module for engines that load one\n"
          "  --list-engines          print the engines built into this binary, one a line\n"
          "  -h, --help              this text\n"
          "\n"
-         "Without any listener the broker listens on 127.0.0.1:1883 only and allows anonymous\n"
-         "clients (like mosquitto 2.0). See docs/configuration.md.\n";
+         "Without any listener the broker listens on 127.0.0.1 and ::1, port 1883, and allows\n"
+         "anonymous clients (local only mode, like mosquitto 2.0). See docs/configuration.md.\n";
 }
 
 void apply_command_line(const CommandLine& command_line, ServerConfig& config) {
+  // As mosquitto 2.0: when the config file (if any) defines no listener, -p ports listen on
+  // the loopback addresses only (local only mode); otherwise on every interface.
+  const bool local_only = config.listeners.empty() && !command_line.ports.empty();
+  if (local_only) config.local_only = true;
   for (const auto port : command_line.ports) {
     ListenerConfig listener;
     listener.port = port;
+    listener.loopback_only = local_only;
     listener.origin = "-p " + std::to_string(port);
     config.listeners.push_back(std::move(listener));
   }

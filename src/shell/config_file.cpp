@@ -96,6 +96,9 @@ class LineParser {
 };
 
 constexpr std::uint64_t kMaxMqttPacket = 268435455;
+// The smallest CONNECT (3.1.1, empty client id, no will or credentials) is 14 bytes; a
+// limit below a few hundred bytes would refuse ordinary clients.
+constexpr std::uint64_t kMinConnectPacketSize = 256;
 
 bool is_listener_option(std::string_view option) {
   static constexpr std::string_view kOptions[] = {"certfile",
@@ -218,6 +221,14 @@ void parse_config_text(std::string_view text, std::string_view file_name, Server
       const auto v = p.unsigned_integer(kMaxMqttPacket);
       if (v == 0) p.fail("must be at least 1");
       broker.max_packet_size = static_cast<std::uint32_t>(v);
+    } else if (option == "max_connect_packet_size") {
+      const auto v = p.unsigned_integer(kMaxMqttPacket);
+      if (v < kMinConnectPacketSize) {
+        p.fail("must be at least " + std::to_string(kMinConnectPacketSize) + " (bytes)");
+      }
+      broker.max_connect_packet_size = static_cast<std::uint32_t>(v);
+    } else if (option == "memory_limit") {
+      broker.memory_limit = p.unsigned_integer(std::numeric_limits<std::uint64_t>::max());
     } else if (option == "max_keepalive") {
       broker.max_keepalive_seconds = static_cast<std::uint16_t>(p.unsigned_integer(65535));
     } else if (option == "persistent_client_expiration") {

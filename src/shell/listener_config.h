@@ -52,7 +52,10 @@ struct ListenerTlsOptions {
 struct ListenerConfig {
   std::uint16_t port = 1883;  // 0 binds an ephemeral port (tests)
   std::string bind_address;   // empty: every interface, IPv4 and IPv6
-  std::string origin;         // where it was declared, for messages: "FILE:LINE", "-p", "default"
+  // Local only mode (no listener configured): the loopback addresses 127.0.0.1 and ::1
+  // (::1 skipped with a warning where IPv6 is unavailable). bind_address must be empty.
+  bool loopback_only = false;
+  std::string origin;  // where it was declared, for messages: "FILE:LINE", "-p", "default"
   ListenerTlsOptions tls;
 };
 

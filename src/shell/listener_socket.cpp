@@ -25,7 +25,8 @@ std::vector<ListenerSocket> open_listener_sockets(const ListenerConfig& listener
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  // Without AI_PASSIVE and without a host, getaddrinfo gives the loopback addresses.
+  hints.ai_flags = (listener.loopback_only ? 0 : AI_PASSIVE) | AI_NUMERICSERV;
   addrinfo* results = nullptr;
   const std::string port_text = std::to_string(listener.port);
   const char* host = listener.bind_address.empty() ? nullptr : listener.bind_address.c_str();

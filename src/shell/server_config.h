@@ -21,6 +21,10 @@ inline constexpr std::uint32_t kDefaultHandshakeTimeoutMs = 10000;
 
 struct ServerConfig {
   std::vector<ListenerConfig> listeners;
+  // No listener in the configuration: every listener binds loopback only and anonymous
+  // clients are allowed unless allow_anonymous says otherwise (mosquitto 2.0's local only
+  // mode). Set by apply_command_line / resolve_server_defaults.
+  bool local_only = false;
   mqtt::BrokerConfig broker;                 // allow_anonymous/check_passwords/acl resolved later
   std::optional<bool> allow_anonymous;       // as written; see resolve_server_defaults
   std::string password_file;                 // empty: no password checks
@@ -43,8 +47,9 @@ struct ServerConfig {
 std::string default_state_dir();
 
 // Applies mosquitto 2.0's rules once config file and command line are merged:
-// - no listener at all: one listener on 127.0.0.1:1883 ("local only mode"), and anonymous
-//   clients allowed unless allow_anonymous was set explicitly;
+// - no listener at all: one listener on the loopback addresses, port 1883 ("local only
+//   mode", also set by apply_command_line for -p ports when the config file has no listener),
+//   and anonymous clients allowed unless allow_anonymous was set explicitly;
 // - otherwise allow_anonymous defaults to false.
 // Sets broker.allow_anonymous and broker.check_passwords accordingly, and state_dir to
 // default_state_dir() if it is empty.

@@ -68,17 +68,47 @@ TEST(CommandLineTest, AppliesOverTheConfigFile) {
                      config);
   ASSERT_EQ(config.listeners.size(), 2u);
   EXPECT_EQ(config.listeners[1].port, 1999);
-  EXPECT_EQ(config.listeners[1].bind_address, "");  // -p binds every interface
+  EXPECT_EQ(config.listeners[1].bind_address, "");  // next to a configured listener:
+  EXPECT_FALSE(config.listeners[1].loopback_only);  // -p binds every interface
   EXPECT_EQ(config.log_types, kAllLogTypes);
   EXPECT_EQ(config.engine, "wasm-aot");
   EXPECT_EQ(config.module, "m.wasm");
 }
 
-TEST(CommandLineTest, PortFlagCountsAsAListenerForTheAnonymousDefault) {
+// `trustmq-broker -p 1884` with no config file: mosquitto 2.0's local only mode — loopback
+// only, anonymous clients allowed (nothing off the machine can connect).
+TEST(CommandLineTest, PortFlagWithoutConfiguredListenersIsLocalOnly) {
   ServerConfig config;
+  apply_command_line(parse({"-p", "1999", "-p", "2000"}), config);
+  resolve_server_defaults(config);
+  ASSERT_EQ(config.listeners.size(), 2u);
+  for (const ListenerConfig& listener : config.listeners) {
+    EXPECT_TRUE(listener.loopback_only);
+    EXPECT_EQ(listener.bind_address, "");
+  }
+  EXPECT_TRUE(config.local_only);
+  EXPECT_TRUE(config.broker.allow_anonymous);
+}
+
+TEST(CommandLineTest, PortFlagLocalOnlyStillHonoursAllowAnonymousFalse) {
+  ServerConfig config;
+  config.allow_anonymous = false;  // from a config file without listeners
   apply_command_line(parse({"-p", "1999"}), config);
   resolve_server_defaults(config);
-  ASSERT_EQ(config.listeners.size(), 1u);
+  EXPECT_TRUE(config.listeners[0].loopback_only);
+  EXPECT_FALSE(config.broker.allow_anonymous);
+}
+
+TEST(CommandLineTest, PortFlagNextToConfiguredListenersRefusesAnonymous) {
+  ServerConfig config;
+  ListenerConfig from_file;
+  from_file.port = 1883;
+  config.listeners.push_back(from_file);
+  apply_command_line(parse({"-p", "1999"}), config);
+  resolve_server_defaults(config);
+  ASSERT_EQ(config.listeners.size(), 2u);
+  EXPECT_FALSE(config.listeners[1].loopback_only);
+  EXPECT_FALSE(config.local_only);
   EXPECT_FALSE(config.broker.allow_anonymous);
 }
 

@@ -255,8 +255,10 @@ TEST(ServerConfigTest, NoListenerMeansLocalOnlyWithAnonymousAllowed) {
   ServerConfig c;
   resolve_server_defaults(c);
   ASSERT_EQ(c.listeners.size(), 1u);
-  EXPECT_EQ(c.listeners[0].bind_address, "127.0.0.1");
+  EXPECT_TRUE(c.listeners[0].loopback_only);  // 127.0.0.1 and ::1
+  EXPECT_EQ(c.listeners[0].bind_address, "");
   EXPECT_EQ(c.listeners[0].port, 1883);
+  EXPECT_TRUE(c.local_only);
   EXPECT_TRUE(c.broker.allow_anonymous);
   EXPECT_FALSE(c.broker.check_passwords);
 }
@@ -277,6 +279,19 @@ TEST(ServerConfigTest, ConfiguredListenerMeansAnonymousRefusedByDefault) {
   ServerConfig allowed = parse("listener 1884 127.0.0.1\nallow_anonymous true\n");
   resolve_server_defaults(allowed);
   EXPECT_TRUE(allowed.broker.allow_anonymous);
+}
+
+TEST(ConfigFileTest, MemoryLimits) {
+  ServerConfig defaults = parse("listener 1884\n");
+  EXPECT_EQ(defaults.broker.memory_limit, 0u);
+  EXPECT_EQ(defaults.broker.max_connect_packet_size, mqtt::kDefaultMaxConnectPacketSize);
+  ServerConfig c = parse("memory_limit 104857600\nmax_connect_packet_size 65536\n");
+  EXPECT_EQ(c.broker.memory_limit, 104857600u);
+  EXPECT_EQ(c.broker.max_connect_packet_size, 65536u);
+  EXPECT_EQ(error_of("max_connect_packet_size 100\n"),
+            "test.conf:1: option 'max_connect_packet_size': must be at least 256 (bytes)");
+  EXPECT_EQ(error_of("max_connect_packet_size 268435456\n").substr(0, 45),
+            "test.conf:1: option 'max_connect_packet_size'");
 }
 
 TEST(ServerConfigTest, PasswordFileTurnsOnPasswordChecks) {
