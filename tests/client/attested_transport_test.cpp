@@ -131,7 +131,7 @@ TEST_F(AttestedTransportTest, BadPolicyFileIsAnArgumentError) {
 
 TEST_F(AttestedTransportTest, CliSubWithAttestReceivesAndRejects) {
   const std::string port = std::to_string(frontend_->port());
-  auto sub = testing::run_cli(cli::run_sub_command,
+  auto sub = testing::run_cli("sub",
                               {"-h", "127.0.0.1", "-p", port, "--attest", policy(kModule), "-t",
                                "att/#", "-C", "1", "-v", "-d"},
                               dir_.path());
@@ -146,7 +146,7 @@ TEST_F(AttestedTransportTest, CliSubWithAttestReceivesAndRejects) {
   EXPECT_EQ(sub.out(), "att/1 via enclave\n");
 
   auto rejected = testing::run_cli(
-      cli::run_sub_command,
+      "sub",
       {"-h", "127.0.0.1", "-p", port, "--attest", policy(filled(0x99)), "-t", "att/#", "-C", "1"},
       dir_.path());
   EXPECT_EQ(rejected.wait(10s), cli::kExitAttestationFailed);
@@ -156,9 +156,8 @@ TEST_F(AttestedTransportTest, CliSubWithAttestReceivesAndRejects) {
 
 TEST_F(AttestedTransportTest, CliAttestPrintsClaimsAndVerdict) {
   const std::string port = std::to_string(frontend_->port());
-  auto trusted =
-      testing::run_cli(cli::run_attest_command,
-                       {"-h", "127.0.0.1", "-p", port, "--policy", policy(kModule)}, dir_.path());
+  auto trusted = testing::run_cli(
+      "attest", {"-h", "127.0.0.1", "-p", port, "--policy", policy(kModule)}, dir_.path());
   ASSERT_EQ(trusted.wait(10s), 0) << trusted.out() << trusted.err();
   EXPECT_NE(trusted.out().find("module measurement:  " + attest::to_hex(kModule)),
             std::string::npos)
@@ -167,8 +166,7 @@ TEST_F(AttestedTransportTest, CliAttestPrintsClaimsAndVerdict) {
 
   // --attest is a synonym of --policy; --timeout is attest's own flag.
   auto rejected = testing::run_cli(
-      cli::run_attest_command,
-      {"-h", "127.0.0.1", "-p", port, "--attest", policy(filled(0x99)), "--timeout", "5"},
+      "attest", {"-h", "127.0.0.1", "-p", port, "--attest", policy(filled(0x99)), "--timeout", "5"},
       dir_.path());
   ASSERT_EQ(rejected.wait(10s), 1) << rejected.out() << rejected.err();
   EXPECT_NE(rejected.out().find("Verdict: NOT TRUSTED (module-measurement-rejected)"),
@@ -191,7 +189,7 @@ TEST_F(AttestedTransportTest, CliAttestUsageErrorsExitTwo) {
            {"-p", port, "--policy", policy(kModule), "--cert", "c.pem"},  // no --key
            {"-p", port, "--policy", policy(kModule), "--psk", "00ff"},    // no identity
        }) {
-    auto child = testing::run_cli(cli::run_attest_command, args, dir_.path());
+    auto child = testing::run_cli("attest", args, dir_.path());
     EXPECT_EQ(child.wait(10s), 2) << child.err();
     EXPECT_EQ(child.err().rfind("trustmq attest: ", 0), 0u) << child.err();
     EXPECT_NE(child.err().find("usage: trustmq attest"), std::string::npos) << child.err();
@@ -199,7 +197,7 @@ TEST_F(AttestedTransportTest, CliAttestUsageErrorsExitTwo) {
   }
   EXPECT_EQ(frontend_->handshakes_with_evidence(), 0);
 
-  auto help = testing::run_cli(cli::run_attest_command, {"--help"}, dir_.path());
+  auto help = testing::run_cli("attest", {"--help"}, dir_.path());
   ASSERT_EQ(help.wait(10s), 0);
   for (const char* flag : {"--policy POLICY", "--timeout SECONDS", "--cafile FILE",
                            "--psk-identity ID", "--insecure"}) {
