@@ -24,6 +24,7 @@
 #include "client_options.h"
 #include "command.h"
 #include "tls/attestation_client.h"
+#include "tls/psk_client_authentication.h"
 #include "tls/tls_context.h"
 
 namespace trustmq::cli {
@@ -184,6 +185,15 @@ int run_attest_command(std::span<char*> args) {
               std::chrono::duration_cast<std::chrono::seconds>(options.connect.timeout).count()));
       return 1;
     }
+  }
+  // TLS-PSK: only a handshake authenticated by the key counts, whatever evidence came with it.
+  if (!tls_options.psk_identity.empty() && (tls::server_certificate_refused(ssl.get()) ||
+                                            (rc == 1 && !tls::psk_authenticated(ssl.get())))) {
+    const std::string message = tls::psk_not_used_message(tcp->peer, tls_options.psk_identity);
+    std::printf("Handshake with %s refused\nVerdict: NOT TRUSTED (handshake-failed): %s\n",
+                tcp->peer.c_str(), message.c_str());
+    std::fprintf(stderr, "Error: %s\n", message.c_str());
+    return 1;
   }
   const tls::AttestationOutcome outcome = attestation.outcome(ssl.get(), rc);
   const std::string handshake_errors = openssl_errors();

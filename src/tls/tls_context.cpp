@@ -7,6 +7,7 @@
 
 #include "attest/certificate_issuer.h"
 #include "attest/openssl_handles.h"
+#include "tls/psk_client_authentication.h"
 
 namespace trustmq::tls {
 
@@ -204,8 +205,13 @@ Result<SslCtxPtr> make_client_context(const TlsClientConfig& config) {
       return fail("cannot store the PSK");
     }
     SSL_CTX_set_psk_client_callback(ctx.get(), &client_psk_callback);
-  }
-  if (config.verify_peer) {
+    // Only the key authenticates the server: no certificate is accepted (and no CA is used).
+    if (!config.cafile.empty()) {
+      return Result<SslCtxPtr>::failure("a PSK client accepts no certificate: cafile not allowed");
+    }
+    auto psk_only = require_psk_authentication(ctx.get());
+    if (!psk_only) return Result<SslCtxPtr>::failure(psk_only.error());
+  } else if (config.verify_peer) {
     int ok = config.cafile.empty()
                  ? SSL_CTX_set_default_verify_paths(ctx.get())
                  : SSL_CTX_load_verify_locations(ctx.get(), config.cafile.c_str(), nullptr);

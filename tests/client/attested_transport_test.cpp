@@ -179,6 +179,45 @@ TEST_F(AttestedTransportTest, CliAttestPrintsClaimsAndVerdict) {
   EXPECT_NE(rejected.err().find("attestation failed"), std::string::npos) << rejected.err();
 }
 
+// Issue 7 A: with --psk only a handshake authenticated by the key is accepted. The front here
+// is a certificate listener with valid evidence for that certificate, which knows no PSK: the
+// library, `trustmq attest` and `trustmq sub` refuse it, and its SSL_accept never completes.
+TEST_F(AttestedTransportTest, PskClientRefusesCertificateHandshakeEvenWithValidEvidence) {
+  const std::string key = "00112233445566778899aabbccddeeff";
+  Endpoint e = attested(policy(kModule), frontend_->port());
+  e.tls->psk_hex = key;
+  e.tls->psk_identity = "victim";
+  auto transport = TlsTransport::open(e.host, *e.port, *e.tls, Deadline::after(5s));
+  ASSERT_FALSE(transport.ok());
+  EXPECT_EQ(transport.error().kind, ClientErrorKind::kTls) << transport.error().message;
+  EXPECT_NE(transport.error().message.find("pre-shared key for identity 'victim'"),
+            std::string::npos)
+      << transport.error().message;
+
+  const std::string port = std::to_string(frontend_->port());
+  auto attest = testing::run_cli("attest",
+                                 {"-h", "127.0.0.1", "-p", port, "--policy", policy(kModule),
+                                  "--psk", key, "--psk-identity", "victim"},
+                                 dir_.path());
+  ASSERT_EQ(attest.wait(10s), 1) << attest.out() << attest.err();
+  EXPECT_NE(attest.out().find("Verdict: NOT TRUSTED"), std::string::npos) << attest.out();
+  EXPECT_EQ(attest.out().find("Verdict: TRUSTED"), std::string::npos) << attest.out();
+  EXPECT_NE(attest.err().find("pre-shared key for identity 'victim'"), std::string::npos)
+      << attest.err();
+
+  auto sub = testing::run_cli("sub", {"-h",     "127.0.0.1", "-p",
+                                      port,     "--attest",  policy(kModule),
+                                      "--psk",  key,         "--psk-identity",
+                                      "victim", "-u",        "alice",
+                                      "-P",     "alicepw",   "-t",
+                                      "att/#",  "-C",        "1",
+                                      "-W",     "5"},
+                              dir_.path());
+  ASSERT_EQ(sub.wait(10s), 1) << sub.err();
+  EXPECT_NE(sub.err().find("pre-shared key for identity 'victim'"), std::string::npos) << sub.err();
+  EXPECT_EQ(frontend_->handshakes_with_evidence(), 0);
+}
+
 TEST_F(AttestedTransportTest, CliAttestUsageErrorsExitTwo) {
   const std::string port = std::to_string(frontend_->port());
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
