@@ -7,6 +7,7 @@
 
 #include "attest/certificate_issuer.h"
 #include "attest/openssl_handles.h"
+#include "attest/private_key_permissions.h"
 #include "tls/psk_client_authentication.h"
 
 namespace trustmq::tls {
@@ -91,7 +92,14 @@ Result<SelfSignedPaths> ensure_self_signed_certificate(const std::string& state_
   SelfSignedPaths paths{state_dir + "/tls-cert.pem", state_dir + "/tls-key.pem"};
   bool have_cert = attest::file_exists(paths.certfile);
   bool have_key = attest::file_exists(paths.keyfile);
-  if (have_cert && have_key) return R::success(paths);
+  if (have_cert && have_key) {
+    // A generated key is ours to keep private: refuse it (and its folder) otherwise.
+    for (auto check : {attest::check_private_key_directory(state_dir, "TLS state directory"),
+                       attest::check_private_key_file(paths.keyfile, "generated TLS key")}) {
+      if (!check) return R::failure(check.error());
+    }
+    return R::success(paths);
+  }
   if (have_cert != have_key) {
     return R::failure("incomplete TLS state in " + state_dir + ": remove " +
                       (have_cert ? paths.certfile : paths.keyfile) + " to regenerate");

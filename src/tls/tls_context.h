@@ -51,7 +51,8 @@ struct SelfSignedPaths {
   std::string certfile;
   std::string keyfile;
 };
-// ECDSA P-256, CN "trustmq broker", SAN DNS:localhost; created once, reused later.
+// ECDSA P-256, CN "trustmq broker", SAN DNS:localhost; created once (folder 0700, key 0600),
+// reused later if the key and its folder are still private (else an error naming the chmod).
 attest::Result<SelfSignedPaths> ensure_self_signed_certificate(const std::string& state_dir);
 
 attest::Result<SslCtxPtr> make_server_context(const TlsServerConfig& config);
