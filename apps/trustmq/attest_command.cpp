@@ -23,6 +23,7 @@
 #include "client/tcp_connection.h"
 #include "client_options.h"
 #include "command.h"
+#include "runtime/core_build_measurement.h"
 #include "tls/attestation_client.h"
 #include "tls/psk_client_authentication.h"
 #include "tls/tls_context.h"
@@ -88,7 +89,13 @@ void print_claims(const tls::AttestationOutcome& o) {
               static_cast<unsigned>(c.type));
   std::printf("  platform:            %s\n", c.platform_id.c_str());
   std::printf("  runtime measurement: %s\n", attest::to_hex(c.runtime_measurement).c_str());
-  std::printf("  module measurement:  %s\n", attest::to_hex(c.module_measurement).c_str());
+  const std::string module = attest::to_hex(c.module_measurement);
+  std::printf("  module measurement:  %s\n", module.c_str());
+  if (module == runtime::core_build_measurement()) {
+    std::printf(
+        "  NOTE: this is the native core's source hash (engine native): the broker only CLAIMS\n"
+        "        it about itself; no module was measured (only the runtime measurement is).\n");
+  }
   std::printf("  report data:         %s\n", attest::to_hex(c.report_data).c_str());
   const long long age = static_cast<long long>(now) - static_cast<long long>(c.timestamp);
   std::printf("  timestamp:           %s (%lld s %s)\n", utc_time(c.timestamp).c_str(),

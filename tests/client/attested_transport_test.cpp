@@ -163,6 +163,8 @@ TEST_F(AttestedTransportTest, CliAttestPrintsClaimsAndVerdict) {
             std::string::npos)
       << trusted.out();
   EXPECT_NE(trusted.out().find("Verdict: TRUSTED"), std::string::npos) << trusted.out();
+  // A module measurement that is not the native core's source hash gets no native note.
+  EXPECT_EQ(trusted.out().find("native core"), std::string::npos) << trusted.out();
 
   // --attest is a synonym of --policy; --timeout is attest's own flag.
   auto rejected = testing::run_cli(
