@@ -23,7 +23,9 @@
 #include "client/tcp_connection.h"
 #include "client_options.h"
 #include "command.h"
+#include "runtime/core_build_measurement.h"
 #include "tls/attestation_client.h"
+#include "tls/psk_client_authentication.h"
 #include "tls/tls_context.h"
 
 namespace trustmq::cli {
@@ -87,7 +89,13 @@ void print_claims(const tls::AttestationOutcome& o) {
               static_cast<unsigned>(c.type));
   std::printf("  platform:            %s\n", c.platform_id.c_str());
   std::printf("  runtime measurement: %s\n", attest::to_hex(c.runtime_measurement).c_str());
-  std::printf("  module measurement:  %s\n", attest::to_hex(c.module_measurement).c_str());
+  const std::string module = attest::to_hex(c.module_measurement);
+  std::printf("  module measurement:  %s\n", module.c_str());
+  if (module == runtime::core_build_measurement()) {
+    std::printf(
+        "  NOTE: this is the native core's source hash (engine native): the broker only CLAIMS\n"
+        "        it about itself; no module was measured (only the runtime measurement is).\n");
+  }
   std::printf("  report data:         %s\n", attest::to_hex(c.report_data).c_str());
   const long long age = static_cast<long long>(now) - static_cast<long long>(c.timestamp);
   std::printf("  timestamp:           %s (%lld s %s)\n", utc_time(c.timestamp).c_str(),
@@ -184,6 +192,15 @@ int run_attest_command(std::span<char*> args) {
               std::chrono::duration_cast<std::chrono::seconds>(options.connect.timeout).count()));
       return 1;
     }
+  }
+  // TLS-PSK: only a handshake authenticated by the key counts, whatever evidence came with it.
+  if (!tls_options.psk_identity.empty() && (tls::server_certificate_refused(ssl.get()) ||
+                                            (rc == 1 && !tls::psk_authenticated(ssl.get())))) {
+    const std::string message = tls::psk_not_used_message(tcp->peer, tls_options.psk_identity);
+    std::printf("Handshake with %s refused\nVerdict: NOT TRUSTED (handshake-failed): %s\n",
+                tcp->peer.c_str(), message.c_str());
+    std::fprintf(stderr, "Error: %s\n", message.c_str());
+    return 1;
   }
   const tls::AttestationOutcome outcome = attestation.outcome(ssl.get(), rc);
   const std::string handshake_errors = openssl_errors();

@@ -1,5 +1,7 @@
 // `trustmq policy init …`: writes an attestation policy (docs/attestation.md §6) that pins the
 // measurements of the module (and optionally the runtime) a client expects the broker to run.
+// `--native` pins the native core's source hash, an unmeasured claim: it needs
+// `--accept-unmeasured-native` (docs/attestation.md §6).
 #include <charconv>
 #include <cstdio>
 #include <exception>
@@ -21,7 +23,8 @@ namespace trustmq::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: trustmq policy init (--module FILE.wasm | --module-measurement HEX | --native)\n"
+    "usage: trustmq policy init (--module FILE.wasm | --module-measurement HEX |\n"
+    "                            --native --accept-unmeasured-native)\n"
     "                           [--runtime FILE | --runtime-measurement HEX]\n"
     "                           --anchor ROOT.pem [--anchor …] (--allow-sim | --type NAME …)\n"
     "                           [--allow-debug] [--max-age SECONDS] -o POLICY.json\n"
@@ -31,7 +34,10 @@ constexpr const char* kUsage =
     "\n"
     "  --module FILE.wasm         pin the SHA-256 of this module (as `trustmq measure`)\n"
     "  --module-measurement HEX   pin this module measurement (64 hex digits)\n"
-    "  --native                   pin this build's native core (engine native)\n"
+    "  --native                   pin this build's native core (engine native): a hash of\n"
+    "                             its source files, which the broker only CLAIMS; no module\n"
+    "                             is measured. Needs --accept-unmeasured-native\n"
+    "  --accept-unmeasured-native acknowledge that --native pins an unmeasured claim\n"
     "  --runtime FILE             pin the SHA-256 of this broker binary\n"
     "  --runtime-measurement HEX  pin this runtime measurement\n"
     "  --anchor ROOT.pem          trust anchor (for sim: STATE_DIR/sim/sim-root-ca.pem)\n"
@@ -40,6 +46,15 @@ constexpr const char* kUsage =
     "  --allow-debug              accept debug platforms\n"
     "  --max-age SECONDS          oldest evidence accepted (default 300)\n"
     "  -o, --output FILE          where to write the policy ('-' for standard output)\n";
+
+// Why --native needs --accept-unmeasured-native (printed when it is missing).
+constexpr const char* kNativeIsUnmeasured =
+    "--native pins the hash of the core's source files compiled into this build. A broker on\n"
+    "the native engine only claims that hash about itself: no module is measured (there is no\n"
+    ".wasm), so the evidence says nothing about the code that actually runs beyond the broker\n"
+    "binary's runtime measurement (pin it with --runtime). To pin a measured module use\n"
+    "--module FILE.wasm (engines wasm-aot, wasm-interp). If an unmeasured claim is what you\n"
+    "want (development), add --accept-unmeasured-native.\n";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "trustmq policy: %s\n\n%s", message.c_str(), kUsage);
@@ -72,7 +87,9 @@ std::string json_list(const std::vector<std::string>& items) {
 }
 
 struct PolicyInit {
-  std::vector<std::string> modules;   // hex
+  std::vector<std::string> modules;  // hex
+  bool native = false;               // --native: modules holds the unmeasured source hash
+  bool accept_unmeasured_native = false;
   std::vector<std::string> runtimes;  // hex; empty: "any"
   std::vector<std::string> anchors;   // absolute paths
   std::vector<std::string> types;     // registry names
@@ -120,7 +137,12 @@ int run_init(std::span<char*> args) {
       continue;
     }
     if (a == "--native") {
-      p.modules.push_back(runtime::core_build_measurement());
+      if (!p.native) p.modules.push_back(runtime::core_build_measurement());
+      p.native = true;
+      continue;
+    }
+    if (a == "--accept-unmeasured-native") {
+      p.accept_unmeasured_native = true;
       continue;
     }
     if (i + 1 >= args.size()) {
@@ -178,6 +200,14 @@ int run_init(std::span<char*> args) {
       return usage_error("unknown option '" + std::string(a) + "'");
     }
   }
+  if (p.native && !p.accept_unmeasured_native) {
+    std::fprintf(stderr, "trustmq policy: --native needs --accept-unmeasured-native\n\n%s",
+                 kNativeIsUnmeasured);
+    return 2;
+  }
+  if (p.accept_unmeasured_native && !p.native) {
+    return usage_error("--accept-unmeasured-native is only meaningful with --native");
+  }
   if (p.allow_sim) p.types.push_back("sim");
   if (p.modules.empty()) {
     return usage_error("no module measurement: give --module, --module-measurement or --native");
@@ -206,6 +236,12 @@ int run_init(std::span<char*> args) {
     std::fprintf(stderr, "wrote %s: module %s%s, runtime %s\n", p.output.c_str(),
                  p.modules.front().c_str(), p.modules.size() > 1 ? " (and others)" : "",
                  p.runtimes.empty() ? "any" : p.runtimes.front().c_str());
+  }
+  if (p.native) {
+    std::fprintf(stderr,
+                 "note: module %s is the native core's source hash: the broker only claims it, "
+                 "no module is measured\n",
+                 runtime::core_build_measurement().c_str());
   }
   if (p.allow_sim) {
     std::fprintf(stderr,

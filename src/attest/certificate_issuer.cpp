@@ -77,12 +77,20 @@ Result<X509Ptr> issue_certificate(const CertificateRequest& r) {
 }
 
 Result<bool> ensure_private_directory(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) {
-    struct stat st {};
-    if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Result<bool>::success(true);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Result<bool>::failure("cannot create directory " + dir + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Result<bool>::failure(dir + " exists and is not a directory");
   }
-  return Result<bool>::failure("cannot create directory " + dir + ": " + std::strerror(errno));
+  // Keys are about to be written here: an existing folder (0755 from mkdir -p, say) is made
+  // private as well, not only a new one.
+  if ((st.st_mode & 07777) != 0700 && ::chmod(dir.c_str(), 0700) != 0) {
+    return Result<bool>::failure("cannot make directory " + dir +
+                                 " private (chmod 700): " + std::strerror(errno));
+  }
+  return Result<bool>::success(true);
 }
 
 namespace {

@@ -26,7 +26,8 @@ struct CertificateRequest {
 
 Result<X509Ptr> issue_certificate(const CertificateRequest& request);
 
-// Creates `dir` (mode 0700) if missing; error names the directory.
+// Creates `dir` if missing and sets its mode to 0700 (also when it existed: call it only for a
+// folder that keys are written to); the error names the directory.
 Result<bool> ensure_private_directory(const std::string& dir);
 // Writes PEM atomically-enough (create/truncate, mode 0600).
 Result<bool> write_private_key_pem(const std::string& path, EVP_PKEY* key);

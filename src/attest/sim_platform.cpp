@@ -1,6 +1,7 @@
 #include "attest/sim_platform.h"
 
 #include "attest/certificate_issuer.h"
+#include "attest/private_key_permissions.h"
 
 namespace trustmq::attest {
 
@@ -59,6 +60,13 @@ Result<SimPlatform> SimPlatform::open_or_create(const std::string& dir,
     }
   }
 
+  // Whoever can read these keys can forge evidence: refuse them unless private (also right
+  // after creating them, which proves the rule holds for what we write).
+  for (auto check : {check_private_key_directory(dir, "sim platform directory"),
+                     check_private_key_file(root_key, "sim root CA key"),
+                     check_private_key_file(plat_key, "sim platform key")}) {
+    if (!check) return R::failure(check.error());
+  }
   auto rc = read_certificate_pem(root_cert);
   auto pc = read_certificate_pem(plat_cert);
   auto pk = read_private_key_pem(plat_key);

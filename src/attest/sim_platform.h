@@ -1,5 +1,5 @@
 // The `sim` platform: a software root CA and an ECDSA P-256 platform key it certifies, kept in a
-// state directory (created on first use, reused later; key files mode 0600).
+// state directory (created on first use, reused later; folder mode 0700, key files 0600).
 //
 // HONESTY: sim gives NO hardware protection. Anyone who can read the state directory can forge
 // evidence. It exists to develop and test the protocol; never trust its root in production.
@@ -30,8 +30,10 @@ class SimPlatform {
   static constexpr const char* kPlatformCertFile = "sim-platform.pem";
   static constexpr const char* kPlatformKeyFile = "sim-platform.key";
 
-  // Loads the four files from `state_dir`, or creates all of them when none exists. A partial
-  // state is an error (naming the missing file) rather than a silent re-key.
+  // Loads the four files from `state_dir`, or creates all of them when none exists (the folder
+  // is then made 0700, the key files 0600). A partial state is an error (naming the missing
+  // file) rather than a silent re-key; so are key files or a folder that group or others may
+  // access (private_key_permissions.h: the error names the file and the chmod that fixes it).
   static Result<SimPlatform> open_or_create(const std::string& state_dir,
                                             const SimPlatformOptions& options = {});
 

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "attest/policy.h"
+#include "tls/psk_client_authentication.h"
 
 namespace trustmq::client {
 
@@ -66,7 +67,8 @@ ClientResult<std::unique_ptr<TlsTransport>> TlsTransport::open(const std::string
   config.psk_identity = options.psk_identity;
   config.psk_key_hex = options.psk_hex;
   // Certificate verification against a CA: always with --cafile; with the system store unless
-  // the peer is authenticated otherwise (PSK, or attestation evidence binding its key).
+  // the peer is authenticated otherwise (PSK: no certificate is accepted at all, see
+  // tls/psk_client_authentication.h; attestation evidence binding the certificate's key).
   config.verify_peer = !options.cafile.empty() || (!options.psk() && !attested);
   if (options.psk() && (options.psk_hex.empty() || options.psk_identity.empty())) {
     return tls_failure<std::unique_ptr<TlsTransport>>("TLS-PSK needs both --psk and --psk-identity",
@@ -130,6 +132,13 @@ ClientResult<Done> TlsTransport::handshake(const std::string& host, const TlsOpt
     if (!*waited) break;
   }
 
+  // TLS-PSK: only a handshake authenticated by the key counts, checked before the attestation
+  // verdict (a certificate handshake is refused even if it carried valid evidence).
+  if (options.psk() && (tls::server_certificate_refused(ssl_.get()) ||
+                        (rc == 1 && !tls::psk_authenticated(ssl_.get())))) {
+    ERR_clear_error();
+    return tls_failure<Done>(tls::psk_not_used_message(connection_.peer, options.psk_identity));
+  }
   if (attestation_client_) {
     // Right after the final SSL_connect, before anything else touches the error queue.
     attestation_ = attestation_client_->outcome(ssl_.get(), rc);
@@ -154,6 +163,7 @@ ClientResult<Done> TlsTransport::handshake(const std::string& host, const TlsOpt
       why = std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
     }
     if (why.empty()) why = "the broker closed the connection during the handshake";
+    if (options.psk()) why += " (" + tls::psk_handshake_failure_hint(options.psk_identity) + ")";
     return tls_failure<Done>("TLS handshake with " + connection_.peer + " failed: " + why);
   }
   return ClientResult<Done>::success({});

@@ -6,7 +6,9 @@
 #include <system_error>
 
 #include "attest/appraisal.h"
+#include "attest/certificate_issuer.h"
 #include "attest/measurement.h"
+#include "attest/private_key_permissions.h"
 #include "attest/sim_attester.h"
 #include "attest/sim_platform.h"
 #include "shell/config_file.h"
@@ -46,6 +48,20 @@ void ensure_state_directory(const ListenerConfig& listener, const std::string& d
   std::filesystem::create_directories(dir, ec);
   if (ec) fail(listener, "cannot create state directory " + dir + ": " + ec.message());
   ::chmod(dir.c_str(), 0700);
+}
+
+// Keys the administrator configured (keyfile, psk_file) are not refused when group or others
+// may read them, as in mosquitto (a service group may need them): a warning says so. The keys
+// the broker generates itself (state_dir) are refused instead (see SimPlatform and
+// tls::ensure_self_signed_certificate).
+void warn_unless_private(const ListenerConfig& listener, const TransportEnvironment& env,
+                         const std::string& path, std::string_view what) {
+  if (path.empty() || !attest::file_exists(path) || !env.log) return;
+  auto check = attest::check_private_key_file(path, what);
+  if (!check) {
+    env.log(LogType::kWarning, "listener at " + listener.origin + ": " + check.error() +
+                                   " (a configured file: warned, not refused)");
+  }
 }
 
 std::shared_ptr<const attest::Attester> sim_attester(const ListenerConfig& listener,
@@ -89,6 +105,8 @@ TransportFactory make_tls_factory(const ListenerConfig& listener, TransportEnvir
   config.ciphers = options.ciphers;
   config.ciphers_tls13 = options.ciphers_tls13;
   config.psk_file = options.psk_file;
+  warn_unless_private(listener, env, options.keyfile, "keyfile");
+  warn_unless_private(listener, env, options.psk_file, "psk_file");
   if (config.certfile.empty() && config.psk_file.empty()) {
     ensure_state_directory(listener, env.state_dir);
     const std::string dir = tls_state_dir(env.state_dir);

@@ -7,6 +7,8 @@
 
 #include "attest/certificate_issuer.h"
 #include "attest/openssl_handles.h"
+#include "attest/private_key_permissions.h"
+#include "tls/psk_client_authentication.h"
 
 namespace trustmq::tls {
 
@@ -90,7 +92,14 @@ Result<SelfSignedPaths> ensure_self_signed_certificate(const std::string& state_
   SelfSignedPaths paths{state_dir + "/tls-cert.pem", state_dir + "/tls-key.pem"};
   bool have_cert = attest::file_exists(paths.certfile);
   bool have_key = attest::file_exists(paths.keyfile);
-  if (have_cert && have_key) return R::success(paths);
+  if (have_cert && have_key) {
+    // A generated key is ours to keep private: refuse it (and its folder) otherwise.
+    for (auto check : {attest::check_private_key_directory(state_dir, "TLS state directory"),
+                       attest::check_private_key_file(paths.keyfile, "generated TLS key")}) {
+      if (!check) return R::failure(check.error());
+    }
+    return R::success(paths);
+  }
   if (have_cert != have_key) {
     return R::failure("incomplete TLS state in " + state_dir + ": remove " +
                       (have_cert ? paths.certfile : paths.keyfile) + " to regenerate");
@@ -204,8 +213,13 @@ Result<SslCtxPtr> make_client_context(const TlsClientConfig& config) {
       return fail("cannot store the PSK");
     }
     SSL_CTX_set_psk_client_callback(ctx.get(), &client_psk_callback);
-  }
-  if (config.verify_peer) {
+    // Only the key authenticates the server: no certificate is accepted (and no CA is used).
+    if (!config.cafile.empty()) {
+      return Result<SslCtxPtr>::failure("a PSK client accepts no certificate: cafile not allowed");
+    }
+    auto psk_only = require_psk_authentication(ctx.get());
+    if (!psk_only) return Result<SslCtxPtr>::failure(psk_only.error());
+  } else if (config.verify_peer) {
     int ok = config.cafile.empty()
                  ? SSL_CTX_set_default_verify_paths(ctx.get())
                  : SSL_CTX_load_verify_locations(ctx.get(), config.cafile.c_str(), nullptr);

@@ -39,7 +39,10 @@ struct TlsClientConfig {
   std::string keyfile;
   std::string tls_version;  // minimum: "tlsv1.2" or "tlsv1.3" (default)
   std::string ciphers_tls13;
-  std::string psk_identity;  // with psk_key_hex: TLS-PSK (legacy callback, as mosquitto_pub)
+  // With psk_key_hex: TLS-PSK (legacy callback, as mosquitto_pub). The server must then
+  // authenticate with the key: no certificate is accepted, whatever verify_peer says
+  // (psk_client_authentication.h).
+  std::string psk_identity;
   std::string psk_key_hex;
 };
 
@@ -48,7 +51,8 @@ struct SelfSignedPaths {
   std::string certfile;
   std::string keyfile;
 };
-// ECDSA P-256, CN "trustmq broker", SAN DNS:localhost; created once, reused later.
+// ECDSA P-256, CN "trustmq broker", SAN DNS:localhost; created once (folder 0700, key 0600),
+// reused later if the key and its folder are still private (else an error naming the chmod).
 attest::Result<SelfSignedPaths> ensure_self_signed_certificate(const std::string& state_dir);
 
 attest::Result<SslCtxPtr> make_server_context(const TlsServerConfig& config);

@@ -89,12 +89,12 @@ TEST_F(TrustmqBrokerTlsTest, AttestedConnectionCarriesTheLoggedModuleMeasurement
 
 TEST_F(TrustmqBrokerTlsTest, CliAttestedSubAndPinnedMismatch) {
   const std::string port = std::to_string(tls_port_);
-  auto sub = testing::run_cli(cli::run_sub_command,
+  auto sub = testing::run_cli("sub",
                               {"-h", "127.0.0.1", "-p", port, "--attest", policy(module_hex_), "-t",
                                "news", "-C", "1", "-d"},
                               dir_.path());
   ASSERT_TRUE(sub.wait_for_output("received SUBACK", 5s)) << sub.err();
-  auto pub = testing::run_cli(cli::run_pub_command,
+  auto pub = testing::run_cli("pub",
                               {"-h", "127.0.0.1", "-p", port, "--attest", policy(module_hex_), "-t",
                                "news", "-m", "attested both ways", "-q", "2"},
                               dir_.path());
@@ -104,7 +104,7 @@ TEST_F(TrustmqBrokerTlsTest, CliAttestedSubAndPinnedMismatch) {
 
   const std::string other(64, '0');
   auto refused = testing::run_cli(
-      cli::run_pub_command,
+      "pub",
       {"-h", "127.0.0.1", "-p", port, "--attest", policy(other), "-t", "news", "-m", "never sent"},
       dir_.path());
   EXPECT_EQ(refused.wait(10s), cli::kExitAttestationFailed);

@@ -1,12 +1,11 @@
-// A child process for tests: an external program (execv) or a function run in a forked copy of
-// the test (the CLI commands), with stdin from a string and stdout/stderr captured in files.
+// A child process for tests: an external program started with posix_spawn (never a bare fork of
+// the multi-threaded test), with stdin from a string and stdout/stderr captured in files.
 // Stopped by its PID only.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,11 +14,8 @@ namespace trustmq::client::testing {
 
 class ChildProcess {
  public:
-  // Runs `argv[0]` (a path) with `argv`.
+  // Runs `argv[0]` (a path) with `argv`; stdin, stdout and stderr are files in `work_dir`.
   static ChildProcess exec(const std::vector<std::string>& argv, const std::string& work_dir,
-                           const std::string& stdin_text = "");
-  // Runs `body` in a fork; its return value is the exit status.
-  static ChildProcess fork(const std::function<int()>& body, const std::string& work_dir,
                            const std::string& stdin_text = "");
 
   ChildProcess(ChildProcess&& other) noexcept;
@@ -39,10 +35,11 @@ class ChildProcess {
   bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout);
 
  private:
-  ChildProcess(pid_t pid, std::string out_path, std::string err_path)
-      : pid_(pid), out_path_(std::move(out_path)), err_path_(std::move(err_path)) {}
-  static ChildProcess start(const std::function<void()>& in_child, const std::string& work_dir,
-                            const std::string& stdin_text);
+  ChildProcess(pid_t pid, std::optional<int> status, std::string out_path, std::string err_path)
+      : pid_(pid),
+        status_(status),
+        out_path_(std::move(out_path)),
+        err_path_(std::move(err_path)) {}
 
   pid_t pid_ = -1;
   std::optional<int> status_;

@@ -11,8 +11,6 @@ namespace trustmq::client {
 namespace {
 
 using namespace std::chrono_literals;
-using cli::run_pub_command;
-using cli::run_sub_command;
 using test_support::TempDirectory;
 using testing::BrokerKind;
 using testing::BrokerProcess;
@@ -43,14 +41,14 @@ class CliInteropTest : public ::testing::TestWithParam<BrokerKind> {
   ChildProcess trustmq_sub(std::vector<std::string> args) {
     std::vector<std::string> argv = {"-h", "127.0.0.1", "-p", port_, "-d"};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto child = run_cli(run_sub_command, argv, dir_.path());
+    auto child = run_cli("sub", argv, dir_.path());
     EXPECT_TRUE(child.wait_for_output("received SUBACK", 5s)) << child.out() << child.err();
     return child;
   }
   int trustmq_pub(std::vector<std::string> args, const std::string& stdin_text = "") {
     std::vector<std::string> argv = {"-h", "127.0.0.1", "-p", port_};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto child = run_cli(run_pub_command, argv, dir_.path(), stdin_text);
+    auto child = run_cli("pub", argv, dir_.path(), stdin_text);
     auto rc = child.wait(10s);
     EXPECT_TRUE(rc.has_value());
     EXPECT_EQ(child.err(), "");
@@ -140,7 +138,7 @@ TEST_P(CliInteropTest, PubFileSendsExactBytes) {
 }
 
 TEST_P(CliInteropTest, SubTimeoutExits27LikeMosquittoSub) {
-  auto ours = run_cli(run_sub_command, {"-p", port_, "-t", "quiet", "-W", "1"}, dir_.path());
+  auto ours = run_cli("sub", {"-p", port_, "-t", "quiet", "-W", "1"}, dir_.path());
   auto theirs = ChildProcess::exec(
       {testing::kMosquittoSubPath, "-p", port_, "-t", "quiet", "-W", "1"}, dir_.path());
   const auto ours_rc = ours.wait(5s);
@@ -164,12 +162,12 @@ TEST_P(CliInteropTest, SubSkipsRetainedWithR) {
 }
 
 TEST_P(CliInteropTest, UsageErrorsExit1) {
-  auto child = run_cli(run_pub_command, {"-t", "a"}, dir_.path());
+  auto child = run_cli("pub", {"-t", "a"}, dir_.path());
   EXPECT_EQ(child.wait(5s), 1);
   EXPECT_EQ(child.err(),
             "Error: Both topic and message must be supplied.\n\n"
             "Use 'trustmq pub --help' to see usage.\n");
-  auto help = run_cli(run_sub_command, {"--help"}, dir_.path());
+  auto help = run_cli("sub", {"--help"}, dir_.path());
   EXPECT_EQ(help.wait(5s), 0);
   EXPECT_NE(help.out().find("-C, --count COUNT"), std::string::npos);
 }
@@ -184,8 +182,7 @@ TEST(CliExitCodeTest, RefusedConnectionExitsWithConnackCodeLikeMosquitto) {
   ASSERT_NE(broker, nullptr);
   const std::string port = std::to_string(broker->port());
   for (const char* version : {"311", "5"}) {
-    auto ours =
-        run_cli(run_pub_command, {"-p", port, "-t", "a", "-m", "x", "-V", version}, dir.path());
+    auto ours = run_cli("pub", {"-p", port, "-t", "a", "-m", "x", "-V", version}, dir.path());
     auto theirs = ChildProcess::exec(
         {testing::kMosquittoPubPath, "-p", port, "-t", "a", "-m", "x", "-V", version}, dir.path());
     const auto ours_rc = ours.wait(5s);
@@ -194,8 +191,7 @@ TEST(CliExitCodeTest, RefusedConnectionExitsWithConnackCodeLikeMosquitto) {
     EXPECT_EQ(*ours_rc, std::string(version) == "5" ? 135 : 5);
     EXPECT_NE(ours.err().find("Not authorized"), std::string::npos) << ours.err();
   }
-  auto nobody =
-      run_cli(run_sub_command, {"-p", std::to_string(testing::free_port()), "-t", "a"}, dir.path());
+  auto nobody = run_cli("sub", {"-p", std::to_string(testing::free_port()), "-t", "a"}, dir.path());
   EXPECT_EQ(nobody.wait(5s), 1);
   EXPECT_NE(nobody.err().find("Connection refused"), std::string::npos);
 }

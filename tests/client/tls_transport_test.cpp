@@ -150,7 +150,7 @@ TEST_F(MosquittoTlsTest, CliPubOverTlsToMosquittoSub) {
        "--cafile", dir_->file("ca.pem"), "-t", "tls/cli", "-C", "1", "-d"},
       dir_->path());
   ASSERT_TRUE(sub.wait_for_output("received SUBACK", 5s)) << sub.out() << sub.err();
-  auto pub = testing::run_cli(cli::run_pub_command,
+  auto pub = testing::run_cli("pub",
                               {"-h", "localhost", "-p", port, "--cafile", dir_->file("ca.pem"),
                                "-t", "tls/cli", "-m", "over tls", "-q", "1"},
                               dir_->path());
@@ -159,7 +159,7 @@ TEST_F(MosquittoTlsTest, CliPubOverTlsToMosquittoSub) {
   EXPECT_NE(sub.out().find("\nover tls\n"), std::string::npos) << sub.out();
 
   // A wrong CA makes the CLI fail with exit status 1 and the reason.
-  auto bad = testing::run_cli(cli::run_pub_command,
+  auto bad = testing::run_cli("pub",
                               {"-h", "localhost", "-p", port, "--cafile",
                                dir_->file("other-ca.pem"), "-t", "tls/cli", "-m", "x"},
                               dir_->path());
@@ -207,7 +207,7 @@ TEST_F(MosquittoPskTest, WrongKeyIsRefused) {
 
 TEST_F(MosquittoPskTest, MosquittoPubToCliSubWithPsk) {
   const std::string port = std::to_string(broker_->port());
-  auto sub = testing::run_cli(cli::run_sub_command,
+  auto sub = testing::run_cli("sub",
                               {"-h", "127.0.0.1", "-p", port, "--psk", kPskKey, "--psk-identity",
                                kPskIdentity, "-t", "psk/cli", "-C", "1", "-v", "-d"},
                               dir_.path());

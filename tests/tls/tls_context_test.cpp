@@ -40,6 +40,40 @@ TEST(TlsContextTest, GeneratesSelfSignedCertificateOnceWithPrivateKeyFile) {
   EXPECT_EQ(X509_cmp(cert1, SSL_CTX_get0_certificate(second->get())), 0);
 }
 
+TEST(TlsContextTest, GeneratedKeyOrFolderAccessibleByOthersIsRefused) {
+  test_support::TempDirectory dir;
+  TlsServerConfig config;
+  config.state_dir = dir.file("tls");
+  ASSERT_TRUE(make_server_context(config).ok());
+  const std::string key = dir.file("tls/tls-key.pem");
+  ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
+  auto refused = make_server_context(config);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("generated TLS key " + key +
+                                 " is readable by group/others (mode 0644); run: chmod 600 " + key),
+            std::string::npos)
+      << refused.error();
+  ASSERT_EQ(::chmod(key.c_str(), 0600), 0);
+  ASSERT_EQ(::chmod(config.state_dir.c_str(), 0755), 0);
+  refused = make_server_context(config);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("run: chmod 700 " + config.state_dir), std::string::npos)
+      << refused.error();
+}
+
+TEST(TlsContextTest, ExistingLooseFolderIsMadePrivateWhenTheKeyIsCreated) {
+  test_support::TempDirectory dir;
+  TlsServerConfig config;
+  config.state_dir = dir.file("tls");
+  ASSERT_EQ(::mkdir(config.state_dir.c_str(), 0755), 0);
+  ASSERT_EQ(::chmod(config.state_dir.c_str(), 0755), 0);
+  auto created = make_server_context(config);
+  ASSERT_TRUE(created.ok()) << created.error();
+  struct stat st {};
+  ASSERT_EQ(::stat(config.state_dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+}
+
 TEST(TlsContextTest, ConfigurationErrorsAreClear) {
   TlsServerConfig bad_version;
   bad_version.tls_version = "tlsv1.1";
