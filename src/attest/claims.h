@@ -7,6 +7,7 @@
 
 #include "attest/bytes.h"
 #include "attest/evidence_type.h"
+#include "attest/intel_quote_claims.h"
 #include "attest/sev_snp_claims.h"
 
 namespace trustmq::attest {
@@ -31,6 +32,9 @@ struct Claims {
   // Type-specific claims of hardware evidence (the generic fields above stay zero unless
   // stated: report_data and debug are always set).
   std::optional<SevSnpClaims> sev_snp;
+  std::optional<SgxEnclaveClaims> sgx;
+  std::optional<TdxTdClaims> tdx;
+  std::optional<IntelTcbClaims> intel_tcb;  // sgx-dcap and tdx
 };
 
 }  // namespace trustmq::attest
