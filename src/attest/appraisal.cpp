@@ -65,12 +65,18 @@ void appraise_intel_tcb(Reject& r, const IntelPolicyCommon& p, const Claims& cla
     return;
   }
   const IntelTcbClaims& t = *claims.intel_tcb;
+  if (!t.crls_checked && !p.allow_unknown_tcb) {
+    add(r, AppraisalCheck::kTcbStatus,
+        type + " revocation not checked (root CA or PCK CA CRL not in the collateral) and the "
+               "policy has allow_unknown_tcb false");
+  }
   if (!p.allows(*t.platform_status)) {
     std::string advisories;
     for (const auto& a : t.advisory_ids) advisories += (advisories.empty() ? "" : ", ") + a;
     add(r, AppraisalCheck::kTcbStatus,
         type + " platform TCB status " + std::string(tcb_status_name(*t.platform_status)) +
-            " not allowed by policy" + (advisories.empty() ? "" : " (advisories: " + advisories + ")"));
+            " not allowed by policy" + (advisories.empty() ? "" : " (advisories: " + advisories + ")") +
+            (t.tcb_detail.empty() ? "" : " (" + t.tcb_detail + ")"));
   }
   if (!p.allows(*t.qe_status)) {
     add(r, AppraisalCheck::kTcbStatus, type + " quoting enclave TCB status " +

@@ -63,10 +63,6 @@ std::uint64_t SevSnpVerifier::chain_signature_checks() const {
   return chain_signature_checks_;
 }
 
-R SevSnpVerifier::verify(ByteSpan evidence, const TrustAnchors& anchors, std::uint64_t now) const {
-  return verify_logged(evidence, anchors, now, nullptr);
-}
-
 R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, std::uint64_t now,
                                 VerificationLog* log) const {
   Steps steps(log);

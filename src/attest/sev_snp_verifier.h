@@ -22,12 +22,11 @@
 #include <vector>
 
 #include "attest/collateral.h"
-#include "attest/evidence_verifier.h"
-#include "attest/verification_log.h"
+#include "attest/hardware_verifier.h"
 
 namespace trustmq::attest {
 
-class SevSnpVerifier final : public EvidenceVerifier {
+class SevSnpVerifier final : public HardwareEvidenceVerifier {
  public:
   struct Options {
     // Fall back to the built-in ASK/ASVK when the collateral has none.
@@ -38,12 +37,9 @@ class SevSnpVerifier final : public EvidenceVerifier {
   SevSnpVerifier(std::shared_ptr<const Collateral> collateral, Options options);
 
   EvidenceType type() const override { return EvidenceType::kSevSnp; }
-  Result<Claims, VerifyFailure> verify(ByteSpan evidence, const TrustAnchors& anchors,
-                                       std::uint64_t now_unix_seconds) const override;
-  // The same, recording every step in `log` (if not null).
   Result<Claims, VerifyFailure> verify_logged(ByteSpan evidence, const TrustAnchors& anchors,
                                               std::uint64_t now_unix_seconds,
-                                              VerificationLog* log) const;
+                                              VerificationLog* log) const override;
 
   // How often the certificate signatures were checked (not served from the cache).
   std::uint64_t chain_signature_checks() const;

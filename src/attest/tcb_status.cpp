@@ -6,7 +6,7 @@
 namespace trustmq::attest {
 
 namespace {
-constexpr std::array<std::pair<TcbStatus, std::string_view>, 7> kNames{{
+constexpr std::array<std::pair<TcbStatus, std::string_view>, 8> kNames{{
     {TcbStatus::kUpToDate, "UpToDate"},
     {TcbStatus::kSwHardeningNeeded, "SWHardeningNeeded"},
     {TcbStatus::kConfigurationNeeded, "ConfigurationNeeded"},
@@ -14,6 +14,7 @@ constexpr std::array<std::pair<TcbStatus, std::string_view>, 7> kNames{{
     {TcbStatus::kOutOfDate, "OutOfDate"},
     {TcbStatus::kOutOfDateConfigurationNeeded, "OutOfDateConfigurationNeeded"},
     {TcbStatus::kRevoked, "Revoked"},
+    {TcbStatus::kTcbLevelNotSupported, "TcbLevelNotSupported"},
 }};
 }  // namespace
 

@@ -15,6 +15,9 @@ enum class TcbStatus {
   kOutOfDate,
   kOutOfDateConfigurationNeeded,
   kRevoked,
+  // Not an Intel tcbStatus value: no TCB level of the (verified) TCB info matches the platform
+  // (Intel's "TCB level not supported"); the platform's TCB cannot be rated.
+  kTcbLevelNotSupported,
 };
 
 std::string_view tcb_status_name(TcbStatus status);  // Intel's spelling

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <ctime>
 
-#include "attest/sev_snp_verifier.h"
+#include "attest/hardware_verifier.h"
 #include "attest/sim_verifier.h"
 #include "attest/trust_anchors.h"
 #include "tls/attestation_binding.h"
@@ -307,8 +307,12 @@ struct AttestationClient::Callbacks {
 AttestationClient::AttestationClient(attest::Policy policy) : policy_(std::move(policy)) {
   verifiers_.push_back(std::make_unique<attest::SimVerifier>());
   // Hardware verifiers, with the collateral of the policy's section (never fetched online).
-  verifiers_.push_back(std::make_unique<attest::SevSnpVerifier>(
-      policy_.collateral_for(attest::EvidenceType::kSevSnp)));
+  for (auto type : {attest::EvidenceType::kSevSnp, attest::EvidenceType::kSgxDcap,
+                    attest::EvidenceType::kTdx}) {
+    if (auto v = attest::make_hardware_verifier(type, policy_.collateral_for(type))) {
+      verifiers_.push_back(std::move(v));
+    }
+  }
 }
 
 AttestationClient::~AttestationClient() = default;
