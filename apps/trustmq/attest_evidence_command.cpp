@@ -4,6 +4,8 @@
 // verdict with every reason. Exit 0: the evidence verifies to a trusted root (and the policy,
 // if given, accepts it); 1: it does not; 2: usage error. Without --evidence, `trustmq attest`
 // is the online command of attest_command.cpp (run_attest_entry chooses).
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -257,7 +259,8 @@ int run_attest_evidence_command(std::span<char*> args) {
   auto claims = verifier->verify_logged(evidence, anchors, now, &log);
   std::printf("Checks:\n");
   for (const auto& step : log) {
-    std::printf("  [%s] %s%s%s\n", step.passed ? " ok " : "FAIL", step.name.c_str(),
+    std::printf("  [%s] %s%s%s\n", step.skipped ? "skip" : step.passed ? " ok " : "FAIL",
+                step.name.c_str(),
                 step.detail.empty() ? "" : ": ", step.detail.c_str());
   }
   if (!claims) {
@@ -269,6 +272,12 @@ int run_attest_evidence_command(std::span<char*> args) {
   print_claims(*claims);
   std::printf("Not checked offline: the report data binding (it is checked against the TLS\n"
               "handshake by the attested-TLS client; here it is only printed).\n");
+  const auto skipped = std::count_if(log.begin(), log.end(),
+                                     [](const attest::VerificationStep& s) { return s.skipped; });
+  if (skipped > 0) {
+    std::printf("Skipped: %ld check(s) could not run without their collateral ([skip] above)\n",
+                static_cast<long>(skipped));
+  }
   if (!policy) {
     std::printf("Verdict: VERIFIED to a trusted root (no policy given: claims not appraised)\n");
     return 0;

@@ -25,10 +25,13 @@ class Steps {
  public:
   explicit Steps(VerificationLog* log) : log_(log) {}
   void pass(std::string name, std::string detail = {}) {
-    if (log_ != nullptr) log_->push_back({std::move(name), true, std::move(detail)});
+    if (log_ != nullptr) log_->push_back({std::move(name), true, false, std::move(detail)});
+  }
+  void skip(std::string name, std::string detail) {
+    if (log_ != nullptr) log_->push_back({std::move(name), true, true, std::move(detail)});
   }
   R fail(std::string name, VerifyError code, std::string message) {
-    if (log_ != nullptr) log_->push_back({std::move(name), false, message});
+    if (log_ != nullptr) log_->push_back({std::move(name), false, false, message});
     return R::failure({code, std::move(message)});
   }
 
@@ -255,7 +258,7 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
       }
     }
     if (found == nullptr) {
-      steps.pass(step, "NOT CHECKED: no CRL issued by " + issuer_cn + " in the collateral");
+      steps.skip(step, "NOT CHECKED: no CRL issued by " + issuer_cn + " in the collateral");
       continue;
     }
     bool known = false;
@@ -457,7 +460,7 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
     break;
   }
   if (!qe_found) {
-    steps.pass("QE identity", "NOT CHECKED: no " + qe_id +
+    steps.skip("QE identity", "NOT CHECKED: no " + qe_id +
                                   " identity in the collateral (QE TCB status unknown)");
   }
 
@@ -516,7 +519,7 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
     break;
   }
   if (!tcb_found) {
-    steps.pass("TCB info", "NOT CHECKED: no " + tcb_id + " TCB info for FMSPC " + tcb.fmspc +
+    steps.skip("TCB info", "NOT CHECKED: no " + tcb_id + " TCB info for FMSPC " + tcb.fmspc +
                                " in the collateral (platform TCB status unknown)");
   }
   return R::success(std::move(claims));

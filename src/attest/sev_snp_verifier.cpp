@@ -22,10 +22,10 @@ class Steps {
  public:
   explicit Steps(VerificationLog* log) : log_(log) {}
   void pass(std::string name, std::string detail = {}) {
-    if (log_ != nullptr) log_->push_back({std::move(name), true, std::move(detail)});
+    if (log_ != nullptr) log_->push_back({std::move(name), true, false, std::move(detail)});
   }
   R fail(std::string name, VerifyError code, std::string message) {
-    if (log_ != nullptr) log_->push_back({std::move(name), false, message});
+    if (log_ != nullptr) log_->push_back({std::move(name), false, false, message});
     return R::failure({code, std::move(message)});
   }
 
