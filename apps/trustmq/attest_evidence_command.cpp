@@ -97,8 +97,8 @@ void print_claims(const attest::Claims& c) {
     line("image id:", hex(s.image_id));
     char policy[64];
     std::snprintf(policy, sizeof policy, "0x%llx", static_cast<unsigned long long>(s.policy));
-    line("guest policy:", std::string(policy) + " (debug " + (s.debug_allowed ? "allowed" : "forbidden") +
-                              ", migration agent " +
+    line("guest policy:", std::string(policy) + " (debug " +
+                              (s.debug_allowed ? "allowed" : "forbidden") + ", migration agent " +
                               (s.migration_agent_allowed ? "allowed" : "forbidden") + ")");
     line("guest svn:", std::to_string(s.guest_svn));
     line("vmpl:", std::to_string(s.vmpl));
@@ -128,7 +128,8 @@ void print_claims(const attest::Claims& c) {
       line(name.c_str(), hex(t.rtmr[i]));
     }
     char attrs[64];
-    std::snprintf(attrs, sizeof attrs, "0x%016llx", static_cast<unsigned long long>(t.td_attributes));
+    std::snprintf(attrs, sizeof attrs, "0x%016llx",
+                  static_cast<unsigned long long>(t.td_attributes));
     line("td_attributes:", std::string(attrs) + (t.debug ? " (DEBUG TD)" : ""));
     line("tee_tcb_svn:", hex(t.tee_tcb_svn));
     line("mr_seam:", hex(t.mr_seam));
@@ -143,8 +144,8 @@ void print_claims(const attest::Claims& c) {
       line("platform tcb status:", std::string(attest::tcb_status_name(*t.platform_status)) +
                                        (t.tcb_date.empty() ? "" : " (tcbDate " + t.tcb_date + ")") +
                                        (advisories.empty() ? "" : "; advisories: " + advisories));
-      line("tcb info:", "issued " + utc(t.tcb_info_issue_date) + ", next update " +
-                            utc(t.tcb_info_next_update));
+      line("tcb info:",
+           "issued " + utc(t.tcb_info_issue_date) + ", next update " + utc(t.tcb_info_next_update));
     } else {
       line("platform tcb status:", "unknown (no TCB info in the collateral)");
     }
@@ -246,22 +247,25 @@ int run_attest_evidence_command(std::span<char*> args) {
   std::printf("Evidence: %s (%zu bytes), type %s\n", evidence_path.c_str(), evidence.size(),
               type_name.c_str());
   std::printf("Verification time: %s%s\n", utc(now).c_str(), at.empty() ? " (now)" : " (--at)");
-  std::printf("Trust anchors: %s (%zu)\n",
-              policy && &anchors != &attest::well_known_roots(*type) ? "from the policy"
-                                                                      : "built in",
-              anchors.size());
+  std::printf(
+      "Trust anchors: %s (%zu)\n",
+      policy && &anchors != &attest::well_known_roots(*type) ? "from the policy" : "built in",
+      anchors.size());
   std::printf("Collateral: %zu certificates, %zu CRLs, %zu documents\n",
               collateral->certificates.size(), collateral->crls.size(),
               collateral->documents.size());
-  for (const auto& s : collateral->skipped) std::printf("  skipped (not collateral): %s\n", s.c_str());
+  for (const auto& s : collateral->skipped)
+    std::printf("  skipped (not collateral): %s\n", s.c_str());
 
   attest::VerificationLog log;
   auto claims = verifier->verify_logged(evidence, anchors, now, &log);
   std::printf("Checks:\n");
   for (const auto& step : log) {
-    std::printf("  [%s] %s%s%s\n", step.skipped ? "skip" : step.passed ? " ok " : "FAIL",
-                step.name.c_str(),
-                step.detail.empty() ? "" : ": ", step.detail.c_str());
+    std::printf("  [%s] %s%s%s\n",
+                step.skipped  ? "skip"
+                : step.passed ? " ok "
+                              : "FAIL",
+                step.name.c_str(), step.detail.empty() ? "" : ": ", step.detail.c_str());
   }
   if (!claims) {
     std::printf("Verdict: NOT VERIFIED (%s): %s\n",
@@ -270,8 +274,9 @@ int run_attest_evidence_command(std::span<char*> args) {
     return 1;
   }
   print_claims(*claims);
-  std::printf("Not checked offline: the report data binding (it is checked against the TLS\n"
-              "handshake by the attested-TLS client; here it is only printed).\n");
+  std::printf(
+      "Not checked offline: the report data binding (it is checked against the TLS\n"
+      "handshake by the attested-TLS client; here it is only printed).\n");
   const auto skipped = std::count_if(log.begin(), log.end(),
                                      [](const attest::VerificationStep& s) { return s.skipped; });
   if (skipped > 0) {

@@ -15,7 +15,7 @@ namespace {
 // The DER content of the extension with `oid`, or nullptr.
 const ASN1_OCTET_STRING* extension_value(X509* cert, const char* oid) {
   std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> obj(OBJ_txt2obj(oid, 1),
-                                                                 &ASN1_OBJECT_free);
+                                                                &ASN1_OBJECT_free);
   if (!obj) return nullptr;
   const int index = X509_get_ext_by_OBJ(cert, obj.get(), -1);
   if (index < 0) return nullptr;
@@ -70,8 +70,9 @@ Result<AmdKeyCertificateInfo> read_amd_key_certificate(X509* cert) {
   info.common_name = certificate_common_name(cert);
   auto product = string_extension(cert, "1.3.6.1.4.1.3704.1.2");
   if (!product || product->empty()) {
-    return R::failure(info.common_name + " certificate: productName extension (1.3.6.1.4.1.3704.1.2) "
-                                         "missing or not an IA5String");
+    return R::failure(info.common_name +
+                      " certificate: productName extension (1.3.6.1.4.1.3704.1.2) "
+                      "missing or not an IA5String");
   }
   info.product_name = *product;
   info.product = info.product_name.substr(0, info.product_name.find('-'));

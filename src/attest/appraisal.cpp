@@ -8,7 +8,9 @@ namespace {
 
 using Reject = std::vector<AppraisalReason>;
 
-void add(Reject& r, AppraisalCheck check, std::string text) { r.push_back({check, std::move(text)}); }
+void add(Reject& r, AppraisalCheck check, std::string text) {
+  r.push_back({check, std::move(text)});
+}
 
 std::string utc(std::uint64_t t) {
   const auto tt = static_cast<std::time_t>(t);
@@ -40,16 +42,19 @@ void appraise_sev_snp(Reject& r, const SevSnpPolicy& p, const SevSnpClaims& c) {
         "allow_migration_agent false");
   }
   if (c.guest_svn < p.min_guest_svn) {
-    add(r, AppraisalCheck::kTeeSvn, "sev-snp guest SVN " + std::to_string(c.guest_svn) +
-                                        " below the minimum " + std::to_string(p.min_guest_svn));
+    add(r, AppraisalCheck::kTeeSvn,
+        "sev-snp guest SVN " + std::to_string(c.guest_svn) + " below the minimum " +
+            std::to_string(p.min_guest_svn));
   }
   if (p.min_reported_tcb && tcb_below(c.reported_tcb, *p.min_reported_tcb)) {
-    add(r, AppraisalCheck::kTeeSvn, "sev-snp reported TCB " + c.reported_tcb.to_string() +
-                                        " below the minimum " + p.min_reported_tcb->to_string());
+    add(r, AppraisalCheck::kTeeSvn,
+        "sev-snp reported TCB " + c.reported_tcb.to_string() + " below the minimum " +
+            p.min_reported_tcb->to_string());
   }
   if (p.min_committed_tcb && tcb_below(c.committed_tcb, *p.min_committed_tcb)) {
-    add(r, AppraisalCheck::kTeeSvn, "sev-snp committed TCB " + c.committed_tcb.to_string() +
-                                        " below the minimum " + p.min_committed_tcb->to_string());
+    add(r, AppraisalCheck::kTeeSvn,
+        "sev-snp committed TCB " + c.committed_tcb.to_string() + " below the minimum " +
+            p.min_committed_tcb->to_string());
   }
 }
 
@@ -59,29 +64,32 @@ void appraise_intel_tcb(Reject& r, const IntelPolicyCommon& p, const Claims& cla
   if (!claims.intel_tcb || !claims.intel_tcb->platform_status || !claims.intel_tcb->qe_status) {
     if (!p.allow_unknown_tcb) {
       add(r, AppraisalCheck::kTcbStatus,
-          type + " TCB status unknown (no verified TCB info and QE identity in the collateral) "
-                 "and the policy has allow_unknown_tcb false");
+          type +
+              " TCB status unknown (no verified TCB info and QE identity in the collateral) "
+              "and the policy has allow_unknown_tcb false");
     }
     return;
   }
   const IntelTcbClaims& t = *claims.intel_tcb;
   if (!t.crls_checked && !p.allow_unknown_tcb) {
     add(r, AppraisalCheck::kTcbStatus,
-        type + " revocation not checked (root CA or PCK CA CRL not in the collateral) and the "
-               "policy has allow_unknown_tcb false");
+        type +
+            " revocation not checked (root CA or PCK CA CRL not in the collateral) and the "
+            "policy has allow_unknown_tcb false");
   }
   if (!p.allows(*t.platform_status)) {
     std::string advisories;
     for (const auto& a : t.advisory_ids) advisories += (advisories.empty() ? "" : ", ") + a;
     add(r, AppraisalCheck::kTcbStatus,
         type + " platform TCB status " + std::string(tcb_status_name(*t.platform_status)) +
-            " not allowed by policy" + (advisories.empty() ? "" : " (advisories: " + advisories + ")") +
+            " not allowed by policy" +
+            (advisories.empty() ? "" : " (advisories: " + advisories + ")") +
             (t.tcb_detail.empty() ? "" : " (" + t.tcb_detail + ")"));
   }
   if (!p.allows(*t.qe_status)) {
-    add(r, AppraisalCheck::kTcbStatus, type + " quoting enclave TCB status " +
-                                           std::string(tcb_status_name(*t.qe_status)) +
-                                           " not allowed by policy");
+    add(r, AppraisalCheck::kTcbStatus,
+        type + " quoting enclave TCB status " + std::string(tcb_status_name(*t.qe_status)) +
+            " not allowed by policy");
   }
   const struct {
     const char* name;
@@ -91,8 +99,9 @@ void appraise_intel_tcb(Reject& r, const IntelPolicyCommon& p, const Claims& cla
               {"QE identity", t.qe_identity_issue_date, t.qe_identity_next_update}};
   for (const auto& d : docs) {
     if (now >= d.next) {
-      add(r, AppraisalCheck::kCollateralAge, type + " " + d.name + " is past its nextUpdate " +
-                                                 utc(d.next) + " (fetch fresh collateral)");
+      add(r, AppraisalCheck::kCollateralAge,
+          type + " " + d.name + " is past its nextUpdate " + utc(d.next) +
+              " (fetch fresh collateral)");
     } else if (now > d.issued && now - d.issued > p.max_collateral_age_seconds) {
       add(r, AppraisalCheck::kCollateralAge,
           type + " " + d.name + " issued " + utc(d.issued) + " is older than " +
@@ -105,13 +114,14 @@ void appraise_sgx(Reject& r, const SgxPolicy& p, const SgxEnclaveClaims& c) {
   value(r, p.mr_enclaves, c.mr_enclave, "sgx-dcap mr_enclave");
   value(r, p.mr_signers, c.mr_signer, "sgx-dcap mr_signer");
   if (p.isv_prod_id && *p.isv_prod_id != c.isv_prod_id) {
-    add(r, AppraisalCheck::kTeeMeasurement, "sgx-dcap isv_prod_id " +
-                                                std::to_string(c.isv_prod_id) + " is not " +
-                                                std::to_string(*p.isv_prod_id));
+    add(r, AppraisalCheck::kTeeMeasurement,
+        "sgx-dcap isv_prod_id " + std::to_string(c.isv_prod_id) + " is not " +
+            std::to_string(*p.isv_prod_id));
   }
   if (c.isv_svn < p.min_isv_svn) {
-    add(r, AppraisalCheck::kTeeSvn, "sgx-dcap isv_svn " + std::to_string(c.isv_svn) +
-                                        " below the minimum " + std::to_string(p.min_isv_svn));
+    add(r, AppraisalCheck::kTeeSvn,
+        "sgx-dcap isv_svn " + std::to_string(c.isv_svn) + " below the minimum " +
+            std::to_string(p.min_isv_svn));
   }
 }
 
@@ -125,9 +135,9 @@ void appraise_tdx(Reject& r, const TdxPolicy& p, const TdxTdClaims& c) {
   if (p.min_tee_tcb_svn) {
     for (std::size_t i = 0; i < 16; ++i) {
       if (c.tee_tcb_svn[i] < (*p.min_tee_tcb_svn)[i]) {
-        add(r, AppraisalCheck::kTeeSvn, "tdx tee_tcb_svn " + to_hex(c.tee_tcb_svn) +
-                                            " below the minimum " + to_hex(*p.min_tee_tcb_svn) +
-                                            " at byte " + std::to_string(i));
+        add(r, AppraisalCheck::kTeeSvn,
+            "tdx tee_tcb_svn " + to_hex(c.tee_tcb_svn) + " below the minimum " +
+                to_hex(*p.min_tee_tcb_svn) + " at byte " + std::to_string(i));
         break;
       }
     }
@@ -169,7 +179,8 @@ Appraisal appraise(const Policy& policy, const Claims& claims, std::uint64_t now
                type_name + " evidence carries no " +
                    (rule == &policy.module_measurements ? "module" : "runtime") +
                    " measurement: the policy's list cannot be checked (pin the TEE's launch "
-                   "measurement in the \"" + type_name + "\" section instead)");
+                   "measurement in the \"" +
+                   type_name + "\" section instead)");
       }
     }
   } else if (!policy.module_measurements.accepts(claims.module_measurement)) {

@@ -76,7 +76,7 @@ bool octets_value(const ASN1_TYPE* t, std::array<std::uint8_t, N>& out) {
 Result<PckCertificateInfo> read_pck_certificate(X509* cert) {
   using R = Result<PckCertificateInfo>;
   std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> obj(OBJ_txt2obj(kSgxExtensions, 1),
-                                                                 &ASN1_OBJECT_free);
+                                                                &ASN1_OBJECT_free);
   const int index = obj ? X509_get_ext_by_OBJ(cert, obj.get(), -1) : -1;
   if (index < 0) return R::failure("PCK certificate has no SGX extensions (1.2.840.113741.1.13.1)");
   const ASN1_OCTET_STRING* ext = X509_EXTENSION_get_data(X509_get_ext(cert, index));
@@ -129,8 +129,8 @@ Result<PckCertificateInfo> read_pck_certificate(X509* cert) {
     return true;
   });
   if (!ok) {
-    return R::failure("PCK certificate SGX extension " + (bad.empty() ? std::string("entry") : bad) +
-                      " is malformed");
+    return R::failure("PCK certificate SGX extension " +
+                      (bad.empty() ? std::string("entry") : bad) + " is malformed");
   }
   if (!have_tcb) return R::failure("PCK certificate SGX extensions lack the TCB");
   if (!have_pce_id) return R::failure("PCK certificate SGX extensions lack the PCE-ID");

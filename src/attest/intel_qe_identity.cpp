@@ -88,7 +88,8 @@ Result<QeIdentity> parse_qe_identity(std::string_view document) {
     }
     level.isv_svn = static_cast<std::uint16_t>(n);
     const JsonValue* status = l.find("tcbStatus");
-    auto s = status && status->is_string() ? tcb_status_from_name(status->as_string()) : std::nullopt;
+    auto s =
+        status && status->is_string() ? tcb_status_from_name(status->as_string()) : std::nullopt;
     if (!s) return bad("a TCB level has an unknown tcbStatus");
     level.status = *s;
     if (const JsonValue* d = l.find("tcbDate"); d != nullptr && d->is_string()) {

@@ -28,7 +28,7 @@ struct QeIdentity {
   std::uint64_t issue_date = 0;
   std::uint64_t next_update = 0;
   std::uint64_t tcb_evaluation_data_number = 0;
-  std::array<std::uint8_t, 4> misc_select{};       // bytes in report order (little-endian)
+  std::array<std::uint8_t, 4> misc_select{};  // bytes in report order (little-endian)
   std::array<std::uint8_t, 4> misc_select_mask{};
   std::array<std::uint8_t, 16> attributes{};
   std::array<std::uint8_t, 16> attributes_mask{};

@@ -69,8 +69,8 @@ struct IntelQuote {
   ByteSpan signed_bytes;  // header (+ v5 body descriptor) + body: what the quote signature covers
   ByteSpan body;          // the SGX report body or the TD report body
   ByteSpan signature;     // 64: r||s big-endian
-  ByteSpan attestation_key;  // 64: x||y
-  ByteSpan qe_report;     // 384: SGX report body of the quoting enclave
+  ByteSpan attestation_key;      // 64: x||y
+  ByteSpan qe_report;            // 384: SGX report body of the quoting enclave
   ByteSpan qe_report_signature;  // 64: by the PCK key
   ByteSpan qe_auth_data;
   std::uint16_t certification_data_type = 0;  // of the innermost certification data (5)

@@ -40,15 +40,15 @@ struct TdxTdClaims {
 // The platform's TCB as evaluated against Intel's TCB info and QE identity (present only if
 // that collateral was given and verified).
 struct IntelTcbClaims {
-  std::string fmspc;        // hex, from the PCK certificate
+  std::string fmspc;  // hex, from the PCK certificate
   std::uint16_t pce_svn = 0;
   std::array<std::uint8_t, 16> cpu_svn{};
-  std::optional<TcbStatus> platform_status;   // from the TCB info
+  std::optional<TcbStatus> platform_status;  // from the TCB info
   std::vector<std::string> advisory_ids;
   std::string tcb_date;
-  std::string tcb_detail;  // why the status is kTcbLevelNotSupported
-  std::optional<TcbStatus> qe_status;         // from the QE identity
-  std::uint64_t tcb_info_issue_date = 0;      // Unix seconds
+  std::string tcb_detail;                 // why the status is kTcbLevelNotSupported
+  std::optional<TcbStatus> qe_status;     // from the QE identity
+  std::uint64_t tcb_info_issue_date = 0;  // Unix seconds
   std::uint64_t tcb_info_next_update = 0;
   std::uint64_t qe_identity_issue_date = 0;
   std::uint64_t qe_identity_next_update = 0;

@@ -145,17 +145,16 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
   if (!parsed) return steps.fail("quote layout", VerifyError::kMalformed, parsed.error());
   const IntelQuote& q = *parsed;
   if (q.is_tdx() != tdx) {
-    return steps.fail("quote layout", VerifyError::kMalformed,
-                      std::string("quote is ") + (q.is_tdx() ? "a TDX" : "an SGX") +
-                          " quote, not " + type_name);
+    return steps.fail(
+        "quote layout", VerifyError::kMalformed,
+        std::string("quote is ") + (q.is_tdx() ? "a TDX" : "an SGX") + " quote, not " + type_name);
   }
-  steps.pass("quote layout",
-             "version " + std::to_string(q.version) + ", " + (tdx ? "TDX" : "SGX") + ", body " +
-                 std::to_string(q.body.size()) + " bytes, ECDSA P-256 attestation key" +
-                 (q.trailing_bytes == 0
-                      ? std::string()
-                      : ", " + std::to_string(q.trailing_bytes) +
-                            " unsigned trailing bytes ignored"));
+  steps.pass("quote layout", "version " + std::to_string(q.version) + ", " + (tdx ? "TDX" : "SGX") +
+                                 ", body " + std::to_string(q.body.size()) +
+                                 " bytes, ECDSA P-256 attestation key" +
+                                 (q.trailing_bytes == 0 ? std::string()
+                                                        : ", " + std::to_string(q.trailing_bytes) +
+                                                              " unsigned trailing bytes ignored"));
 
   // 2. PCK chain (parsed once per exact certification data).
   std::shared_ptr<const ParsedChain> chain;
@@ -207,8 +206,9 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
   }
   if (!root) {
     return steps.fail("trust anchor", VerifyError::kUntrustedPlatform,
-                      inter_cn + " is not issued by a trust anchor (expected the Intel SGX Root "
-                                 "CA or the policy's anchor)");
+                      inter_cn +
+                          " is not issued by a trust anchor (expected the Intel SGX Root "
+                          "CA or the policy's anchor)");
   }
   const std::string root_cn = certificate_common_name(root.get());
   steps.pass("trust anchor", root_cn);
@@ -236,23 +236,26 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
     cache_->remember_signature(link.cert, link.issuer);
     steps.pass(link.name, "ECDSA P-256");
   }
-  for (const auto& [cert, what] : {std::pair{root.get(), root_cn}, std::pair{intermediate.get(), inter_cn},
-                                   std::pair{leaf.get(), std::string("PCK certificate")}}) {
+  for (const auto& [cert, what] :
+       {std::pair{root.get(), root_cn}, std::pair{intermediate.get(), inter_cn},
+        std::pair{leaf.get(), std::string("PCK certificate")}}) {
     auto valid = check_validity(cert, now, what);
     if (!valid) return steps.fail("validity of " + what, valid.error().code, valid.error().message);
   }
-  steps.pass("certificate validity", "root, " + inter_cn + " and PCK certificate valid at " +
-                                         utc(now));
+  steps.pass("certificate validity",
+             "root, " + inter_cn + " and PCK certificate valid at " + utc(now));
 
   // 3. Revocation.
   int crls_checked = 0;
   for (const auto& [subject, issuer, subject_name] :
-       {std::tuple{intermediate, root, inter_cn}, std::tuple{leaf, intermediate, std::string("PCK certificate")}}) {
+       {std::tuple{intermediate, root, inter_cn},
+        std::tuple{leaf, intermediate, std::string("PCK certificate")}}) {
     const std::string issuer_cn = certificate_common_name(issuer.get());
     const std::string step = subject_name + " not revoked (CRL of " + issuer_cn + ")";
     const CollateralCrl* found = nullptr;
     for (const auto& c : collateral_->crls) {
-      if (X509_NAME_cmp(X509_CRL_get_issuer(c.crl.get()), X509_get_subject_name(issuer.get())) == 0) {
+      if (X509_NAME_cmp(X509_CRL_get_issuer(c.crl.get()), X509_get_subject_name(issuer.get())) ==
+          0) {
         found = &c;
         break;
       }
@@ -331,7 +334,8 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
                       "QE report data is not SHA-256(attestation key || QE auth data) || 0^32: "
                       "the attestation key is not the one the QE certified");
   }
-  steps.pass("attestation key binding", "QE report data = SHA-256(attestation key || QE auth data)");
+  steps.pass("attestation key binding",
+             "QE report data = SHA-256(attestation key || QE auth data)");
 
   // 6. Quote signature by the attestation key.
   EvpPkeyPtr attest_key = p256_public_key_from_raw(q.attestation_key);
@@ -385,7 +389,8 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
     s.misc_select = body.misc_select;
     s.debug = body.debug();
   }
-  claims.platform_id = type_name + ":fmspc:" + tcb.fmspc + ":pck:" + short_hex(spki_sha256(leaf.get()));
+  claims.platform_id =
+      type_name + ":fmspc:" + tcb.fmspc + ":pck:" + short_hex(spki_sha256(leaf.get()));
 
   // 7-8. Collateral documents signed by the Intel SGX TCB Signing certificate.
   SharedX509 tcb_signer;
@@ -439,8 +444,9 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
   for (const auto& doc : collateral_->documents) {
     if (doc.text.find("\"enclaveIdentity\"") == std::string::npos) continue;
     auto identity = parse_qe_identity(doc.text);
-    if (!identity) return steps.fail("QE identity", VerifyError::kCollateralInvalid,
-                                     doc.source + ": " + identity.error());
+    if (!identity)
+      return steps.fail("QE identity", VerifyError::kCollateralInvalid,
+                        doc.source + ": " + identity.error());
     if (identity->id != qe_id) continue;
     qe_found = true;
     if (auto failed = signer_for("QE identity")) return std::move(*failed);
@@ -460,8 +466,8 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
     break;
   }
   if (!qe_found) {
-    steps.skip("QE identity", "NOT CHECKED: no " + qe_id +
-                                  " identity in the collateral (QE TCB status unknown)");
+    steps.skip("QE identity",
+               "NOT CHECKED: no " + qe_id + " identity in the collateral (QE TCB status unknown)");
   }
 
   // TCB info.
@@ -470,8 +476,9 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
   for (const auto& doc : collateral_->documents) {
     if (doc.text.find("\"tcbInfo\"") == std::string::npos) continue;
     auto info = parse_tcb_info(doc.text);
-    if (!info) return steps.fail("TCB info", VerifyError::kCollateralInvalid,
-                                 doc.source + ": " + info.error());
+    if (!info)
+      return steps.fail("TCB info", VerifyError::kCollateralInvalid,
+                        doc.source + ": " + info.error());
     if (info->id != tcb_id || info->fmspc != chain->pck.fmspc) continue;
     tcb_found = true;
     if (auto failed = signer_for("TCB info")) return std::move(*failed);
@@ -511,9 +518,10 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
     tcb.tcb_info_issue_date = info->issue_date;
     tcb.tcb_info_next_update = info->next_update;
     tcb.tcb_evaluation_data_number = info->tcb_evaluation_data_number;
-    steps.pass("TCB info", doc.source + " (FMSPC " + tcb.fmspc + ", signed by Intel SGX TCB "
-                                        "Signing; issued " + utc(info->issue_date) +
-                               "): platform status " +
+    steps.pass("TCB info", doc.source + " (FMSPC " + tcb.fmspc +
+                               ", signed by Intel SGX TCB "
+                               "Signing; issued " +
+                               utc(info->issue_date) + "): platform status " +
                                std::string(tcb_status_name(*tcb.platform_status)) +
                                (tcb.tcb_detail.empty() ? "" : " (" + tcb.tcb_detail + ")"));
     break;

@@ -115,7 +115,8 @@ Result<TcbInfo> parse_tcb_info(std::string_view document) {
       level.tdx_components = tdx;
     }
     const JsonValue* status = l.find("tcbStatus");
-    auto s = status && status->is_string() ? tcb_status_from_name(status->as_string()) : std::nullopt;
+    auto s =
+        status && status->is_string() ? tcb_status_from_name(status->as_string()) : std::nullopt;
     if (!s) return bad("a TCB level has an unknown tcbStatus");
     level.status = *s;
     if (const JsonValue* d = l.find("tcbDate"); d != nullptr && d->is_string()) {

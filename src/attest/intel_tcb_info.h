@@ -30,7 +30,7 @@ struct TcbLevel {
 
 struct TdxModuleIdentity {
   std::array<std::uint8_t, 48> mr_signer{};
-  std::uint64_t attributes = 0;       // little-endian bytes of the hex string
+  std::uint64_t attributes = 0;  // little-endian bytes of the hex string
   std::uint64_t attributes_mask = 0;
 };
 

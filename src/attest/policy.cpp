@@ -215,8 +215,8 @@ Result<Policy> parse_policy(std::string_view json_text, const std::string& base_
                   {EvidenceType::kTdx, "tdx"}};
   for (const auto& sec : sections) {
     const JsonValue* v = root.find(sec.name);
-    const bool allowed =
-        std::find(p.allowed_types.begin(), p.allowed_types.end(), sec.type) != p.allowed_types.end();
+    const bool allowed = std::find(p.allowed_types.begin(), p.allowed_types.end(), sec.type) !=
+                         p.allowed_types.end();
     if (v == nullptr) {
       if (allowed) {
         return field_error(sec.name, std::string("missing: allowed_types lists \"") + sec.name +

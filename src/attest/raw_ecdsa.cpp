@@ -81,10 +81,9 @@ bool verify_digest_signature(EVP_PKEY* key, const EVP_MD* md, ByteSpan message,
                              ByteSpan der_signature) {
   if (key == nullptr || der_signature.empty()) return false;
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  const bool ok =
-      ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) == 1 &&
-      EVP_DigestVerify(ctx.get(), der_signature.data(), der_signature.size(), message.data(),
-                       message.size()) == 1;
+  const bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) == 1 &&
+                  EVP_DigestVerify(ctx.get(), der_signature.data(), der_signature.size(),
+                                   message.data(), message.size()) == 1;
   ERR_clear_error();
   return ok;
 }

@@ -11,7 +11,7 @@ namespace trustmq::attest {
 
 struct SevSnpClaims {
   std::uint32_t report_version = 0;
-  std::string product;           // "Milan", "Genoa" (from the endorsement key certificate)
+  std::string product;  // "Milan", "Genoa" (from the endorsement key certificate)
   SevSnpSigningKey signing_key = SevSnpSigningKey::kVcek;
   std::array<std::uint8_t, 48> measurement{};  // launch digest
   std::array<std::uint8_t, 32> host_data{};

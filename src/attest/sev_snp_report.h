@@ -13,9 +13,9 @@
 
 namespace trustmq::attest {
 
-inline constexpr std::size_t kSevSnpReportSize = 0x4A0;        // 1184
-inline constexpr std::size_t kSevSnpSignedSize = 0x2A0;        // the signature covers [0, 0x2A0)
-inline constexpr std::size_t kSevSnpSignatureOffset = 0x2A0;   // r (72 B LE), s (72 B LE)
+inline constexpr std::size_t kSevSnpReportSize = 0x4A0;       // 1184
+inline constexpr std::size_t kSevSnpSignedSize = 0x2A0;       // the signature covers [0, 0x2A0)
+inline constexpr std::size_t kSevSnpSignatureOffset = 0x2A0;  // r (72 B LE), s (72 B LE)
 inline constexpr std::size_t kSevSnpSignatureComponentSize = 72;
 inline constexpr std::uint32_t kSevSnpMinVersion = 2;
 inline constexpr std::uint32_t kSevSnpMaxVersion = 5;
@@ -68,8 +68,8 @@ struct SevSnpReport {
   std::uint8_t committed_build = 0, committed_minor = 0, committed_major = 0;
 
   // Views into the bytes parsed (valid while those bytes live).
-  ByteSpan signed_bytes;           // [0, 0x2A0)
-  ByteSpan signature_r_s;          // 144 bytes: r then s, each little-endian
+  ByteSpan signed_bytes;   // [0, 0x2A0)
+  ByteSpan signature_r_s;  // 144 bytes: r then s, each little-endian
 
   // Guest policy bits (ABI spec "GUEST_POLICY").
   bool debug_allowed() const { return (policy >> 19) & 1; }

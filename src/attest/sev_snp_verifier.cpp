@@ -40,9 +40,7 @@ bool signed_by(X509* cert, X509* issuer) {
   return ok;
 }
 
-bool is_rsa_pss_signed(X509* cert) {
-  return X509_get_signature_nid(cert) == NID_rsassaPss;
-}
+bool is_rsa_pss_signed(X509* cert) { return X509_get_signature_nid(cert) == NID_rsassaPss; }
 
 std::string tcb_query(const SevSnpTcb& t) {
   return "blSPL=" + std::to_string(t.bootloader) + "&teeSPL=" + std::to_string(t.tee) +
@@ -115,8 +113,8 @@ R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, 
                    " in the collateral"
              : "no VCEK certificate for chip id " + short_hex(report.chip_id) +
                    " and reported TCB " + report.reported_tcb.to_string() +
-                   " in the collateral (fetch it from https://kdsintf.amd.com/vcek/v1/<product>/" + to_hex(report.chip_id) +
-                   "?" + tcb_query(report.reported_tcb) + ")";
+                   " in the collateral (fetch it from https://kdsintf.amd.com/vcek/v1/<product>/" +
+                   to_hex(report.chip_id) + "?" + tcb_query(report.reported_tcb) + ")";
     if (!near_miss.empty()) message += "; " + near_miss;
     return steps.fail(key_name + " for chip id and TCB", VerifyError::kCollateralMissing, message);
   }
@@ -140,8 +138,8 @@ R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, 
                       key_name + " is for product " + leaf_info.product_name +
                           " but no trust anchor is " + ark_cn);
   }
-  steps.pass("trust anchor", ark_cn + " (SHA-256 of the SPKI " + short_hex(spki_sha256(ark.get())) +
-                                 ")");
+  steps.pass("trust anchor",
+             ark_cn + " (SHA-256 of the SPKI " + short_hex(spki_sha256(ark.get())) + ")");
 
   // 4. The ASK/ASVK: from the collateral, else built in.
   const std::string intermediate_cn = (vlek ? "SEV-VLEK-" : "SEV-") + product;
@@ -164,18 +162,20 @@ R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, 
     }
   }
   if (!intermediate) {
-    return steps.fail(intermediate_name + " certificate", VerifyError::kCollateralMissing,
-                      "no " + intermediate_name + " certificate (" + intermediate_cn +
-                          ") in the collateral");
+    return steps.fail(
+        intermediate_name + " certificate", VerifyError::kCollateralMissing,
+        "no " + intermediate_name + " certificate (" + intermediate_cn + ") in the collateral");
   }
-  steps.pass(intermediate_name + " certificate", intermediate_cn + " (" + intermediate_source + ")");
+  steps.pass(intermediate_name + " certificate",
+             intermediate_cn + " (" + intermediate_source + ")");
 
   // 5. Signatures ARK → ARK, ARK → ASK, ASK → VCEK (remembered after success).
   bool cached = false;
   {
     std::lock_guard lock(mutex_);
     for (const auto& v : verified_) {
-      if (v.leaf == leaf && v.intermediate == intermediate && X509_cmp(v.ark.get(), ark.get()) == 0) {
+      if (v.leaf == leaf && v.intermediate == intermediate &&
+          X509_cmp(v.ark.get(), ark.get()) == 0) {
         cached = true;
         break;
       }
@@ -183,8 +183,7 @@ R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, 
     if (!cached) ++chain_signature_checks_;
   }
   const std::string ark_step = ark_cn + " self-signature (RSA-PSS SHA-384)";
-  const std::string ask_step =
-      intermediate_name + " signed by " + ark_cn + " (RSA-PSS SHA-384)";
+  const std::string ask_step = intermediate_name + " signed by " + ark_cn + " (RSA-PSS SHA-384)";
   const std::string leaf_step = key_name + " signed by " + intermediate_name + " (RSA-PSS SHA-384)";
   if (cached) {
     steps.pass(ark_step, "verified before (cached)");
@@ -211,16 +210,16 @@ R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, 
   }
 
   // 6. Validity at `now` (every time).
-  for (const auto& [cert, what] : {std::pair{ark.get(), ark_cn}, std::pair{intermediate.get(),
-                                                                           intermediate_cn},
-                                   std::pair{leaf.get(), key_name + " certificate"}}) {
+  for (const auto& [cert, what] :
+       {std::pair{ark.get(), ark_cn}, std::pair{intermediate.get(), intermediate_cn},
+        std::pair{leaf.get(), key_name + " certificate"}}) {
     auto valid = check_validity(cert, now, what);
     if (!valid) {
       return steps.fail("validity of " + what, valid.error().code, valid.error().message);
     }
   }
-  steps.pass("certificate validity", "ARK, " + intermediate_name + " and " + key_name +
-                                         " valid at the verification time");
+  steps.pass("certificate validity",
+             "ARK, " + intermediate_name + " and " + key_name + " valid at the verification time");
   if (!cached) {
     std::lock_guard lock(mutex_);
     if (verified_.size() >= kMaxCachedChains) verified_.erase(verified_.begin());
@@ -245,8 +244,9 @@ R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, 
   // 8. Claims.
   Claims claims;
   claims.type = EvidenceType::kSevSnp;
-  claims.platform_id = "sev-snp:" + product + ":" + (vlek ? "vlek:" + leaf_info.csp_id
-                                                          : "chip:" + to_hex(ByteSpan(report.chip_id).first(8)));
+  claims.platform_id =
+      "sev-snp:" + product + ":" +
+      (vlek ? "vlek:" + leaf_info.csp_id : "chip:" + to_hex(ByteSpan(report.chip_id).first(8)));
   std::copy(report.report_data.begin(), report.report_data.end(), claims.report_data.begin());
   claims.debug = report.debug_allowed();
   claims.has_timestamp = false;

@@ -53,7 +53,8 @@ class SectionReader {
     const JsonValue* v = obj_.find(field);
     const std::string digits = std::to_string(size * 2) + " hex digits";
     if (v == nullptr) {
-      if (required) fail(field, "missing (list the values to accept as " + digits + ", or \"any\")");
+      if (required)
+        fail(field, "missing (list the values to accept as " + digits + ", or \"any\")");
       return;
     }
     if (v->is_string()) {
@@ -112,8 +113,9 @@ class SectionReader {
     if (!ok()) return;
     if (const JsonValue* v = obj_.find("trust_anchors")) {
       if (!v->is_array() || v->as_array().empty()) {
-        fail("trust_anchors", "must be a non-empty list of PEM file paths (omit it to use the "
-                              "built-in roots)");
+        fail("trust_anchors",
+             "must be a non-empty list of PEM file paths (omit it to use the "
+             "built-in roots)");
         return;
       }
       for (const JsonValue& a : v->as_array()) {
@@ -226,9 +228,9 @@ std::optional<SevSnpTcb> read_snp_tcb(SectionReader& r, const JsonValue& obj,
 Result<SevSnpPolicy> parse_sev_snp_policy(const JsonValue& section, const std::string& base_dir) {
   SectionReader r(section, "sev-snp", base_dir);
   SevSnpPolicy p;
-  if (!r.check_known(with(kCommonFields, {"measurements", "host_data", "min_reported_tcb",
-                                          "min_committed_tcb", "min_guest_svn",
-                                          "allow_migration_agent"}))) {
+  if (!r.check_known(
+          with(kCommonFields, {"measurements", "host_data", "min_reported_tcb", "min_committed_tcb",
+                               "min_guest_svn", "allow_migration_agent"}))) {
     return Result<SevSnpPolicy>::failure(r.error());
   }
   r.common(p);
@@ -245,8 +247,8 @@ Result<SevSnpPolicy> parse_sev_snp_policy(const JsonValue& section, const std::s
 Result<SgxPolicy> parse_sgx_policy(const JsonValue& section, const std::string& base_dir) {
   SectionReader r(section, "sgx-dcap", base_dir);
   SgxPolicy p;
-  if (!r.check_known(with(kIntelFields, {"mr_enclaves", "mr_signers", "isv_prod_id",
-                                         "min_isv_svn"}))) {
+  if (!r.check_known(
+          with(kIntelFields, {"mr_enclaves", "mr_signers", "isv_prod_id", "min_isv_svn"}))) {
     return Result<SgxPolicy>::failure(r.error());
   }
   r.intel_common(p);
@@ -265,8 +267,8 @@ Result<SgxPolicy> parse_sgx_policy(const JsonValue& section, const std::string& 
 Result<TdxPolicy> parse_tdx_policy(const JsonValue& section, const std::string& base_dir) {
   SectionReader r(section, "tdx", base_dir);
   TdxPolicy p;
-  if (!r.check_known(with(kIntelFields, {"mr_tds", "mr_config_ids", "mr_owners", "rtmr0",
-                                         "rtmr1", "rtmr2", "rtmr3", "min_tee_tcb_svn"}))) {
+  if (!r.check_known(with(kIntelFields, {"mr_tds", "mr_config_ids", "mr_owners", "rtmr0", "rtmr1",
+                                         "rtmr2", "rtmr3", "min_tee_tcb_svn"}))) {
     return Result<TdxPolicy>::failure(r.error());
   }
   r.intel_common(p);

@@ -63,10 +63,10 @@ struct SgxPolicy : IntelPolicyCommon {
 };
 
 struct TdxPolicy : IntelPolicyCommon {
-  ValueRule mr_tds;         // 48 bytes
-  ValueRule mr_config_ids;  // 48 bytes; default any
-  ValueRule mr_owners;      // 48 bytes; default any
-  std::array<ValueRule, 4> rtmrs;  // 48 bytes each; default any
+  ValueRule mr_tds;                                             // 48 bytes
+  ValueRule mr_config_ids;                                      // 48 bytes; default any
+  ValueRule mr_owners;                                          // 48 bytes; default any
+  std::array<ValueRule, 4> rtmrs;                               // 48 bytes each; default any
   std::optional<std::array<std::uint8_t, 16>> min_tee_tcb_svn;  // component-wise minimum
 };
 

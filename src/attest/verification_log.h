@@ -9,7 +9,7 @@
 namespace trustmq::attest {
 
 struct VerificationStep {
-  std::string name;    // "VCEK signed by ASK (RSA-PSS SHA-384)"
+  std::string name;  // "VCEK signed by ASK (RSA-PSS SHA-384)"
   bool passed = false;
   // True for a step that could not run (its collateral is absent): not a failure, but nothing
   // was checked; `detail` says "NOT CHECKED: …".

@@ -18,13 +18,14 @@ Result<bool, VerifyFailure> check_validity(X509* cert, std::uint64_t now, std::s
   const ASN1_TIME* not_before = X509_get0_notBefore(cert);
   const ASN1_TIME* not_after = X509_get0_notAfter(cert);
   if (X509_cmp_time(not_before, &t) != -1) {
-    return R::failure({VerifyError::kCertificateNotYetValid,
-                       std::string(what) + " is not yet valid (notBefore " +
-                           asn1_time_text(not_before) + ")"});
+    return R::failure(
+        {VerifyError::kCertificateNotYetValid,
+         std::string(what) + " is not yet valid (notBefore " + asn1_time_text(not_before) + ")"});
   }
   if (X509_cmp_time(not_after, &t) != 1) {
-    return R::failure({VerifyError::kCertificateExpired, std::string(what) + " has expired (notAfter " +
-                                                             asn1_time_text(not_after) + ")"});
+    return R::failure(
+        {VerifyError::kCertificateExpired,
+         std::string(what) + " has expired (notAfter " + asn1_time_text(not_after) + ")"});
   }
   return R::success(true);
 }

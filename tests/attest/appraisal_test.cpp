@@ -16,7 +16,8 @@ using test_support::read_vector;
 
 constexpr std::uint64_t kSampleNow = 1735689600;  // 2025-01-01
 constexpr const char* kSampleMeasurement =
-    "b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6bdf8a9ece31a5a608eb0cf2e4872b01";
+    "b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6bdf8a9ece31a5a608eb0cf2e4872b"
+    "01";
 
 Claims genuine_snp_claims() {
   auto c = std::make_shared<Collateral>();
@@ -29,9 +30,8 @@ Claims genuine_snp_claims() {
 }
 
 Policy snp_policy(const std::string& section) {
-  auto p = parse_policy(R"({"version": 1, "allowed_types": ["sev-snp"], "sev-snp": )" + section +
-                            "}",
-                        "/");
+  auto p = parse_policy(
+      R"({"version": 1, "allowed_types": ["sev-snp"], "sev-snp": )" + section + "}", "/");
   EXPECT_TRUE(p.ok()) << p.error();
   return p.ok() ? *p : Policy{};
 }
@@ -44,8 +44,7 @@ std::string reasons(const Appraisal& a) {
 
 TEST(SevSnpAppraisalTest, SampleIsRefusedByDefaultBecauseItsGuestPolicyAllowsDebug) {
   const Claims claims = genuine_snp_claims();
-  auto a = appraise(snp_policy(std::string(R"({"measurements": [")") + kSampleMeasurement +
-                               "\"]}"),
+  auto a = appraise(snp_policy(std::string(R"({"measurements": [")") + kSampleMeasurement + "\"]}"),
                     claims, kSampleNow);
   ASSERT_FALSE(a.accepted);
   ASSERT_EQ(a.reasons.size(), 1u) << reasons(a);
@@ -54,8 +53,9 @@ TEST(SevSnpAppraisalTest, SampleIsRefusedByDefaultBecauseItsGuestPolicyAllowsDeb
 
 TEST(SevSnpAppraisalTest, AcceptedWithItsMeasurementAndDebugAllowed) {
   const Claims claims = genuine_snp_claims();
-  Policy p = snp_policy(std::string(R"({"measurements": [")") + kSampleMeasurement +
-                        R"("], "min_reported_tcb": {"bootloader": 2, "tee": 0, "snp": 5, "microcode": 68}})");
+  Policy p = snp_policy(
+      std::string(R"({"measurements": [")") + kSampleMeasurement +
+      R"("], "min_reported_tcb": {"bootloader": 2, "tee": 0, "snp": 5, "microcode": 68}})");
   p.allow_debug = true;
   auto a = appraise(p, claims, kSampleNow);
   EXPECT_TRUE(a.accepted) << reasons(a);

@@ -18,8 +18,8 @@ using test_support::read_pem_vector_as_der;
 using test_support::read_vector;
 
 // Inside every validity period of the sample and its collateral.
-constexpr std::uint64_t kSgxNow = 1682899200;  // 2023-05-01 (processor CRL 04-21..05-21)
-constexpr std::uint64_t kTdxNow = 1688169600;  // 2023-07-01 (TCB info 06-18..07-18)
+constexpr std::uint64_t kSgxNow = 1682899200;    // 2023-05-01 (processor CRL 04-21..05-21)
+constexpr std::uint64_t kTdxNow = 1688169600;    // 2023-07-01 (TCB info 06-18..07-18)
 constexpr std::uint64_t kTdxV5Now = 1780272000;  // 2026-06-01 (v5 PCK from 2026-01-27)
 
 using Files = std::vector<std::pair<std::string, Bytes>>;
@@ -162,7 +162,7 @@ TEST_F(IntelQuoteVerifierTest, FlippedBitsInTheQuoteFailWithTheirStep) {
     VerifyError code;
     std::string fragment;
   };
-  const std::size_t sig = 48 + 584 + 4;        // TDX v4 signature data
+  const std::size_t sig = 48 + 584 + 4;         // TDX v4 signature data
   const std::size_t qe_report = sig + 128 + 6;  // inside certification data type 6
   const std::vector<Case> cases = {
       {12, VerifyError::kSignatureInvalid, "quote signature does not verify"},        // header
@@ -198,14 +198,11 @@ TEST_F(IntelQuoteVerifierTest, FlippedBitsInTheQuoteFailWithTheirStep) {
 }
 
 TEST_F(IntelQuoteVerifierTest, FlippedBitInEachCertificateFails) {
-  expect_failure(tdx(flip_certificate(tdx_, 0), tdx_collateral()),
-                 VerifyError::kUntrustedPlatform,
+  expect_failure(tdx(flip_certificate(tdx_, 0), tdx_collateral()), VerifyError::kUntrustedPlatform,
                  "PCK certificate is not signed by Intel SGX PCK Platform CA");
-  expect_failure(tdx(flip_certificate(tdx_, 1), tdx_collateral()),
-                 VerifyError::kUntrustedPlatform,
+  expect_failure(tdx(flip_certificate(tdx_, 1), tdx_collateral()), VerifyError::kUntrustedPlatform,
                  "Intel SGX PCK Platform CA is not signed by Intel SGX Root CA");
-  expect_failure(sgx(flip_certificate(sgx_, 0), sgx_collateral()),
-                 VerifyError::kUntrustedPlatform,
+  expect_failure(sgx(flip_certificate(sgx_, 0), sgx_collateral()), VerifyError::kUntrustedPlatform,
                  "PCK certificate is not signed by Intel SGX PCK Processor CA");
   // The root copy inside the quote is never trusted: the anchor is what counts.
   EXPECT_TRUE(tdx(flip_certificate(tdx_, 2), tdx_collateral()).ok());
@@ -213,7 +210,8 @@ TEST_F(IntelQuoteVerifierTest, FlippedBitInEachCertificateFails) {
   auto root_der = read_pem_vector_as_der("intel-sgx-root-ca.pem")[0];
   root_der.back() ^= 1;
   const unsigned char* p = root_der.data();
-  TrustAnchors bad_root{share_x509(X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(root_der.size()))))};
+  TrustAnchors bad_root{
+      share_x509(X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(root_der.size()))))};
   IntelQuoteVerifier v(EvidenceType::kTdx, collateral_of(tdx_collateral()));
   expect_failure(v.verify(tdx_, bad_root, kTdxNow), VerifyError::kUntrustedPlatform,
                  "Intel SGX Root CA self-signature does not verify");
@@ -244,17 +242,19 @@ TEST_F(IntelQuoteVerifierTest, FlippedBitInEachCollateralFileFails) {
     s.replace(at, from.size(), to);
     return Bytes(s.begin(), s.end());
   };
-  expect_failure(
-      tdx(tdx_, replace(tdx_collateral(), "sample_tcbInfo_response",
-                        tamper_text("tdx/sample_tcbInfo_response", "\"OutOfDate\"", "\"UpToDate\""))),
-      VerifyError::kCollateralInvalid, "TCB info sample_tcbInfo_response signature does not verify");
   expect_failure(tdx(tdx_, replace(tdx_collateral(), "sample_tcbInfo_response",
-                                   tamper_text("tdx/sample_tcbInfo_response",
-                                               "\"signature\":\"f6", "\"signature\":\"f7"))),
+                                   tamper_text("tdx/sample_tcbInfo_response", "\"OutOfDate\"",
+                                               "\"UpToDate\""))),
+                 VerifyError::kCollateralInvalid,
+                 "TCB info sample_tcbInfo_response signature does not verify");
+  expect_failure(tdx(tdx_, replace(tdx_collateral(), "sample_tcbInfo_response",
+                                   tamper_text("tdx/sample_tcbInfo_response", "\"signature\":\"f6",
+                                               "\"signature\":\"f7"))),
                  VerifyError::kCollateralInvalid, "signature does not verify");
   expect_failure(
-      tdx(tdx_, replace(tdx_collateral(), "sample_qeIdentity_response",
-                        tamper_text("tdx/sample_qeIdentity_response", "\"isvsvn\":4", "\"isvsvn\":3"))),
+      tdx(tdx_,
+          replace(tdx_collateral(), "sample_qeIdentity_response",
+                  tamper_text("tdx/sample_qeIdentity_response", "\"isvsvn\":4", "\"isvsvn\":3"))),
       VerifyError::kCollateralInvalid, "QE identity sample_qeIdentity_response signature");
   Bytes signing = read_vector("tdx/tcb-signing-chain.pem");
   {
@@ -292,7 +292,8 @@ TEST_F(IntelQuoteVerifierTest, CollateralAndCertificateDates) {
 
 TEST(IntelTcbInfoTest, LevelSelectionOnTheSignedSample) {
   const Bytes doc = read_vector("tdx/sample_tcbInfo_response");
-  auto info = parse_tcb_info(std::string_view(reinterpret_cast<const char*>(doc.data()), doc.size()));
+  auto info =
+      parse_tcb_info(std::string_view(reinterpret_cast<const char*>(doc.data()), doc.size()));
   ASSERT_TRUE(info.ok()) << info.error();
   EXPECT_EQ(info->id, "TDX");
   EXPECT_EQ(info->levels.size(), 2u);
@@ -320,7 +321,8 @@ TEST(IntelTcbInfoTest, LevelSelectionOnTheSignedSample) {
 
 TEST(IntelQeIdentityTest, SampleIdentity) {
   const Bytes doc = read_vector("tdx/sample_qeIdentity_response");
-  auto q = parse_qe_identity(std::string_view(reinterpret_cast<const char*>(doc.data()), doc.size()));
+  auto q =
+      parse_qe_identity(std::string_view(reinterpret_cast<const char*>(doc.data()), doc.size()));
   ASSERT_TRUE(q.ok()) << q.error();
   EXPECT_EQ(q->id, "TD_QE");
   EXPECT_EQ(q->isv_prod_id, 2);
@@ -350,7 +352,8 @@ TEST_F(IntelQuoteVerifierTest, AppraisalUsesTcbStatusAndMeasurements) {
   auto r = tdx(tdx_, tdx_collateral());
   ASSERT_TRUE(r.ok()) << r.error().message;
   auto policy = parse_policy(R"({"version": 1, "allowed_types": ["tdx"],
-      "tdx": {"mr_tds": [")" + to_hex(r->tdx->mr_td) + R"("],
+      "tdx": {"mr_tds": [")" + to_hex(r->tdx->mr_td) +
+                                 R"("],
               "allowed_tcb_statuses": ["UpToDate"]}})",
                              "/");
   ASSERT_TRUE(policy.ok()) << policy.error();

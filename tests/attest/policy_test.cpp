@@ -88,9 +88,10 @@ TEST_F(PolicyTest, BadPoliciesNameTheField) {
        "unknown evidence type \"sgx\""},
       {R"({"version": 1, "allowed_types": [], )" + anchors + ", " + meas + "}",
        "\"allowed_types\""},
-      {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, )" + meas + "}", "\"trust_anchors\": missing"},
-      {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, "trust_anchors": ["missing.pem"], )" + meas +
-           "}",
+      {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, )" + meas + "}",
+       "\"trust_anchors\": missing"},
+      {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, "trust_anchors": ["missing.pem"], )" +
+           meas + "}",
        "missing.pem"},
       {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, )" + anchors +
            R"(, "runtime_measurements": "any"})",
@@ -131,7 +132,8 @@ namespace {
 TEST(TeePolicyTest, SevSnpSectionWithBuiltInRootsAndCollateral) {
   const std::string vcek = std::string(TRUSTMQ_TEST_VECTORS_DIR) + "/sev-snp/vcek.testcer";
   auto p = parse_policy(R"({"version": 1, "allowed_types": ["sev-snp"],
-      "sev-snp": {"measurements": "any", "collateral": [")" + vcek + R"("],
+      "sev-snp": {"measurements": "any", "collateral": [")" +
+                            vcek + R"("],
                   "min_reported_tcb": {"bootloader": 2, "tee": 0, "snp": 5, "microcode": 68},
                   "allow_migration_agent": false}})",
                         "/");
@@ -149,7 +151,8 @@ TEST(TeePolicyTest, SevSnpSectionWithBuiltInRootsAndCollateral) {
 TEST(TeePolicyTest, SectionAnchorsReplaceTheBuiltInRoots) {
   const std::string ark = std::string(TRUSTMQ_TEST_VECTORS_DIR) + "/sev-snp/ask_ark_milan.pem";
   auto p = parse_policy(R"({"version": 1, "allowed_types": ["sev-snp"],
-      "sev-snp": {"measurements": "any", "trust_anchors": [")" + ark + R"("]}})",
+      "sev-snp": {"measurements": "any", "trust_anchors": [")" +
+                            ark + R"("]}})",
                         "/");
   ASSERT_TRUE(p.ok()) << p.error();
   EXPECT_EQ(p->anchors_for(EvidenceType::kSevSnp).size(), 2u);  // the file's ASK and ARK
@@ -177,7 +180,8 @@ TEST(TeePolicyTest, BadSectionsNameTheField) {
   for (const auto& [json, fragment] : cases) {
     auto p = parse_policy(json, "/");
     ASSERT_FALSE(p.ok()) << json;
-    EXPECT_NE(p.error().find(fragment), std::string::npos) << p.error() << "\nexpected: " << fragment;
+    EXPECT_NE(p.error().find(fragment), std::string::npos)
+        << p.error() << "\nexpected: " << fragment;
   }
 }
 

@@ -132,17 +132,16 @@ TEST_F(SevSnpVerifierTest, FlippedBitInEachCertificateFailsWithItsStep) {
   // ASK from the collateral (built-in copies off so the tampered one is the only one).
   SevSnpVerifier::Options no_builtin;
   no_builtin.builtin_intermediates = false;
-  auto tampered_ask =
-      collateral_of({{"vcek", vcek_}, {"ask", flip_last_byte(ask_ark_[0])}});
+  auto tampered_ask = collateral_of({{"vcek", vcek_}, {"ask", flip_last_byte(ask_ark_[0])}});
   expect_failure(verify_with(tampered_ask, roots_, report_, kSampleNow, no_builtin),
                  VerifyError::kUntrustedPlatform, "is not signed by ARK-Milan");
   // A tampered ASK in the collateral is used (and refused) even with the built-in copies.
   expect_failure(verify_with(tampered_ask, roots_, report_), VerifyError::kUntrustedPlatform,
                  "is not signed by ARK-Milan");
   // ASK missing entirely.
-  expect_failure(verify_with(collateral_of({{"vcek", vcek_}}), roots_, report_, kSampleNow,
-                             no_builtin),
-                 VerifyError::kCollateralMissing, "no ASK certificate (SEV-Milan)");
+  expect_failure(
+      verify_with(collateral_of({{"vcek", vcek_}}), roots_, report_, kSampleNow, no_builtin),
+      VerifyError::kCollateralMissing, "no ASK certificate (SEV-Milan)");
   // The genuine ASK from the collateral works without the built-in copies.
   EXPECT_TRUE(verify_with(collateral_of({{"vcek", vcek_}, {"ask", ask_ark_[0]}}), roots_, report_,
                           kSampleNow, no_builtin)

@@ -32,7 +32,7 @@ std::string vec(const std::string& relative) {
 
 TEST(AttestEvidenceCommandTest, SevSnpSampleVerifiesAsOfItsValidity) {
   CliRun r = run({"--evidence", vec("sev-snp/attestation.bin"), "--type", "sev-snp", "--collateral",
-               vec("sev-snp/vcek.testcer"), "--at", "2025-01-01"});
+                  vec("sev-snp/vcek.testcer"), "--at", "2025-01-01"});
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("[ ok ] report signature"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("measurement:           b07af962"), std::string::npos) << r.out;
@@ -40,28 +40,28 @@ TEST(AttestEvidenceCommandTest, SevSnpSampleVerifiesAsOfItsValidity) {
 }
 
 TEST(AttestEvidenceCommandTest, TamperedOrUnendorsedEvidenceExitsOne) {
-  CliRun r = run({"--evidence", vec("sev-snp/attestation.bin"), "--type", "sev-snp", "--at",
-               "2025-01-01"});
+  CliRun r = run(
+      {"--evidence", vec("sev-snp/attestation.bin"), "--type", "sev-snp", "--at", "2025-01-01"});
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_NE(r.out.find("NOT VERIFIED (collateral-missing)"), std::string::npos) << r.out;
   CliRun expired = run({"--evidence", vec("sev-snp/attestation.bin"), "--type", "sev-snp",
-                     "--collateral", vec("sev-snp/vcek.testcer"), "--at", "2030-01-01"});
+                        "--collateral", vec("sev-snp/vcek.testcer"), "--at", "2030-01-01"});
   EXPECT_EQ(expired.status, 1);
   EXPECT_NE(expired.out.find("certificate-expired"), std::string::npos) << expired.out;
 }
 
 TEST(AttestEvidenceCommandTest, TdxAndSgxSamplesWithTheirCollateralFolders) {
   CliRun tdx = run({"--evidence", vec("tdx/tdx_prod_quote_SPR_E4.dat"), "--type", "tdx",
-                 "--collateral", vec("tdx"), "--at", "2023-07-01T00:00:00Z"});
+                    "--collateral", vec("tdx"), "--at", "2023-07-01T00:00:00Z"});
   EXPECT_EQ(tdx.status, 0) << tdx.out;
   EXPECT_NE(tdx.out.find("QE status UpToDate"), std::string::npos) << tdx.out;
   EXPECT_NE(tdx.out.find("skipped (not collateral)"), std::string::npos) << tdx.out;  // LICENSE
   CliRun sgx = run({"--evidence", vec("sgx-dcap/hw_quote.dat"), "--type", "sgx-dcap",
-                 "--collateral", vec("sgx-dcap"), "--at", "1682899200"});
+                    "--collateral", vec("sgx-dcap"), "--at", "1682899200"});
   EXPECT_EQ(sgx.status, 0) << sgx.out;
   EXPECT_NE(sgx.out.find("[skip] TCB info: NOT CHECKED"), std::string::npos) << sgx.out;
-  CliRun wrong = run({"--evidence", vec("sgx-dcap/hw_quote.dat"), "--type", "tdx", "--at",
-                   "1682899200"});
+  CliRun wrong =
+      run({"--evidence", vec("sgx-dcap/hw_quote.dat"), "--type", "tdx", "--at", "1682899200"});
   EXPECT_EQ(wrong.status, 1);
   EXPECT_NE(wrong.out.find("SGX quote, not tdx"), std::string::npos) << wrong.out;
 }
