@@ -229,7 +229,7 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
       steps.pass(link.name, "verified before (cached)");
       continue;
     }
-    if (!issued_by(link.cert.get(), link.issuer.get()) ||
+    if (!issued_by(link.cert.get(), link.issuer.get()) || X509_check_ca(link.issuer.get()) < 1 ||
         !signed_by(link.cert.get(), link.issuer.get())) {
       return steps.fail(link.name, VerifyError::kUntrustedPlatform, link.message);
     }

@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 
@@ -195,6 +196,10 @@ R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, 
                         ark_cn + " self-signature does not verify (not RSA-PSS or tampered)");
     }
     steps.pass(ark_step);
+    if (X509_check_ca(ark.get()) < 1 || X509_check_ca(intermediate.get()) < 1) {
+      return steps.fail(ask_step, VerifyError::kUntrustedPlatform,
+                        ark_cn + " or " + intermediate_cn + " is not a CA certificate");
+    }
     if (!is_rsa_pss_signed(intermediate.get()) || !signed_by(intermediate.get(), ark.get())) {
       return steps.fail(ask_step, VerifyError::kUntrustedPlatform,
                         intermediate_name + " " + intermediate_cn + " (" + intermediate_source +
