@@ -1,6 +1,9 @@
 #include "attest/sev_snp_verifier.h"
 
 #include <gtest/gtest.h>
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
+#include <openssl/pem.h>
 
 #include "attest/well_known_roots.h"
 #include "support/vector_files.h"
@@ -179,6 +182,87 @@ TEST_F(SevSnpVerifierTest, UnsignedReportIsRefused) {
   b[0x48] = 7 << 2;
   expect_failure(verify_with(collateral_of({{"vcek", vcek_}}), roots_, b),
                  VerifyError::kSignatureInvalid, "not signed");
+}
+
+}  // namespace
+}  // namespace trustmq::attest
+
+namespace trustmq::attest {
+namespace {
+
+// Inside the synthetic chain (generated 2026-12-05, 9000 days) and the real ASVK-Milan.
+constexpr std::uint64_t kVlekNow = 1798761600;  // 2027-01-01
+
+// The VLEK path with a SYNTHETIC chain (vectors/sev-snp/synthetic-vlek/make.sh: a test ARK,
+// ASVK and VLEK; no AMD key): the sample report is switched to "signed by the VLEK" and
+// re-signed with the test VLEK key.
+class SevSnpVlekTest : public ::testing::Test {
+ protected:
+  static Bytes vlek_signed_report() {
+    Bytes report = test_support::read_vector("sev-snp/attestation.bin");
+    report[0x48] = 1 << 2;  // signing key: VLEK
+    BioPtr bio(
+        BIO_new_file(test_support::vector_path("sev-snp/synthetic-vlek/vlek.key").c_str(), "r"));
+    EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    EXPECT_TRUE(key);
+    EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+    std::size_t len = 0;
+    EXPECT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key.get()), 1);
+    EXPECT_EQ(EVP_DigestSign(ctx.get(), nullptr, &len, report.data(), kSevSnpSignedSize), 1);
+    Bytes der(len);
+    EXPECT_EQ(EVP_DigestSign(ctx.get(), der.data(), &len, report.data(), kSevSnpSignedSize), 1);
+    const unsigned char* p = der.data();
+    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len));
+    EXPECT_NE(sig, nullptr);
+    BN_bn2lebinpad(ECDSA_SIG_get0_r(sig), report.data() + 0x2A0, 72);
+    BN_bn2lebinpad(ECDSA_SIG_get0_s(sig), report.data() + 0x2A0 + 72, 72);
+    ECDSA_SIG_free(sig);
+    return report;
+  }
+
+  Bytes report_ = vlek_signed_report();
+  Bytes vlek_ = test_support::read_vector("sev-snp/synthetic-vlek/vlek.der");
+  std::vector<Bytes> asvk_ =
+      test_support::read_pem_vector_as_der("sev-snp/synthetic-vlek/asvk.pem");
+  std::vector<Bytes> ark_ = test_support::read_pem_vector_as_der("sev-snp/synthetic-vlek/ark.pem");
+};
+
+TEST_F(SevSnpVlekTest, VlekChainAndReportSignatureVerifyToTheTestArk) {
+  auto collateral = std::make_shared<Collateral>();
+  ASSERT_TRUE(collateral->add_bytes("vlek.der", vlek_).ok());
+  ASSERT_TRUE(collateral->add_bytes("asvk", asvk_[0]).ok());
+  SevSnpVerifier v(collateral);
+  const unsigned char* p = ark_[0].data();
+  TrustAnchors test_ark{
+      share_x509(X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(ark_[0].size()))))};
+  VerificationLog log;
+  auto r = v.verify_logged(report_, test_ark, kVlekNow, &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->sev_snp->signing_key, SevSnpSigningKey::kVlek);
+  EXPECT_EQ(r->platform_id, "sev-snp:Milan:vlek:trustmq-test-csp");
+  EXPECT_EQ(log.back().detail, "ECDSA P-384 SHA-384 over bytes [0, 0x2A0) by the VLEK");
+
+  // The real Milan ARK does not vouch for the test ASVK.
+  auto real = v.verify(report_, well_known_roots(EvidenceType::kSevSnp), kVlekNow);
+  ASSERT_FALSE(real.ok());
+  EXPECT_EQ(real.error().code, VerifyError::kUntrustedPlatform);
+  EXPECT_NE(real.error().message.find("is not signed by ARK-Milan"), std::string::npos)
+      << real.error().message;
+  // Nor does the real (built-in) ASVK vouch for the test VLEK.
+  auto only_vlek = std::make_shared<Collateral>();
+  ASSERT_TRUE(only_vlek->add_bytes("vlek.der", vlek_).ok());
+  SevSnpVerifier builtin(only_vlek);
+  auto r2 = builtin.verify(report_, well_known_roots(EvidenceType::kSevSnp), kVlekNow);
+  ASSERT_FALSE(r2.ok());
+  EXPECT_NE(r2.error().message.find("VLEK certificate is not signed by ASVK SEV-VLEK-Milan"),
+            std::string::npos)
+      << r2.error().message;
+  // A flipped body bit fails the VLEK signature.
+  Bytes tampered = report_;
+  tampered[0x90] ^= 1;
+  auto bad = v.verify(tampered, test_ark, kVlekNow);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, VerifyError::kSignatureInvalid);
 }
 
 }  // namespace
