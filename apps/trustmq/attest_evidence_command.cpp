@@ -18,6 +18,7 @@
 #include "attest/hardware_verifier.h"
 #include "attest/policy.h"
 #include "attest/well_known_roots.h"
+#include "attest/x509_time.h"
 #include "command.h"
 
 namespace trustmq::cli {
@@ -45,15 +46,6 @@ constexpr const char* kUsage =
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "trustmq attest: %s\n\n%s", message.c_str(), kUsage);
   return 2;
-}
-
-std::string utc(std::uint64_t t) {
-  const auto tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::optional<std::uint64_t> parse_time(const std::string& text) {
@@ -144,15 +136,15 @@ void print_claims(const attest::Claims& c) {
       line("platform tcb status:", std::string(attest::tcb_status_name(*t.platform_status)) +
                                        (t.tcb_date.empty() ? "" : " (tcbDate " + t.tcb_date + ")") +
                                        (advisories.empty() ? "" : "; advisories: " + advisories));
-      line("tcb info:",
-           "issued " + utc(t.tcb_info_issue_date) + ", next update " + utc(t.tcb_info_next_update));
+      line("tcb info:", "issued " + attest::utc_text(t.tcb_info_issue_date) + ", next update " +
+                            attest::utc_text(t.tcb_info_next_update));
     } else {
       line("platform tcb status:", "unknown (no TCB info in the collateral)");
     }
     if (t.qe_status) {
       line("qe tcb status:", std::string(attest::tcb_status_name(*t.qe_status)));
-      line("qe identity:", "issued " + utc(t.qe_identity_issue_date) + ", next update " +
-                               utc(t.qe_identity_next_update));
+      line("qe identity:", "issued " + attest::utc_text(t.qe_identity_issue_date) +
+                               ", next update " + attest::utc_text(t.qe_identity_next_update));
     } else {
       line("qe tcb status:", "unknown (no QE identity in the collateral)");
     }
@@ -246,7 +238,8 @@ int run_attest_evidence_command(std::span<char*> args) {
 
   std::printf("Evidence: %s (%zu bytes), type %s\n", evidence_path.c_str(), evidence.size(),
               type_name.c_str());
-  std::printf("Verification time: %s%s\n", utc(now).c_str(), at.empty() ? " (now)" : " (--at)");
+  std::printf("Verification time: %s%s\n", attest::utc_text(now).c_str(),
+              at.empty() ? " (now)" : " (--at)");
   std::printf(
       "Trust anchors: %s (%zu)\n",
       policy && &anchors != &attest::well_known_roots(*type) ? "from the policy" : "built in",

@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "attest/x509_time.h"
+
 namespace trustmq::attest {
 
 namespace {
@@ -10,15 +12,6 @@ using Reject = std::vector<AppraisalReason>;
 
 void add(Reject& r, AppraisalCheck check, std::string text) {
   r.push_back({check, std::move(text)});
-}
-
-std::string utc(std::uint64_t t) {
-  const auto tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 void value(Reject& r, const ValueRule& rule, ByteSpan v, const std::string& what) {
@@ -100,11 +93,11 @@ void appraise_intel_tcb(Reject& r, const IntelPolicyCommon& p, const Claims& cla
   for (const auto& d : docs) {
     if (now >= d.next) {
       add(r, AppraisalCheck::kCollateralAge,
-          type + " " + d.name + " is past its nextUpdate " + utc(d.next) +
+          type + " " + d.name + " is past its nextUpdate " + utc_text(d.next) +
               " (fetch fresh collateral)");
     } else if (now > d.issued && now - d.issued > p.max_collateral_age_seconds) {
       add(r, AppraisalCheck::kCollateralAge,
-          type + " " + d.name + " issued " + utc(d.issued) + " is older than " +
+          type + " " + d.name + " issued " + utc_text(d.issued) + " is older than " +
               std::to_string(p.max_collateral_age_seconds) + " s (max_collateral_age_seconds)");
     }
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "attest/json_value.h"
+#include "attest/pcs_json_fields.h"
 
 namespace trustmq::attest {
 
@@ -12,26 +13,6 @@ namespace {
 using R = Result<QeIdentity>;
 
 R bad(const std::string& what) { return R::failure("QE identity: " + what); }
-
-bool read_number(const JsonValue& obj, const char* key, double max, std::uint64_t& out) {
-  const JsonValue* v = obj.find(key);
-  if (v == nullptr || !v->is_number() || v->as_number() < 0 || v->as_number() > max ||
-      std::floor(v->as_number()) != v->as_number()) {
-    return false;
-  }
-  out = static_cast<std::uint64_t>(v->as_number());
-  return true;
-}
-
-template <std::size_t N>
-bool read_hex(const JsonValue& obj, const char* key, std::array<std::uint8_t, N>& out) {
-  const JsonValue* v = obj.find(key);
-  if (v == nullptr || !v->is_string()) return false;
-  auto b = from_hex(v->as_string());
-  if (!b || b->size() != N) return false;
-  std::copy(b->begin(), b->end(), out.begin());
-  return true;
-}
 
 template <std::size_t N>
 bool masked_equal(const std::array<std::uint8_t, N>& value, const std::array<std::uint8_t, N>& mask,
@@ -56,25 +37,21 @@ Result<QeIdentity> parse_qe_identity(std::string_view document) {
   if (id == nullptr || !id->is_string()) return bad("id missing");
   q.id = id->as_string();
   std::uint64_t n = 0;
-  if (!read_number(o, "version", 10, n) || n != 2) return bad("version must be 2");
+  if (!pcs_number(o, "version", 10, n) || n != 2) return bad("version must be 2");
   q.version = 2;
-  const JsonValue* issue = o.find("issueDate");
-  const JsonValue* next = o.find("nextUpdate");
-  auto issue_t = issue && issue->is_string() ? parse_iso8601_utc(issue->as_string()) : std::nullopt;
-  auto next_t = next && next->is_string() ? parse_iso8601_utc(next->as_string()) : std::nullopt;
-  if (!issue_t || !next_t) return bad("issueDate / nextUpdate missing or not ISO 8601 UTC");
-  q.issue_date = *issue_t;
-  q.next_update = *next_t;
-  if (!read_number(o, "tcbEvaluationDataNumber", 1e9, q.tcb_evaluation_data_number)) {
+  if (!pcs_dates(o, q.issue_date, q.next_update)) {
+    return bad("issueDate / nextUpdate missing or not ISO 8601 UTC");
+  }
+  if (!pcs_number(o, "tcbEvaluationDataNumber", 1e9, q.tcb_evaluation_data_number)) {
     return bad("tcbEvaluationDataNumber missing");
   }
-  if (!read_hex(o, "miscselect", q.misc_select) ||
-      !read_hex(o, "miscselectMask", q.misc_select_mask) ||
-      !read_hex(o, "attributes", q.attributes) ||
-      !read_hex(o, "attributesMask", q.attributes_mask) || !read_hex(o, "mrsigner", q.mr_signer)) {
+  if (!pcs_hex(o, "miscselect", q.misc_select) ||
+      !pcs_hex(o, "miscselectMask", q.misc_select_mask) ||
+      !pcs_hex(o, "attributes", q.attributes) || !pcs_hex(o, "attributesMask", q.attributes_mask) ||
+      !pcs_hex(o, "mrsigner", q.mr_signer)) {
     return bad("miscselect, attributes (and masks) or mrsigner missing or malformed");
   }
-  if (!read_number(o, "isvprodid", 65535, n)) return bad("isvprodid missing");
+  if (!pcs_number(o, "isvprodid", 65535, n)) return bad("isvprodid missing");
   q.isv_prod_id = static_cast<std::uint16_t>(n);
   const JsonValue* levels = o.find("tcbLevels");
   if (levels == nullptr || !levels->is_array() || levels->as_array().empty()) {
@@ -83,7 +60,7 @@ Result<QeIdentity> parse_qe_identity(std::string_view document) {
   for (const JsonValue& l : levels->as_array()) {
     const JsonValue* tcb = l.is_object() ? l.find("tcb") : nullptr;
     QeTcbLevel level;
-    if (tcb == nullptr || !tcb->is_object() || !read_number(*tcb, "isvsvn", 65535, n)) {
+    if (tcb == nullptr || !tcb->is_object() || !pcs_number(*tcb, "isvsvn", 65535, n)) {
       return bad("a TCB level lacks tcb.isvsvn");
     }
     level.isv_svn = static_cast<std::uint16_t>(n);

@@ -21,24 +21,6 @@ namespace {
 
 using R = Result<Claims, VerifyFailure>;
 
-class Steps {
- public:
-  explicit Steps(VerificationLog* log) : log_(log) {}
-  void pass(std::string name, std::string detail = {}) {
-    if (log_ != nullptr) log_->push_back({std::move(name), true, false, std::move(detail)});
-  }
-  void skip(std::string name, std::string detail) {
-    if (log_ != nullptr) log_->push_back({std::move(name), true, true, std::move(detail)});
-  }
-  R fail(std::string name, VerifyError code, std::string message) {
-    if (log_ != nullptr) log_->push_back({std::move(name), false, false, message});
-    return R::failure({code, std::move(message)});
-  }
-
- private:
-  VerificationLog* log_;
-};
-
 bool signed_by(X509* cert, X509* issuer) {
   EVP_PKEY* key = X509_get0_pubkey(issuer);
   const bool ok = key != nullptr && X509_verify(cert, key) == 1;
@@ -48,15 +30,6 @@ bool signed_by(X509* cert, X509* issuer) {
 
 bool issued_by(X509* cert, X509* issuer) {
   return X509_NAME_cmp(X509_get_issuer_name(cert), X509_get_subject_name(issuer)) == 0;
-}
-
-std::string utc(std::uint64_t t) {
-  const auto tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // The certificates of a PEM chain, in order (empty on a parse failure).
@@ -136,7 +109,7 @@ std::uint64_t IntelQuoteVerifier::chain_signature_checks() const {
 
 R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors,
                                     std::uint64_t now, VerificationLog* log) const {
-  Steps steps(log);
+  VerificationSteps steps(log);
   const bool tdx = type_ == EvidenceType::kTdx;
   const std::string type_name(evidence_type_name(type_));
 
@@ -243,7 +216,7 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
     if (!valid) return steps.fail("validity of " + what, valid.error().code, valid.error().message);
   }
   steps.pass("certificate validity",
-             "root, " + inter_cn + " and PCK certificate valid at " + utc(now));
+             "root, " + inter_cn + " and PCK certificate valid at " + utc_text(now));
 
   // 3. Revocation.
   int crls_checked = 0;
@@ -461,7 +434,7 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
     tcb.qe_identity_issue_date = identity->issue_date;
     tcb.qe_identity_next_update = identity->next_update;
     steps.pass("QE identity", doc.source + " (signed by Intel SGX TCB Signing; issued " +
-                                  utc(identity->issue_date) + "): QE status " +
+                                  utc_text(identity->issue_date) + "): QE status " +
                                   std::string(tcb_status_name(*status)));
     break;
   }
@@ -521,7 +494,7 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
     steps.pass("TCB info", doc.source + " (FMSPC " + tcb.fmspc +
                                ", signed by Intel SGX TCB "
                                "Signing; issued " +
-                               utc(info->issue_date) + "): platform status " +
+                               utc_text(info->issue_date) + "): platform status " +
                                std::string(tcb_status_name(*tcb.platform_status)) +
                                (tcb.tcb_detail.empty() ? "" : " (" + tcb.tcb_detail + ")"));
     break;

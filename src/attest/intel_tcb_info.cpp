@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "attest/json_value.h"
+#include "attest/pcs_json_fields.h"
 
 namespace trustmq::attest {
 
@@ -13,31 +14,11 @@ using R = Result<TcbInfo>;
 
 R bad(const std::string& what) { return R::failure("TCB info: " + what); }
 
-bool read_number(const JsonValue& obj, const char* key, double max, std::uint64_t& out) {
-  const JsonValue* v = obj.find(key);
-  if (v == nullptr || !v->is_number() || v->as_number() < 0 || v->as_number() > max ||
-      std::floor(v->as_number()) != v->as_number()) {
-    return false;
-  }
-  out = static_cast<std::uint64_t>(v->as_number());
-  return true;
-}
-
-template <std::size_t N>
-bool read_hex(const JsonValue& obj, const char* key, std::array<std::uint8_t, N>& out) {
-  const JsonValue* v = obj.find(key);
-  if (v == nullptr || !v->is_string()) return false;
-  auto b = from_hex(v->as_string());
-  if (!b || b->size() != N) return false;
-  std::copy(b->begin(), b->end(), out.begin());
-  return true;
-}
-
 bool read_components(const JsonValue* v, std::array<std::uint8_t, 16>& out) {
   if (v == nullptr || !v->is_array() || v->as_array().size() != 16) return false;
   for (std::size_t i = 0; i < 16; ++i) {
     std::uint64_t svn = 0;
-    if (!v->as_array()[i].is_object() || !read_number(v->as_array()[i], "svn", 255, svn)) {
+    if (!v->as_array()[i].is_object() || !pcs_number(v->as_array()[i], "svn", 255, svn)) {
       return false;
     }
     out[i] = static_cast<std::uint8_t>(svn);
@@ -64,28 +45,24 @@ Result<TcbInfo> parse_tcb_info(std::string_view document) {
   const JsonValue* id = o.find("id");
   info.id = id != nullptr && id->is_string() ? id->as_string() : "SGX";  // v2 has no id
   std::uint64_t version = 0;
-  if (!read_number(o, "version", 10, version) || (version != 2 && version != 3)) {
+  if (!pcs_number(o, "version", 10, version) || (version != 2 && version != 3)) {
     return bad("version must be 2 or 3");
   }
   info.version = static_cast<int>(version);
   if (info.id != "SGX" && info.id != "TDX") return bad("id \"" + info.id + "\" is not SGX or TDX");
-  const JsonValue* issue = o.find("issueDate");
-  const JsonValue* next = o.find("nextUpdate");
-  auto issue_t = issue && issue->is_string() ? parse_iso8601_utc(issue->as_string()) : std::nullopt;
-  auto next_t = next && next->is_string() ? parse_iso8601_utc(next->as_string()) : std::nullopt;
-  if (!issue_t || !next_t) return bad("issueDate / nextUpdate missing or not ISO 8601 UTC");
-  info.issue_date = *issue_t;
-  info.next_update = *next_t;
-  if (!read_hex(o, "fmspc", info.fmspc)) return bad("fmspc is not 12 hex digits");
-  if (!read_hex(o, "pceId", info.pce_id)) return bad("pceId is not 4 hex digits");
-  if (!read_number(o, "tcbEvaluationDataNumber", 1e9, info.tcb_evaluation_data_number)) {
+  if (!pcs_dates(o, info.issue_date, info.next_update)) {
+    return bad("issueDate / nextUpdate missing or not ISO 8601 UTC");
+  }
+  if (!pcs_hex(o, "fmspc", info.fmspc)) return bad("fmspc is not 12 hex digits");
+  if (!pcs_hex(o, "pceId", info.pce_id)) return bad("pceId is not 4 hex digits");
+  if (!pcs_number(o, "tcbEvaluationDataNumber", 1e9, info.tcb_evaluation_data_number)) {
     return bad("tcbEvaluationDataNumber missing");
   }
   if (const JsonValue* m = o.find("tdxModule"); m != nullptr) {
     TdxModuleIdentity t;
     std::array<std::uint8_t, 8> attrs{}, mask{};
-    if (!m->is_object() || !read_hex(*m, "mrsigner", t.mr_signer) ||
-        !read_hex(*m, "attributes", attrs) || !read_hex(*m, "attributesMask", mask)) {
+    if (!m->is_object() || !pcs_hex(*m, "mrsigner", t.mr_signer) ||
+        !pcs_hex(*m, "attributes", attrs) || !pcs_hex(*m, "attributesMask", mask)) {
       return bad("tdxModule malformed");
     }
     t.attributes = le64_of(attrs);
@@ -103,7 +80,7 @@ Result<TcbInfo> parse_tcb_info(std::string_view document) {
     TcbLevel level;
     std::uint64_t pce = 0;
     if (!read_components(tcb->find("sgxtcbcomponents"), level.sgx_components) ||
-        !read_number(*tcb, "pcesvn", 65535, pce)) {
+        !pcs_number(*tcb, "pcesvn", 65535, pce)) {
       return bad("a TCB level lacks 16 sgxtcbcomponents or pcesvn");
     }
     level.pce_svn = static_cast<std::uint16_t>(pce);

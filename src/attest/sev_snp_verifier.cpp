@@ -18,22 +18,6 @@ namespace {
 
 using R = Result<Claims, VerifyFailure>;
 
-// Records steps and builds failures.
-class Steps {
- public:
-  explicit Steps(VerificationLog* log) : log_(log) {}
-  void pass(std::string name, std::string detail = {}) {
-    if (log_ != nullptr) log_->push_back({std::move(name), true, false, std::move(detail)});
-  }
-  R fail(std::string name, VerifyError code, std::string message) {
-    if (log_ != nullptr) log_->push_back({std::move(name), false, false, message});
-    return R::failure({code, std::move(message)});
-  }
-
- private:
-  VerificationLog* log_;
-};
-
 bool signed_by(X509* cert, X509* issuer) {
   EVP_PKEY* key = X509_get0_pubkey(issuer);
   const bool ok = key != nullptr && X509_verify(cert, key) == 1;
@@ -64,7 +48,7 @@ std::uint64_t SevSnpVerifier::chain_signature_checks() const {
 
 R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, std::uint64_t now,
                                 VerificationLog* log) const {
-  Steps steps(log);
+  VerificationSteps steps(log);
 
   // 1. Layout.
   auto parsed = parse_sev_snp_report(evidence);

@@ -4,7 +4,12 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "attest/claims.h"
+#include "attest/evidence_verifier.h"
+#include "attest/result.h"
 
 namespace trustmq::attest {
 
@@ -18,5 +23,25 @@ struct VerificationStep {
 };
 
 using VerificationLog = std::vector<VerificationStep>;
+
+// How a verifier records its steps (into an optional log) and turns a failed step into the
+// failure it returns: the one idiom of every hardware verifier.
+class VerificationSteps {
+ public:
+  explicit VerificationSteps(VerificationLog* log) : log_(log) {}
+  void pass(std::string name, std::string detail = {}) {
+    if (log_ != nullptr) log_->push_back({std::move(name), true, false, std::move(detail)});
+  }
+  void skip(std::string name, std::string detail) {
+    if (log_ != nullptr) log_->push_back({std::move(name), true, true, std::move(detail)});
+  }
+  Result<Claims, VerifyFailure> fail(std::string name, VerifyError code, std::string message) {
+    if (log_ != nullptr) log_->push_back({std::move(name), false, false, message});
+    return Result<Claims, VerifyFailure>::failure({code, std::move(message)});
+  }
+
+ private:
+  VerificationLog* log_;
+};
 
 }  // namespace trustmq::attest

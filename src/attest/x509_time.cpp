@@ -12,6 +12,15 @@ std::string asn1_time_text(const ASN1_TIME* t) {
   return buf;
 }
 
+std::string utc_text(std::uint64_t unix_seconds) {
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 Result<bool, VerifyFailure> check_validity(X509* cert, std::uint64_t now, std::string_view what) {
   using R = Result<bool, VerifyFailure>;
   auto t = static_cast<time_t>(now);

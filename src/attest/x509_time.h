@@ -19,5 +19,7 @@ Result<bool, VerifyFailure> check_validity(X509* cert, std::uint64_t now_unix_se
 
 // "2029-09-24T00:55:28Z"
 std::string asn1_time_text(const ASN1_TIME* t);
+// The same form for Unix seconds.
+std::string utc_text(std::uint64_t unix_seconds);
 
 }  // namespace trustmq::attest
