@@ -319,6 +319,44 @@ TEST(IntelTcbInfoTest, LevelSelectionOnTheSignedSample) {
   EXPECT_NE(mismatch.error().find("SVN[1]"), std::string::npos);
 }
 
+TEST(IntelTcbInfoTest, SgxLevelSelectionOnAnUnsignedHandWrittenDocument) {
+  // No SGX TCB info is in the vectors: this hand-written v2 document (its signature is not
+  // checked by the parser) pins the SGX side of the algorithm (no TDX components).
+  const std::string comps = [] {
+    std::string c;
+    for (int i = 0; i < 16; ++i)
+      c += std::string(i == 0 ? "" : ",") + "{\"svn\":" + (i < 2 ? "3" : "0") + "}";
+    return c;
+  }();
+  const std::string doc =
+      R"({"tcbInfo":{"version":2,"issueDate":"2023-04-01T00:00:00Z","nextUpdate":"2023-05-01T00:00:00Z",)"
+      R"("fmspc":"00906ed50000","pceId":"0000","tcbType":0,"tcbEvaluationDataNumber":14,"tcbLevels":[)"
+      R"({"tcb":{"sgxtcbcomponents":[)" +
+      comps +
+      R"(],"pcesvn":13},"tcbDate":"2023-02-15T00:00:00Z","tcbStatus":"SWHardeningNeeded","advisoryIDs":["INTEL-SA-00615"]},)"
+      R"({"tcb":{"sgxtcbcomponents":[)" +
+      comps +
+      R"(],"pcesvn":7},"tcbDate":"2019-01-01T00:00:00Z","tcbStatus":"OutOfDate"}]},)"
+      R"("signature":")" +
+      std::string(128, '0') + R"("})";
+  auto info = parse_tcb_info(doc);
+  ASSERT_TRUE(info.ok()) << info.error();
+  EXPECT_EQ(info->id, "SGX");  // v2 has no id
+  EXPECT_FALSE(info->tdx_module.has_value());
+  PckCertificateInfo pck;
+  pck.component_svns[0] = 3;
+  pck.component_svns[1] = 4;
+  pck.pce_svn = 13;
+  auto v = evaluate_tcb(*info, pck, nullptr);
+  ASSERT_TRUE(v.ok()) << v.error();
+  EXPECT_EQ(v->status, TcbStatus::kSwHardeningNeeded);
+  EXPECT_EQ(v->advisory_ids, std::vector<std::string>{"INTEL-SA-00615"});
+  pck.pce_svn = 12;
+  EXPECT_EQ(evaluate_tcb(*info, pck, nullptr)->status, TcbStatus::kOutOfDate);
+  pck.component_svns[1] = 2;  // below every level
+  EXPECT_FALSE(evaluate_tcb(*info, pck, nullptr).ok());
+}
+
 TEST(IntelQeIdentityTest, SampleIdentity) {
   const Bytes doc = read_vector("tdx/sample_qeIdentity_response");
   auto q =
