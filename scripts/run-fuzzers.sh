@@ -64,6 +64,14 @@ for fuzzer in "${fuzzers[@]}"; do
   log="$build_dir/fuzz-$name.log"
   mkdir -p "$corpus" "$artifacts"
   cp -n "$seed_dir"/* "$corpus"/
+  # Evidence fuzzers also start from the real samples in tests/attest/vectors/.
+  case $name in
+    sev_snp_report_fuzzer) cp -n "$repo_dir"/tests/attest/vectors/sev-snp/*.bin "$corpus"/ ;;
+    intel_quote_fuzzer) cp -n "$repo_dir"/tests/attest/vectors/{sgx-dcap,tdx}/*.dat "$corpus"/ ;;
+    intel_collateral_fuzzer)
+      cp -n "$repo_dir"/tests/attest/vectors/tdx/sample_* "$repo_dir"/tests/attest/vectors/tdx/*crl* \
+        "$repo_dir"/tests/attest/vectors/sgx-dcap/*.der "$corpus"/ ;;
+  esac
   if [ -d "$repo_dir/fuzz/corpus/$name" ]; then
     cp -n "$repo_dir/fuzz/corpus/$name"/* "$corpus"/ 2>/dev/null || true
   fi

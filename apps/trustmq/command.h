@@ -9,6 +9,10 @@ namespace trustmq::cli {
 int run_pub_command(std::span<char*> args);
 int run_sub_command(std::span<char*> args);
 int run_attest_command(std::span<char*> args);
+// Offline verification of hardware evidence (attest_evidence_command.cpp), and the entry of
+// `trustmq attest`: offline with --evidence, else run_attest_command.
+int run_attest_evidence_command(std::span<char*> args);
+int run_attest_entry(std::span<char*> args);
 int run_policy_command(std::span<char*> args);
 int run_measure_command(std::span<char*> args);
 

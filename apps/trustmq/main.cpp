@@ -17,8 +17,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"pub", trustmq::cli::run_pub_command, "publish a message (like mosquitto_pub)"},
     {"sub", trustmq::cli::run_sub_command, "subscribe and print messages (like mosquitto_sub)"},
-    {"attest", trustmq::cli::run_attest_command,
-     "fetch and verify a broker's attestation evidence (like openssl s_client)"},
+    {"attest", trustmq::cli::run_attest_entry,
+     "verify a broker's attestation evidence (like openssl s_client), or evidence offline"},
     {"policy", trustmq::cli::run_policy_command, "write an attestation policy (policy init ...)"},
     {"measure", trustmq::cli::run_measure_command,
      "print the measurement (SHA-256) of a WebAssembly module"},

@@ -18,6 +18,12 @@ enum class AppraisalCheck {
   kDebug,               // debug platform while allow_debug is false
   kTooOld,              // older than max_evidence_age_seconds
   kFromFuture,          // timestamp beyond max_clock_skew_seconds ahead
+  // Hardware types (the policy's "sev-snp", "sgx-dcap", "tdx" sections):
+  kTeeMeasurement,  // launch measurement / enclave or TD identity / host data not listed
+  kTeeSvn,          // security version or TCB below the policy's minimum
+  kTcbStatus,       // Intel TCB status (platform or QE) not allowed, or unknown
+  kCollateralAge,   // TCB info / QE identity older than allowed or past its nextUpdate
+  kGuestPolicy,     // SEV-SNP guest policy the relying party forbids (migration agent)
 };
 
 struct AppraisalReason {

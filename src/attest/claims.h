@@ -2,10 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "attest/bytes.h"
 #include "attest/evidence_type.h"
+#include "attest/intel_quote_claims.h"
+#include "attest/sev_snp_claims.h"
 
 namespace trustmq::attest {
 
@@ -23,6 +26,15 @@ struct Claims {
   std::uint64_t timestamp = 0;
   // True if the platform runs in a debug mode (an attacker-readable enclave).
   bool debug = false;
+  // False for hardware evidence, which carries no timestamp: its freshness comes from the
+  // nonce in the report data (the TLS binding); the evidence-age checks then do not apply.
+  bool has_timestamp = true;
+  // Type-specific claims of hardware evidence (the generic fields above stay zero unless
+  // stated: report_data and debug are always set).
+  std::optional<SevSnpClaims> sev_snp;
+  std::optional<SgxEnclaveClaims> sgx;
+  std::optional<TdxTdClaims> tdx;
+  std::optional<IntelTcbClaims> intel_tcb;  // sgx-dcap and tdx
 };
 
 }  // namespace trustmq::attest

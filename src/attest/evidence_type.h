@@ -10,9 +10,9 @@ namespace trustmq::attest {
 
 enum class EvidenceType : std::uint16_t {
   kTpm2Quote = 0x0001,  // TPM 2.0 quote (TPMS_ATTEST + signature), report data as qualifying data
-  kSgxDcap = 0x0002,    // Intel SGX ECDSA quote v3
-  kTdx = 0x0003,        // Intel TDX quote v4
-  kSevSnp = 0x0004,     // AMD SEV-SNP attestation report
+  kSgxDcap = 0x0002,    // Intel SGX DCAP ECDSA quote v3
+  kTdx = 0x0003,        // Intel TDX quote v4 or v5
+  kSevSnp = 0x0004,     // AMD SEV-SNP attestation report (v2-v5)
   kSim = 0xFE01,        // software platform key: NO hardware protection (development only)
 };
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "attest/bytes.h"
 #include "attest/claims.h"
@@ -19,8 +20,15 @@ enum class VerifyError {
   kUntrustedPlatform,   // the platform certificate does not chain to a trust anchor
   kCertificateExpired,  // a certificate in the chain has expired
   kCertificateNotYetValid,
-  kInternal,  // OpenSSL failure unrelated to the evidence
+  kCertificateRevoked,  // a certificate of the chain is on a CRL (Intel PCK, root)
+  kCollateralMissing,   // a certificate, CRL, TCB info or QE identity needed is not at hand
+  kCollateralInvalid,   // collateral does not verify, is expired or does not parse
+  kPlatformMismatch,    // evidence and its endorsement disagree (chip id, TCB, product, QE)
+  kInternal,            // OpenSSL failure unrelated to the evidence
 };
+
+// "malformed", "signature-invalid", … (stable, for CLI output and tests).
+std::string_view verify_error_name(VerifyError error);
 
 struct VerifyFailure {
   VerifyError code;

@@ -9,11 +9,29 @@
 #include <sstream>
 
 #include "attest/json_value.h"
+#include "attest/well_known_roots.h"
 
 namespace trustmq::attest {
 
 bool MeasurementRule::accepts(const Sha256Digest& d) const {
   return any || std::find(allowed.begin(), allowed.end(), d) != allowed.end();
+}
+
+const TrustAnchors& Policy::anchors_for(EvidenceType type) const {
+  const TeeSectionCommon* section = nullptr;
+  if (type == EvidenceType::kSevSnp) section = &sev_snp;
+  if (type == EvidenceType::kSgxDcap) section = &sgx_dcap;
+  if (type == EvidenceType::kTdx) section = &tdx;
+  if (section == nullptr) return trust_anchors;
+  if (!section->trust_anchors.empty()) return section->trust_anchors;
+  return well_known_roots(type);
+}
+
+std::shared_ptr<const Collateral> Policy::collateral_for(EvidenceType type) const {
+  if (type == EvidenceType::kSevSnp) return sev_snp.collateral;
+  if (type == EvidenceType::kSgxDcap) return sgx_dcap.collateral;
+  if (type == EvidenceType::kTdx) return tdx.collateral;
+  return std::make_shared<const Collateral>();
 }
 
 bool Policy::allows(EvidenceType type) const {
@@ -31,7 +49,17 @@ const std::set<std::string> kKnownFields = {"version",
                                             "runtime_measurements",
                                             "allow_debug",
                                             "max_evidence_age_seconds",
-                                            "max_clock_skew_seconds"};
+                                            "max_clock_skew_seconds",
+                                            "sev-snp",
+                                            "sgx-dcap",
+                                            "tdx"};
+
+// Types whose verification needs the top-level trust_anchors and measurement rules.
+bool needs_generic_fields(const std::vector<EvidenceType>& types) {
+  return std::any_of(types.begin(), types.end(), [](EvidenceType t) {
+    return t == EvidenceType::kSim || t == EvidenceType::kTpm2Quote;
+  });
+}
 
 Result<Policy> field_error(const std::string& field, const std::string& what) {
   return Result<Policy>::failure("policy field \"" + field + "\": " + what);
@@ -40,14 +68,19 @@ Result<Policy> field_error(const std::string& field, const std::string& what) {
 std::string kind_of(const JsonValue& v) { return std::string(json_kind_name(v.kind())); }
 
 // Writes an error into `error` and returns false on failure.
-bool read_measurements(const JsonValue& obj, const std::string& field, MeasurementRule& out,
-                       std::string& error) {
+bool read_measurements(const JsonValue& obj, const std::string& field, bool required,
+                       MeasurementRule& out, std::string& error) {
   const JsonValue* v = obj.find(field);
   auto err = [&](const std::string& what) {
     error = "policy field \"" + field + "\": " + what;
     return false;
   };
   if (v == nullptr) {
+    if (!required) {
+      out.any = true;
+      out.specified = false;
+      return true;
+    }
     return err("missing (list the SHA-256 values to accept as 64 hex digits, or write \"any\")");
   }
   if (v->is_string()) {
@@ -147,14 +180,17 @@ Result<Policy> parse_policy(std::string_view json_text, const std::string& base_
     p.allowed_types.push_back(*type);
   }
 
+  const bool generic = needs_generic_fields(p.allowed_types);
   const JsonValue* anchors = root.find("trust_anchors");
-  if (anchors == nullptr) {
+  if (anchors == nullptr && generic) {
     return field_error("trust_anchors", "missing (list PEM files of the roots you trust)");
   }
-  if (!anchors->is_array() || anchors->as_array().empty()) {
+  if (anchors == nullptr) {
+    // Hardware types only: their sections or the built-in roots decide.
+  } else if (!anchors->is_array() || anchors->as_array().empty()) {
     return field_error("trust_anchors", "must be a non-empty list of PEM file paths");
   }
-  for (const JsonValue& a : anchors->as_array()) {
+  for (const JsonValue& a : anchors == nullptr ? std::vector<JsonValue>{} : anchors->as_array()) {
     if (!a.is_string() || a.as_string().empty()) {
       return field_error("trust_anchors", "entries must be non-empty strings");
     }
@@ -165,9 +201,43 @@ Result<Policy> parse_policy(std::string_view json_text, const std::string& base_
     for (auto& c : *certs) p.trust_anchors.push_back(std::move(c));
   }
 
-  if (!read_measurements(root, "module_measurements", p.module_measurements, error) ||
-      !read_measurements(root, "runtime_measurements", p.runtime_measurements, error)) {
+  if (!read_measurements(root, "module_measurements", generic, p.module_measurements, error) ||
+      !read_measurements(root, "runtime_measurements", generic, p.runtime_measurements, error)) {
     return Result<Policy>::failure(error);
+  }
+
+  // Hardware sections: required for each allowed hardware type, parsed whenever written.
+  const struct {
+    EvidenceType type;
+    const char* name;
+  } sections[] = {{EvidenceType::kSevSnp, "sev-snp"},
+                  {EvidenceType::kSgxDcap, "sgx-dcap"},
+                  {EvidenceType::kTdx, "tdx"}};
+  for (const auto& sec : sections) {
+    const JsonValue* v = root.find(sec.name);
+    const bool allowed = std::find(p.allowed_types.begin(), p.allowed_types.end(), sec.type) !=
+                         p.allowed_types.end();
+    if (v == nullptr) {
+      if (allowed) {
+        return field_error(sec.name, std::string("missing: allowed_types lists \"") + sec.name +
+                                         "\", so its section (measurements to accept, "
+                                         "collateral …) must be written (docs/attestation.md)");
+      }
+      continue;
+    }
+    if (sec.type == EvidenceType::kSevSnp) {
+      auto s = parse_sev_snp_policy(*v, base_dir);
+      if (!s) return Result<Policy>::failure(s.error());
+      p.sev_snp = std::move(*s);
+    } else if (sec.type == EvidenceType::kSgxDcap) {
+      auto s = parse_sgx_policy(*v, base_dir);
+      if (!s) return Result<Policy>::failure(s.error());
+      p.sgx_dcap = std::move(*s);
+    } else {
+      auto s = parse_tdx_policy(*v, base_dir);
+      if (!s) return Result<Policy>::failure(s.error());
+      p.tdx = std::move(*s);
+    }
   }
   return Result<Policy>::success(std::move(p));
 }

@@ -10,6 +10,7 @@
 #include "attest/bytes.h"
 #include "attest/evidence_type.h"
 #include "attest/result.h"
+#include "attest/tee_policy.h"
 #include "attest/trust_anchors.h"
 
 namespace trustmq::attest {
@@ -17,6 +18,8 @@ namespace trustmq::attest {
 // A measurement list, or "any" (only when written so in the file).
 struct MeasurementRule {
   bool any = false;
+  // False when the field is absent (allowed only for policies without sim): "not applicable".
+  bool specified = true;
   std::vector<Sha256Digest> allowed;
   bool accepts(const Sha256Digest& d) const;
 };
@@ -26,7 +29,8 @@ struct Policy {
   std::vector<EvidenceType> allowed_types;
   // `sim` gives NO hardware protection; it must be allowed explicitly.
   bool allow_sim = false;
-  // Only evidence chaining to one of these roots is trusted.
+  // Only sim evidence chaining to one of these roots is trusted (hardware types use their
+  // section's trust_anchors or the built-in roots: anchors_for()).
   TrustAnchors trust_anchors;
   MeasurementRule module_measurements;
   MeasurementRule runtime_measurements;
@@ -36,7 +40,17 @@ struct Policy {
   // Evidence stamped further in the future than this is rejected.
   std::uint64_t max_clock_skew_seconds = 60;
 
+  // Hardware sections (tee_policy.h); `present` iff written in the file.
+  SevSnpPolicy sev_snp;
+  SgxPolicy sgx_dcap;
+  TdxPolicy tdx;
+
   bool allows(EvidenceType type) const;
+  // The roots trusted for `type`: the section's own trust_anchors if written, else the built-in
+  // roots (well_known_roots.h) for hardware types, else trust_anchors.
+  const TrustAnchors& anchors_for(EvidenceType type) const;
+  // The collateral of the section of `type` (empty for sim).
+  std::shared_ptr<const Collateral> collateral_for(EvidenceType type) const;
 };
 
 // Parses policy JSON. Relative trust-anchor paths are resolved against `base_dir`. Errors

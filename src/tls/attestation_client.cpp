@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "attest/hardware_verifier.h"
 #include "attest/sim_verifier.h"
 #include "attest/trust_anchors.h"
 #include "tls/attestation_binding.h"
@@ -78,6 +79,14 @@ AttestationError error_for(attest::VerifyError e) {
       return AttestationError::kCertificateExpired;
     case attest::VerifyError::kCertificateNotYetValid:
       return AttestationError::kCertificateNotYetValid;
+    case attest::VerifyError::kCertificateRevoked:
+      return AttestationError::kCertificateRevoked;
+    case attest::VerifyError::kCollateralMissing:
+      return AttestationError::kCollateralMissing;
+    case attest::VerifyError::kCollateralInvalid:
+      return AttestationError::kCollateralInvalid;
+    case attest::VerifyError::kPlatformMismatch:
+      return AttestationError::kPlatformMismatch;
     case attest::VerifyError::kInternal:
       return AttestationError::kInternal;
   }
@@ -98,6 +107,14 @@ AttestationError error_for(attest::AppraisalCheck c) {
       return AttestationError::kEvidenceTooOld;
     case attest::AppraisalCheck::kFromFuture:
       return AttestationError::kEvidenceFromFuture;
+    case attest::AppraisalCheck::kTeeMeasurement:
+      return AttestationError::kTeeMeasurementRejected;
+    case attest::AppraisalCheck::kTeeSvn:
+    case attest::AppraisalCheck::kTcbStatus:
+    case attest::AppraisalCheck::kCollateralAge:
+      return AttestationError::kTcbRejected;
+    case attest::AppraisalCheck::kGuestPolicy:
+      return AttestationError::kGuestPolicyRejected;
   }
   return AttestationError::kInternal;
 }
@@ -115,7 +132,9 @@ struct AttestationClient::Callbacks {
                   SSL_AD_ACCESS_DENIED, al);
     }
     std::uint64_t now = now_seconds();
-    auto claims = verifier->verify(st.evidence.evidence, client.policy_.trust_anchors, now);
+    auto claims = verifier->verify(
+        st.evidence.evidence,
+        client.policy_.anchors_for(static_cast<attest::EvidenceType>(st.evidence.type)), now);
     if (!claims) {
       AttestationError e = error_for(claims.error().code);
       int alert =
@@ -287,11 +306,24 @@ struct AttestationClient::Callbacks {
 
 AttestationClient::AttestationClient(attest::Policy policy) : policy_(std::move(policy)) {
   verifiers_.push_back(std::make_unique<attest::SimVerifier>());
+  // Hardware verifiers, with the collateral of the policy's section (never fetched online).
+  for (auto type : {attest::EvidenceType::kSevSnp, attest::EvidenceType::kSgxDcap,
+                    attest::EvidenceType::kTdx}) {
+    if (auto v = attest::make_hardware_verifier(type, policy_.collateral_for(type))) {
+      verifiers_.push_back(std::move(v));
+    }
+  }
 }
 
 AttestationClient::~AttestationClient() = default;
 
 void AttestationClient::add_verifier(std::unique_ptr<attest::EvidenceVerifier> verifier) {
+  for (auto& v : verifiers_) {
+    if (v->type() == verifier->type()) {
+      v = std::move(verifier);  // replaces the built-in verifier of that type
+      return;
+    }
+  }
   verifiers_.push_back(std::move(verifier));
 }
 

@@ -48,7 +48,9 @@ struct AttestationOutcome {
 
 class AttestationClient {
  public:
-  // Registers the sim verifier; add others with add_verifier().
+  // Registers the sim verifier and the hardware verifiers (sev-snp; sgx-dcap and tdx when
+  // built), the latter with the collateral of the policy's sections. add_verifier() adds
+  // another type or replaces the verifier of a type.
   explicit AttestationClient(attest::Policy policy);
   ~AttestationClient();
   AttestationClient(const AttestationClient&) = delete;

@@ -28,6 +28,20 @@ std::string_view attestation_error_name(AttestationError e) {
       return "certificate-expired";
     case AttestationError::kCertificateNotYetValid:
       return "certificate-not-yet-valid";
+    case AttestationError::kCertificateRevoked:
+      return "certificate-revoked";
+    case AttestationError::kCollateralMissing:
+      return "collateral-missing";
+    case AttestationError::kCollateralInvalid:
+      return "collateral-invalid";
+    case AttestationError::kPlatformMismatch:
+      return "platform-mismatch";
+    case AttestationError::kTeeMeasurementRejected:
+      return "tee-measurement-rejected";
+    case AttestationError::kTcbRejected:
+      return "tcb-rejected";
+    case AttestationError::kGuestPolicyRejected:
+      return "guest-policy-rejected";
     case AttestationError::kBindingMismatch:
       return "binding-mismatch";
     case AttestationError::kModuleMeasurementRejected:

@@ -20,12 +20,19 @@ enum class AttestationError {
   kUntrustedPlatform,           // platform certificate does not chain to a policy anchor
   kCertificateExpired,          // platform certificate (chain) expired
   kCertificateNotYetValid,      // platform certificate not yet valid
+  kCertificateRevoked,          // a certificate of the chain is revoked (CRL)
+  kCollateralMissing,           // hardware evidence: VCEK, CRL, TCB info … not in the collateral
+  kCollateralInvalid,           // hardware evidence: collateral does not verify or is expired
+  kPlatformMismatch,            // evidence and endorsement disagree (chip id, TCB, QE binding)
   kBindingMismatch,             // evidence bound to another handshake (replayed/relayed)
   kModuleMeasurementRejected,   // module measurement not in policy
   kRuntimeMeasurementRejected,  // runtime measurement not in policy
   kDebugNotAllowed,             // debug platform, policy forbids
   kEvidenceTooOld,              // older than the policy's max age
   kEvidenceFromFuture,          // timestamp too far ahead
+  kTeeMeasurementRejected,      // TEE launch measurement / enclave or TD identity not in policy
+  kTcbRejected,                 // SVN/TCB below minimum, TCB status or collateral age refused
+  kGuestPolicyRejected,         // SEV-SNP guest policy refused (migration agent)
   kHandshakeFailed,             // TLS failed for a reason unrelated to attestation
   kInternal,                    // local failure (OpenSSL, memory)
 };

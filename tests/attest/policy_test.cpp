@@ -4,6 +4,7 @@
 
 #include "attest/sim_platform.h"
 #include "support/temp_directory.h"
+#include "support/vector_files.h"
 
 namespace trustmq::attest {
 namespace {
@@ -87,29 +88,30 @@ TEST_F(PolicyTest, BadPoliciesNameTheField) {
        "unknown evidence type \"sgx\""},
       {R"({"version": 1, "allowed_types": [], )" + anchors + ", " + meas + "}",
        "\"allowed_types\""},
-      {R"({"version": 1, "allowed_types": ["tdx"], )" + meas + "}", "\"trust_anchors\": missing"},
-      {R"({"version": 1, "allowed_types": ["tdx"], "trust_anchors": ["missing.pem"], )" + meas +
-           "}",
+      {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, )" + meas + "}",
+       "\"trust_anchors\": missing"},
+      {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, "trust_anchors": ["missing.pem"], )" +
+           meas + "}",
        "missing.pem"},
-      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors +
+      {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, )" + anchors +
            R"(, "runtime_measurements": "any"})",
        "\"module_measurements\": missing"},
-      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors +
+      {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, )" + anchors +
            R"(, "module_measurements": [], "runtime_measurements": "any"})",
        "\"module_measurements\": empty list"},
-      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors +
+      {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, )" + anchors +
            R"(, "module_measurements": ["abc"], "runtime_measurements": "any"})",
        "entry 1 (\"abc\") is not 64 hex digits"},
-      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors +
+      {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, )" + anchors +
            R"(, "module_measurements": "*", "runtime_measurements": "any"})",
        "exactly \"any\""},
-      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors + ", " + meas +
+      {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, )" + anchors + ", " + meas +
            R"(, "allow_debug": "no"})",
        "\"allow_debug\": must be true or false"},
-      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors + ", " + meas +
+      {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, )" + anchors + ", " + meas +
            R"(, "max_evidence_age_seconds": -5})",
        "\"max_evidence_age_seconds\""},
-      {R"({"version": 1, "allowed_types": ["tdx"], )" + anchors + ", " + meas +
+      {R"({"version": 1, "allowed_types": ["sim"], "allow_sim": true, )" + anchors + ", " + meas +
            R"(, "allow_degug": true})",
        "\"allow_degug\": unknown field"},
   };
@@ -118,6 +120,68 @@ TEST_F(PolicyTest, BadPoliciesNameTheField) {
     ASSERT_FALSE(p.ok()) << c.json;
     EXPECT_NE(p.error().find(c.expected_fragment), std::string::npos)
         << "error: " << p.error() << "\nexpected: " << c.expected_fragment;
+  }
+}
+
+}  // namespace
+}  // namespace trustmq::attest
+
+namespace trustmq::attest {
+namespace {
+
+TEST(TeePolicyTest, SevSnpSectionWithBuiltInRootsAndCollateral) {
+  const std::string vcek = std::string(TRUSTMQ_TEST_VECTORS_DIR) + "/sev-snp/vcek.testcer";
+  auto p = parse_policy(R"({"version": 1, "allowed_types": ["sev-snp"],
+      "sev-snp": {"measurements": "any", "collateral": [")" +
+                            vcek + R"("],
+                  "min_reported_tcb": {"bootloader": 2, "tee": 0, "snp": 5, "microcode": 68},
+                  "allow_migration_agent": false}})",
+                        "/");
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_TRUE(p->sev_snp.present);
+  EXPECT_TRUE(p->sev_snp.measurements.any);
+  EXPECT_EQ(p->sev_snp.collateral->certificates.size(), 1u);
+  EXPECT_EQ(p->anchors_for(EvidenceType::kSevSnp).size(), 2u);  // built-in ARKs
+  EXPECT_TRUE(p->trust_anchors.empty());
+  EXPECT_FALSE(p->module_measurements.specified);
+  ASSERT_TRUE(p->sev_snp.min_reported_tcb.has_value());
+  EXPECT_EQ(p->sev_snp.min_reported_tcb->microcode, 68);
+}
+
+TEST(TeePolicyTest, SectionAnchorsReplaceTheBuiltInRoots) {
+  const std::string ark = std::string(TRUSTMQ_TEST_VECTORS_DIR) + "/sev-snp/ask_ark_milan.pem";
+  auto p = parse_policy(R"({"version": 1, "allowed_types": ["sev-snp"],
+      "sev-snp": {"measurements": "any", "trust_anchors": [")" +
+                            ark + R"("]}})",
+                        "/");
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_EQ(p->anchors_for(EvidenceType::kSevSnp).size(), 2u);  // the file's ASK and ARK
+  EXPECT_EQ(p->anchors_for(EvidenceType::kTdx).size(), 1u);     // Intel root, built in
+}
+
+TEST(TeePolicyTest, BadSectionsNameTheField) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"version": 1, "allowed_types": ["sev-snp"]})", "\"sev-snp\": missing"},
+      {R"({"version": 1, "allowed_types": ["sev-snp"], "sev-snp": {}})",
+       "\"sev-snp.measurements\": missing"},
+      {R"({"version": 1, "allowed_types": ["sev-snp"], "sev-snp": {"measurements": ["00"]}})",
+       "\"sev-snp.measurements\": entry 1 is not 96 hex digits"},
+      {R"({"version": 1, "allowed_types": ["sev-snp"], "sev-snp": {"measurements": "any", "debug": true}})",
+       "\"sev-snp.debug\": unknown field"},
+      {R"({"version": 1, "allowed_types": ["sev-snp"], "sev-snp": {"measurements": "any", "collateral": ["/nonexistent/vcek"]}})",
+       "\"sev-snp.collateral\": cannot read collateral file /nonexistent/vcek"},
+      {R"({"version": 1, "allowed_types": ["sev-snp"], "sev-snp": {"measurements": "any", "min_reported_tcb": {"snp": 300}}})",
+       "min_reported_tcb"},
+      {R"({"version": 1, "allowed_types": ["tdx"], "tdx": {"mr_tds": "any", "allowed_tcb_statuses": ["Fine"]}})",
+       "\"tdx.allowed_tcb_statuses\": unknown TCB status"},
+      {R"({"version": 1, "allowed_types": ["sgx-dcap"], "sgx-dcap": {"mr_enclaves": "any"}})",
+       "\"sgx-dcap.mr_signers\": missing"},
+  };
+  for (const auto& [json, fragment] : cases) {
+    auto p = parse_policy(json, "/");
+    ASSERT_FALSE(p.ok()) << json;
+    EXPECT_NE(p.error().find(fragment), std::string::npos)
+        << p.error() << "\nexpected: " << fragment;
   }
 }
 

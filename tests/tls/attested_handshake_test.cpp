@@ -6,7 +6,9 @@
 
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <optional>
 
 #include "attest/sim_attester.h"
@@ -721,6 +723,72 @@ TEST_F(AttestedHandshakeTest, OutcomeIsNeverOkWithoutAHandshake) {
   SslPtr c(SSL_new(cctx.get()));
   AttestationOutcome o = client.outcome(c.get(), 1);
   EXPECT_FALSE(o.ok());
+}
+
+}  // namespace
+}  // namespace trustmq::tls
+
+namespace trustmq::tls {
+namespace {
+
+// A server that sends a fixed piece of real hardware evidence whatever the binding (as a relay
+// or a replay would): the client must verify it to its root and then refuse the binding.
+class ReplayingAttester final : public attest::Attester {
+ public:
+  ReplayingAttester(EvidenceType type, attest::Bytes evidence)
+      : type_(type), evidence_(std::move(evidence)) {}
+  EvidenceType type() const override { return type_; }
+  attest::Result<attest::Bytes> attest(const attest::ReportData&) const override {
+    return attest::Result<attest::Bytes>::success(evidence_);
+  }
+
+ private:
+  EvidenceType type_;
+  attest::Bytes evidence_;
+};
+
+attest::Bytes read_vector(const std::string& relative) {
+  std::ifstream in(std::string(TRUSTMQ_TEST_VECTORS_DIR) + "/" + relative, std::ios::binary);
+  return attest::Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST_F(AttestedHandshakeTest, ReplayedHardwareEvidenceIsVerifiedThenRefusedByTheBinding) {
+  // The client verifies at the real time: the samples' endorsement certificates (VCEK, PCK)
+  // are valid until 2029-09; after that this test can only be skipped.
+  if (std::time(nullptr) >= 1884556800) GTEST_SKIP() << "sample certificates expired";
+  struct Case {
+    EvidenceType type;
+    const char* evidence;
+    const char* collateral;
+  };
+  for (const Case& c :
+       {Case{EvidenceType::kSevSnp, "sev-snp/attestation.bin", "sev-snp/vcek.testcer"},
+        Case{EvidenceType::kTdx, "tdx/tdx_prod_quote_SPR_E4.dat", nullptr}}) {
+    SCOPED_TRACE(attest::evidence_type_name(c.type));
+    std::unique_ptr<AttestationServer> server;
+    auto sctx = attesting_server_ctx(
+        std::make_shared<ReplayingAttester>(c.type, read_vector(c.evidence)), server);
+    attest::Policy p;
+    p.allowed_types = {c.type};
+    p.allow_debug = true;
+    auto collateral = std::make_shared<attest::Collateral>();
+    if (c.collateral != nullptr) {
+      ASSERT_TRUE(collateral->add_bytes(c.collateral, read_vector(c.collateral)).ok());
+    }
+    if (c.type == EvidenceType::kSevSnp) {
+      p.sev_snp.present = true;
+      p.sev_snp.collateral = collateral;
+    } else {
+      p.tdx.present = true;
+      p.tdx.allow_unknown_tcb = true;
+      p.tdx.collateral = collateral;
+    }
+    AttestationClient client(std::move(p));
+    Run run = attested_run(client, sctx.get());
+    expect_refused(run, AttestationError::kBindingMismatch, "bound to another handshake");
+    ASSERT_TRUE(run.outcome.claims.has_value());  // verified to the built-in root first
+    EXPECT_EQ(run.outcome.claims->type, c.type);
+  }
 }
 
 }  // namespace

@@ -1,0 +1,144 @@
+// evidence_verification: time to verify hardware evidence offline, per type, with the real
+// samples of tests/attest/vectors/ (a fixed "now" inside their validity). For each type:
+//   cold   a new verifier per run (nothing cached: PEM/DER parsing, every certificate, CRL and
+//          collateral signature, then the evidence signatures);
+//   cached one verifier reused (the certificate/CRL/collateral signature checks and parsed
+//          PCK chains are remembered; validity, CRL dates, the evidence signatures, the key
+//          binding and the TCB matching run every time) — what an attested-TLS client pays per
+//          handshake once the platform is known.
+// Medians in microseconds. Pin it to one core (taskset -c 1). Not a test: see
+// docs/benchmarks.md.
+//
+//   evidence_verification [--count 2000] [--vectors DIR]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attest/hardware_verifier.h"
+#include "attest/raw_ecdsa.h"
+#include "attest/sev_snp_report.h"
+#include "attest/well_known_roots.h"
+
+namespace {
+
+using namespace trustmq;
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+attest::Bytes read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "evidence_verification: cannot read %s\n", path.c_str());
+    std::exit(1);
+  }
+  return attest::Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+struct Sample {
+  const char* label;
+  attest::EvidenceType type;
+  const char* evidence;
+  std::vector<const char*> collateral;
+  std::uint64_t now;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int count = 2000;
+  std::string dir = TRUSTMQ_VECTORS_DIR;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string arg = argv[i];
+    if (arg == "--count") count = std::max(10, std::atoi(argv[i + 1]));
+    if (arg == "--vectors") dir = argv[i + 1];
+  }
+  const std::vector<Sample> samples = {
+      {"sev-snp (Milan, VCEK)",
+       attest::EvidenceType::kSevSnp,
+       "sev-snp/attestation.bin",
+       {"sev-snp/vcek.testcer"},
+       1735689600},
+      {"sgx-dcap (quote v3, CRLs)",
+       attest::EvidenceType::kSgxDcap,
+       "sgx-dcap/hw_quote.dat",
+       {"sgx-dcap/processor_crl.der", "sgx-dcap/root_crl.der"},
+       1682899200},
+      {"tdx (quote v4, CRLs + TCB info + QE identity)",
+       attest::EvidenceType::kTdx,
+       "tdx/tdx_prod_quote_SPR_E4.dat",
+       {"tdx/pckcrl", "tdx/rootcrl.der", "tdx/sample_tcbInfo_response",
+        "tdx/sample_qeIdentity_response", "tdx/tcb-signing-chain.pem"},
+       1688169600},
+      {"tdx (quote v5, no collateral)",
+       attest::EvidenceType::kTdx,
+       "tdx/quote_v5_sample.dat",
+       {},
+       1780272000},
+  };
+  std::printf("%-48s %12s %12s   (median us, %d runs cached, %d cold)\n", "evidence", "cold",
+              "cached", count, count / 10);
+  for (const Sample& s : samples) {
+    const attest::Bytes evidence = read(dir + "/" + s.evidence);
+    auto collateral = std::make_shared<attest::Collateral>();
+    for (const char* f : s.collateral) {
+      auto added = collateral->add_bytes(f, read(dir + "/" + f));
+      if (!added) {
+        std::fprintf(stderr, "evidence_verification: %s\n", added.error().c_str());
+        return 1;
+      }
+    }
+    const attest::TrustAnchors& roots = attest::well_known_roots(s.type);
+    std::vector<double> cold, cached;
+    for (int i = 0; i < count / 10; ++i) {
+      auto v = attest::make_hardware_verifier(s.type, collateral);
+      const auto start = Clock::now();
+      auto r = v->verify(evidence, roots, s.now);
+      cold.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+      if (!r) {
+        std::fprintf(stderr, "evidence_verification: %s does not verify: %s\n", s.evidence,
+                     r.error().message.c_str());
+        return 1;
+      }
+    }
+    auto v = attest::make_hardware_verifier(s.type, collateral);
+    for (int i = 0; i < count; ++i) {
+      const auto start = Clock::now();
+      auto r = v->verify(evidence, roots, s.now);
+      cached.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+      if (!r) return 1;
+    }
+    std::printf("%-48s %12.1f %12.1f\n", s.label, median(cold), median(cached));
+  }
+
+  // The floor of the sev-snp figure: the one ECDSA P-384 verification it cannot cache.
+  const attest::Bytes report = read(dir + "/sev-snp/attestation.bin");
+  const attest::Bytes vcek_der = read(dir + "/sev-snp/vcek.testcer");
+  const unsigned char* p = vcek_der.data();
+  attest::X509Ptr vcek(d2i_X509(nullptr, &p, static_cast<long>(vcek_der.size())));
+  auto parsed = attest::parse_sev_snp_report(report);
+  if (!vcek || !parsed) return 1;
+  const attest::Bytes der =
+      attest::raw_ecdsa_signature_to_der(parsed->signature_r_s, attest::Endianness::kLittle);
+  std::vector<double> p384;
+  for (int i = 0; i < count; ++i) {
+    const auto start = Clock::now();
+    if (!attest::verify_digest_signature(X509_get0_pubkey(vcek.get()), EVP_sha384(),
+                                         parsed->signed_bytes, der)) {
+      return 1;
+    }
+    p384.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+  }
+  std::printf("%-48s %12s %12.1f\n", "  of which: ECDSA P-384 verify of the report", "",
+              median(p384));
+  return 0;
+}

@@ -1,0 +1,434 @@
+#include "attest/intel_quote_verifier.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "attest/appraisal.h"
+#include "attest/intel_qe_identity.h"
+#include "attest/intel_tcb_info.h"
+#include "attest/policy.h"
+#include "attest/well_known_roots.h"
+#include "support/vector_files.h"
+
+namespace trustmq::attest {
+namespace {
+
+using test_support::read_pem_vector_as_der;
+using test_support::read_vector;
+
+// Inside every validity period of the sample and its collateral.
+constexpr std::uint64_t kSgxNow = 1682899200;    // 2023-05-01 (processor CRL 04-21..05-21)
+constexpr std::uint64_t kTdxNow = 1688169600;    // 2023-07-01 (TCB info 06-18..07-18)
+constexpr std::uint64_t kTdxV5Now = 1780272000;  // 2026-06-01 (v5 PCK from 2026-01-27)
+
+using Files = std::vector<std::pair<std::string, Bytes>>;
+
+std::shared_ptr<const Collateral> collateral_of(const Files& files) {
+  auto c = std::make_shared<Collateral>();
+  for (const auto& [name, bytes] : files) {
+    auto added = c->add_bytes(name, bytes);
+    EXPECT_TRUE(added.ok()) << added.error();
+  }
+  return c;
+}
+
+Files sgx_collateral() {
+  return {{"processor_crl.der", read_vector("sgx-dcap/processor_crl.der")},
+          {"root_crl.der", read_vector("sgx-dcap/root_crl.der")}};
+}
+
+Files tdx_collateral() {
+  return {{"pckcrl", read_vector("tdx/pckcrl")},
+          {"rootcrl.der", read_vector("tdx/rootcrl.der")},
+          {"sample_tcbInfo_response", read_vector("tdx/sample_tcbInfo_response")},
+          {"sample_qeIdentity_response", read_vector("tdx/sample_qeIdentity_response")},
+          {"tcb-signing-chain.pem", read_vector("tdx/tcb-signing-chain.pem")}};
+}
+
+Files replace(Files files, const std::string& name, Bytes bytes) {
+  for (auto& f : files) {
+    if (f.first == name) f.second = std::move(bytes);
+  }
+  return files;
+}
+
+// Offsets of each "-----END CERTIFICATE-----" in a quote's PEM chain.
+std::vector<std::size_t> pem_ends(const Bytes& quote) {
+  const std::string text(quote.begin(), quote.end());
+  std::vector<std::size_t> out;
+  for (std::size_t at = text.find("-----END CERTIFICATE-----"); at != std::string::npos;
+       at = text.find("-----END CERTIFICATE-----", at + 1)) {
+    out.push_back(at);
+  }
+  return out;
+}
+
+// Changes one base64 character of a certificate's signature (a few characters before its END
+// line), which keeps the PEM decodable.
+Bytes flip_certificate(Bytes quote, std::size_t index) {
+  const std::size_t at = pem_ends(quote)[index] - 8;
+  quote[at] = quote[at] == 'A' ? 'B' : 'A';
+  return quote;
+}
+
+class IntelQuoteVerifierTest : public ::testing::Test {
+ protected:
+  const TrustAnchors& roots_ = well_known_roots(EvidenceType::kTdx);
+  Bytes sgx_ = read_vector("sgx-dcap/hw_quote.dat");
+  Bytes tdx_ = read_vector("tdx/tdx_prod_quote_SPR_E4.dat");
+  Bytes tdx5_ = read_vector("tdx/quote_v5_sample.dat");
+
+  Result<Claims, VerifyFailure> sgx(const Bytes& quote, const Files& files,
+                                    std::uint64_t now = kSgxNow) {
+    IntelQuoteVerifier v(EvidenceType::kSgxDcap, collateral_of(files));
+    return v.verify(quote, roots_, now);
+  }
+  Result<Claims, VerifyFailure> tdx(const Bytes& quote, const Files& files,
+                                    std::uint64_t now = kTdxNow) {
+    IntelQuoteVerifier v(EvidenceType::kTdx, collateral_of(files));
+    return v.verify(quote, roots_, now);
+  }
+  void expect_failure(const Result<Claims, VerifyFailure>& r, VerifyError code,
+                      const std::string& fragment) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(verify_error_name(r.error().code), verify_error_name(code)) << r.error().message;
+    EXPECT_NE(r.error().message.find(fragment), std::string::npos) << r.error().message;
+  }
+};
+
+TEST_F(IntelQuoteVerifierTest, GenuineSgxQuoteV3Verifies) {
+  IntelQuoteVerifier v(EvidenceType::kSgxDcap, collateral_of(sgx_collateral()));
+  VerificationLog log;
+  auto r = v.verify_logged(sgx_, roots_, kSgxNow, &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  for (const auto& s : log) EXPECT_TRUE(s.passed) << s.name << ": " << s.detail;
+  ASSERT_TRUE(r->sgx.has_value());
+  EXPECT_EQ(r->type, EvidenceType::kSgxDcap);
+  EXPECT_EQ(to_hex(r->sgx->mr_enclave), to_hex(ByteSpan(sgx_).subspan(48 + 64, 32)));
+  EXPECT_EQ(to_hex(r->sgx->mr_signer), to_hex(ByteSpan(sgx_).subspan(48 + 128, 32)));
+  EXPECT_EQ(to_hex(r->report_data), to_hex(ByteSpan(sgx_).subspan(48 + 320, 64)));
+  ASSERT_TRUE(r->intel_tcb.has_value());
+  EXPECT_TRUE(r->intel_tcb->crls_checked);
+  // The vectors have no SGX TCB info or QE identity: the TCB status stays unknown.
+  EXPECT_FALSE(r->intel_tcb->platform_status.has_value());
+  EXPECT_FALSE(r->intel_tcb->qe_status.has_value());
+  EXPECT_FALSE(r->has_timestamp);
+}
+
+TEST_F(IntelQuoteVerifierTest, GenuineTdxQuoteV4VerifiesWithFullCollateral) {
+  IntelQuoteVerifier v(EvidenceType::kTdx, collateral_of(tdx_collateral()));
+  VerificationLog log;
+  auto r = v.verify_logged(tdx_, roots_, kTdxNow, &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  for (const auto& s : log) {
+    EXPECT_TRUE(s.passed) << s.name << ": " << s.detail;
+    EXPECT_EQ(s.detail.find("NOT CHECKED"), std::string::npos) << s.name << ": " << s.detail;
+  }
+  ASSERT_TRUE(r->tdx.has_value());
+  EXPECT_EQ(to_hex(r->tdx->mr_td), to_hex(ByteSpan(tdx_).subspan(48 + 136, 48)));
+  EXPECT_EQ(to_hex(r->tdx->rtmr[0]), to_hex(ByteSpan(tdx_).subspan(48 + 328, 48)));
+  ASSERT_TRUE(r->intel_tcb.has_value());
+  EXPECT_EQ(r->intel_tcb->fmspc, "50806f000000");
+  EXPECT_TRUE(r->intel_tcb->crls_checked);
+  ASSERT_TRUE(r->intel_tcb->platform_status.has_value());
+  ASSERT_TRUE(r->intel_tcb->qe_status.has_value());
+  EXPECT_EQ(tcb_status_name(*r->intel_tcb->qe_status), "UpToDate");
+  // The sample's TEE_TCB_SVN (03 00 04 …) is below both levels of the sample TCB info (03 00 05
+  // …): Intel's algorithm finds no level (go-tdx-guest's own tests zero the SVNs for this).
+  EXPECT_EQ(*r->intel_tcb->platform_status, TcbStatus::kTcbLevelNotSupported);
+  EXPECT_NE(r->intel_tcb->tcb_detail.find("TCB level not supported"), std::string::npos);
+  // Cache: a second verification checks no certificate signature again.
+  const auto checks = v.chain_signature_checks();
+  ASSERT_TRUE(v.verify(tdx_, roots_, kTdxNow).ok());
+  EXPECT_EQ(v.chain_signature_checks(), checks);
+}
+
+TEST_F(IntelQuoteVerifierTest, GenuineTdxQuoteV5VerifiesWithoutTcbCollateral) {
+  IntelQuoteVerifier v(EvidenceType::kTdx, collateral_of({}));
+  VerificationLog log;
+  auto r = v.verify_logged(tdx5_, roots_, kTdxV5Now, &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(r->intel_tcb->crls_checked);
+  EXPECT_FALSE(r->intel_tcb->platform_status.has_value());
+  bool noted = false;
+  for (const auto& s : log) noted |= s.detail.find("NOT CHECKED") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
+TEST_F(IntelQuoteVerifierTest, FlippedBitsInTheQuoteFailWithTheirStep) {
+  struct Case {
+    std::size_t offset;
+    VerifyError code;
+    std::string fragment;
+  };
+  const std::size_t sig = 48 + 584 + 4;         // TDX v4 signature data
+  const std::size_t qe_report = sig + 128 + 6;  // inside certification data type 6
+  const std::vector<Case> cases = {
+      {12, VerifyError::kSignatureInvalid, "quote signature does not verify"},        // header
+      {48 + 136, VerifyError::kSignatureInvalid, "quote signature does not verify"},  // mr_td
+      {48 + 520, VerifyError::kSignatureInvalid, "quote signature does not verify"},  // report data
+      {sig + 5, VerifyError::kSignatureInvalid, "quote signature does not verify"},   // r
+      {sig + 64 + 7, VerifyError::kPlatformMismatch, "attestation key is not the one"},
+      {qe_report + 64, VerifyError::kSignatureInvalid, "QE report signature does not verify"},
+      {qe_report + 320, VerifyError::kSignatureInvalid, "QE report signature does not verify"},
+      {qe_report + 384 + 3, VerifyError::kSignatureInvalid, "QE report signature does not verify"},
+      {qe_report + 384 + 64 + 2 + 1, VerifyError::kPlatformMismatch, "attestation key"},  // auth
+  };
+  for (const auto& c : cases) {
+    Bytes b = tdx_;
+    b[c.offset] ^= 0x01;
+    SCOPED_TRACE(c.offset);
+    expect_failure(tdx(b, tdx_collateral()), c.code, c.fragment);
+  }
+  // The same for SGX v3 (QE report directly after the attestation key).
+  const std::size_t sgx_sig = 48 + 384 + 4;
+  Bytes b = sgx_;
+  b[48 + 64] ^= 1;
+  expect_failure(sgx(b, sgx_collateral()), VerifyError::kSignatureInvalid,
+                 "quote signature does not verify");
+  b = sgx_;
+  b[sgx_sig + 128 + 10] ^= 1;
+  expect_failure(sgx(b, sgx_collateral()), VerifyError::kSignatureInvalid,
+                 "QE report signature does not verify");
+  b = sgx_;
+  b[sgx_sig + 128 + 384 + 10] ^= 1;
+  expect_failure(sgx(b, sgx_collateral()), VerifyError::kSignatureInvalid,
+                 "QE report signature does not verify");
+}
+
+TEST_F(IntelQuoteVerifierTest, FlippedBitInEachCertificateFails) {
+  expect_failure(tdx(flip_certificate(tdx_, 0), tdx_collateral()), VerifyError::kUntrustedPlatform,
+                 "PCK certificate is not signed by Intel SGX PCK Platform CA");
+  expect_failure(tdx(flip_certificate(tdx_, 1), tdx_collateral()), VerifyError::kUntrustedPlatform,
+                 "Intel SGX PCK Platform CA is not signed by Intel SGX Root CA");
+  expect_failure(sgx(flip_certificate(sgx_, 0), sgx_collateral()), VerifyError::kUntrustedPlatform,
+                 "PCK certificate is not signed by Intel SGX PCK Processor CA");
+  // The root copy inside the quote is never trusted: the anchor is what counts.
+  EXPECT_TRUE(tdx(flip_certificate(tdx_, 2), tdx_collateral()).ok());
+  // A tampered anchor fails its self-signature.
+  auto root_der = read_pem_vector_as_der("intel-sgx-root-ca.pem")[0];
+  root_der.back() ^= 1;
+  const unsigned char* p = root_der.data();
+  TrustAnchors bad_root{
+      share_x509(X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(root_der.size()))))};
+  IntelQuoteVerifier v(EvidenceType::kTdx, collateral_of(tdx_collateral()));
+  expect_failure(v.verify(tdx_, bad_root, kTdxNow), VerifyError::kUntrustedPlatform,
+                 "Intel SGX Root CA self-signature does not verify");
+  // The AMD roots are no anchor for an Intel chain.
+  expect_failure(v.verify(tdx_, well_known_roots(EvidenceType::kSevSnp), kTdxNow),
+                 VerifyError::kUntrustedPlatform, "is not issued by a trust anchor");
+}
+
+TEST_F(IntelQuoteVerifierTest, FlippedBitInEachCollateralFileFails) {
+  Bytes crl = read_vector("tdx/pckcrl");
+  crl.back() ^= 1;
+  expect_failure(tdx(tdx_, replace(tdx_collateral(), "pckcrl", crl)),
+                 VerifyError::kCollateralInvalid, "is not signed by Intel SGX PCK Platform CA");
+  Bytes root_crl = read_vector("tdx/rootcrl.der");
+  root_crl.back() ^= 1;
+  expect_failure(tdx(tdx_, replace(tdx_collateral(), "rootcrl.der", root_crl)),
+                 VerifyError::kCollateralInvalid, "is not signed by Intel SGX Root CA");
+  Bytes sgx_crl = read_vector("sgx-dcap/processor_crl.der");
+  sgx_crl.back() ^= 1;
+  expect_failure(sgx(sgx_, replace(sgx_collateral(), "processor_crl.der", sgx_crl)),
+                 VerifyError::kCollateralInvalid, "is not signed by Intel SGX PCK Processor CA");
+
+  auto tamper_text = [](const std::string& file, const std::string& from, const std::string& to) {
+    Bytes b = read_vector(file);
+    std::string s(b.begin(), b.end());
+    const auto at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    s.replace(at, from.size(), to);
+    return Bytes(s.begin(), s.end());
+  };
+  expect_failure(tdx(tdx_, replace(tdx_collateral(), "sample_tcbInfo_response",
+                                   tamper_text("tdx/sample_tcbInfo_response", "\"OutOfDate\"",
+                                               "\"UpToDate\""))),
+                 VerifyError::kCollateralInvalid,
+                 "TCB info sample_tcbInfo_response signature does not verify");
+  expect_failure(tdx(tdx_, replace(tdx_collateral(), "sample_tcbInfo_response",
+                                   tamper_text("tdx/sample_tcbInfo_response", "\"signature\":\"f6",
+                                               "\"signature\":\"f7"))),
+                 VerifyError::kCollateralInvalid, "signature does not verify");
+  expect_failure(
+      tdx(tdx_,
+          replace(tdx_collateral(), "sample_qeIdentity_response",
+                  tamper_text("tdx/sample_qeIdentity_response", "\"isvsvn\":4", "\"isvsvn\":3"))),
+      VerifyError::kCollateralInvalid, "QE identity sample_qeIdentity_response signature");
+  Bytes signing = read_vector("tdx/tcb-signing-chain.pem");
+  {
+    std::string s(signing.begin(), signing.end());
+    const std::size_t at = s.find("-----END CERTIFICATE-----") - 8;
+    s[at] = s[at] == 'A' ? 'B' : 'A';
+    signing.assign(s.begin(), s.end());
+  }
+  expect_failure(tdx(tdx_, replace(tdx_collateral(), "tcb-signing-chain.pem", signing)),
+                 VerifyError::kCollateralInvalid,
+                 "Intel SGX TCB Signing certificate is not signed by Intel SGX Root CA");
+  // Missing signer.
+  Files no_signer = tdx_collateral();
+  no_signer.pop_back();
+  expect_failure(tdx(tdx_, no_signer), VerifyError::kCollateralMissing,
+                 "no Intel SGX TCB Signing certificate");
+}
+
+TEST_F(IntelQuoteVerifierTest, CollateralAndCertificateDates) {
+  // After the PCK CRL's nextUpdate (2023-07-08).
+  expect_failure(tdx(tdx_, tdx_collateral(), 1689000000), VerifyError::kCollateralInvalid,
+                 "has expired (nextUpdate");
+  // After the TCB Signing certificate's notAfter (2025-05-21), without the CRLs.
+  Files no_crls = tdx_collateral();
+  no_crls.erase(no_crls.begin(), no_crls.begin() + 2);
+  expect_failure(tdx(tdx_, no_crls, 1767225600), VerifyError::kCollateralInvalid,
+                 "Intel SGX TCB Signing certificate has expired");
+  // Before the v5 PCK certificate's notBefore.
+  expect_failure(tdx(tdx5_, {}, kTdxNow), VerifyError::kCertificateNotYetValid,
+                 "PCK certificate is not yet valid");
+  // After the PCK certificate's notAfter (2029-09-20).
+  expect_failure(tdx(tdx_, {}, 1893456000), VerifyError::kCertificateExpired,
+                 "PCK certificate has expired");
+}
+
+TEST(IntelTcbInfoTest, LevelSelectionOnTheSignedSample) {
+  const Bytes doc = read_vector("tdx/sample_tcbInfo_response");
+  auto info =
+      parse_tcb_info(std::string_view(reinterpret_cast<const char*>(doc.data()), doc.size()));
+  ASSERT_TRUE(info.ok()) << info.error();
+  EXPECT_EQ(info->id, "TDX");
+  EXPECT_EQ(info->levels.size(), 2u);
+  PckCertificateInfo pck;
+  pck.component_svns = {5, 5, 2, 2, 3, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0};
+  pck.pce_svn = 11;
+  std::array<std::uint8_t, 16> tee{3, 0, 5};
+  auto up = evaluate_tcb(*info, pck, &tee);
+  ASSERT_TRUE(up.ok()) << up.error();
+  EXPECT_EQ(up->status, TcbStatus::kUpToDate);
+  pck.pce_svn = 7;  // below 11, at least 5: the second level
+  auto old = evaluate_tcb(*info, pck, &tee);
+  ASSERT_TRUE(old.ok()) << old.error();
+  EXPECT_EQ(old->status, TcbStatus::kOutOfDate);
+  EXPECT_EQ(old->advisory_ids.size(), 13u);
+  EXPECT_EQ(old->advisory_ids.front(), "INTEL-SA-00106");
+  pck.pce_svn = 4;
+  EXPECT_FALSE(evaluate_tcb(*info, pck, &tee).ok());
+  pck.pce_svn = 11;
+  tee[1] = 1;  // TDX module SVN[1] must equal the level's
+  auto mismatch = evaluate_tcb(*info, pck, &tee);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_NE(mismatch.error().find("SVN[1]"), std::string::npos);
+}
+
+TEST(IntelTcbInfoTest, SgxLevelSelectionOnAnUnsignedHandWrittenDocument) {
+  // No SGX TCB info is in the vectors: this hand-written v2 document (its signature is not
+  // checked by the parser) pins the SGX side of the algorithm (no TDX components).
+  const std::string comps = [] {
+    std::string c;
+    for (int i = 0; i < 16; ++i)
+      c += std::string(i == 0 ? "" : ",") + "{\"svn\":" + (i < 2 ? "3" : "0") + "}";
+    return c;
+  }();
+  const std::string doc =
+      R"({"tcbInfo":{"version":2,"issueDate":"2023-04-01T00:00:00Z","nextUpdate":"2023-05-01T00:00:00Z",)"
+      R"("fmspc":"00906ed50000","pceId":"0000","tcbType":0,"tcbEvaluationDataNumber":14,"tcbLevels":[)"
+      R"({"tcb":{"sgxtcbcomponents":[)" +
+      comps +
+      R"(],"pcesvn":13},"tcbDate":"2023-02-15T00:00:00Z","tcbStatus":"SWHardeningNeeded","advisoryIDs":["INTEL-SA-00615"]},)"
+      R"({"tcb":{"sgxtcbcomponents":[)" +
+      comps +
+      R"(],"pcesvn":7},"tcbDate":"2019-01-01T00:00:00Z","tcbStatus":"OutOfDate"}]},)"
+      R"("signature":")" +
+      std::string(128, '0') + R"("})";
+  auto info = parse_tcb_info(doc);
+  ASSERT_TRUE(info.ok()) << info.error();
+  EXPECT_EQ(info->id, "SGX");  // v2 has no id
+  EXPECT_FALSE(info->tdx_module.has_value());
+  PckCertificateInfo pck;
+  pck.component_svns[0] = 3;
+  pck.component_svns[1] = 4;
+  pck.pce_svn = 13;
+  auto v = evaluate_tcb(*info, pck, nullptr);
+  ASSERT_TRUE(v.ok()) << v.error();
+  EXPECT_EQ(v->status, TcbStatus::kSwHardeningNeeded);
+  EXPECT_EQ(v->advisory_ids, std::vector<std::string>{"INTEL-SA-00615"});
+  pck.pce_svn = 12;
+  EXPECT_EQ(evaluate_tcb(*info, pck, nullptr)->status, TcbStatus::kOutOfDate);
+  pck.component_svns[1] = 2;  // below every level
+  EXPECT_FALSE(evaluate_tcb(*info, pck, nullptr).ok());
+}
+
+TEST(IntelQeIdentityTest, SampleIdentity) {
+  const Bytes doc = read_vector("tdx/sample_qeIdentity_response");
+  auto q =
+      parse_qe_identity(std::string_view(reinterpret_cast<const char*>(doc.data()), doc.size()));
+  ASSERT_TRUE(q.ok()) << q.error();
+  EXPECT_EQ(q->id, "TD_QE");
+  EXPECT_EQ(q->isv_prod_id, 2);
+  SgxReportBody qe;
+  qe.mr_signer = q->mr_signer;
+  qe.isv_prod_id = 2;
+  qe.attributes[0] = 0x11;
+  qe.isv_svn = 4;
+  auto s = evaluate_qe_identity(*q, qe);
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(*s, TcbStatus::kUpToDate);
+  qe.isv_svn = 3;
+  EXPECT_FALSE(evaluate_qe_identity(*q, qe).ok());
+  qe.isv_svn = 4;
+  qe.mr_signer[0] ^= 1;
+  auto bad = evaluate_qe_identity(*q, qe);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("MRSIGNER"), std::string::npos);
+}
+
+TEST_F(IntelQuoteVerifierTest, TypeMismatchIsMalformed) {
+  expect_failure(sgx(tdx_, {}), VerifyError::kMalformed, "TDX quote, not sgx-dcap");
+  expect_failure(tdx(sgx_, {}), VerifyError::kMalformed, "SGX quote, not tdx");
+}
+
+TEST_F(IntelQuoteVerifierTest, AppraisalUsesTcbStatusAndMeasurements) {
+  auto r = tdx(tdx_, tdx_collateral());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto policy = parse_policy(R"({"version": 1, "allowed_types": ["tdx"],
+      "tdx": {"mr_tds": [")" + to_hex(r->tdx->mr_td) +
+                                 R"("],
+              "allowed_tcb_statuses": ["UpToDate"]}})",
+                             "/");
+  ASSERT_TRUE(policy.ok()) << policy.error();
+  policy->allow_debug = true;
+  auto a = appraise(*policy, *r, kTdxNow);
+  ASSERT_FALSE(a.accepted);
+  EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kTcbStatus);
+  EXPECT_NE(a.reasons[0].text.find("TcbLevelNotSupported not allowed"), std::string::npos);
+  policy->tdx.allowed_tcb_statuses = {TcbStatus::kUpToDate, *r->intel_tcb->platform_status};
+  a = appraise(*policy, *r, kTdxNow);
+  EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+  // Collateral age: 3 days allowed, TCB info issued 13 days before kTdxNow.
+  policy->tdx.max_collateral_age_seconds = 3 * 24 * 3600;
+  a = appraise(*policy, *r, kTdxNow);
+  ASSERT_FALSE(a.accepted);
+  EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kCollateralAge);
+  // Another MRTD.
+  policy->tdx.max_collateral_age_seconds = 30 * 24 * 3600;
+  policy->tdx.mr_tds.allowed[0][0] ^= 1;
+  a = appraise(*policy, *r, kTdxNow);
+  ASSERT_FALSE(a.accepted);
+  EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kTeeMeasurement);
+  // Unknown TCB (SGX: no TCB info in the vectors) is refused by default.
+  auto s = sgx(sgx_, sgx_collateral());
+  ASSERT_TRUE(s.ok());
+  auto sp = parse_policy(R"({"version": 1, "allowed_types": ["sgx-dcap"],
+      "sgx-dcap": {"mr_enclaves": "any", "mr_signers": "any"}})",
+                         "/");
+  ASSERT_TRUE(sp.ok()) << sp.error();
+  sp->allow_debug = true;
+  a = appraise(*sp, *s, kSgxNow);
+  ASSERT_FALSE(a.accepted);
+  EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kTcbStatus);
+  sp->sgx_dcap.allow_unknown_tcb = true;
+  a = appraise(*sp, *s, kSgxNow);
+  EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+}
+
+}  // namespace
+}  // namespace trustmq::attest
