@@ -1,7 +1,7 @@
 // TLS transport on OpenSSL 3 (certificates with hostname verification, client certificates,
-// TLS-PSK), optionally attested (DESIGN.md §3): with TlsOptions::attestation_policy the
-// AttestationClient is attached before the handshake and a connection exists only if the
-// broker's evidence was verified against the policy.
+// TLS-PSK), optionally attested (docs/architecture.md, Attested TLS): with
+// TlsOptions::attestation_policy the AttestationClient is attached before the handshake and a
+// connection exists only if the broker's evidence was verified against the policy.
 //
 // OpenSSL writes to the socket with write(2): a process using this transport should ignore
 // SIGPIPE (the trustmq CLI does), or a broker closing the connection ends the process.

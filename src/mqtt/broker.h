@@ -1,6 +1,6 @@
 // The sans-I/O MQTT broker: bytes and time come in, bytes and actions go out through a
-// BrokerHost. No sockets, files, clocks, threads or exceptions (DESIGN.md §1), so the same code
-// runs natively and inside the WebAssembly module.
+// BrokerHost. No sockets, files, clocks, threads or exceptions (docs/architecture.md,
+// Conventions), so the same code runs natively and inside the WebAssembly module.
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,8 @@
 // All subscriptions of the broker, grouped by distinct filter in one flat vector, so a PUBLISH
 // visits each matching filter once. Filters without wildcards are found with one hash lookup
 // of the topic; wildcard filters are scanned from a flat list (no trie, no per-level maps:
-// DESIGN.md §7). Shared subscriptions ($share/group/filter) are entries of their own whose
-// members take turns.
+// docs/architecture.md, Design decisions). Shared subscriptions ($share/group/filter) are
+// entries of their own whose members take turns.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Basic vocabulary of the MQTT core. No OS, no exceptions: see DESIGN.md §1.
+// Basic vocabulary of the MQTT core. No OS, no exceptions: see docs/architecture.md, Conventions.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
 // The one interface through which the shell drives the broker core, whichever engine runs it
-// (DESIGN.md §1–2): native (linked directly), wasm-aot (wasm2c) or wasm-interp (wabt).
+// (docs/architecture.md, Layers and The life of a PUBLISH): native (linked directly), wasm-aot
+// (wasm2c) or wasm-interp (wabt).
 #pragma once
 
 #include <cstddef>

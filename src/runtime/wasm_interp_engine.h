@@ -1,6 +1,6 @@
 // The wasm-interp engine: a .wasm file loaded at run time and executed by wabt's interpreter
-// (libwabt.a). Portable and slow (DESIGN.md §7: ~220–300× wasm2c); it shows what running an
-// arbitrary module without ahead-of-time translation costs.
+// (libwabt.a). Portable and slow (~220–300× wasm2c in a probe: docs/architecture.md, Design
+// decisions); it shows what running an arbitrary module without ahead-of-time translation costs.
 #pragma once
 
 #include <memory>

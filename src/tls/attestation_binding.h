@@ -1,4 +1,5 @@
-// The binding of evidence to one TLS 1.3 handshake (DESIGN.md §3, docs/attestation.md):
+// The binding of evidence to one TLS 1.3 handshake (docs/architecture.md, Attested TLS;
+// docs/attestation.md):
 //
 //   report_data = SHA-512("trustmq attestation v1" || 0x00 || nonce || client_random ||
 //                         server_random || server_key_share || spki_hash)

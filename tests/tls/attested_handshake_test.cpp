@@ -1,5 +1,5 @@
 // In-process attested TLS 1.3 handshakes: the positive paths and every threat-model case that
-// must fail closed with its own precise error (DESIGN.md §4).
+// must fail closed with its own precise error (docs/architecture.md, Threat model).
 #include <gtest/gtest.h>
 #include <openssl/err.h>
 #include <openssl/sha.h>

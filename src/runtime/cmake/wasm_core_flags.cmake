@@ -1,7 +1,8 @@
-# The one definition of how the core is compiled to wasm32-wasi (DESIGN.md §7), used by the
-# build (src/runtime/CMakeLists.txt) and by the reproducibility test, so both run the very same
-# command lines. Inputs: TRUSTMQ_WASM_SOURCE_ROOT (the tree being compiled; mapped to /trustmq
-# in anything the compiler records), TRUSTMQ_WASM_MAX_MEMORY (bytes, multiple of 65536).
+# The one definition of how the core is compiled to wasm32-wasi (docs/wasm.md, Build;
+# docs/architecture.md, Host ABI), used by the build (src/runtime/CMakeLists.txt) and by the
+# reproducibility test, so both run the very same command lines. Inputs:
+# TRUSTMQ_WASM_SOURCE_ROOT (the tree being compiled; mapped to /trustmq in anything the compiler
+# records), TRUSTMQ_WASM_MAX_MEMORY (bytes, multiple of 65536).
 set(TRUSTMQ_WASM_CXX clang++-19)
 set(TRUSTMQ_WASM_TARGET_FLAGS --target=wasm32-wasi --sysroot=/usr)
 set(TRUSTMQ_WASM_COMPILE_FLAGS
