@@ -140,6 +140,9 @@ control="$scratch/control"
 dpkg-deb -e "$deb" "$control"
 grep -qx /etc/trustmq/trustmq.conf "$control/conffiles" || fail "/etc/trustmq/trustmq.conf is not a conffile"
 grep -q 'adduser --system' "$control/postinst" || fail "postinst does not create the trustmq user"
+for script in postinst prerm postrm; do
+  sh -n "$control/$script" || fail "$script: syntax error"
+done
 
 pkgroot="$scratch/root"
 dpkg-deb -x "$deb" "$pkgroot"
