@@ -116,10 +116,15 @@ fi
 
 # ---- 2. the Debian package ------------------------------------------------------------------
 step "configure + build ($deb_build: Unix Makefiles, Release, -Werror, tests off)"
-cmake --preset deb -B "$deb_build" -DTRUSTMQ_WERROR=ON >/dev/null
-cmake --build "$deb_build" -j "$jobs" >/dev/null
-rm -f "$deb_build"/trustmq_*.deb
-(cd "$deb_build" && cpack -G DEB >/dev/null)
+# Quiet unless it fails: then the log's end (the compiler's or cpack's message) is shown.
+log="$scratch/deb-build.log"
+if ! { cmake --preset deb -B "$deb_build" -DTRUSTMQ_WERROR=ON &&
+       cmake --build "$deb_build" -j "$jobs" &&
+       rm -f "$deb_build"/trustmq_*.deb &&
+       (cd "$deb_build" && cpack -G DEB); } >"$log" 2>&1; then
+  tail -n 60 "$log" >&2
+  fail "configure, build or cpack of $deb_build"
+fi
 deb=$(ls "$deb_build"/trustmq_*.deb)
 step "built $deb"
 dpkg-deb --info "$deb" >&2
