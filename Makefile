@@ -4,20 +4,25 @@
 BUILD_DIR      ?= build
 ASAN_DIR       ?= build-asan
 FUZZ_DIR       ?= build-fuzz
+DEB_DIR        ?= build-deb
 BUILD_TYPE     ?= RelWithDebInfo
 JOBS           ?= $(shell nproc)
 FUZZ_SECONDS   ?= 60
 ENGINE         ?= wasm-aot
 
-.PHONY: all deps build run test unit-test e2e-test asan-test fuzz bench format clean
+.PHONY: all deps build run test unit-test e2e-test asan-test fuzz package-test build-matrix bench format \
+        clean
 
 all: build
 
 deps:
 	./scripts/install-deps.sh
 
-$(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+# Warnings are errors here and in CI (TRUSTMQ_WERROR); a plain `cmake` build keeps them warnings.
+# Re-configured when this Makefile changes, so existing build folders get new options too.
+$(BUILD_DIR)/build.ninja: Makefile
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DTRUSTMQ_WERROR=ON
+	touch $@
 
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -25,9 +30,11 @@ build: deps $(BUILD_DIR)/build.ninja
 run: build
 	./scripts/run-broker.sh $(BUILD_DIR) $(ENGINE)
 
-# Everything: unit + end-to-end tests, the same unit tests under ASan/UBSan, and the fuzzers.
+# Everything: unit + end-to-end tests, the install and Debian package check, the same unit tests
+# under ASan/UBSan ({Ninja, Debug}), and the fuzzers.
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300
+	$(MAKE) package-test
 	$(MAKE) asan-test
 	$(MAKE) fuzz
 
@@ -38,16 +45,27 @@ e2e-test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) -L e2e
 
 asan-test: deps
-	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRUSTMQ_SANITIZE=ON -DTRUSTMQ_WASM=ON
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRUSTMQ_SANITIZE=ON -DTRUSTMQ_WASM=ON \
+	  -DTRUSTMQ_WERROR=ON
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit --timeout 300
 
 fuzz: deps
 	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRUSTMQ_FUZZ=ON \
-	  -DTRUSTMQ_TESTS=OFF -DTRUSTMQ_WASM=OFF -DTRUSTMQ_BENCH=OFF \
+	  -DTRUSTMQ_TESTS=OFF -DTRUSTMQ_WASM=OFF -DTRUSTMQ_BENCH=OFF -DTRUSTMQ_WERROR=ON \
 	  -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzzers
 	./scripts/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+# `cmake --install --prefix` of the main build, and the .deb from a {Unix Makefiles, Release}
+# build (the `deb` preset): lintian, dpkg-deb -x, the installed broker run with every engine.
+package-test: build
+	./scripts/package-test.sh $(DEB_DIR) $(BUILD_DIR) $(JOBS)
+
+# Nightly style, not in `make test` (about an hour on 2 cores): every generator x build type x
+# host compiler from a clean folder with -Werror (scripts/build-matrix.sh).
+build-matrix: deps
+	./scripts/build-matrix.sh $(JOBS)
 
 bench: build
 	./bench/run-all.sh $(BUILD_DIR)
@@ -56,4 +74,4 @@ format:
 	find src apps tests fuzz bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) $(DEB_DIR)

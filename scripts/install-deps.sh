@@ -9,6 +9,7 @@ packages=(
   clang-19 lld-19 libclang-rt-19-dev
   wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
   wabt
+  lintian
   mosquitto mosquitto-clients python3 python3-paho-mqtt python3-pytest
 )
 

@@ -85,14 +85,22 @@ int run(int argc, char** argv) {
                "allow_anonymous is false and there is no password_file: no client can connect");
   }
 
+  const std::string module = module_for_engine(config.engine, config.module);
   Server server(config, logger, passwords ? &*passwords : nullptr);
   server.start_engine([&](trustmq::mqtt::BrokerHost& host, trustmq::mqtt::TimeMs now) {
-    return make_engine(config.engine, config.module, config.broker, host, now,
-                       config.wasm_max_memory_mb);
+    return make_engine(config.engine, module, config.broker, host, now, config.wasm_max_memory_mb);
   });
+  std::string module_source;
+  if (config.engine == "native") {
+    module_source = "core compiled in natively";
+  } else if (module.empty()) {
+    module_source = "core compiled in (no module file found to compare)";
+  } else {
+    module_source = "module file " + module;
+  }
   logger.log(LogType::kNotice, "engine " + std::string(server.engine().name()) +
                                    ", module measurement (sha-256) " +
-                                   server.engine().module_measurement());
+                                   server.engine().module_measurement() + ", " + module_source);
   server.bind_listeners();
   g_server = &server;
   install_signal_handlers();

@@ -22,8 +22,12 @@ Bytes encode_sim_body(const Claims& c) {
 }
 
 Bytes sim_signed_message(ByteSpan body) {
-  Bytes m(kSimSignatureContext, kSimSignatureContext + sizeof kSimSignatureContext);  // incl. NUL
-  m.insert(m.end(), body.begin(), body.end());
+  // Sized once and filled: growing a vector built from the context string by insert() trips
+  // g++ 12's -Warray-bounds at -O3 (a false positive inside std::vector's reallocation).
+  constexpr std::size_t kContextSize = sizeof kSimSignatureContext;  // incl. NUL
+  Bytes m(kContextSize + body.size());
+  std::memcpy(m.data(), kSimSignatureContext, kContextSize);
+  std::copy(body.begin(), body.end(), m.begin() + kContextSize);
   return m;
 }
 

@@ -1,6 +1,8 @@
 #include "runtime/engine_factory.h"
 
+#include <filesystem>
 #include <stdexcept>
+#include <system_error>
 
 #include "runtime/module_measurement.h"
 #include "runtime/native_engine.h"
@@ -16,6 +18,16 @@ bool wasm_engines_built() { return TRUSTMQ_WASM_ENGINES != 0; }
 
 std::string default_module_path() {
 #if TRUSTMQ_WASM_ENGINES
+  // TRUSTMQ_INSTALLED_CORE_WASM_RELPATH: from the installed executables' directory (sbin, bin)
+  // to the installed module, e.g. "../share/trustmq/trustmq-core.wasm" — relative, so an
+  // install under any prefix (or a package unpacked into a scratch root) finds its own module.
+  std::error_code error;
+  const std::filesystem::path executable = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const std::filesystem::path installed =
+        (executable.parent_path() / TRUSTMQ_INSTALLED_CORE_WASM_RELPATH).lexically_normal();
+    if (std::filesystem::is_regular_file(installed, error)) return installed.string();
+  }
   return TRUSTMQ_CORE_WASM_PATH;
 #else
   return {};

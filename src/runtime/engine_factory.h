@@ -13,8 +13,10 @@ namespace trustmq::runtime {
 // Whether this build contains the wasm-aot and wasm-interp engines (TRUSTMQ_WASM=ON).
 bool wasm_engines_built();
 
-// Path of the core module built with this tree (<build>/src/runtime/trustmq-core.wasm), the
-// wasm-interp default; empty when the wasm engines are not built.
+// The core module that goes with this binary, the default of the wasm engines: the installed
+// one, <prefix>/share/trustmq/trustmq-core.wasm found relative to the running executable
+// (cmake --install, the Debian package), when it exists; otherwise the one built with this tree
+// (<build>/src/runtime/trustmq-core.wasm). Empty when the wasm engines are not built.
 std::string default_module_path();
 
 // `name` is "native", "wasm-aot" or "wasm-interp". `module_path` (empty = default) is the .wasm

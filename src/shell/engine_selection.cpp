@@ -1,5 +1,8 @@
 #include "shell/engine_selection.h"
 
+#include <filesystem>
+#include <system_error>
+
 #include "runtime/engine_factory.h"
 #include "runtime/native_engine.h"
 #include "shell/config_file.h"
@@ -16,6 +19,14 @@ bool is_engine_built(std::string_view name) {
     if (built == name) return true;
   }
   return false;
+}
+
+std::string module_for_engine(std::string_view name, const std::string& configured) {
+  if (!configured.empty() || name == "native" || !is_engine_built(name)) return configured;
+  std::string module = runtime::default_module_path();
+  std::error_code error;
+  if (name == "wasm-aot" && !std::filesystem::is_regular_file(module, error)) return {};
+  return module;
 }
 
 std::unique_ptr<runtime::Engine> make_engine(std::string_view name, const std::string& module,

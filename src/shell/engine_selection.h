@@ -25,6 +25,12 @@ std::vector<std::string_view> built_engine_names();
 // Whether this binary contains the engine `name` ("native", "wasm-aot", "wasm-interp").
 bool is_engine_built(std::string_view name);
 
+// The module file the engine `name` runs, for the log and for wasm-aot's check: `configured`
+// (the `module` option) if set; else, for the wasm engines, runtime::default_module_path() —
+// for wasm-aot only when that file exists (its module is compiled in; an existing file must
+// then be that very module). Empty for native, or wasm-aot without a file to compare.
+std::string module_for_engine(std::string_view name, const std::string& configured);
+
 // Throws EngineUnavailable for an unknown engine or one this build lacks ("engine wasm-aot is
 // not built in this binary").
 std::unique_ptr<runtime::Engine> make_engine(std::string_view name, const std::string& module,

@@ -187,7 +187,7 @@ TEST_F(CertificateChainVerifierTest, ExpiredCertificateIsNeverRemembered) {
 
 TEST_F(CertificateChainVerifierTest, CacheIsBounded) {
   for (std::size_t i = 0; i < CertificateChainVerifier::kMaxCachedCertificates; ++i) {
-    auto p = SimPlatform::open_or_create(dir_.file("p" + std::to_string(i)));
+    auto p = SimPlatform::open_or_create(dir_.file(std::string("p").append(std::to_string(i))));
     ASSERT_TRUE(p.ok());
     ASSERT_NE(verifier_.parse(p->platform_cert_der()), nullptr);
   }

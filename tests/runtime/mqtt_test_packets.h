@@ -9,6 +9,7 @@
 namespace trustmq::runtime::test_packets {
 
 inline void append_string(mqtt::Bytes& out, const std::string& s) {
+  out.reserve(out.size() + 2 + s.size());  // also keeps g++ 12 -O3 from a false -Warray-bounds
   out.push_back(static_cast<std::uint8_t>(s.size() >> 8));
   out.push_back(static_cast<std::uint8_t>(s.size()));
   out.insert(out.end(), s.begin(), s.end());

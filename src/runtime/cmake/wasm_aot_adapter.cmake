@@ -2,6 +2,7 @@
 #   cmake -DNAME=core -DHEADER=trustmq_core.h -DWASM=trustmq-core.wasm -DOUTPUT=adapter.c
 #         -DSYMBOL=trustmq_aot_module_core -P wasm_aot_adapter.cmake
 # The measurement (SHA-256 of the .wasm that was translated) is recorded here, at build time.
+cmake_minimum_required(VERSION 3.25)  # script mode: current policies (CMP0007, empty list items)
 foreach(var NAME HEADER WASM OUTPUT SYMBOL)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "wasm_aot_adapter.cmake: ${var} not set")
