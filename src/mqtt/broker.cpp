@@ -47,7 +47,9 @@ constexpr std::uint32_t kMaxPacketSize = 268435455;
 constexpr TimeMs kMaxTickInterval = 1000;
 // A connection keeps an input buffer this large between packets; a larger one, left by a
 // large packet, is freed once the packet is complete.
-constexpr std::size_t kKeptInputCapacity = 64 * 1024;  // on_tick is wanted at least once a second
+constexpr std::size_t kKeptInputCapacity = 64 * 1024;
+constexpr std::uint64_t kMaxInputPreallocation =
+    4 * 1024 * 1024;  // on_tick is wanted at least once a second
 // A connection that has not completed CONNECT within this time is closed (a client that opens
 // sockets and sends nothing must not hold them forever).
 constexpr TimeMs kConnectTimeout = 30'000;
@@ -131,7 +133,7 @@ class Broker::State {
         carried.erase(carried.begin(), carried.begin() + static_cast<std::ptrdiff_t>(used));
         carried.insert(carried.end(), bytes.begin(), bytes.end());
         if (!reserve_input(*c, carried, now)) return;
-        carried.reserve(c->reserved_input);
+        carried.reserve(input_capacity_for(*c));
         c->input.swap(carried);
         return;
       }
@@ -148,7 +150,7 @@ class Broker::State {
       return;
     }
     if (!reserve_input(*c, tail, now)) return;
-    c->input.reserve(c->reserved_input);  // one allocation for the whole packet
+    c->input.reserve(input_capacity_for(*c));  // one allocation for most packets
     c->input.assign(tail.begin(), tail.end());
   }
 
@@ -194,6 +196,14 @@ class Broker::State {
     if (pre_connect) reserved_pre_connect_ += more;
     c.reserved_pre_connect = pre_connect;
     return true;
+  }
+
+  // How much buffer to allocate up front for the connection's incomplete packet: all of it,
+  // up to kMaxInputPreallocation (a claim is not memory to hand out before the bytes come;
+  // larger packets grow with what arrives, within their reservation).
+  static std::size_t input_capacity_for(const Connection& c) {
+    return static_cast<std::size_t>(
+        std::min<std::uint64_t>(c.reserved_input, kMaxInputPreallocation));
   }
 
   // The connection holds no incomplete packet any more (its input is empty): gives back its
