@@ -44,12 +44,12 @@ namespace trustmq::mqtt {
 namespace {
 
 constexpr std::uint32_t kMaxPacketSize = 268435455;
-constexpr TimeMs kMaxTickInterval = 1000;
+constexpr TimeMs kMaxTickInterval = 1000;  // on_tick is wanted at least once a second
 // A connection keeps an input buffer this large between packets; a larger one, left by a
 // large packet, is freed once the packet is complete.
 constexpr std::size_t kKeptInputCapacity = 64 * 1024;
-constexpr std::uint64_t kMaxInputPreallocation =
-    4 * 1024 * 1024;  // on_tick is wanted at least once a second
+// At most this much buffer is allocated up front for an incomplete packet (input_capacity_for).
+constexpr std::uint64_t kMaxInputPreallocation = 4 * 1024 * 1024;
 // A connection that has not completed CONNECT within this time is closed (a client that opens
 // sockets and sends nothing must not hold them forever).
 constexpr TimeMs kConnectTimeout = 30'000;
