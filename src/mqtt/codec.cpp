@@ -253,7 +253,9 @@ class BodyDecoder {
     std::uint8_t code = 0;
     if (!read_u8(ack_flags, "acknowledge flags") || !read_u8(code, "reason code")) return false;
     if ((ack_flags & 0xFE) != 0) return malformed("reserved acknowledge flag bits are set");
-    c.session_present = (ack_flags & 0x01) != 0;
+    // MQTT 3.1 has no session-present flag (the byte is reserved): never read one there, as
+    // the encoder never writes one.
+    c.session_present = version_ != ProtocolVersion::kV31 && (ack_flags & 0x01) != 0;
     if (is_v5(version_)) {
       if (!is_allowed_reason(PacketType::kConnack, code)) {
         return malformed("reason code " + hex_code(code) + " is not valid");

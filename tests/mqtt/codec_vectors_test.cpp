@@ -205,6 +205,10 @@ TEST(CodecVectorsTest, V31ConnackSessionPresentIsReserved) {
   ConnackPacket c;
   c.session_present = true;
   EXPECT_EQ(encode(c, ProtocolVersion::kV31), (Bytes{0x20, 0x02, 0x00, 0x00}));
+  // Decoding agrees (found by the decoder fuzzer: 20 02 01 00 must not round-trip to 00).
+  const DecodeResult decoded = decode_packet(Bytes{0x20, 0x02, 0x01, 0x00}, ProtocolVersion::kV31);
+  ASSERT_EQ(decoded.status, DecodeStatus::kOk);
+  EXPECT_FALSE(std::get<ConnackPacket>(decoded.packet).session_present);
 }
 
 TEST(CodecVectorsTest, Connack311UsesReturnCodes) {
