@@ -9,6 +9,13 @@ namespace {
 constexpr auto kV5 = ProtocolVersion::kV5;
 constexpr auto kV311 = ProtocolVersion::kV311;
 
+// The bytes of the one packet the broker sent to `c` since the last look.
+Bytes only_raw_send(BrokerHarness& h, const TestClient& c) {
+  auto raw = h.host.take_raw(c.conn());
+  EXPECT_EQ(raw.size(), 1u);
+  return raw.size() == 1 ? raw[0].bytes : Bytes{};
+}
+
 ConnackPacket only_connack(const std::vector<Packet>& packets) {
   EXPECT_EQ(packets.size(), 1u);
   if (packets.empty() || !std::holds_alternative<ConnackPacket>(packets[0])) {
@@ -90,9 +97,7 @@ TEST(BrokerConnect, UnsupportedVersionV3Answer) {
   BrokerHarness h;
   TestClient& c = h.open(kV311);
   c.send_raw(connect_with_level(2));
-  auto raw = h.host.take_raw(c.conn());
-  ASSERT_EQ(raw.size(), 1u);
-  EXPECT_EQ(raw[0].bytes, (Bytes{0x20, 0x02, 0x00, 0x01}));
+  EXPECT_EQ(only_raw_send(h, c), (Bytes{0x20, 0x02, 0x00, 0x01}));
   EXPECT_TRUE(c.closed());
 }
 
@@ -139,9 +144,7 @@ TEST(BrokerConnect, EmptyClientIdV311PersistentRejectedOnTheWire) {
   p.version = kV311;
   p.clean_start = false;
   c.send(p);
-  auto raw = h.host.take_raw(c.conn());
-  ASSERT_EQ(raw.size(), 1u);
-  EXPECT_EQ(raw[0].bytes, (Bytes{0x20, 0x02, 0x00, 0x02}));  // identifier rejected
+  EXPECT_EQ(only_raw_send(h, c), (Bytes{0x20, 0x02, 0x00, 0x02}));  // identifier rejected
 }
 
 TEST(BrokerConnect, AnonymousRefusedUnlessAllowed) {
@@ -160,9 +163,7 @@ TEST(BrokerConnect, AnonymousRefusedUnlessAllowed) {
     q.client_id = "anon3";
     return q;
   }());
-  auto raw = h.host.take_raw(v3.conn());
-  ASSERT_EQ(raw.size(), 1u);
-  EXPECT_EQ(raw[0].bytes, (Bytes{0x20, 0x02, 0x00, 0x05}));
+  EXPECT_EQ(only_raw_send(h, v3), (Bytes{0x20, 0x02, 0x00, 0x05}));
   EXPECT_EQ(h.broker().stats().clients_connected, 0u);
 }
 
@@ -183,9 +184,7 @@ TEST(BrokerConnect, UserNameWithoutPasswordFileIsRefused) {
   TestClient& v3 = h.open(kV311);
   p.version = kV311;
   v3.send(p);
-  auto raw = h.host.take_raw(v3.conn());
-  ASSERT_EQ(raw.size(), 1u);
-  EXPECT_EQ(raw[0].bytes, (Bytes{0x20, 0x02, 0x00, 0x05}));  // not authorised
+  EXPECT_EQ(only_raw_send(h, v3), (Bytes{0x20, 0x02, 0x00, 0x05}));  // not authorised
   EXPECT_TRUE(v3.closed());
   EXPECT_EQ(h.broker().stats().clients_connected, 0u);
   EXPECT_EQ(h.host.authenticate_calls, 0);
@@ -229,9 +228,7 @@ TEST(BrokerConnect, WillLargerThanMessageSizeLimitIsRefused) {
   TestClient& v3 = h.open(kV311);
   p.version = kV311;
   v3.send(p);
-  auto raw = h.host.take_raw(v3.conn());
-  ASSERT_EQ(raw.size(), 1u);
-  EXPECT_EQ(raw[0].bytes, (Bytes{0x20, 0x02, 0x00, 0x05}));  // as mosquitto
+  EXPECT_EQ(only_raw_send(h, v3), (Bytes{0x20, 0x02, 0x00, 0x05}));  // as mosquitto
   EXPECT_TRUE(v3.closed());
 
   p.will->payload.assign(100, 0x41);  // at the limit: accepted
@@ -252,9 +249,7 @@ TEST(BrokerConnect, V31ConnackNeverSetsSessionPresent) {
   p.version = kV31;
   p.protocol_name = "MQIsdp";
   again.send(p);
-  auto raw = h.host.take_raw(again.conn());
-  ASSERT_EQ(raw.size(), 1u);
-  EXPECT_EQ(raw[0].bytes, (Bytes{0x20, 0x02, 0x00, 0x00}));
+  EXPECT_EQ(only_raw_send(h, again), (Bytes{0x20, 0x02, 0x00, 0x00}));
   // The session was resumed all the same; 3.1.1 reports it.
   again.close();
   TestClient& v311 = h.open(kV311);
