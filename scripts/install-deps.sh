@@ -10,6 +10,7 @@ packages=(
   wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
   wabt
   mosquitto mosquitto-clients python3 python3-paho-mqtt python3-pytest
+  gnuplot-nox
 )
 
 missing=()
