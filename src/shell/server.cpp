@@ -305,7 +305,9 @@ void Server::drain_input(Connection& c) {
 
 bool Server::flush(Connection& c) {
   while (!c.queue.empty()) {
-    const IoResult r = c.transport->write(c.queue.pending());
+    std::span<const std::uint8_t> runs[kWriteRuns];
+    const std::size_t count = c.queue.pending_runs(runs);
+    const IoResult r = c.transport->write_runs(std::span(runs, count));
     if (r.status == IoStatus::kOk) {
       c.queue.consume(r.bytes);
       continue;
@@ -439,6 +441,20 @@ void Server::send(mqtt::ConnectionId conn, mqtt::ByteView bytes, mqtt::SendKind 
   Connection* c = find(conn);
   if (c == nullptr || c->overflowed) return;
   if (c->state != Connection::State::kOpen && c->state != Connection::State::kClosing) return;
+  if (bytes.size() >= kDirectWriteMinBytes && c->queue.empty() && !c->transport->wants_write()) {
+    // Zero-copy: a large packet goes from the engine's memory straight to the transport;
+    // only what the socket does not take now is queued (always accepted: the queue is empty).
+    // A failed write queues the rest too: the next flush sees the error and closes.
+    std::size_t written = 0;
+    while (written < bytes.size()) {
+      const IoResult r = c->transport->write(bytes.subspan(written));
+      if (r.status != IoStatus::kOk || r.bytes == 0) break;
+      written += r.bytes;
+    }
+    if (written == bytes.size()) return;
+    bytes = bytes.subspan(written);
+    kind = mqtt::SendKind::kControl;  // the packet is partly on the wire: never dropped now
+  }
   switch (c->queue.push(bytes, kind)) {
     case OutboundQueue::PushResult::kQueued:
       break;
