@@ -32,6 +32,7 @@ struct BenchOptions {
   std::vector<std::size_t> payloads;
   std::vector<std::string> security;
   std::vector<std::string> shapes;
+  long window_kib = -1;  // case 5: undelivered KiB per subscriber; 0: flood; -1: default
 };
 
 struct BenchContext {

@@ -43,6 +43,15 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 std::optional<Target> parse_target(const std::string& name) {
+  if (const auto eq = name.find('='); eq != std::string::npos) {
+    const auto colon = name.find(':', eq);
+    if (colon == std::string::npos) return std::nullopt;
+    auto t = parse_target(name.substr(eq + 1, colon - eq - 1));
+    if (!t || t->mosquitto) return std::nullopt;
+    t->name = name.substr(0, eq);
+    t->broker = name.substr(colon + 1);
+    return t;
+  }
   if (name == "mosquitto") return Target{name, true, false, {}};
   if (name == "mosquitto-nodelay") return Target{name, true, true, {}};
   if (name == "native" || name == "wasm-aot" || name == "wasm-interp") {
@@ -72,7 +81,9 @@ BrokerProcess::BrokerProcess(const Target& target, const BrokerFiles& files,
   std::vector<Security> modes = {Security::kPlain, Security::kTls, Security::kPsk};
   const std::string state_dir = work_dir + "/state-" + target.name;
   if (!target.mosquitto && !files.trustmq_cli.empty()) {
-    policy_file_ = make_attestation_policy(target, files, work_dir, state_dir);
+    BrokerFiles probe = files;
+    if (!target.broker.empty()) probe.trustmq_broker = target.broker;
+    policy_file_ = make_attestation_policy(target, probe, work_dir, state_dir);
     modes.push_back(Security::kTlsAttested);
     modes.push_back(Security::kPskAttested);
   }
@@ -119,7 +130,8 @@ BrokerProcess::BrokerProcess(const Target& target, const BrokerFiles& files,
   if (target.mosquitto) {
     argv = {files.mosquitto, "-c", conf_path};
   } else {
-    argv = {files.trustmq_broker, "-c", conf_path, "--engine", target.engine};
+    argv = {target.broker.empty() ? files.trustmq_broker : target.broker, "-c", conf_path,
+            "--engine", target.engine};
   }
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));

@@ -21,9 +21,11 @@ struct Target {
   bool mosquitto = false;
   bool nodelay = false;  // mosquitto: set_tcp_nodelay true
   std::string engine;    // trustmq engine
+  std::string broker;    // trustmq-broker binary of this target; empty: BrokerFiles's
 };
 
-// Parses one target name; nullopt when unknown.
+// Parses one target name; nullopt when unknown. Besides the names above, LABEL=ENGINE:PATH is a
+// trustmq target running another trustmq-broker binary (before/after comparisons in one run).
 std::optional<Target> parse_target(const std::string& name);
 
 struct BrokerFiles {

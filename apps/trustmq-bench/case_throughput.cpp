@@ -96,6 +96,9 @@ void run_throughput_case(BenchContext& context) {
               spec.warmup_seconds = warmup;
               spec.seconds = seconds;
               spec.keep_latencies = false;
+              if (o.window_kib >= 0) {
+                spec.window_bytes_per_subscriber = static_cast<std::size_t>(o.window_kib) * 1024;
+              }
               FlowResult r;
               try {
                 r = run_flow(*broker, context.tls_for(security, *broker), spec);

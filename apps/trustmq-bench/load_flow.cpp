@@ -148,9 +148,10 @@ void Flow::on_packet(Client& c, const InboundPacket& p) {
   if (publish.qos == 2) append_ack(c.stream->out(), 5, publish.packet_id);
   if (publish.payload.size() < kHeaderBytes) return;
   ++r_.delivered_total;
+  if (!measuring_) return;
+  ++r_.delivered;  // whenever it was sent: a backlog delivered now is delivered now
   const std::uint64_t sent = load64(publish.payload.data());
-  if (measuring_ && sent >= measure_start_ns_) {
-    ++r_.delivered;
+  if (sent >= measure_start_ns_) {
     if (spec_.keep_latencies) {
       r_.latencies_us.push_back(static_cast<double>(now_ns() - sent) / 1000.0);
     }
@@ -183,8 +184,11 @@ FlowResult Flow::run() {
   const std::size_t message_bytes = spec_.payload + 64;
   const std::uint64_t window_per_subscriber =
       std::clamp<std::uint64_t>(spec_.window_bytes_per_subscriber / message_bytes, 4, 400);
+  // No window (flood): as fast as the publishers' sockets take it; the broker may drop.
   const std::uint64_t window =
-      window_per_subscriber * static_cast<std::uint64_t>(std::max(1, spec_.subscribers));
+      spec_.window_bytes_per_subscriber == 0
+          ? UINT64_MAX / 2
+          : window_per_subscriber * static_cast<std::uint64_t>(std::max(1, spec_.subscribers));
   const auto start = Clock::now();
   const auto measure_at = start + std::chrono::duration_cast<Clock::duration>(
                                       std::chrono::duration<double>(spec_.warmup_seconds));

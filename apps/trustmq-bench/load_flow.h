@@ -31,7 +31,8 @@ struct FlowSpec {
   Pattern pattern = Pattern::kOneTopic;
   double rate_per_publisher = 0;  // msg/s; 0: as fast as the window allows
   // Unthrottled: undelivered bytes allowed per subscriber (kept under the broker's queues, so
-  // a broker that does not drop never has to).
+  // a broker that does not drop never has to). 0: no window — flood, as fast as the
+  // publishers' sockets take it (drops then show what the broker discards).
   std::size_t window_bytes_per_subscriber = 512 * 1024;
   double warmup_seconds = 1;
   double seconds = 5;
@@ -48,7 +49,7 @@ struct FlowResult {
   std::uint64_t delivered_total = 0;
   std::uint64_t dropped = 0;  // expected_total − delivered_total after the drain
   double broker_cpu_seconds = 0;
-  std::vector<double> latencies_us;  // messages delivered in the measured interval
+  std::vector<double> latencies_us;  // messages sent and delivered in the measured interval
   std::string error;                 // non-empty: the run failed (connection lost, …)
 
   double rate() const { return elapsed > 0 ? static_cast<double>(delivered) / elapsed : 0; }
