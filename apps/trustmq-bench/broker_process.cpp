@@ -52,10 +52,10 @@ std::optional<Target> parse_target(const std::string& name) {
     t->broker = name.substr(colon + 1);
     return t;
   }
-  if (name == "mosquitto") return Target{name, true, false, {}};
-  if (name == "mosquitto-nodelay") return Target{name, true, true, {}};
+  if (name == "mosquitto") return Target{name, true, false, {}, {}};
+  if (name == "mosquitto-nodelay") return Target{name, true, true, {}, {}};
   if (name == "native" || name == "wasm-aot" || name == "wasm-interp") {
-    return Target{name, false, false, name};
+    return Target{name, false, false, name, {}};
   }
   return std::nullopt;
 }
