@@ -34,8 +34,9 @@ class Server final : public mqtt::BrokerHost {
   // before the loop serves the other connections.
   static constexpr std::size_t kReadChunkBytes = 64 * 1024;
   static constexpr int kReadsPerWakeup = 4;
-  // Sends at least this large bypass an empty outbound queue (written from the engine's
-  // memory); smaller ones are queued and batched into one write per wakeup.
+  // On a transport that buffers writes (TLS), sends at least this large bypass an empty
+  // outbound queue (encrypted from the engine's memory); smaller ones, and every send on plain
+  // TCP, are queued and go out in one gathering write per wakeup.
   static constexpr std::size_t kDirectWriteMinBytes = 8 * 1024;
   static constexpr std::size_t kWriteRuns = 16;  // queue chunks per gathering write
   // How long a connection the core closed may take to flush, and then to send its EOF.
