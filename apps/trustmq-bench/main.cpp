@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   const fs::path self = fs::canonical("/proc/self/exe").parent_path();
   context.files.trustmq_broker = (self / "../trustmq-broker/trustmq-broker").lexically_normal();
   context.files.trustmq_cli = (self / "../trustmq/trustmq").lexically_normal();
-  std::string targets = "native,wasm-aot,mosquitto,mosquitto-nodelay";
+  std::string targets = "native,wasm-aot,mosquitto-nodelay";  // quick; full adds the rest
   bool pin = true;
   bool keep_work = false;  // --debug-logs: the scratch directory (broker logs) stays
   for (int i = 1; i < argc; ++i) {
