@@ -1,5 +1,6 @@
 #include "plot_writer.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
@@ -19,6 +20,11 @@ void write_plots(const std::string& results_dir, BenchContext& context) {
       for (const auto& s : plot.series) out << "\t\"" << s.label << "\"";
       out << "\n";
       for (std::size_t i = 0; i < plot.categories.size(); ++i) {
+        // A category nobody measured (not in this profile) is left out, not drawn empty.
+        const bool measured =
+            std::any_of(plot.series.begin(), plot.series.end(),
+                        [&](const PlotSeries& s) { return i < s.y.size() && s.y[i] >= 0; });
+        if (!measured) continue;
         out << "\"" << plot.categories[i] << "\"";
         for (const auto& s : plot.series) {
           out << "\t" << (i < s.y.size() && s.y[i] >= 0 ? fixed(s.y[i], 2) : "?");
