@@ -56,7 +56,7 @@ class BrokerProcess {
   std::optional<std::uint16_t> port(Security security) const;
   // Attestation policy for the attested modes (trustmq only; empty otherwise).
   const std::string& policy_file() const { return policy_file_; }
-  // utime + stime of the broker, seconds.
+  // CPU time of the broker (all threads, user + system), seconds.
   double cpu_seconds() const;
   // Resident set size, KiB.
   long rss_kib() const;
