@@ -5,12 +5,16 @@
 namespace trustmq::bench {
 
 void run_throughput_case(BenchContext& context);
+void run_connection_latency_case(BenchContext& context);
 void run_latency_case(BenchContext& context);
 void run_subscriber_scaling_case(BenchContext& context);
 void run_publisher_scaling_case(BenchContext& context);
 
 const std::vector<BenchCase>& all_cases() {
   static const std::vector<BenchCase> cases = {
+      {"connections",
+       "case 1: connection latency (TCP + TLS + CONNECT/CONNACK; ECDHE, PSK, ± attestation)",
+       run_connection_latency_case},
       {"throughput",
        "case 5: peak delivered throughput (QoS 0/1/2, plain/TLS, 1→1, fan-out, fan-in)",
        run_throughput_case},
