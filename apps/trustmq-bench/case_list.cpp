@@ -9,6 +9,7 @@ void run_connection_latency_case(BenchContext& context);
 void run_latency_case(BenchContext& context);
 void run_subscriber_scaling_case(BenchContext& context);
 void run_publisher_scaling_case(BenchContext& context);
+void run_connections_case(BenchContext& context);
 
 const std::vector<BenchCase>& all_cases() {
   static const std::vector<BenchCase> cases = {
@@ -23,6 +24,8 @@ const std::vector<BenchCase>& all_cases() {
        run_subscriber_scaling_case},
       {"publishers", "case 4: publisher scaling (25 subscribers, 5 msg/s per publisher, TLS)",
        run_publisher_scaling_case},
+      {"idle", "case 6: connect rate and broker memory per idle connection (plain, TLS)",
+       run_connections_case},
   };
   return cases;
 }

@@ -61,8 +61,9 @@ void append_ack(std::vector<std::uint8_t>& out, int type, std::uint16_t packet_i
   out.push_back(static_cast<std::uint8_t>(packet_id & 0xff));
 }
 
-MqttStream::MqttStream(std::uint16_t port, const ClientTlsContext* tls, int timeout_ms)
-    : socket_(port, tls, timeout_ms), in_(256 * 1024) {}
+MqttStream::MqttStream(std::uint16_t port, const ClientTlsContext* tls, int timeout_ms,
+                       std::size_t input_bytes)
+    : socket_(port, tls, timeout_ms), in_(input_bytes) {}
 
 void MqttStream::setup(const std::string& client_id, const std::vector<std::string>& filters,
                        int qos, int timeout_ms) {

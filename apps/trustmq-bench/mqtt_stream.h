@@ -38,7 +38,9 @@ void append_ack(std::vector<std::uint8_t>& out, int type, std::uint16_t packet_i
 
 class MqttStream {
  public:
-  MqttStream(std::uint16_t port, const ClientTlsContext* tls, int timeout_ms);
+  // `input_bytes`: initial receive buffer (it grows for larger packets).
+  MqttStream(std::uint16_t port, const ClientTlsContext* tls, int timeout_ms,
+             std::size_t input_bytes = 256 * 1024);
 
   // CONNECT (clean session, keep-alive 0) then SUBSCRIBE each filter at `qos`; waits for the
   // acknowledgements (throws if refused or after timeout_ms).
