@@ -20,7 +20,7 @@ void run_latency_case(BenchContext& context) {
   if (profile == Profile::kQuick) rates = {10, 100, 1000, 0};
   if (profile == Profile::kSmoke) rates = {100, 0};
   const int rounds = context.rounds(1, 1, 3);
-  const double seconds = context.seconds(0.5, 2, 10);
+  const double seconds = context.seconds(0.5, 1.5, 10);
   const std::size_t payload = context.options.payload;
 
   CsvFile csv(

@@ -66,7 +66,7 @@ void run_throughput_case(BenchContext& context) {
     });
   }
   const int rounds = context.rounds(1, 1, 3);
-  const double seconds = context.seconds(0.5, 2, 5);
+  const double seconds = context.seconds(0.5, 1.5, 5);
   const double warmup = profile == Profile::kSmoke ? 0.2 : profile == Profile::kQuick ? 0.5 : 1.0;
   const bool filtered =
       !o.qos.empty() || !o.payloads.empty() || !o.security.empty() || !o.shapes.empty();
