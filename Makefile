@@ -13,8 +13,8 @@ FUZZ_SECONDS   ?= 60
 TEST_FUZZ_SECONDS ?= 30
 ENGINE         ?= wasm-aot
 
-.PHONY: all deps build run test unit-test e2e-test asan-test fuzz package-test build-matrix bench format \
-        clean
+.PHONY: all deps build run test unit-test e2e-test asan-test fuzz package-test build-matrix bench bench-full \
+        format clean
 
 all: build
 
@@ -70,7 +70,15 @@ package-test: build
 build-matrix: deps
 	./scripts/build-matrix.sh $(JOBS)
 
+# The evaluation against Debian's mosquitto (docs/benchmarks.md). `bench`: quick profile, a few
+# minutes; `bench-full`: every case, every target, 3 rounds, then the engine and handshake
+# scripts. Both stop by themselves; results (CSV, summary.md, PNG plots) in BENCH_RESULTS.
+BENCH_RESULTS  ?= $(BUILD_DIR)/bench-results
 bench: build
+	$(BUILD_DIR)/apps/trustmq-bench/trustmq-bench --profile quick --results $(BENCH_RESULTS)/quick
+
+bench-full: build
+	$(BUILD_DIR)/apps/trustmq-bench/trustmq-bench --profile full --results $(BENCH_RESULTS)/full
 	./bench/run-all.sh $(BUILD_DIR)
 
 format:

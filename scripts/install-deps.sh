@@ -11,6 +11,7 @@ packages=(
   wabt
   lintian
   mosquitto mosquitto-clients python3 python3-paho-mqtt python3-pytest
+  gnuplot-nox
 )
 
 missing=()

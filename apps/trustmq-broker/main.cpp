@@ -12,6 +12,7 @@
 #include "shell/command_line.h"
 #include "shell/config_file.h"
 #include "shell/engine_selection.h"
+#include "shell/heap_tuning.h"
 #include "shell/logger.h"
 #include "shell/password_file.h"
 #include "shell/server.h"
@@ -113,6 +114,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  trustmq::shell::tune_heap_for_a_broker();
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {

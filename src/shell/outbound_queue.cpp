@@ -1,12 +1,50 @@
 #include "shell/outbound_queue.h"
 
+#include <algorithm>
+#include <cstring>
+
+#include "shell/outbound_chunk_pool.h"
+
 namespace trustmq::shell {
+
+namespace {
+constexpr std::size_t kChunk = OutboundChunkPool::kChunkBytes;
+}  // namespace
+
+OutboundQueue::~OutboundQueue() { clear(); }
+
+std::size_t OutboundQueue::chunk_end(std::size_t i) const {
+  return i + 1 == chunks_ ? tail_fill_ : kChunk;
+}
+
+void OutboundQueue::append_chunk() {
+  if (chunks_ == ring_.size()) {
+    // Grow the ring (rare: only when the backlog reaches a new maximum), oldest chunk first.
+    std::vector<std::uint8_t*> bigger(std::max<std::size_t>(4, ring_.size() * 2), nullptr);
+    for (std::size_t i = 0; i < chunks_; ++i) bigger[i] = chunk(i);
+    ring_.swap(bigger);
+    ring_head_ = 0;
+  }
+  ring_[(ring_head_ + chunks_) % ring_.size()] = OutboundChunkPool::local().acquire();
+  ++chunks_;
+  tail_fill_ = 0;
+}
+
+void OutboundQueue::release_front() {
+  OutboundChunkPool::local().release(chunk(0));
+  ring_head_ = (ring_head_ + 1) % ring_.size();
+  --chunks_;
+  head_offset_ = 0;
+  if (chunks_ == 0) {
+    ring_head_ = 0;
+    tail_fill_ = 0;
+  }
+}
 
 OutboundQueue::PushResult OutboundQueue::push(std::span<const std::uint8_t> bytes,
                                               mqtt::SendKind kind) {
   if (bytes.empty()) return PushResult::kQueued;
-  const std::size_t queued = size();
-  if (limit_ != 0 && queued != 0 && queued + bytes.size() > limit_) {
+  if (limit_ != 0 && size_ != 0 && size_ + bytes.size() > limit_) {
     if (kind == mqtt::SendKind::kDroppable) {
       ++dropped_since_report_;
       ++total_dropped_;
@@ -14,22 +52,43 @@ OutboundQueue::PushResult OutboundQueue::push(std::span<const std::uint8_t> byte
     }
     return PushResult::kOverflow;
   }
-  if (head_ != 0 && head_ >= buffer_.size() / 2) {
-    // Reclaim the written prefix before growing (amortised O(1) per byte).
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
+  std::size_t at = 0;
+  while (at < bytes.size()) {
+    if (chunks_ == 0 || tail_fill_ == kChunk) append_chunk();
+    const std::size_t n = std::min(kChunk - tail_fill_, bytes.size() - at);
+    std::memcpy(chunk(chunks_ - 1) + tail_fill_, bytes.data() + at, n);
+    tail_fill_ += n;
+    at += n;
   }
-  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  size_ += bytes.size();
   return PushResult::kQueued;
 }
 
-void OutboundQueue::consume(std::size_t count) {
-  head_ += count < size() ? count : size();
-  if (head_ == buffer_.size()) {
-    buffer_.clear();
-    head_ = 0;
-    if (buffer_.capacity() > 1024 * 1024) buffer_.shrink_to_fit();  // give back burst memory
+std::span<const std::uint8_t> OutboundQueue::pending() const {
+  if (chunks_ == 0) return {};
+  return {chunk(0) + head_offset_, chunk_end(0) - head_offset_};
+}
+
+std::size_t OutboundQueue::pending_runs(std::span<std::span<const std::uint8_t>> out) const {
+  std::size_t n = 0;
+  for (; n < out.size() && n < chunks_; ++n) {
+    const std::size_t begin = n == 0 ? head_offset_ : 0;
+    out[n] = {chunk(n) + begin, chunk_end(n) - begin};
   }
+  return n;
+}
+
+void OutboundQueue::consume(std::size_t count) {
+  count = std::min(count, size_);
+  size_ -= count;
+  while (count > 0) {
+    const std::size_t available = chunk_end(0) - head_offset_;
+    const std::size_t take = std::min(count, available);
+    head_offset_ += take;
+    count -= take;
+    if (head_offset_ == chunk_end(0)) release_front();
+  }
+  // A written-out last chunk goes back too (chunk_end(0) == tail_fill_ handled above).
 }
 
 std::uint64_t OutboundQueue::take_dropped_count() {
@@ -39,9 +98,10 @@ std::uint64_t OutboundQueue::take_dropped_count() {
 }
 
 void OutboundQueue::clear() {
-  buffer_.clear();
-  buffer_.shrink_to_fit();
-  head_ = 0;
+  while (chunks_ > 0) release_front();
+  size_ = 0;
+  std::vector<std::uint8_t*>().swap(ring_);
+  ring_head_ = 0;
 }
 
 }  // namespace trustmq::shell

@@ -4,6 +4,11 @@
 // - a control send reports kOverflow: the caller disconnects the client.
 // A send into an empty queue is always accepted, so one packet larger than the limit never
 // disconnects anybody by itself; the limit bounds the backlog.
+//
+// Storage: a ring of fixed-size chunks from the thread's OutboundChunkPool (16 KiB, one TLS
+// record each). A push copies into the last chunk and takes a new one when it is full; a chunk
+// goes back to the pool as soon as it has been written. Nothing is moved or reallocated once
+// queued, and in steady state nothing is allocated. An empty queue holds no chunk.
 #pragma once
 
 #include <cstddef>
@@ -21,18 +26,24 @@ class OutboundQueue {
 
   // `limit` in bytes; 0 = unlimited.
   explicit OutboundQueue(std::size_t limit) : limit_(limit) {}
+  ~OutboundQueue();
+  OutboundQueue(const OutboundQueue&) = delete;
+  OutboundQueue& operator=(const OutboundQueue&) = delete;
 
   PushResult push(std::span<const std::uint8_t> bytes, mqtt::SendKind kind);
 
-  // The bytes not yet written, oldest first, contiguous.
-  std::span<const std::uint8_t> pending() const {
-    return {buffer_.data() + head_, buffer_.size() - head_};
-  }
+  // The oldest pending bytes that are contiguous in memory (the rest of the first chunk); empty
+  // only when the queue is. Between two calls with no consume() in between, the span starts at
+  // the same byte and never gets shorter (what a TLS write retry needs).
+  std::span<const std::uint8_t> pending() const;
+  // Up to out.size() contiguous runs of pending bytes, oldest first (for a gathering write);
+  // returns how many were filled.
+  std::size_t pending_runs(std::span<std::span<const std::uint8_t>> out) const;
   // Marks the first `count` pending bytes as written.
   void consume(std::size_t count);
 
-  std::size_t size() const { return buffer_.size() - head_; }
-  bool empty() const { return size() == 0; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
   std::size_t limit() const { return limit_; }
   // Droppable sends refused since the last call to take_dropped_count().
   std::uint64_t take_dropped_count();
@@ -41,9 +52,19 @@ class OutboundQueue {
   void clear();
 
  private:
+  std::uint8_t* chunk(std::size_t i) const { return ring_[(ring_head_ + i) % ring_.size()]; }
+  // Bytes of chunk i that hold data (from offset 0; the first chunk's head_offset_ aside).
+  std::size_t chunk_end(std::size_t i) const;
+  void append_chunk();
+  void release_front();
+
   std::size_t limit_;
-  std::vector<std::uint8_t> buffer_;
-  std::size_t head_ = 0;
+  std::vector<std::uint8_t*> ring_;  // capacity grows to the largest backlog seen, in chunks
+  std::size_t ring_head_ = 0;
+  std::size_t chunks_ = 0;       // chunks in use
+  std::size_t head_offset_ = 0;  // first unwritten byte in the first chunk
+  std::size_t tail_fill_ = 0;    // bytes used in the last chunk
+  std::size_t size_ = 0;
   std::uint64_t dropped_since_report_ = 0;
   std::uint64_t total_dropped_ = 0;
 };

@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "shell/socket_write.h"
+
 namespace trustmq::shell {
 
 IoResult PlainTcpTransport::read(std::span<std::uint8_t> into) {
@@ -27,6 +29,10 @@ IoResult PlainTcpTransport::write(std::span<const std::uint8_t> bytes) {
     if (errno == EPIPE || errno == ECONNRESET) return {IoStatus::kClosed, 0, std::strerror(errno)};
     return {IoStatus::kError, 0, std::strerror(errno)};
   }
+}
+
+IoResult PlainTcpTransport::write_runs(std::span<const std::span<const std::uint8_t>> runs) {
+  return send_runs(fd_, runs);
 }
 
 }  // namespace trustmq::shell

@@ -12,6 +12,7 @@ class PlainTcpTransport final : public Transport {
   std::string_view kind() const override { return "tcp"; }
   IoResult read(std::span<std::uint8_t> into) override;
   IoResult write(std::span<const std::uint8_t> bytes) override;
+  IoResult write_runs(std::span<const std::span<const std::uint8_t>> runs) override;
 
  private:
   int fd_;

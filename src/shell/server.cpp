@@ -304,11 +304,16 @@ void Server::drain_input(Connection& c) {
 }
 
 bool Server::flush(Connection& c) {
-  while (!c.queue.empty()) {
-    const IoResult r = c.transport->write(c.queue.pending());
+  // A transport that buffers its writes (TLS) is called even with an empty queue: it may hold
+  // encrypted bytes from the zero-copy path.
+  while (!c.queue.empty() || c.transport->buffers_writes()) {
+    std::span<const std::uint8_t> runs[kWriteRuns];
+    const std::size_t count = c.queue.pending_runs(runs);
+    const IoResult r = c.transport->write_runs(std::span(runs, count));
     if (r.status == IoStatus::kOk) {
       c.queue.consume(r.bytes);
-      continue;
+      if (r.bytes > 0 && !c.queue.empty()) continue;
+      break;
     }
     if (r.status == IoStatus::kWouldBlock) break;
     finish(c.id, r.status == IoStatus::kClosed ? "closed by the client (while writing)"
@@ -439,6 +444,20 @@ void Server::send(mqtt::ConnectionId conn, mqtt::ByteView bytes, mqtt::SendKind 
   Connection* c = find(conn);
   if (c == nullptr || c->overflowed) return;
   if (c->state != Connection::State::kOpen && c->state != Connection::State::kClosing) return;
+  if (bytes.size() >= kDirectWriteMinBytes && c->queue.empty() && c->transport->buffers_writes()) {
+    // Zero-copy: a large packet goes from the engine's memory straight into the transport
+    // (TLS: encrypted from there), sent with the connection's next flush; only what the
+    // transport does not take now is queued (always accepted: the queue is empty). A failed
+    // write queues the rest too: the next flush reports the error and closes.
+    const IoResult r = c->transport->write(bytes);
+    const std::size_t taken = r.status == IoStatus::kOk ? r.bytes : 0;
+    if (taken == bytes.size()) {
+      schedule(*c);
+      return;
+    }
+    bytes = bytes.subspan(taken);
+    if (taken > 0) kind = mqtt::SendKind::kControl;  // partly sent: never dropped now
+  }
   switch (c->queue.push(bytes, kind)) {
     case OutboundQueue::PushResult::kQueued:
       break;

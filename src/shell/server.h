@@ -34,6 +34,11 @@ class Server final : public mqtt::BrokerHost {
   // before the loop serves the other connections.
   static constexpr std::size_t kReadChunkBytes = 64 * 1024;
   static constexpr int kReadsPerWakeup = 4;
+  // On a transport that buffers writes (TLS), sends at least this large bypass an empty
+  // outbound queue (encrypted from the engine's memory); smaller ones, and every send on plain
+  // TCP, are queued and go out in one gathering write per wakeup.
+  static constexpr std::size_t kDirectWriteMinBytes = 8 * 1024;
+  static constexpr std::size_t kWriteRuns = 16;  // queue chunks per gathering write
   // How long a connection the core closed may take to flush, and then to send its EOF.
   static constexpr mqtt::TimeMs kFlushTimeoutMs = 5000;
   static constexpr mqtt::TimeMs kDrainTimeoutMs = 2000;

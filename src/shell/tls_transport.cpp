@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "attest/evidence_type.h"
+#include "shell/socket_write.h"
 
 namespace trustmq::shell {
 namespace {
@@ -29,18 +30,74 @@ std::string drain_openssl_errors() {
   return all;
 }
 
+// OpenSSL's write BIO of a TlsTransport: every record is appended to the transport's
+// `encrypted_` queue (unbounded here; write() bounds what it encrypts ahead).
+int output_bio_write(BIO* bio, const char* data, std::size_t length, std::size_t* written) {
+  auto* out = static_cast<OutboundQueue*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  out->push({reinterpret_cast<const std::uint8_t*>(data), length}, mqtt::SendKind::kControl);
+  *written = length;
+  return 1;
+}
+
+long output_bio_ctrl(BIO* bio, int command, long /*number*/, void* /*pointer*/) {
+  switch (command) {
+    case BIO_CTRL_FLUSH:
+    case BIO_CTRL_DUP:
+      return 1;
+    case BIO_CTRL_WPENDING:
+      return static_cast<long>(static_cast<OutboundQueue*>(BIO_get_data(bio))->size());
+    default:
+      return 0;
+  }
+}
+
+int output_bio_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+const BIO_METHOD* output_bio_method() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "trustmq output");
+    if (m != nullptr) {
+      BIO_meth_set_write_ex(m, output_bio_write);
+      BIO_meth_set_ctrl(m, output_bio_ctrl);
+      BIO_meth_set_create(m, output_bio_create);
+    }
+    return m;
+  }();
+  return method;
+}
+
 }  // namespace
 
 TlsTransport::TlsTransport(int fd, std::shared_ptr<const TlsListenerContext> listener)
-    : listener_(std::move(listener)), ssl_(SSL_new(listener_->ctx.get())) {
-  if (!ssl_ || SSL_set_fd(ssl_.get(), fd) != 1) {
+    : fd_(fd), listener_(std::move(listener)), ssl_(SSL_new(listener_->ctx.get())) {
+  BIO* input = ssl_ && output_bio_method() ? BIO_new_socket(fd, BIO_NOCLOSE) : nullptr;
+  BIO* output = input != nullptr ? BIO_new(output_bio_method()) : nullptr;
+  if (output == nullptr) {
+    BIO_free(input);
     ERR_clear_error();
     throw std::runtime_error("cannot create a TLS connection (out of memory?)");
   }
-  // The outbound queue may move its bytes between a WANT_WRITE and the retry, and a write
-  // returns after each record so the queue can release what went out.
-  SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  BIO_set_data(output, &encrypted_);
+  SSL_set_bio(ssl_.get(), input, output);  // the SSL owns both
+  // A write returns after each record, so write() can stop at its bound.
+  SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE);
   SSL_set_accept_state(ssl_.get());
+}
+
+IoResult TlsTransport::send_encrypted() {
+  while (!encrypted_.empty()) {
+    std::span<const std::uint8_t> runs[16];
+    const std::size_t count = encrypted_.pending_runs(runs);
+    const IoResult r = send_runs(fd_, std::span(runs, count));
+    if (r.status != IoStatus::kOk) return r;
+    if (r.bytes == 0) return {IoStatus::kWouldBlock, 0, {}};
+    encrypted_.consume(r.bytes);
+  }
+  return {};
 }
 
 IoResult TlsTransport::result_of_failure(int rc, const char* operation) {
@@ -88,6 +145,11 @@ IoResult TlsTransport::result_of_failure(int rc, const char* operation) {
 IoResult TlsTransport::handshake() {
   ERR_clear_error();
   const int rc = SSL_do_handshake(ssl_.get());
+  // Handshake messages (and, at the end, session tickets) are in encrypted_ now.
+  const IoResult sent = send_encrypted();
+  if (sent.status == IoStatus::kClosed || sent.status == IoStatus::kError) {
+    return {sent.status, 0, "TLS handshake: " + sent.detail};
+  }
   if (rc == 1) {
     wants_write_ = false;
     return {};
@@ -102,6 +164,7 @@ IoResult TlsTransport::handshake() {
 }
 
 IoResult TlsTransport::read(std::span<std::uint8_t> into) {
+  const std::size_t encrypted_before = encrypted_.size();
   std::size_t total = 0;
   while (total < into.size()) {
     ERR_clear_error();
@@ -113,6 +176,9 @@ IoResult TlsTransport::read(std::span<std::uint8_t> into) {
       continue;
     }
     IoResult r = result_of_failure(rc, "TLS read");
+    // Reading may have produced records of OpenSSL's own to send (e.g. a KeyUpdate answer);
+    // application data waits for the server's flush, to go out with what follows.
+    if (encrypted_.size() > encrypted_before) send_encrypted();
     // Hand out what was read; the next call reports the close or error again.
     if (total > 0) {
       if (r.status != IoStatus::kWouldBlock) wants_write_ = false;
@@ -125,17 +191,51 @@ IoResult TlsTransport::read(std::span<std::uint8_t> into) {
 
 IoResult TlsTransport::write(std::span<const std::uint8_t> bytes) {
   if (bytes.empty()) return {IoStatus::kOk, 0, {}};
-  ERR_clear_error();
-  std::size_t n = 0;
-  const int rc = SSL_write_ex(ssl_.get(), bytes.data(), bytes.size(), &n);
-  if (rc == 1) {
-    wants_write_ = false;
-    return {IoStatus::kOk, n, {}};
+  std::size_t total = 0;
+  while (total < bytes.size()) {
+    if (encrypted_.size() >= kEncryptAheadBytes) {
+      const IoResult sent = send_encrypted();
+      if (sent.status == IoStatus::kClosed || sent.status == IoStatus::kError) {
+        if (total > 0) break;  // the next call reports it again
+        return {sent.status, 0, "TLS write: " + sent.detail};
+      }
+      if (encrypted_.size() >= kEncryptAheadBytes) break;  // the socket is full
+    }
+    ERR_clear_error();
+    std::size_t n = 0;
+    const int rc = SSL_write_ex(ssl_.get(), bytes.data() + total, bytes.size() - total, &n);
+    if (rc != 1) {
+      IoResult r = result_of_failure(rc, "TLS write");
+      if (total > 0) break;
+      return r;
+    }
+    total += n;
   }
-  IoResult r = result_of_failure(rc, "TLS write");
-  // A write that waits for the socket always needs it writable (TLS 1.3 never reads here).
-  if (r.status == IoStatus::kWouldBlock) wants_write_ = true;
-  return r;
+  if (total == 0) return {IoStatus::kWouldBlock, 0, {}};  // wants_write(): encrypted_ waits
+  wants_write_ = false;
+  return {IoStatus::kOk, total, {}};
+}
+
+IoResult TlsTransport::write_runs(std::span<const std::span<const std::uint8_t>> runs) {
+  std::size_t total = 0;
+  IoResult failed{IoStatus::kOk, 0, {}};
+  for (const auto run : runs) {
+    const IoResult r = write(run);
+    if (r.status != IoStatus::kOk) {
+      failed = r;
+      break;
+    }
+    total += r.bytes;
+    if (r.bytes < run.size()) break;
+  }
+  const IoResult sent = send_encrypted();
+  if (total > 0) return {IoStatus::kOk, total, {}};  // errors show again on the next call
+  if (failed.status == IoStatus::kClosed || failed.status == IoStatus::kError) return failed;
+  if (sent.status == IoStatus::kClosed || sent.status == IoStatus::kError) {
+    return {sent.status, 0, "TLS write: " + sent.detail};
+  }
+  if (!runs.empty() || !encrypted_.empty()) return {IoStatus::kWouldBlock, 0, {}};
+  return {IoStatus::kOk, 0, {}};
 }
 
 bool TlsTransport::has_pending_input() const { return SSL_has_pending(ssl_.get()) == 1; }
@@ -143,8 +243,9 @@ bool TlsTransport::has_pending_input() const { return SSL_has_pending(ssl_.get()
 void TlsTransport::close_notify() {
   if (!SSL_is_init_finished(ssl_.get())) return;
   ERR_clear_error();
-  SSL_shutdown(ssl_.get());  // non-blocking: sends close_notify if the socket takes it
+  SSL_shutdown(ssl_.get());  // queues close_notify
   ERR_clear_error();
+  send_encrypted();  // best effort: sent if the socket takes it
 }
 
 std::string tls_peer_identity(const SSL* ssl) {

@@ -2,6 +2,12 @@
 // the listener has `attestation sim`: SSL_accept is driven by the event loop's readiness
 // events, so a slow or malicious handshake never blocks other connections. The engine sees no
 // byte before the handshake is complete.
+//
+// Output: OpenSSL encrypts into the transport's own buffer (a custom write BIO appending to a
+// chunked OutboundQueue), never into the socket, so SSL_write never blocks or asks for a retry
+// with the same bytes. write() encrypts straight from the caller's memory — the engine's, on the
+// zero-copy path — as long as less than kEncryptAheadBytes wait for the socket, and the
+// encrypted records go out in one gathering sendmsg per flush (several records per system call).
 #pragma once
 
 #include <openssl/ssl.h>
@@ -9,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "shell/outbound_queue.h"
 #include "shell/transport.h"
 #include "tls/attestation_server.h"
 #include "tls/tls_context.h"
@@ -31,7 +38,10 @@ class TlsTransport final : public Transport {
   IoResult handshake() override;
   IoResult read(std::span<std::uint8_t> into) override;
   IoResult write(std::span<const std::uint8_t> bytes) override;
-  bool wants_write() const override { return wants_write_; }
+  // Encrypts the runs (up to the bound), then sends what is encrypted. No runs: sends only.
+  IoResult write_runs(std::span<const std::span<const std::uint8_t>> runs) override;
+  bool buffers_writes() const override { return true; }
+  bool wants_write() const override { return wants_write_ || !encrypted_.empty(); }
   void describe_peer(mqtt::PeerInfo& peer) const override;
   std::string session_summary() const override;
   bool has_pending_input() const override;
@@ -40,12 +50,20 @@ class TlsTransport final : public Transport {
   const SSL* ssl() const { return ssl_.get(); }
 
  private:
+  // Encrypted bytes the socket has not taken yet; above this, write() waits for the socket.
+  static constexpr std::size_t kEncryptAheadBytes = 64 * 1024;
+
   // Maps a failed SSL call to an IoResult (and records whether it wants the socket writable).
   IoResult result_of_failure(int rc, const char* operation);
+  // Sends encrypted bytes until none are left or the socket is full.
+  IoResult send_encrypted();
 
+  int fd_;
   std::shared_ptr<const TlsListenerContext> listener_;  // outlives ssl_
+  OutboundQueue encrypted_{0};  // records from OpenSSL's write BIO; outlives ssl_
   tls::SslPtr ssl_;
   bool wants_write_ = false;
+  std::string send_error_;  // a failed sendmsg: reported by the next write
 };
 
 // The client's identity as the MQTT core sees it: the subject CN of a verified client

@@ -41,6 +41,14 @@ class Transport {
 
   virtual IoResult read(std::span<std::uint8_t> into) = 0;
   virtual IoResult write(std::span<const std::uint8_t> bytes) = 0;
+  // Writes the runs in order as one stream, as much as the socket takes: kOk with the total
+  // written (possibly short) once something went out, else what the first write() said. The
+  // default calls write() per run (TLS: one record each); plain TCP gathers them (sendmsg).
+  virtual IoResult write_runs(std::span<const std::span<const std::uint8_t>> runs);
+  // Whether write() keeps what it accepts in the transport's own buffer (TLS: encrypted) and
+  // sends it on the next write_runs() — possibly with no runs — instead of a system call per
+  // write. Then a large packet is best handed to write() directly (no copy into the queue).
+  virtual bool buffers_writes() const { return false; }
 
   // After kWouldBlock: whether progress needs the socket writable (TLS can need to write in
   // the middle of a read or a handshake). Level-triggered epoll polls for it too then.

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -257,6 +258,55 @@ TEST(TlsListenerTest, LargeMessagesCrossTlsRecordsBothWays) {
   EXPECT_EQ(next->body.size(), 2 + 7 + payload.size() - 1);
   EXPECT_EQ(std::string(first->body.end() - 26, first->body.end()),
             payload.substr(payload.size() - 26));
+}
+
+TEST(TlsListenerTest, StalledSubscriberGetsEveryMessageIntactAfterPartialTlsWrites) {
+  // The subscriber reads nothing until everything is published, so the broker's TLS writes
+  // stop half-way (WANT_WRITE) both on the zero-copy path (large packets into an empty queue)
+  // and from the chunked queue, and must be retried with the same bytes.
+  TempDirectory dir;
+  RunningServer server(
+      "listener 0 127.0.0.1\ntls true\nallow_anonymous true\n"
+      "max_queued_bytes 0\nstate_dir " +
+      dir.file("state") + "\n");
+  tls::TlsClientConfig config;
+  config.verify_peer = false;
+  TlsClient subscriber(server.port(0), config);
+  ASSERT_TRUE(subscriber.connected());
+  ASSERT_TRUE(subscriber.send(connect_packet("slow")));
+  ASSERT_TRUE(subscriber.read_packet().has_value());
+  ASSERT_TRUE(subscriber.send(subscribe_packet(1, "s/#", 0)));
+  ASSERT_TRUE(subscriber.read_packet().has_value());  // SUBACK
+  TlsClient publisher(server.port(0), config);
+  ASSERT_TRUE(publisher.connected());
+  ASSERT_TRUE(publisher.send(connect_packet("fast")));
+  ASSERT_TRUE(publisher.read_packet().has_value());
+
+  auto payload_of = [](int i) {
+    // Large (beyond the direct-write threshold and a 16 KiB chunk) and small, alternating.
+    const std::size_t size = i % 3 == 2 ? 100 : 20000 + static_cast<std::size_t>(i) * 37;
+    std::string p(size, '\0');
+    for (std::size_t k = 0; k < size; ++k) p[k] = static_cast<char>((k * 31 + i * 7) & 0xff);
+    return p;
+  };
+  constexpr int kMessages = 300;  // ≈ 4 MiB: far more than the socket buffers hold
+  for (int i = 0; i < kMessages; ++i) {
+    ASSERT_TRUE(publisher.send(publish_packet("s/" + std::to_string(i), payload_of(i))));
+  }
+  for (int i = 0; i < kMessages; ++i) {
+    const auto packet = subscriber.read_packet();
+    ASSERT_TRUE(packet.has_value()) << "message " << i;
+    ASSERT_EQ(packet->type(), 3);
+    const std::string topic = "s/" + std::to_string(i);
+    const std::string expected = payload_of(i);
+    ASSERT_EQ(packet->body.size(), 2 + topic.size() + expected.size()) << "message " << i;
+    ASSERT_EQ(std::string(packet->body.begin() + 2, packet->body.begin() + 2 + topic.size()),
+              topic);
+    const std::vector<std::uint8_t> expected_bytes(expected.begin(), expected.end());
+    ASSERT_TRUE(std::equal(expected_bytes.begin(), expected_bytes.end(),
+                           packet->body.begin() + 2 + static_cast<long>(topic.size())))
+        << "message " << i;
+  }
 }
 
 TEST(TlsListenerTest, StalledHandshakeIsClosedAfterTheTimeout) {
