@@ -277,6 +277,8 @@ void parse_config_text(std::string_view text, std::string_view file_name, Server
     } else if (option == "max_queued_bytes") {
       config.max_queued_bytes =
           static_cast<std::size_t>(p.unsigned_integer(std::numeric_limits<std::uint32_t>::max()));
+    } else if (option == "max_publisher_pause_ms") {
+      config.max_publisher_pause_ms = static_cast<std::uint32_t>(p.unsigned_integer(60000));
     } else if (option == "max_connections") {
       if (p.word() == "-1") {
         config.max_connections.reset();

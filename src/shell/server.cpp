@@ -103,6 +103,9 @@ int Server::run() {
       for (const mqtt::ConnectionId id : lingering_) {
         if (const Connection* c = find(id)) wake = std::min(wake, c->deadline);
       }
+      for (const mqtt::ConnectionId id : paused_) {
+        if (const Connection* c = find(id)) wake = std::min(wake, c->pause_deadline);
+      }
       now_ = monotonic_now_ms();
       const int timeout =
           wake <= now_ ? 0
@@ -276,9 +279,16 @@ void Server::read_into_engine(Connection& c) {
     std::span<std::uint8_t> buffer = engine_->input_buffer(kReadChunkBytes);
     const IoResult r = c.transport->read(buffer);
     if (r.status == IoStatus::kOk) {
+      reading_from_ = c.id;
       engine_->commit_input(c.id, r.bytes, now_);
-      // The core may have asked to close it or overflowed its queue: stop reading then.
+      reading_from_ = 0;
+      // The core may have asked to close it or overflowed its queue: stop reading then; and
+      // when a subscriber's queue is congested by this input (backpressure).
       if (c.state != Connection::State::kOpen || c.overflowed) return;
+      if (c.input_paused) {
+        update_interest(c);
+        return;
+      }
       if (r.bytes < buffer.size()) return;
       continue;
     }
@@ -320,13 +330,71 @@ bool Server::flush(Connection& c) {
                                                : "write error: " + r.detail);
     return false;
   }
+  note_drained(c);
   update_interest(c);
   return true;
 }
 
+void Server::note_backlog(Connection& subscriber) {
+  const std::size_t limit = subscriber.queue.limit();
+  if (config_.max_publisher_pause_ms == 0 || limit == 0 || reading_from_ == 0) return;
+  if (subscriber.queue.size() < limit / 2) return;
+  if (subscriber.congested_since == 0) subscriber.congested_since = std::max<mqtt::TimeMs>(now_, 1);
+  const mqtt::TimeMs give_up = subscriber.congested_since + config_.max_publisher_pause_ms;
+  if (now_ >= give_up) {
+    // A client that does not read must not stall its publishers for longer: from now on its
+    // QoS 0 messages beyond max_queued_bytes are dropped (and it is disconnected if a packet
+    // that cannot be dropped does not fit), until its queue drains.
+    if (!subscriber.congestion_logged) {
+      subscriber.congestion_logged = true;
+      logger_.log(LogType::kWarning,
+                  "Client " + subscriber.peer_address + " has not drained its outbound queue in " +
+                      std::to_string(config_.max_publisher_pause_ms) +
+                      " ms (max_publisher_pause_ms): publishers are no longer paused for it");
+    }
+    return;
+  }
+  Connection* publisher = find(reading_from_);
+  if (publisher == nullptr || publisher->state != Connection::State::kOpen) return;
+  auto& waiting = subscriber.waiting_publishers;
+  if (std::find(waiting.begin(), waiting.end(), publisher->id) == waiting.end()) {
+    waiting.push_back(publisher->id);
+  }
+  if (!publisher->input_paused) {
+    publisher->input_paused = true;
+    publisher->pause_deadline = give_up;
+    paused_.insert(publisher->id);
+  } else {
+    publisher->pause_deadline = std::min(publisher->pause_deadline, give_up);
+  }
+}
+
+void Server::note_drained(Connection& subscriber) {
+  if (subscriber.congested_since == 0) return;
+  const std::size_t limit = subscriber.queue.limit();
+  if (limit != 0 && subscriber.queue.size() > limit / 4) return;
+  subscriber.congested_since = 0;
+  subscriber.congestion_logged = false;
+  to_resume_.insert(to_resume_.end(), subscriber.waiting_publishers.begin(),
+                    subscriber.waiting_publishers.end());
+  subscriber.waiting_publishers.clear();
+}
+
+void Server::resume_input(Connection& publisher) {
+  if (!publisher.input_paused) return;
+  publisher.input_paused = false;
+  paused_.erase(publisher.id);
+  update_interest(publisher);
+  // Input the transport already holds (decrypted TLS records) raises no epoll event.
+  if (publisher.state == Connection::State::kOpen && publisher.transport->has_pending_input()) {
+    read_into_engine(publisher);
+  }
+}
+
 void Server::update_interest(Connection& c) {
   std::uint32_t wanted = 0;
-  if (c.state == Connection::State::kHandshaking || c.state == Connection::State::kOpen ||
+  if (c.state == Connection::State::kHandshaking ||
+      (c.state == Connection::State::kOpen && !c.input_paused) ||
       c.state == Connection::State::kDraining) {
     wanted |= EPOLLIN;
   }
@@ -345,8 +413,14 @@ void Server::schedule(Connection& c) {
 }
 
 void Server::process_scheduled() {
-  // finish() and start_draining() call into the engine, which may schedule more work.
-  while (!scheduled_.empty()) {
+  // finish() and start_draining() call into the engine, which may schedule more work; so does
+  // resuming a paused publisher (it reads its pending input).
+  while (!scheduled_.empty() || !to_resume_.empty()) {
+    std::vector<mqtt::ConnectionId> resume;
+    resume.swap(to_resume_);
+    for (const mqtt::ConnectionId id : resume) {
+      if (Connection* c = find(id)) resume_input(*c);
+    }
     std::vector<mqtt::ConnectionId> batch;
     batch.swap(scheduled_);
     for (const mqtt::ConnectionId id : batch) {
@@ -384,6 +458,8 @@ void Server::finish(mqtt::ConnectionId id, std::string_view reason) {
   std::unique_ptr<Connection> c = std::move(it->second);
   connections_.erase(it);
   lingering_.erase(id);
+  paused_.erase(id);
+  to_resume_.insert(to_resume_.end(), c->waiting_publishers.begin(), c->waiting_publishers.end());
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
   ::close(c->fd);
   if (c->state != Connection::State::kDraining) {
@@ -396,7 +472,14 @@ void Server::finish(mqtt::ConnectionId id, std::string_view reason) {
 }
 
 void Server::check_deadlines() {
-  if (lingering_.empty()) return;
+  for (const mqtt::ConnectionId id : paused_) {
+    const Connection* c = find(id);
+    if (c != nullptr && now_ >= c->pause_deadline) to_resume_.push_back(id);
+  }
+  if (lingering_.empty()) {
+    process_scheduled();
+    return;
+  }
   std::vector<mqtt::ConnectionId> expired;
   for (const mqtt::ConnectionId id : lingering_) {
     const Connection* c = find(id);
@@ -436,6 +519,8 @@ void Server::close_all() {
   connections_.clear();
   scheduled_.clear();
   lingering_.clear();
+  paused_.clear();
+  to_resume_.clear();
 }
 
 // ---- BrokerHost -------------------------------------------------------------------------------
@@ -460,8 +545,10 @@ void Server::send(mqtt::ConnectionId conn, mqtt::ByteView bytes, mqtt::SendKind 
   }
   switch (c->queue.push(bytes, kind)) {
     case OutboundQueue::PushResult::kQueued:
+      note_backlog(*c);
       break;
     case OutboundQueue::PushResult::kDropped:
+      note_backlog(*c);
       if (!c->drop_logged || now_ >= c->last_drop_log + kDropLogIntervalMs) {
         const auto dropped = c->queue.take_dropped_count();
         logger_.log(LogType::kWarning, "Outbound queue of " + c->peer_address + " full (" +

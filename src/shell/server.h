@@ -93,6 +93,13 @@ class Server final : public mqtt::BrokerHost {
   // Acts on what engine calls recorded: overflows, flushes, requested closes.
   void process_scheduled();
   void start_draining(Connection& c);
+  // Backpressure (ServerConfig::max_publisher_pause_ms): called after a send grew `subscriber`'s
+  // queue while the engine processed input of reading_from_; pauses that publisher if the
+  // queue is past its high-water mark.
+  void note_backlog(Connection& subscriber);
+  // Called after a flush: below the low-water mark, the waiting publishers are resumed.
+  void note_drained(Connection& subscriber);
+  void resume_input(Connection& publisher);
   // Closes the socket, forgets the connection and tells the engine (if it knew it).
   void finish(mqtt::ConnectionId id, std::string_view reason);
   void check_deadlines();
@@ -115,6 +122,11 @@ class Server final : public mqtt::BrokerHost {
   // Connections in kHandshaking (waiting for the peer), kClosing or kDraining: they have a
   // deadline.
   std::unordered_set<mqtt::ConnectionId> lingering_;
+  // Publishers whose input is paused (they have a pause_deadline), and those to resume.
+  std::unordered_set<mqtt::ConnectionId> paused_;
+  std::vector<mqtt::ConnectionId> to_resume_;
+  // The connection whose input the engine is processing (0 outside commit_input).
+  mqtt::ConnectionId reading_from_ = 0;
   mqtt::ConnectionId next_id_ = 1;
   mqtt::TimeMs now_ = 0;
   mqtt::TimeMs next_tick_ = 0;

@@ -18,6 +18,7 @@ namespace trustmq::shell {
 inline constexpr std::uint16_t kDefaultPort = 1883;
 inline constexpr std::size_t kDefaultMaxQueuedBytes = 4u * 1024u * 1024u;
 inline constexpr std::uint32_t kDefaultHandshakeTimeoutMs = 10000;
+inline constexpr std::uint32_t kDefaultMaxPublisherPauseMs = 1000;
 
 struct ServerConfig {
   std::vector<ListenerConfig> listeners;
@@ -35,7 +36,12 @@ struct ServerConfig {
   // Cap on a Wasm engine's linear memory in MiB (0: the module's own, link-time maximum).
   std::uint32_t wasm_max_memory_mb = 0;
   std::size_t max_queued_bytes = kDefaultMaxQueuedBytes;  // per connection; 0 = unlimited
-  std::optional<std::uint32_t> max_connections;           // none = unlimited
+  // Backpressure (docs/configuration.md, "Slow clients"): a publisher whose message fills a
+  // subscriber's outbound queue past half of max_queued_bytes is not read from until that
+  // queue drains to a quarter — for at most this long per congestion of that subscriber.
+  // 0 = never pause (drop at once).
+  std::uint32_t max_publisher_pause_ms = kDefaultMaxPublisherPauseMs;
+  std::optional<std::uint32_t> max_connections;  // none = unlimited
   // Where the broker keeps generated keys (TLS certificate, sim platform); empty: the default,
   // see default_state_dir().
   std::string state_dir;
