@@ -18,7 +18,7 @@ namespace trustmq::shell {
 inline constexpr std::uint16_t kDefaultPort = 1883;
 inline constexpr std::size_t kDefaultMaxQueuedBytes = 4u * 1024u * 1024u;
 inline constexpr std::uint32_t kDefaultHandshakeTimeoutMs = 10000;
-inline constexpr std::uint32_t kDefaultMaxPublisherPauseMs = 1000;
+inline constexpr std::uint32_t kDefaultMaxPublisherPauseMs = 0;
 
 struct ServerConfig {
   std::vector<ListenerConfig> listeners;
@@ -39,7 +39,7 @@ struct ServerConfig {
   // Backpressure (docs/configuration.md, "Slow clients"): a publisher whose message fills a
   // subscriber's outbound queue past half of max_queued_bytes is not read from until that
   // queue drains to a quarter — for at most this long per congestion of that subscriber.
-  // 0 = never pause (drop at once).
+  // 0 (the default) = never pause: a slow consumer must not stall others.
   std::uint32_t max_publisher_pause_ms = kDefaultMaxPublisherPauseMs;
   std::optional<std::uint32_t> max_connections;  // none = unlimited
   // Where the broker keeps generated keys (TLS certificate, sim platform); empty: the default,

@@ -33,6 +33,7 @@ TEST(ConfigFileTest, EmptyTextKeepsDefaults) {
   EXPECT_EQ(c.log_types, kDefaultLogTypes);
   EXPECT_EQ(c.engine, "native");
   EXPECT_EQ(c.max_queued_bytes, kDefaultMaxQueuedBytes);
+  EXPECT_EQ(c.max_publisher_pause_ms, 0u);  // no backpressure unless asked for
   EXPECT_EQ(c.broker.max_inflight_messages, 20u);
   EXPECT_FALSE(c.max_connections.has_value());
 }
@@ -83,6 +84,7 @@ TEST(ConfigFileTest, EveryGlobalOption) {
       "module /opt/core.wasm\n"
       "wasm_max_memory_mb 64\n"
       "max_queued_bytes 65536\n"
+      "max_publisher_pause_ms 250\n"
       "max_connections 10\n");
   EXPECT_EQ(c.allow_anonymous, false);
   EXPECT_EQ(c.password_file, "/etc/trustmq/passwd");
@@ -99,6 +101,7 @@ TEST(ConfigFileTest, EveryGlobalOption) {
   EXPECT_EQ(c.module, "/opt/core.wasm");
   EXPECT_EQ(c.wasm_max_memory_mb, 64u);
   EXPECT_EQ(c.max_queued_bytes, 65536u);
+  EXPECT_EQ(c.max_publisher_pause_ms, 250u);
   EXPECT_EQ(c.max_connections, 10u);
 }
 
