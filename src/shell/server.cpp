@@ -5,10 +5,12 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -24,6 +26,14 @@ namespace {
 constexpr std::uint64_t kTagStop = 1;
 constexpr std::uint64_t kTagListener = 2;
 constexpr std::uint64_t kTagConnection = 3;
+constexpr std::uint64_t kTagSignal = 4;
+
+// The core's lines about clients arriving and leaving (mosquitto's connection_messages).
+bool is_core_connection_message(std::string_view text) {
+  if (text.starts_with("New client connected from ")) return true;
+  return text.starts_with("Client ") &&
+         (text.ends_with(" disconnected.") || text.ends_with(" closed its connection."));
+}
 
 std::uint64_t token(std::uint64_t tag, std::uint32_t value) { return (tag << 32) | value; }
 
@@ -50,6 +60,7 @@ Server::~Server() {
   close_all();
   for (const auto& l : listeners_) ::close(l.socket.fd);
   if (reserve_fd_ >= 0) ::close(reserve_fd_);
+  if (signal_fd_ >= 0) ::close(signal_fd_);
   if (stop_fd_ >= 0) ::close(stop_fd_);
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
@@ -91,6 +102,42 @@ void Server::request_stop() {
   [[maybe_unused]] const ssize_t n = ::write(stop_fd_, &one, sizeof one);
 }
 
+void Server::handle_signals(std::function<void()> on_reload) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  if (::pthread_sigmask(SIG_BLOCK, &signals, nullptr) != 0) throw_errno("pthread_sigmask");
+  signal_fd_ = ::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd_ < 0) throw_errno("signalfd");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = token(kTagSignal, 0);
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, signal_fd_, &ev) != 0) throw_errno("epoll_ctl");
+  on_reload_ = std::move(on_reload);
+}
+
+void Server::read_signals() {
+  signalfd_siginfo info{};
+  while (::read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    if (info.ssi_signo == SIGHUP) {
+      if (on_reload_) on_reload_();
+    } else {
+      request_stop();
+    }
+  }
+}
+
+void Server::set_passwords(std::shared_ptr<const PasswordFile> passwords) {
+  owned_passwords_ = std::move(passwords);
+  passwords_ = owned_passwords_.get();
+}
+
+void Server::log_connection(LogType type, std::string_view text) {
+  if (config_.connection_messages) logger_.log(type, text);
+}
+
 int Server::run() {
   if (!engine_) throw std::logic_error("Server::run before start_engine");
   constexpr int kMaxEvents = 256;
@@ -116,6 +163,8 @@ int Server::run() {
         const auto value = static_cast<std::uint32_t>(events[i].data.u64 & 0xffffffffu);
         if (tag == kTagStop) {
           stop = true;
+        } else if (tag == kTagSignal) {
+          read_signals();
         } else if (tag == kTagListener) {
           accept_connections(value);
         } else if (tag == kTagConnection) {
@@ -206,8 +255,8 @@ void Server::accept_connections(std::size_t listener_index) {
     }
     c.epoll_events = EPOLLIN;
     connections_.emplace(id, std::move(owned));
-    logger_.log(LogType::kNotice, "New connection from " + address + " on port " +
-                                      std::to_string(c.listener_port) + ".");
+    log_connection(LogType::kNotice, "New connection from " + address + " on port " +
+                                         std::to_string(c.listener_port) + ".");
     continue_handshake(c);
     process_scheduled();
   }
@@ -371,7 +420,7 @@ void Server::start_draining(Connection& c) {
   c.transport->close_notify();
   ::shutdown(c.fd, SHUT_WR);
   update_interest(c);
-  logger_.log(LogType::kNotice, "Connection from " + c.peer_address + " closed by the broker.");
+  log_connection(LogType::kNotice, "Connection from " + c.peer_address + " closed by the broker.");
   if (c.engine_open) {
     c.engine_open = false;
     engine_->close(c.id, now_);
@@ -387,8 +436,8 @@ void Server::finish(mqtt::ConnectionId id, std::string_view reason) {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
   ::close(c->fd);
   if (c->state != Connection::State::kDraining) {
-    logger_.log(LogType::kNotice,
-                "Connection from " + c->peer_address + " " + std::string(reason) + ".");
+    log_connection(LogType::kNotice,
+                   "Connection from " + c->peer_address + " " + std::string(reason) + ".");
   } else {
     logger_.log(LogType::kDebug, "Connection from " + c->peer_address + " released.");
   }
@@ -496,6 +545,7 @@ void Server::close(mqtt::ConnectionId conn) {
 }
 
 void Server::log(mqtt::LogLevel level, std::string_view text) {
+  if (!config_.connection_messages && is_core_connection_message(text)) return;
   logger_.log(log_type_for(level), text);
 }
 

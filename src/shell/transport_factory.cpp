@@ -40,6 +40,10 @@ void check_tls_options(const ListenerConfig& listener) {
     fail(listener, "require_certificate cannot be combined with psk_file");
   }
   if (!tls.capath.empty()) fail(listener, "capath is not supported; use cafile");
+  if (!tls.crlfile.empty() && !tls.require_certificate) {
+    fail(listener,
+         "crlfile needs require_certificate true (otherwise no client certificate is checked)");
+  }
 }
 
 // mkdir -p, the last component private (0700).
@@ -101,6 +105,8 @@ TransportFactory make_tls_factory(const ListenerConfig& listener, TransportEnvir
   config.keyfile = options.keyfile;
   config.cafile = options.cafile;
   config.require_certificate = options.require_certificate;
+  config.crlfile = options.crlfile;
+  config.dhparamfile = options.dhparamfile;
   config.tls_version = options.tls_version;
   config.ciphers = options.ciphers;
   config.ciphers_tls13 = options.ciphers_tls13;
