@@ -81,8 +81,8 @@ void reload_configuration(const trustmq::shell::CommandLine& command_line,
     }
   }
   if (fresh.acl_file != running.acl_file) {
-    logger.log(LogType::kWarning, "reload: acl_file changed from '" + running.acl_file +
-                                      "' to '" + fresh.acl_file +
+    logger.log(LogType::kWarning, "reload: acl_file changed from '" + running.acl_file + "' to '" +
+                                      fresh.acl_file +
                                       "'; ACL changes take effect after a restart");
   } else if (!fresh.acl_file.empty()) {
     try {
@@ -92,8 +92,8 @@ void reload_configuration(const trustmq::shell::CommandLine& command_line,
                                           "(not reloaded on SIGHUP yet)");
       }
     } catch (const std::exception& e) {
-      logger.log(LogType::kError, std::string("reload: acl_file: ") + e.what() +
-                                      " (the running ACL is kept)");
+      logger.log(LogType::kError,
+                 std::string("reload: acl_file: ") + e.what() + " (the running ACL is kept)");
     }
   }
 }
@@ -173,8 +173,7 @@ int run(int argc, char** argv) {
   server.bind_listeners();
   if (!config.user.empty()) drop_privileges(config.user, logger);
   ignore_sigpipe();
-  server.handle_signals(
-      [&] { reload_configuration(command_line, config, logger, server); });
+  server.handle_signals([&] { reload_configuration(command_line, config, logger, server); });
   const int status = server.run();
   logger.log(LogType::kNotice, "trustmq-broker stopped");
   return status;

@@ -129,8 +129,7 @@ bool is_listener_option(std::string_view option) {
   return false;
 }
 
-void apply_listener_option(const LineParser& p, std::string_view option,
-                           ListenerConfig& listener) {
+void apply_listener_option(const LineParser& p, std::string_view option, ListenerConfig& listener) {
   ListenerTlsOptions& tls = listener.tls;
   if (option == "certfile")
     tls.certfile = p.text();
@@ -178,7 +177,7 @@ void apply_listener_option(const LineParser& p, std::string_view option,
     if (v == "mqtt") {
       listener.protocol = ListenerProtocol::kMqtt;
     } else if (v == "websockets") {
-      p.fail("MQTT over WebSockets is not implemented yet");
+      listener.protocol = ListenerProtocol::kWebSockets;
     } else {
       p.fail("expected mqtt or websockets, got '" + std::string(v) + "'");
     }
@@ -272,8 +271,7 @@ void apply_log_dest(const LineParser& p, std::string_view value, ServerConfig& c
     config.log.file.clear();
   } else if (dest == "topic" || dest == "dlt") {
     config.warnings.push_back(
-        std::string(where) + ": option 'log_dest " + std::string(dest) +
-        "' has no effect: " +
+        std::string(where) + ": option 'log_dest " + std::string(dest) + "' has no effect: " +
         (dest == "topic" ? "log lines are not published on $SYS/broker/log/# (not implemented)"
                          : "trustmq has no DLT (Diagnostic Log and Trace) support"));
   } else {
@@ -444,12 +442,12 @@ void parse_lines(std::string_view text, std::string_view file_name, ServerConfig
       if (unsupported->harmless_value) {
         if (p.word() != *unsupported->harmless_value) {
           if (unsupported->treatment == OptionTreatment::kRefused) {
-            p.fail("'" + std::string(value) + "' is not supported: " +
-                   std::string(unsupported->reason));
+            p.fail("'" + std::string(value) +
+                   "' is not supported: " + std::string(unsupported->reason));
           }
           config.warnings.push_back(where + ": option '" + std::string(option) + " " +
-                                    std::string(value) + "' has no effect: " +
-                                    std::string(unsupported->reason));
+                                    std::string(value) +
+                                    "' has no effect: " + std::string(unsupported->reason));
         }
       } else if (unsupported->treatment == OptionTreatment::kRefused) {
         p.fail("not supported: " + std::string(unsupported->reason));

@@ -10,9 +10,9 @@ struct LogSettings {
   bool to_stderr = true;  // mosquitto's default destination
   bool to_stdout = false;
   bool to_syslog = false;
-  std::string file;        // log_dest file PATH; empty: none
+  std::string file;          // log_dest file PATH; empty: none
   int syslog_facility = -1;  // log_facility N: LOG_LOCALN; -1: LOG_DAEMON (mosquitto's default)
-  bool timestamp = true;   // log_timestamp
+  bool timestamp = true;     // log_timestamp
   // log_timestamp_format: strftime format in local time (as mosquitto); empty: trustmq's
   // ISO 8601 UTC with milliseconds.
   std::string timestamp_format;

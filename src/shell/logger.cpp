@@ -108,7 +108,8 @@ std::string Logger::stamp() const {
   if (!settings_.timestamp_format.empty()) {
     std::tm local{};
     ::localtime_r(&tv.tv_sec, &local);
-    const std::size_t n = std::strftime(text, sizeof text, settings_.timestamp_format.c_str(), &local);
+    const std::size_t n =
+        std::strftime(text, sizeof text, settings_.timestamp_format.c_str(), &local);
     return std::string(text, n);
   }
   std::tm utc{};

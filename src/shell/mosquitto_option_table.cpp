@@ -54,8 +54,7 @@ constexpr UnsupportedOption kOptions[] = {
     {"bind_interface", std::nullopt, kRefused,
      "binding to a network interface (SO_BINDTODEVICE) is not implemented; give the "
      "interface's address on the listener line"},
-    {"http_dir", std::nullopt, kNoEffect,
-     "the WebSockets listener serves no files over HTTP"},
+    {"http_dir", std::nullopt, kNoEffect, "the WebSockets listener serves no files over HTTP"},
     {"max_qos", "2", kRefused,
      "only 2 (mosquitto's default) is implemented: a lower maximum QoS per listener is not"},
     {"mount_point", std::nullopt, kRefused,

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <stdexcept>
 
@@ -76,6 +76,8 @@ void Server::bind_listeners() {
   environment.state_dir = config_.state_dir.empty() ? default_state_dir() : config_.state_dir;
   if (engine_) environment.module_measurement = engine_->module_measurement();
   environment.log = [this](LogType type, std::string_view line) { logger_.log(type, line); };
+  environment.websockets_headers_size = config_.websockets_headers_size;
+  environment.websockets_max_frame_payload = std::uint64_t{config_.broker.max_packet_size} + 5;
   for (const auto& listener_config : config_.listeners) {
     TransportFactory factory = make_transport_factory(listener_config, environment);
     for (auto& socket : open_listener_sockets(listener_config, logger_)) {
@@ -87,8 +89,12 @@ void Server::bind_listeners() {
         ::close(socket.fd);
         throw_errno("epoll_ctl (listener)");
       }
-      logger_.log(LogType::kNotice, "listening on " + socket.address +
-                                        (listener_config.tls.requests_tls() ? " (TLS)" : ""));
+      const bool websockets = listener_config.protocol == ListenerProtocol::kWebSockets;
+      const bool tls = listener_config.tls.requests_tls();
+      logger_.log(LogType::kNotice,
+                  "listening on " + socket.address +
+                      (websockets ? (tls ? " (WebSockets over TLS)" : " (WebSockets)")
+                                  : (tls ? " (TLS)" : "")));
       listener_sockets_.push_back(socket);
       listeners_.push_back(
           Listener{std::move(socket), factory, listener_config.tls.use_identity_as_username});

@@ -14,6 +14,7 @@
 #include "shell/config_file.h"
 #include "shell/plain_tcp_transport.h"
 #include "shell/tls_transport.h"
+#include "shell/websocket_transport.h"
 
 namespace trustmq::shell {
 namespace {
@@ -167,9 +168,18 @@ TransportFactory make_transport_factory(const ListenerConfig& listener, Transpor
   if (listener.tls.tls == false && listener.tls.has_tls_settings()) {
     fail(listener, "'tls false' together with TLS options (certfile, psk_file, attestation …)");
   }
-  if (listener.tls.requests_tls()) return make_tls_factory(listener, env);
-  return
-      [](int fd) -> std::unique_ptr<Transport> { return std::make_unique<PlainTcpTransport>(fd); };
+  TransportFactory base = listener.tls.requests_tls() ? make_tls_factory(listener, env)
+                                                      : [](int fd) -> std::unique_ptr<Transport> {
+    return std::make_unique<PlainTcpTransport>(fd);
+  };
+  if (listener.protocol != ListenerProtocol::kWebSockets) return base;
+  if (listener.tls.attestation != ListenerAttestation::kNone) {
+    fail(listener, "attestation over WebSockets is not supported (browsers cannot ask for it)");
+  }
+  const WebSocketLimits limits{env.websockets_headers_size, env.websockets_max_frame_payload};
+  return [base = std::move(base), limits](int fd) -> std::unique_ptr<Transport> {
+    return std::make_unique<WebSocketTransport>(base(fd), limits);
+  };
 }
 
 }  // namespace trustmq::shell

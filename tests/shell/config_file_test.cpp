@@ -225,42 +225,115 @@ TEST(ConfigFileTest, ListenerErrors) {
 // Every option of mosquitto.conf(5) of mosquitto 2.0 with a value mosquitto accepts: each is
 // implemented, accepted with a warning, or refused with a reason — never "unknown option".
 TEST(ConfigFileTest, EveryMosquittoOptionIsKnown) {
-  static constexpr std::string_view kLines[] = {
-      "acl_file /acl", "allow_anonymous true", "allow_duplicate_messages true",
-      "allow_zero_length_clientid false", "auth_plugin /p.so",
-      "auth_plugin_deny_special_chars true", "auto_id_prefix x-", "autosave_interval 60",
-      "autosave_on_changes true", "check_retain_source true", "clientid_prefixes sensor-",
-      "connection_messages false", "include_dir /nonexistent-dir-for-this-test",
-      "log_dest topic", "log_facility 5", "log_timestamp false",
-      "log_timestamp_format %Y", "log_type all", "max_inflight_bytes 1000",
-      "max_inflight_messages 5", "max_keepalive 60", "max_packet_size 1000",
-      "max_queued_bytes 1000", "max_queued_messages 5", "memory_limit 100000",
-      "message_size_limit 100", "password_file /pw", "per_listener_settings true",
-      "persistence true", "persistence_file m.db", "persistence_location /var/lib/m/",
-      "persistent_client_expiration 1d", "pid_file /run/m.pid", "psk_file /psk",
-      "queue_qos0_messages true", "retain_available false", "set_tcp_nodelay true",
-      "sys_interval 10", "upgrade_outgoing_qos true", "user mosquitto",
-      "bind_address 127.0.0.1", "bind_interface eth0", "http_dir /www", "listener 1883",
-      "max_connections 10", "max_qos 1", "max_topic_alias 5", "mount_point m/", "port 1883",
-      "protocol mqtt", "socket_domain ipv4", "use_username_as_clientid true",
-      "websockets_log_level 0", "websockets_headers_size 2048", "cafile /ca",
-      "capath /cas", "certfile /c", "ciphers HIGH", "ciphers_tls1.3 TLS_AES_128_GCM_SHA256",
-      "crlfile /crl", "dhparamfile /dh", "keyfile /k", "require_certificate true",
-      "tls_engine pkcs11", "tls_engine_kpass_sha1 00", "tls_keyform engine",
-      "tls_version tlsv1.2", "use_identity_as_username true", "use_subject_as_username true",
-      "psk_hint h", "address example.com", "addresses example.com",
-      "bridge_attempt_unsubscribe true", "bridge_bind_address 1.2.3.4",
-      "bridge_max_packet_size 10", "bridge_outgoing_retain true",
-      "bridge_protocol_version mqttv311", "cleansession true", "local_cleansession true",
-      "connection c", "keepalive_interval 60", "idle_timeout 60", "local_clientid x",
-      "local_password x", "local_username x", "notifications true",
-      "notifications_local_only true", "notification_topic t", "remote_clientid x",
-      "remote_password x", "remote_username x", "restart_timeout 5", "round_robin true",
-      "start_type automatic", "threshold 10", "topic # both 0", "try_private true",
-      "bridge_alpn x", "bridge_cafile /ca", "bridge_capath /cas", "bridge_certfile /c",
-      "bridge_identity i", "bridge_insecure true", "bridge_keyfile /k", "bridge_psk 00",
-      "bridge_require_ocsp true", "bridge_tls_version tlsv1.2", "plugin /p.so",
-      "plugin_opt_db x"};
+  static constexpr std::string_view kLines[] = {"acl_file /acl",
+                                                "allow_anonymous true",
+                                                "allow_duplicate_messages true",
+                                                "allow_zero_length_clientid false",
+                                                "auth_plugin /p.so",
+                                                "auth_plugin_deny_special_chars true",
+                                                "auto_id_prefix x-",
+                                                "autosave_interval 60",
+                                                "autosave_on_changes true",
+                                                "check_retain_source true",
+                                                "clientid_prefixes sensor-",
+                                                "connection_messages false",
+                                                "include_dir /nonexistent-dir-for-this-test",
+                                                "log_dest topic",
+                                                "log_facility 5",
+                                                "log_timestamp false",
+                                                "log_timestamp_format %Y",
+                                                "log_type all",
+                                                "max_inflight_bytes 1000",
+                                                "max_inflight_messages 5",
+                                                "max_keepalive 60",
+                                                "max_packet_size 1000",
+                                                "max_queued_bytes 1000",
+                                                "max_queued_messages 5",
+                                                "memory_limit 100000",
+                                                "message_size_limit 100",
+                                                "password_file /pw",
+                                                "per_listener_settings true",
+                                                "persistence true",
+                                                "persistence_file m.db",
+                                                "persistence_location /var/lib/m/",
+                                                "persistent_client_expiration 1d",
+                                                "pid_file /run/m.pid",
+                                                "psk_file /psk",
+                                                "queue_qos0_messages true",
+                                                "retain_available false",
+                                                "set_tcp_nodelay true",
+                                                "sys_interval 10",
+                                                "upgrade_outgoing_qos true",
+                                                "user mosquitto",
+                                                "bind_address 127.0.0.1",
+                                                "bind_interface eth0",
+                                                "http_dir /www",
+                                                "listener 1883",
+                                                "max_connections 10",
+                                                "max_qos 1",
+                                                "max_topic_alias 5",
+                                                "mount_point m/",
+                                                "port 1883",
+                                                "protocol mqtt",
+                                                "socket_domain ipv4",
+                                                "use_username_as_clientid true",
+                                                "websockets_log_level 0",
+                                                "websockets_headers_size 2048",
+                                                "cafile /ca",
+                                                "capath /cas",
+                                                "certfile /c",
+                                                "ciphers HIGH",
+                                                "ciphers_tls1.3 TLS_AES_128_GCM_SHA256",
+                                                "crlfile /crl",
+                                                "dhparamfile /dh",
+                                                "keyfile /k",
+                                                "require_certificate true",
+                                                "tls_engine pkcs11",
+                                                "tls_engine_kpass_sha1 00",
+                                                "tls_keyform engine",
+                                                "tls_version tlsv1.2",
+                                                "use_identity_as_username true",
+                                                "use_subject_as_username true",
+                                                "psk_hint h",
+                                                "address example.com",
+                                                "addresses example.com",
+                                                "bridge_attempt_unsubscribe true",
+                                                "bridge_bind_address 1.2.3.4",
+                                                "bridge_max_packet_size 10",
+                                                "bridge_outgoing_retain true",
+                                                "bridge_protocol_version mqttv311",
+                                                "cleansession true",
+                                                "local_cleansession true",
+                                                "connection c",
+                                                "keepalive_interval 60",
+                                                "idle_timeout 60",
+                                                "local_clientid x",
+                                                "local_password x",
+                                                "local_username x",
+                                                "notifications true",
+                                                "notifications_local_only true",
+                                                "notification_topic t",
+                                                "remote_clientid x",
+                                                "remote_password x",
+                                                "remote_username x",
+                                                "restart_timeout 5",
+                                                "round_robin true",
+                                                "start_type automatic",
+                                                "threshold 10",
+                                                "topic # both 0",
+                                                "try_private true",
+                                                "bridge_alpn x",
+                                                "bridge_cafile /ca",
+                                                "bridge_capath /cas",
+                                                "bridge_certfile /c",
+                                                "bridge_identity i",
+                                                "bridge_insecure true",
+                                                "bridge_keyfile /k",
+                                                "bridge_psk 00",
+                                                "bridge_require_ocsp true",
+                                                "bridge_tls_version tlsv1.2",
+                                                "plugin /p.so",
+                                                "plugin_opt_db x"};
   for (const std::string_view line : kLines) {
     const std::string text = "listener 1883\n" + std::string(line) + "\n";
     const std::string error = error_of(text);
@@ -295,10 +368,11 @@ TEST(ConfigFileTest, UnsupportedValuesAreRefusedWithTheReason) {
   EXPECT_EQ(error_of("connection bridge-1\n"),
             "test.conf:1: option 'connection': not supported: bridges are not implemented "
             "yet; a bridge configured here would not run");
-  EXPECT_TRUE(error_of("listener 1883\nmount_point tenant/\n").starts_with(
-      "test.conf:2: option 'mount_point': not supported: topic prefixes per listener"));
-  EXPECT_TRUE(error_of("clientid_prefixes sensor-\n").find("security option") !=
-              std::string::npos);
+  EXPECT_TRUE(
+      error_of("listener 1883\nmount_point tenant/\n")
+          .starts_with(
+              "test.conf:2: option 'mount_point': not supported: topic prefixes per listener"));
+  EXPECT_TRUE(error_of("clientid_prefixes sensor-\n").find("security option") != std::string::npos);
   EXPECT_EQ(error_of("listener 0 /run/m.sock\n"),
             "test.conf:1: option 'listener': Unix domain socket listeners are not implemented; "
             "use a TCP port");
@@ -364,8 +438,8 @@ TEST(ConfigFileTest, IncludeDirLoadsConfFilesInMosquittoOrder) {
   dir.write("one.d/README", "not a config file\n");
   dir.write("one.d/x.conf.bak", "not a config file either\n");
   dir.write("two.d/0.conf", "listener 0\n");
-  const std::string main = dir.write(
-      "main.conf", "include_dir " + dir.file("one.d") + "\ninclude_dir " + dir.file("two.d") + "\n");
+  const std::string main = dir.write("main.conf", "include_dir " + dir.file("one.d") +
+                                                      "\ninclude_dir " + dir.file("two.d") + "\n");
   ServerConfig c;
   load_config_file(main, c);
   std::vector<std::string> order;
@@ -386,8 +460,7 @@ TEST(ConfigFileTest, IncludeDirLoadsConfFilesInMosquittoOrder) {
                                          ":1: option 'include_dir': only valid in the main "
                                          "configuration file (as in mosquitto)");
   }
-  const std::string bad =
-      dir.write("bad.conf", "include_dir " + dir.file("missing.d") + "\n");
+  const std::string bad = dir.write("bad.conf", "include_dir " + dir.file("missing.d") + "\n");
   try {
     ServerConfig c3;
     load_config_file(bad, c3);
@@ -406,21 +479,27 @@ TEST(ConfigFileTest, DebianStockFileParses) {
   dir.write("conf.d/README",
             "Any files placed in this directory that have a .conf ending will be loaded as\n"
             "config files by the broker. Use this to make your local config.\n");
-  const std::string main = dir.write(
-      "mosquitto.conf",
-      "# Place your local configuration in /etc/mosquitto/conf.d/\n"
-      "#\n"
-      "# A full description of the configuration file is at\n"
-      "# /usr/share/doc/mosquitto/examples/mosquitto.conf.example\n"
-      "\n"
-      "pid_file " + dir.file("mosquitto.pid") + "\n"
-      "\n"
-      "persistence true\n"
-      "persistence_location " + dir.file("lib") + "/\n"
-      "\n"
-      "log_dest file " + dir.file("mosquitto.log") + "\n"
-      "\n"
-      "include_dir " + dir.file("conf.d") + "\n");
+  const std::string main = dir.write("mosquitto.conf",
+                                     "# Place your local configuration in /etc/mosquitto/conf.d/\n"
+                                     "#\n"
+                                     "# A full description of the configuration file is at\n"
+                                     "# /usr/share/doc/mosquitto/examples/mosquitto.conf.example\n"
+                                     "\n"
+                                     "pid_file " +
+                                         dir.file("mosquitto.pid") +
+                                         "\n"
+                                         "\n"
+                                         "persistence true\n"
+                                         "persistence_location " +
+                                         dir.file("lib") +
+                                         "/\n"
+                                         "\n"
+                                         "log_dest file " +
+                                         dir.file("mosquitto.log") +
+                                         "\n"
+                                         "\n"
+                                         "include_dir " +
+                                         dir.file("conf.d") + "\n");
   ServerConfig c;
   load_config_file(main, c);
   EXPECT_EQ(c.pid_file, dir.file("mosquitto.pid"));
