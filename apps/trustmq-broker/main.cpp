@@ -170,10 +170,12 @@ int run(int argc, char** argv) {
   logger.log(LogType::kNotice, "engine " + std::string(server.engine().name()) +
                                    ", module measurement (sha-256) " +
                                    server.engine().module_measurement() + ", " + module_source);
-  server.bind_listeners();
-  if (!config.user.empty()) drop_privileges(config.user, logger);
+  // Before the listeners accept anything: a client (or a test) that sees the port open may
+  // send SIGHUP/SIGTERM at once, and must not meet the default action.
   ignore_sigpipe();
   server.handle_signals([&] { reload_configuration(command_line, config, logger, server); });
+  server.bind_listeners();
+  if (!config.user.empty()) drop_privileges(config.user, logger);
   const int status = server.run();
   logger.log(LogType::kNotice, "trustmq-broker stopped");
   return status;
