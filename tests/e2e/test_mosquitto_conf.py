@@ -197,3 +197,92 @@ def test_sighup_with_a_bad_config_line_keeps_running(broker_factory):
                                         broker.read_log())), broker.read_log()
     assert broker.alive()
     assert mosquitto_publish(broker, 5, "still/up", [b""], qos=1, check=False).returncode == 0
+
+
+# Every option trustmq accepts, with a value mosquitto accepts; the ones without effect each
+# give one warning.
+WARNED_LINES = [
+    "allow_duplicate_messages true", "auth_plugin_deny_special_chars true",
+    "autosave_interval 1800", "autosave_on_changes false", "log_dest topic", "log_dest dlt",
+    "max_inflight_bytes 100000", "persistence true", "persistence_file mosquitto.db",
+    "persistence_location {dir}/", "queue_qos0_messages true", "set_tcp_nodelay true",
+    "http_dir {dir}", "websockets_log_level 0",
+]
+
+
+@pytest.mark.trustmq_only
+def test_a_file_with_every_accepted_option_starts(broker_kind, tmp_path):
+    port, ws_port = free_port(), free_port()
+    log = tmp_path / "broker.log"
+    pid_file = tmp_path / "broker.pid"
+    lines = [
+        "acl_file {dir}/acl", "allow_anonymous true", "allow_zero_length_clientid true",
+        "auto_id_prefix auto-", "check_retain_source false", "connection_messages false",
+        "include_dir {dir}/conf.d", "log_dest file {log}", "log_dest stderr", "log_facility 3",
+        "log_timestamp false", "log_timestamp_format %H:%M:%S", "log_type all",
+        "max_inflight_messages 10", "max_keepalive 120", "max_packet_size 100000",
+        "max_queued_bytes 100000", "max_queued_messages 100", "memory_limit 10000000",
+        "message_size_limit 50000", "password_file {dir}/passwords",
+        "per_listener_settings false", "persistence false", "persistent_client_expiration 1d",
+        "pid_file {pid}", "retain_available true", "sys_interval 10",
+        "upgrade_outgoing_qos false", "user " + os.environ.get("USER", "root"),
+        f"listener {port} 127.0.0.1", "socket_domain ipv4", "max_connections 100",
+        "max_qos 2", "max_topic_alias 5", "protocol mqtt", "tls_keyform pem",
+        f"listener {ws_port} 127.0.0.1", "protocol websockets", "websockets_headers_size 4096",
+    ] + WARNED_LINES
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d/b.conf").write_text("max_inflight_messages 20\n")
+    (tmp_path / "acl").write_text("topic readwrite #\n")
+    make_password_file(tmp_path / "passwords", {"alice": "secret"})
+    config = tmp_path / "every.conf"
+    config.write_text("\n".join(lines).format(dir=tmp_path, log=log, pid=pid_file) + "\n")
+    stderr = tmp_path / "stderr.log"
+    with open(stderr, "wb") as out:
+        process = subprocess.Popen(broker_kind.command(config), stdin=subprocess.DEVNULL,
+                                   stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        wait_for_port(port, process, stderr)
+        wait_for_port(ws_port, process, stderr)
+        assert pid_file.read_text().strip() == str(process.pid)
+        assert can_connect(_Broker(port), "alice", "secret")
+    finally:
+        status = stop(process)
+    text = read(log)
+    assert status == 0, text
+    assert not pid_file.exists()
+    assert read(stderr) == text  # log_dest file and stderr: the same lines
+    warnings = [line for line in text.splitlines() if line.startswith("warning: ")]
+    assert len([w for w in warnings if "has no effect" in w]) == len(WARNED_LINES), text
+    assert "New connection from" not in text  # connection_messages false
+    assert "New client connected" not in text
+    assert re.search(r"^notice: listening on 127\.0\.0\.1:\d+ \(WebSockets\)$", text, re.M), text
+
+
+@pytest.mark.trustmq_only
+def test_user_drops_root_or_is_ignored_with_a_notice(broker_kind, tmp_path):
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    port = free_port()
+    config = tmp_path / "user.conf"
+    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\nuser nobody\n")
+    stderr = tmp_path / "stderr.log"
+    with open(stderr, "wb") as out:
+        process = subprocess.Popen(broker_kind.command(config), stdin=subprocess.DEVNULL,
+                                   stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        wait_for_port(port, process, stderr)
+        assert wait_until(lambda: "user nobody" in read(stderr)), read(stderr)
+        uids = next(line for line in Path(f"/proc/{process.pid}/status").read_text().splitlines()
+                    if line.startswith("Uid:")).split()[1:]
+        if os.geteuid() == 0:
+            assert uids == [str(nobody.pw_uid)] * 4, read(stderr)
+            assert "running as user nobody" in read(stderr)
+        else:
+            assert uids[0] == str(os.geteuid())
+            assert "option 'user nobody' ignored: the broker was not started as root" in \
+                read(stderr)
+        assert mosquitto_publish(_Broker(port), 311, "user/test", [b""], qos=1,
+                                 check=False).returncode == 0
+    finally:
+        status = stop(process)
+    assert status == 0, read(stderr)
