@@ -277,8 +277,11 @@ void Server::continue_handshake(Connection& c) {
   }
   lingering_.erase(c.id);
   if (r.status != IoStatus::kOk) {
-    finish(c.id, r.status == IoStatus::kClosed ? "closed during the handshake (" + r.detail + ")"
-                                               : "handshake failed: " + r.detail);
+    if (r.status == IoStatus::kClosed) {
+      finish(c.id, "closed during the handshake (" + r.detail + ")");
+    } else {
+      finish(c.id, "handshake failed: " + r.detail, FinishKind::kFailure);
+    }
     return;
   }
   c.state = Connection::State::kOpen;
@@ -433,7 +436,7 @@ void Server::start_draining(Connection& c) {
   }
 }
 
-void Server::finish(mqtt::ConnectionId id, std::string_view reason) {
+void Server::finish(mqtt::ConnectionId id, std::string_view reason, FinishKind kind) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   std::unique_ptr<Connection> c = std::move(it->second);
@@ -442,8 +445,12 @@ void Server::finish(mqtt::ConnectionId id, std::string_view reason) {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
   ::close(c->fd);
   if (c->state != Connection::State::kDraining) {
-    log_connection(LogType::kNotice,
-                   "Connection from " + c->peer_address + " " + std::string(reason) + ".");
+    const std::string line = "Connection from " + c->peer_address + " " + std::string(reason) + ".";
+    if (kind == FinishKind::kFailure) {
+      logger_.log(LogType::kNotice, line);
+    } else {
+      log_connection(LogType::kNotice, line);
+    }
   } else {
     logger_.log(LogType::kDebug, "Connection from " + c->peer_address + " released.");
   }

@@ -104,7 +104,11 @@ class Server final : public mqtt::BrokerHost {
   void process_scheduled();
   void start_draining(Connection& c);
   // Closes the socket, forgets the connection and tells the engine (if it knew it).
-  void finish(mqtt::ConnectionId id, std::string_view reason);
+  // A connection message (connection_messages) unless `kind` is kFailure: a refused
+  // handshake (revoked certificate, bad WebSocket upgrade …) is always logged.
+  enum class FinishKind : bool { kConnectionMessage, kFailure };
+  void finish(mqtt::ConnectionId id, std::string_view reason,
+              FinishKind kind = FinishKind::kConnectionMessage);
   void check_deadlines();
   void run_tick_if_due(bool force);
   mqtt::ConnectionId allocate_id();
