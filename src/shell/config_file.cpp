@@ -122,7 +122,8 @@ bool is_listener_option(std::string_view option) {
                                                   "tls",
                                                   "attestation",
                                                   "protocol",
-                                                  "socket_domain"};
+                                                  "socket_domain",
+                                                  "websockets_origin"};
   for (auto o : kOptions) {
     if (o == option) return true;
   }
@@ -181,6 +182,8 @@ void apply_listener_option(const LineParser& p, std::string_view option, Listene
     } else {
       p.fail("expected mqtt or websockets, got '" + std::string(v) + "'");
     }
+  } else if (option == "websockets_origin") {
+    listener.websockets_origins.emplace_back(p.word());
   } else if (option == "socket_domain") {
     const auto v = p.word();
     if (v == "ipv4") {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace trustmq::shell {
 
@@ -73,6 +74,9 @@ struct ListenerConfig {
   std::string origin;  // where it was declared, for messages: "FILE:LINE", "-p", "default"
   ListenerProtocol protocol = ListenerProtocol::kMqtt;
   SocketDomain socket_domain = SocketDomain::kAny;
+  // websockets_origin lines: when any, an upgrade request whose Origin header is not one of
+  // them is refused (403); requests without Origin (non-browser clients) are not affected.
+  std::vector<std::string> websockets_origins;
   ListenerTlsOptions tls;
 };
 

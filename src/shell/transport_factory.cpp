@@ -172,13 +172,19 @@ TransportFactory make_transport_factory(const ListenerConfig& listener, Transpor
                                                       : [](int fd) -> std::unique_ptr<Transport> {
     return std::make_unique<PlainTcpTransport>(fd);
   };
-  if (listener.protocol != ListenerProtocol::kWebSockets) return base;
+  if (listener.protocol != ListenerProtocol::kWebSockets) {
+    if (!listener.websockets_origins.empty()) {
+      fail(listener, "websockets_origin needs 'protocol websockets'");
+    }
+    return base;
+  }
   if (listener.tls.attestation != ListenerAttestation::kNone) {
     fail(listener, "attestation over WebSockets is not supported (browsers cannot ask for it)");
   }
-  const WebSocketLimits limits{env.websockets_headers_size, env.websockets_max_frame_payload};
-  return [base = std::move(base), limits](int fd) -> std::unique_ptr<Transport> {
-    return std::make_unique<WebSocketTransport>(base(fd), limits);
+  auto settings = std::make_shared<const WebSocketSettings>(WebSocketSettings{
+      env.websockets_headers_size, env.websockets_max_frame_payload, listener.websockets_origins});
+  return [base = std::move(base), settings](int fd) -> std::unique_ptr<Transport> {
+    return std::make_unique<WebSocketTransport>(base(fd), settings);
   };
 }
 

@@ -71,7 +71,8 @@ std::string websocket_accept_key(std::string_view client_key) {
 }
 
 WebSocketHandshakeResult answer_websocket_handshake(std::string_view received,
-                                                    std::size_t max_request_bytes) {
+                                                    std::size_t max_request_bytes,
+                                                    std::span<const std::string> allowed_origins) {
   const auto end = received.find(kEndOfRequest);
   if (end == std::string_view::npos || end + kEndOfRequest.size() > max_request_bytes) {
     if (received.size() < max_request_bytes && end == std::string_view::npos) return {};
@@ -114,6 +115,7 @@ WebSocketHandshakeResult answer_websocket_handshake(std::string_view received,
   std::string_view key;
   bool key_seen = false;
   std::vector<std::string_view> offered;
+  std::optional<std::string_view> origin;
   while (const auto line = next_line()) {
     if (line->empty()) break;
     const auto colon = line->find(':');
@@ -134,6 +136,8 @@ WebSocketHandshakeResult answer_websocket_handshake(std::string_view received,
         return refuse("400 Bad Request", "two Sec-WebSocket-Key headers", request_bytes);
       key_seen = true;
       key = value;
+    } else if (iequals(name, "Origin")) {
+      origin = value;
     } else if (iequals(name, "Sec-WebSocket-Protocol")) {
       for (const auto t : tokens(value)) offered.push_back(t);
     }
@@ -151,6 +155,13 @@ WebSocketHandshakeResult answer_websocket_handshake(std::string_view received,
   }
   if (!is_valid_key(key)) {
     return refuse("400 Bad Request", "missing or malformed Sec-WebSocket-Key", request_bytes);
+  }
+  if (origin && !allowed_origins.empty() &&
+      std::find(allowed_origins.begin(), allowed_origins.end(), *origin) == allowed_origins.end()) {
+    return refuse(
+        "403 Forbidden",
+        "Origin '" + std::string(*origin) + "' is not a websockets_origin of the listener",
+        request_bytes);
   }
   std::string_view chosen;
   for (const auto p : offered) {

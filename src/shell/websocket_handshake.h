@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -24,9 +25,11 @@ struct WebSocketHandshakeResult {
 
 // Looks at the first bytes a client sent. Bytes after the request (a first frame sent without
 // waiting) are not part of it: request_bytes says where they start. A request that has not
-// ended within `max_request_bytes` is refused (431).
-WebSocketHandshakeResult answer_websocket_handshake(std::string_view received,
-                                                    std::size_t max_request_bytes);
+// ended within `max_request_bytes` is refused (431). With `allowed_origins`, a request whose
+// Origin header is none of them is refused (403); one without Origin is not.
+WebSocketHandshakeResult answer_websocket_handshake(
+    std::string_view received, std::size_t max_request_bytes,
+    std::span<const std::string> allowed_origins = {});
 
 // base64(SHA-1(key + the RFC 6455 GUID)).
 std::string websocket_accept_key(std::string_view client_key);

@@ -6,8 +6,11 @@
 
 namespace trustmq::shell {
 
-WebSocketTransport::WebSocketTransport(std::unique_ptr<Transport> inner, WebSocketLimits limits)
-    : inner_(std::move(inner)), limits_(limits), decoder_(limits.max_frame_payload) {}
+WebSocketTransport::WebSocketTransport(std::unique_ptr<Transport> inner,
+                                       std::shared_ptr<const WebSocketSettings> settings)
+    : inner_(std::move(inner)),
+      settings_(std::move(settings)),
+      decoder_(settings_->max_frame_payload) {}
 
 IoResult WebSocketTransport::send_queued() {
   while (!out_.empty()) {
@@ -61,15 +64,15 @@ IoResult WebSocketTransport::upgrade() {
   while (true) {
     char chunk[1024];
     const std::size_t room =
-        std::min(sizeof chunk, limits_.max_request_bytes + 1 - request_.size());
+        std::min(sizeof chunk, settings_->max_request_bytes + 1 - request_.size());
     const IoResult r = inner_->read({reinterpret_cast<std::uint8_t*>(chunk), room});
     if (r.status == IoStatus::kClosed) {
       return {IoStatus::kClosed, 0, "closed before the WebSocket upgrade"};
     }
     if (r.status != IoStatus::kOk) return r;
     request_.append(chunk, r.bytes);
-    const WebSocketHandshakeResult answer =
-        answer_websocket_handshake(request_, limits_.max_request_bytes);
+    const WebSocketHandshakeResult answer = answer_websocket_handshake(
+        request_, settings_->max_request_bytes, settings_->allowed_origins);
     using Status = WebSocketHandshakeResult::Status;
     if (answer.status == Status::kIncomplete) continue;
     const std::span<const std::uint8_t> response(

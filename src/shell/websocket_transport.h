@@ -20,14 +20,16 @@
 
 namespace trustmq::shell {
 
-struct WebSocketLimits {
-  std::size_t max_request_bytes = 1024;  // websockets_headers_size
-  std::uint64_t max_frame_payload = 0;   // larger frames close the connection (1009)
+struct WebSocketSettings {
+  std::size_t max_request_bytes = 1024;      // websockets_headers_size
+  std::uint64_t max_frame_payload = 0;       // larger frames close the connection (1009)
+  std::vector<std::string> allowed_origins;  // websockets_origin; empty: any
 };
 
 class WebSocketTransport final : public Transport {
  public:
-  WebSocketTransport(std::unique_ptr<Transport> inner, WebSocketLimits limits);
+  WebSocketTransport(std::unique_ptr<Transport> inner,
+                     std::shared_ptr<const WebSocketSettings> settings);
 
   std::string_view kind() const override { return "websockets"; }
   IoResult handshake() override;
@@ -55,9 +57,9 @@ class WebSocketTransport final : public Transport {
   IoResult fill_input();
 
   std::unique_ptr<Transport> inner_;
-  WebSocketLimits limits_;
-  bool inner_ready_ = false;  // inner handshake (TLS) done
-  bool upgraded_ = false;     // 101 queued
+  std::shared_ptr<const WebSocketSettings> settings_;  // shared by the listener
+  bool inner_ready_ = false;                           // inner handshake (TLS) done
+  bool upgraded_ = false;                              // 101 queued
   bool close_sent_ = false;
   std::string request_;  // the HTTP upgrade request so far
   std::string subprotocol_;

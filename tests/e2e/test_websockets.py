@@ -217,6 +217,18 @@ def test_bad_upgrade_requests_get_an_http_error(broker_factory, protocol, extra,
     assert broker.alive()
 
 
+def test_websockets_origin_refuses_other_web_pages(broker_factory):
+    broker, ws = start_ws_broker(broker_factory, ["websockets_origin https://dashboard.example"])
+    s, response = upgrade(ws.port, extra="Origin: https://evil.example\r\n")
+    with s:
+        assert response.startswith(b"HTTP/1.1 403 "), response
+    for extra in ("Origin: https://dashboard.example\r\n", ""):  # no Origin: not a browser
+        s, response = upgrade(ws.port, extra=extra)
+        with s:
+            assert response.startswith(b"HTTP/1.1 101 "), response
+    assert "Origin 'https://evil.example' is not a websockets_origin" in broker.read_log()
+
+
 def test_plain_mqtt_on_a_websockets_listener_is_refused(broker_factory):
     broker, ws = start_ws_broker(broker_factory)
     with socket.create_connection(("127.0.0.1", ws.port), timeout=5) as s:

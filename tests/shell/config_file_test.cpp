@@ -417,6 +417,17 @@ TEST(ConfigFileTest, ProcessAndLogOptions) {
             "mosquitto)");
 }
 
+TEST(ConfigFileTest, WebSocketsListenerWithOrigins) {
+  const ServerConfig c = parse(
+      "listener 8080\nprotocol websockets\nwebsockets_origin https://a.example\n"
+      "websockets_origin http://localhost:3000\nwebsockets_headers_size 0\n");
+  ASSERT_EQ(c.listeners.size(), 1u);
+  EXPECT_EQ(c.listeners[0].protocol, ListenerProtocol::kWebSockets);
+  EXPECT_EQ(c.listeners[0].websockets_origins,
+            (std::vector<std::string>{"https://a.example", "http://localhost:3000"}));
+  EXPECT_EQ(c.websockets_headers_size, kDefaultWebSocketsHeadersSize);
+}
+
 TEST(ConfigFileTest, PortAndBindAddressMakeTheDefaultListener) {
   const ServerConfig c = parse("bind_address 127.0.0.1\nport 1884\nlistener 8883\n");
   ASSERT_EQ(c.listeners.size(), 2u);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace trustmq::shell {
 namespace {
@@ -92,6 +93,21 @@ TEST(WebSocketHandshakeTest, ARequestOverTheHeaderLimitIsRefused) {
   // Also while it is still incomplete: no unbounded buffering.
   EXPECT_EQ(answer_websocket_handshake(std::string(1024, 'G'), 1024).status, Status::kRefused);
   EXPECT_EQ(answer_websocket_handshake(std::string(1023, 'G'), 1024).status, Status::kIncomplete);
+}
+
+TEST(WebSocketHandshakeTest, WebsocketsOriginRefusesOtherOriginsButNotClientsWithoutOne) {
+  const std::vector<std::string> allowed = {"https://dashboard.example"};
+  const std::string from_dashboard = with("Host", "Origin: https://dashboard.example\r\n");
+  const std::string from_elsewhere = with("Host", "Origin: https://evil.example\r\n");
+  EXPECT_EQ(answer_websocket_handshake(from_dashboard, 1024, allowed).status, Status::kAccepted);
+  EXPECT_EQ(answer_websocket_handshake(kRequest, 1024, allowed).status, Status::kAccepted);
+  const auto refused = answer_websocket_handshake(from_elsewhere, 1024, allowed);
+  EXPECT_EQ(refused.status, Status::kRefused);
+  EXPECT_TRUE(refused.response.starts_with("HTTP/1.1 403 Forbidden\r\n"));
+  EXPECT_EQ(refused.reason,
+            "Origin 'https://evil.example' is not a websockets_origin of the listener");
+  // No websockets_origin line: any origin.
+  EXPECT_EQ(answer_websocket_handshake(from_elsewhere, 1024).status, Status::kAccepted);
 }
 
 }  // namespace
