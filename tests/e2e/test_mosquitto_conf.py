@@ -286,3 +286,14 @@ def test_user_drops_root_or_is_ignored_with_a_notice(broker_kind, tmp_path):
     finally:
         status = stop(process)
     assert status == 0, read(stderr)
+
+
+def test_sighup_reopens_the_log_file_after_rotation(broker_factory, tmp_path):
+    log = tmp_path / "rotated" / "broker.log"
+    log.parent.mkdir()
+    broker = broker_factory(extra_lines=[f"log_dest file {log}"])
+    assert wait_until(lambda: log.exists() and log.stat().st_size > 0)
+    log.rename(log.with_suffix(".log.1"))  # what logrotate does
+    os.kill(broker.process.pid, signal.SIGHUP)
+    assert wait_until(lambda: log.exists() and log.stat().st_size > 0), broker.read_log()
+    assert broker.alive()
