@@ -5,11 +5,13 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <stdexcept>
 
@@ -24,6 +26,14 @@ namespace {
 constexpr std::uint64_t kTagStop = 1;
 constexpr std::uint64_t kTagListener = 2;
 constexpr std::uint64_t kTagConnection = 3;
+constexpr std::uint64_t kTagSignal = 4;
+
+// The core's lines about clients arriving and leaving (mosquitto's connection_messages).
+bool is_core_connection_message(std::string_view text) {
+  if (text.starts_with("New client connected from ")) return true;
+  return text.starts_with("Client ") &&
+         (text.ends_with(" disconnected.") || text.ends_with(" closed its connection."));
+}
 
 std::uint64_t token(std::uint64_t tag, std::uint32_t value) { return (tag << 32) | value; }
 
@@ -50,6 +60,7 @@ Server::~Server() {
   close_all();
   for (const auto& l : listeners_) ::close(l.socket.fd);
   if (reserve_fd_ >= 0) ::close(reserve_fd_);
+  if (signal_fd_ >= 0) ::close(signal_fd_);
   if (stop_fd_ >= 0) ::close(stop_fd_);
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
@@ -65,6 +76,8 @@ void Server::bind_listeners() {
   environment.state_dir = config_.state_dir.empty() ? default_state_dir() : config_.state_dir;
   if (engine_) environment.module_measurement = engine_->module_measurement();
   environment.log = [this](LogType type, std::string_view line) { logger_.log(type, line); };
+  environment.websockets_headers_size = config_.websockets_headers_size;
+  environment.websockets_max_frame_payload = std::uint64_t{config_.broker.max_packet_size} + 5;
   for (const auto& listener_config : config_.listeners) {
     TransportFactory factory = make_transport_factory(listener_config, environment);
     for (auto& socket : open_listener_sockets(listener_config, logger_)) {
@@ -76,8 +89,12 @@ void Server::bind_listeners() {
         ::close(socket.fd);
         throw_errno("epoll_ctl (listener)");
       }
-      logger_.log(LogType::kNotice, "listening on " + socket.address +
-                                        (listener_config.tls.requests_tls() ? " (TLS)" : ""));
+      const bool websockets = listener_config.protocol == ListenerProtocol::kWebSockets;
+      const bool tls = listener_config.tls.requests_tls();
+      logger_.log(LogType::kNotice,
+                  "listening on " + socket.address +
+                      (websockets ? (tls ? " (WebSockets over TLS)" : " (WebSockets)")
+                                  : (tls ? " (TLS)" : "")));
       listener_sockets_.push_back(socket);
       listeners_.push_back(
           Listener{std::move(socket), factory, listener_config.tls.use_identity_as_username});
@@ -89,6 +106,42 @@ void Server::request_stop() {
   const std::uint64_t one = 1;
   // write(2) is async-signal-safe; a full counter still wakes the loop.
   [[maybe_unused]] const ssize_t n = ::write(stop_fd_, &one, sizeof one);
+}
+
+void Server::handle_signals(std::function<void()> on_reload) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  if (::pthread_sigmask(SIG_BLOCK, &signals, nullptr) != 0) throw_errno("pthread_sigmask");
+  signal_fd_ = ::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd_ < 0) throw_errno("signalfd");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = token(kTagSignal, 0);
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, signal_fd_, &ev) != 0) throw_errno("epoll_ctl");
+  on_reload_ = std::move(on_reload);
+}
+
+void Server::read_signals() {
+  signalfd_siginfo info{};
+  while (::read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    if (info.ssi_signo == SIGHUP) {
+      if (on_reload_) on_reload_();
+    } else {
+      request_stop();
+    }
+  }
+}
+
+void Server::set_passwords(std::shared_ptr<const PasswordFile> passwords) {
+  owned_passwords_ = std::move(passwords);
+  passwords_ = owned_passwords_.get();
+}
+
+void Server::log_connection(LogType type, std::string_view text) {
+  if (config_.connection_messages) logger_.log(type, text);
 }
 
 int Server::run() {
@@ -119,6 +172,8 @@ int Server::run() {
         const auto value = static_cast<std::uint32_t>(events[i].data.u64 & 0xffffffffu);
         if (tag == kTagStop) {
           stop = true;
+        } else if (tag == kTagSignal) {
+          read_signals();
         } else if (tag == kTagListener) {
           accept_connections(value);
         } else if (tag == kTagConnection) {
@@ -209,8 +264,8 @@ void Server::accept_connections(std::size_t listener_index) {
     }
     c.epoll_events = EPOLLIN;
     connections_.emplace(id, std::move(owned));
-    logger_.log(LogType::kNotice, "New connection from " + address + " on port " +
-                                      std::to_string(c.listener_port) + ".");
+    log_connection(LogType::kNotice, "New connection from " + address + " on port " +
+                                         std::to_string(c.listener_port) + ".");
     continue_handshake(c);
     process_scheduled();
   }
@@ -225,8 +280,11 @@ void Server::continue_handshake(Connection& c) {
   }
   lingering_.erase(c.id);
   if (r.status != IoStatus::kOk) {
-    finish(c.id, r.status == IoStatus::kClosed ? "closed during the handshake (" + r.detail + ")"
-                                               : "handshake failed: " + r.detail);
+    if (r.status == IoStatus::kClosed) {
+      finish(c.id, "closed during the handshake (" + r.detail + ")");
+    } else {
+      finish(c.id, "handshake failed: " + r.detail, FinishKind::kFailure);
+    }
     return;
   }
   c.state = Connection::State::kOpen;
@@ -445,14 +503,14 @@ void Server::start_draining(Connection& c) {
   c.transport->close_notify();
   ::shutdown(c.fd, SHUT_WR);
   update_interest(c);
-  logger_.log(LogType::kNotice, "Connection from " + c.peer_address + " closed by the broker.");
+  log_connection(LogType::kNotice, "Connection from " + c.peer_address + " closed by the broker.");
   if (c.engine_open) {
     c.engine_open = false;
     engine_->close(c.id, now_);
   }
 }
 
-void Server::finish(mqtt::ConnectionId id, std::string_view reason) {
+void Server::finish(mqtt::ConnectionId id, std::string_view reason, FinishKind kind) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   std::unique_ptr<Connection> c = std::move(it->second);
@@ -463,8 +521,12 @@ void Server::finish(mqtt::ConnectionId id, std::string_view reason) {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
   ::close(c->fd);
   if (c->state != Connection::State::kDraining) {
-    logger_.log(LogType::kNotice,
-                "Connection from " + c->peer_address + " " + std::string(reason) + ".");
+    const std::string line = "Connection from " + c->peer_address + " " + std::string(reason) + ".";
+    if (kind == FinishKind::kFailure) {
+      logger_.log(LogType::kNotice, line);
+    } else {
+      log_connection(LogType::kNotice, line);
+    }
   } else {
     logger_.log(LogType::kDebug, "Connection from " + c->peer_address + " released.");
   }
@@ -583,6 +645,7 @@ void Server::close(mqtt::ConnectionId conn) {
 }
 
 void Server::log(mqtt::LogLevel level, std::string_view text) {
+  if (!config_.connection_messages && is_core_connection_message(text)) return;
   logger_.log(log_type_for(level), text);
 }
 

@@ -63,6 +63,16 @@ class Server final : public mqtt::BrokerHost {
   int run();
   // Safe from a signal handler or another thread.
   void request_stop();
+  // Takes SIGINT, SIGTERM (stop) and SIGHUP (`on_reload`, called from the event loop between
+  // events) through a signalfd: the signals are blocked in the calling thread, so call it
+  // before any other thread starts. No work happens in a signal handler.
+  void handle_signals(std::function<void()> on_reload);
+
+  // Replaces the password file for connections that authenticate from now on (SIGHUP);
+  // null: no user name is accepted. Connected clients are not affected (as mosquitto).
+  void set_passwords(std::shared_ptr<const PasswordFile> passwords);
+  // connection_messages: whether connects and disconnects are logged.
+  void set_connection_messages(bool on) { config_.connection_messages = on; }
 
   // Valid after start_engine.
   const runtime::Engine& engine() const { return *engine_; }
@@ -101,16 +111,26 @@ class Server final : public mqtt::BrokerHost {
   void note_drained(Connection& subscriber);
   void resume_input(Connection& publisher);
   // Closes the socket, forgets the connection and tells the engine (if it knew it).
-  void finish(mqtt::ConnectionId id, std::string_view reason);
+  // A connection message (connection_messages) unless `kind` is kFailure: a refused
+  // handshake (revoked certificate, bad WebSocket upgrade …) is always logged.
+  enum class FinishKind : bool { kConnectionMessage, kFailure };
+  void finish(mqtt::ConnectionId id, std::string_view reason,
+              FinishKind kind = FinishKind::kConnectionMessage);
   void check_deadlines();
   void run_tick_if_due(bool force);
   mqtt::ConnectionId allocate_id();
   Connection* find(mqtt::ConnectionId id);
   void close_all();
+  void read_signals();
+  // Logs a connect/disconnect line unless connection_messages is false.
+  void log_connection(LogType type, std::string_view text);
 
   ServerConfig config_;
   Logger& logger_;
   const PasswordFile* passwords_;
+  std::shared_ptr<const PasswordFile> owned_passwords_;  // set_passwords: keeps passwords_ alive
+  int signal_fd_ = -1;                                   // handle_signals
+  std::function<void()> on_reload_;
   std::unique_ptr<runtime::Engine> engine_;
   int epoll_fd_ = -1;
   int stop_fd_ = -1;     // eventfd written by request_stop

@@ -11,6 +11,7 @@
 
 #include "mqtt/broker_config.h"
 #include "shell/listener_config.h"
+#include "shell/log_settings.h"
 #include "shell/log_type.h"
 
 namespace trustmq::shell {
@@ -31,6 +32,15 @@ struct ServerConfig {
   std::string password_file;                 // empty: no password checks
   std::string acl_file;                      // empty: everything allowed
   LogTypeMask log_types = kDefaultLogTypes;  // after all log_type lines
+  LogSettings log;                           // log_dest, log_facility, log_timestamp…
+  bool connection_messages = true;           // log connects and disconnects
+  std::string pid_file;                      // written at start, removed at exit; empty: none
+  std::string user;                          // drop privileges to this user when run as root
+  // WebSockets listeners: largest HTTP upgrade request accepted (bytes).
+  std::uint32_t websockets_headers_size = kDefaultWebSocketsHeadersSize;
+  // Lines accepted with no effect, one message each ("FILE:LINE: …"); logged as warnings at
+  // start-up (and at reload).
+  std::vector<std::string> warnings;
   std::string engine = "native";
   std::string module;  // .wasm file for engines that load one
   // Cap on a Wasm engine's linear memory in MiB (0: the module's own, link-time maximum).
