@@ -1,5 +1,5 @@
 // Settings of the broker core. The shell builds this from mosquitto.conf options; the Wasm
-// engines pass it into the module serialised by broker_config_codec.h.
+// engines pass it into the module serialised by runtime/broker_config_codec.h.
 #pragma once
 
 #include <cstdint>
