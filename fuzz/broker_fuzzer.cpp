@@ -13,6 +13,7 @@
 
 #include "mqtt/broker.h"
 #include "mqtt/codec.h"
+#include "mqtt/limits.h"
 
 namespace {
 
@@ -79,7 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.max_inflight_messages = flags & 4 ? 2 : 20;
   config.max_queued_messages = flags & 8 ? 3 : 100;
   config.message_size_limit = flags & 16 ? 16 : 0;
-  config.max_packet_size = flags & 32 ? 64 : 268435455;
+  config.max_packet_size = flags & 32 ? 64 : kMaxPacketSize;
   config.sys_interval_seconds = flags & 64 ? 1 : 0;
   config.topic_alias_maximum = 4;
   if (flags & 128) {

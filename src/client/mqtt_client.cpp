@@ -46,8 +46,6 @@ std::pair<PacketType, std::uint16_t> response_key(const mqtt::Packet& p) {
   return {PacketType::kConnect, 0};
 }
 
-bool is_failure(mqtt::ReasonCode r) { return static_cast<std::uint8_t>(r) >= 0x80; }
-
 std::string reason_text(mqtt::ReasonCode r) {
   return std::string(mqtt::reason_code_name(r)) + " (" + std::to_string(static_cast<int>(r)) + ")";
 }

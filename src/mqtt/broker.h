@@ -31,11 +31,13 @@ enum class SendKind : std::uint8_t {
   kDroppable = 1,  // a QoS 0 PUBLISH: may be dropped under back-pressure
 };
 
-// Everything the core asks of the outside world.
+// Everything the core asks of the outside world. The core calls these from inside its own
+// entry points; a host call may call back into the Broker only with on_close, which then waits
+// until the outermost entry returns (no other entry point may be re-entered).
 class BrokerHost {
  public:
   virtual ~BrokerHost() = default;
-  // Queue whole MQTT packets for the connection.
+  // Queue whole MQTT packets for the connection; `bytes` is valid only during the call.
   virtual void send(ConnectionId conn, ByteView bytes, SendKind kind) = 0;
   // Close the connection once what was queued before has been written.
   virtual void close(ConnectionId conn) = 0;

@@ -1,5 +1,5 @@
 // Settings of the broker core. The shell builds this from mosquitto.conf options; the Wasm
-// engines pass it into the module serialised by broker_config_codec.h.
+// engines pass it into the module serialised by runtime/broker_config_codec.h.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mqtt/acl.h"
+#include "mqtt/limits.h"
 
 namespace trustmq::mqtt {
 
@@ -18,11 +19,11 @@ inline constexpr std::uint64_t kMemoryLimitShare = 4;  // see memory_limit
 struct BrokerConfig {
   std::string version = "trustmq 0.1.0";  // published as $SYS/broker/version
   bool allow_anonymous = false;
-  bool check_passwords = false;               // ask BrokerHost::authenticate for username/password
-  std::uint32_t max_inflight_messages = 20;   // per client, outgoing QoS 1/2; 0 = 65535
-  std::uint32_t max_queued_messages = 1000;   // per offline/overfull session; 0 = unlimited
-  std::uint32_t message_size_limit = 0;       // PUBLISH payload bytes; 0 = no limit
-  std::uint32_t max_packet_size = 268435455;  // any packet, on receive
+  bool check_passwords = false;              // ask BrokerHost::authenticate for username/password
+  std::uint32_t max_inflight_messages = 20;  // per client, outgoing QoS 1/2; 0 = 65535
+  std::uint32_t max_queued_messages = 1000;  // per offline/overfull session; 0 = unlimited
+  std::uint32_t message_size_limit = 0;      // PUBLISH payload bytes; 0 = no limit
+  std::uint32_t max_packet_size = kMaxPacketSize;  // any packet, on receive
   // Before CONNECT has completed, a packet may be at most this large: a larger claim closes
   // the connection when its fixed header arrives, before anything is buffered. The default
   // fits a CONNECT whose client id, will topic, will payload, user name and password are each

@@ -8,14 +8,13 @@
 
 #include "mqtt/byte_reader.h"
 #include "mqtt/byte_writer.h"
+#include "mqtt/limits.h"
 #include "mqtt/property_codec.h"
 
 namespace trustmq::mqtt {
 namespace {
 
-constexpr std::uint32_t kMaxVariableByteInteger = 268435455;
-
-bool is_v5(ProtocolVersion version) { return version == ProtocolVersion::kV5; }
+constexpr std::uint32_t kMaxVariableByteInteger = kMaxPacketSize;
 
 std::string_view packet_type_name(std::uint8_t type) {
   static constexpr std::string_view kNames[16] = {
@@ -39,32 +38,86 @@ std::string printable(std::string_view text) {
 
 // Reason codes each v5 packet may carry (spec §2.4 and each packet's reason code table).
 bool is_allowed_reason(PacketType type, std::uint8_t code) {
-  auto in = [code](std::initializer_list<std::uint8_t> codes) {
-    for (std::uint8_t c : codes) {
-      if (c == code) return true;
+  using R = ReasonCode;
+  auto in = [code](std::initializer_list<ReasonCode> codes) {
+    for (ReasonCode c : codes) {
+      if (static_cast<std::uint8_t>(c) == code) return true;
     }
     return false;
   };
   switch (type) {
     case PacketType::kConnack:
-      return in({0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89,
-                 0x8A, 0x8C, 0x90, 0x95, 0x97, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9F});
+      return in({R::kSuccess,
+                 R::kUnspecifiedError,
+                 R::kMalformedPacket,
+                 R::kProtocolError,
+                 R::kImplementationSpecificError,
+                 R::kUnsupportedProtocolVersion,
+                 R::kClientIdentifierNotValid,
+                 R::kBadUserNameOrPassword,
+                 R::kNotAuthorized,
+                 R::kServerUnavailable,
+                 R::kServerBusy,
+                 R::kBanned,
+                 R::kBadAuthenticationMethod,
+                 R::kTopicNameInvalid,
+                 R::kPacketTooLarge,
+                 R::kQuotaExceeded,
+                 R::kPayloadFormatInvalid,
+                 R::kRetainNotSupported,
+                 R::kQoSNotSupported,
+                 R::kUseAnotherServer,
+                 R::kServerMoved,
+                 R::kConnectionRateExceeded});
     case PacketType::kPuback:
     case PacketType::kPubrec:
-      return in({0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99});
+      return in({R::kSuccess, R::kNoMatchingSubscribers, R::kUnspecifiedError,
+                 R::kImplementationSpecificError, R::kNotAuthorized, R::kTopicNameInvalid,
+                 R::kPacketIdentifierInUse, R::kQuotaExceeded, R::kPayloadFormatInvalid});
     case PacketType::kPubrel:
     case PacketType::kPubcomp:
-      return in({0x00, 0x92});
+      return in({R::kSuccess, R::kPacketIdentifierNotFound});
     case PacketType::kSuback:
-      return in({0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8F, 0x91, 0x97, 0x9E, 0xA1, 0xA2});
+      return in({R::kSuccess, R::kGrantedQoS1, R::kGrantedQoS2, R::kUnspecifiedError,
+                 R::kImplementationSpecificError, R::kNotAuthorized, R::kTopicFilterInvalid,
+                 R::kPacketIdentifierInUse, R::kQuotaExceeded, R::kSharedSubscriptionsNotSupported,
+                 R::kSubscriptionIdentifiersNotSupported, R::kWildcardSubscriptionsNotSupported});
     case PacketType::kUnsuback:
-      return in({0x00, 0x11, 0x80, 0x83, 0x87, 0x8F, 0x91});
+      return in({R::kSuccess, R::kNoSubscriptionExisted, R::kUnspecifiedError,
+                 R::kImplementationSpecificError, R::kNotAuthorized, R::kTopicFilterInvalid,
+                 R::kPacketIdentifierInUse});
     case PacketType::kDisconnect:
-      return in({0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8B, 0x8D,
-                 0x8E, 0x8F, 0x90, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99,
-                 0x9A, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F, 0xA0, 0xA1, 0xA2});
+      return in({R::kSuccess,
+                 R::kDisconnectWithWillMessage,
+                 R::kUnspecifiedError,
+                 R::kMalformedPacket,
+                 R::kProtocolError,
+                 R::kImplementationSpecificError,
+                 R::kNotAuthorized,
+                 R::kServerBusy,
+                 R::kServerShuttingDown,
+                 R::kKeepAliveTimeout,
+                 R::kSessionTakenOver,
+                 R::kTopicFilterInvalid,
+                 R::kTopicNameInvalid,
+                 R::kReceiveMaximumExceeded,
+                 R::kTopicAliasInvalid,
+                 R::kPacketTooLarge,
+                 R::kMessageRateTooHigh,
+                 R::kQuotaExceeded,
+                 R::kAdministrativeAction,
+                 R::kPayloadFormatInvalid,
+                 R::kRetainNotSupported,
+                 R::kQoSNotSupported,
+                 R::kUseAnotherServer,
+                 R::kServerMoved,
+                 R::kSharedSubscriptionsNotSupported,
+                 R::kConnectionRateExceeded,
+                 R::kMaximumConnectTime,
+                 R::kSubscriptionIdentifiersNotSupported,
+                 R::kWildcardSubscriptionsNotSupported});
     case PacketType::kAuth:
-      return in({0x00, 0x18, 0x19});
+      return in({R::kSuccess, R::kContinueAuthentication, R::kReAuthenticate});
     default:
       return false;
   }
@@ -370,8 +423,10 @@ class BodyDecoder {
     while (!r_.empty()) {
       std::uint8_t code = 0;
       r_.read_u8(code);
-      const bool valid = is_v5(version_) ? is_allowed_reason(PacketType::kSuback, code)
-                                         : (code <= 2 || code == 0x80);
+      const bool valid =
+          is_v5(version_)
+              ? is_allowed_reason(PacketType::kSuback, code)
+              : (code <= 2 || code == static_cast<std::uint8_t>(ReasonCode::kUnspecifiedError));
       if (!valid) return malformed("reason code " + hex_code(code) + " is not valid");
       s.reasons.push_back(static_cast<ReasonCode>(code));
     }
@@ -446,7 +501,7 @@ class BodyDecoder {
 
 std::uint8_t v311_suback_code(ReasonCode reason) {
   const auto code = static_cast<std::uint8_t>(reason);
-  return code <= 2 ? code : 0x80;
+  return code <= 2 ? code : static_cast<std::uint8_t>(ReasonCode::kUnspecifiedError);
 }
 
 template <typename Sink>
@@ -572,16 +627,21 @@ void write_body(const AuthPacket& a, ProtocolVersion, Sink& s) {
   write_optional_reason(a.reason, a.properties, s);
 }
 
+// PUBLISH fixed header (spec §3.3.1): type 3, DUP, QoS, RETAIN.
+std::uint8_t publish_first_byte(QoS qos, bool retain, bool dup) {
+  std::uint8_t b = 0x30;
+  if (dup) b |= 0x08;
+  b |= static_cast<std::uint8_t>((static_cast<std::uint8_t>(qos) & 0x03) << 1);
+  if (retain) b |= 0x01;
+  return b;
+}
+
 std::uint8_t first_byte(const Packet& packet) {
   struct FirstByte {
     std::uint8_t operator()(const ConnectPacket&) const { return 0x10; }
     std::uint8_t operator()(const ConnackPacket&) const { return 0x20; }
     std::uint8_t operator()(const PublishPacket& p) const {
-      std::uint8_t b = 0x30;
-      if (p.dup) b |= 0x08;
-      b |= static_cast<std::uint8_t>((static_cast<std::uint8_t>(p.qos) & 0x03) << 1);
-      if (p.retain) b |= 0x01;
-      return b;
+      return publish_first_byte(p.qos, p.retain, p.dup);
     }
     std::uint8_t operator()(const AckPacket& a) const {
       const auto type = static_cast<std::uint8_t>(a.type);
@@ -714,6 +774,33 @@ void encode_packet(const Packet& packet, ProtocolVersion version, Bytes& out) {
   writer.u8(first_byte(packet));
   writer.variable_byte_integer(remaining_length);
   std::visit([&](const auto& p) { write_body(p, version, writer); }, packet);
+}
+
+void encode_publish(const PublishPacket& packet, ProtocolVersion version,
+                    const PublishOverrides& overrides, Bytes& out) {
+  const bool v5 = is_v5(version);
+  const std::optional<std::uint32_t>& expiry = overrides.message_expiry_interval
+                                                   ? overrides.message_expiry_interval
+                                                   : packet.properties.message_expiry_interval;
+  auto write = [&](auto& sink) {
+    write_string(sink, packet.topic);
+    if (overrides.qos != QoS::kAtMostOnce) sink.u16(overrides.packet_id);
+    if (v5) {
+      write_properties(packet.properties, expiry, overrides.subscription_identifiers, sink);
+    }
+    sink.raw(packet.payload.data(), packet.payload.size());
+  };
+  ByteCounter counter;
+  write(counter);
+  std::size_t body_size = counter.size();
+  if (body_size > kMaxVariableByteInteger) body_size = kMaxVariableByteInteger;
+  const auto remaining_length = static_cast<std::uint32_t>(body_size);
+
+  out.reserve(out.size() + 1 + variable_byte_integer_size(remaining_length) + counter.size());
+  ByteWriter writer(out);
+  writer.u8(publish_first_byte(overrides.qos, overrides.retain, overrides.dup));
+  writer.variable_byte_integer(remaining_length);
+  write(writer);
 }
 
 void encode_variable_byte_integer(std::uint32_t value, Bytes& out) {

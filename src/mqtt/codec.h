@@ -4,9 +4,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "mqtt/limits.h"
 #include "mqtt/packet.h"
 #include "mqtt/reason_code.h"
 #include "mqtt/types.h"
@@ -31,7 +33,7 @@ struct DecodeResult {
 // the broker can answer with a CONNACK in the client's dialect); otherwise a PingreqPacket
 // placeholder that means nothing.
 DecodeResult decode_packet(ByteView input, ProtocolVersion version,
-                           std::uint32_t max_packet_size = 268435455);
+                           std::uint32_t max_packet_size = kMaxPacketSize);
 
 // As decode_packet, except that a PUBLISH's payload is not copied: the packet's `payload` is
 // left empty and `publish_payload` views the payload inside `input` (empty for other packets
@@ -42,6 +44,23 @@ DecodeResult decode_packet_viewing_payload(ByteView input, ProtocolVersion versi
 
 // Appends the encoded packet to `out`.
 void encode_packet(const Packet& packet, ProtocolVersion version, Bytes& out);
+
+// What one recipient's PUBLISH differs in from the message as the broker stores it (spec
+// §3.3): fixed header flags, packet identifier and, in v5, the subscription identifiers and
+// the remaining message expiry.
+struct PublishOverrides {
+  QoS qos = QoS::kAtMostOnce;
+  bool retain = false;
+  bool dup = false;
+  std::uint16_t packet_id = 0;                              // written only for QoS > 0
+  std::span<const std::uint32_t> subscription_identifiers;  // instead of the packet's
+  std::optional<std::uint32_t> message_expiry_interval;     // instead of the packet's, if set
+};
+
+// Appends the PUBLISH `packet` as sent with `overrides`; the packet's own flags, packet
+// identifier and subscription identifiers are not used.
+void encode_publish(const PublishPacket& packet, ProtocolVersion version,
+                    const PublishOverrides& overrides, Bytes& out);
 
 // Variable byte integer (spec §1.5.5): at most 4 bytes, values up to 268 435 455.
 void encode_variable_byte_integer(std::uint32_t value, Bytes& out);

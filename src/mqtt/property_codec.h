@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -56,8 +58,12 @@ bool decode_properties(ByteReader& reader, PropertyContext context, Properties& 
                        DecodeError& error);
 
 // Writes the properties that are set, without the length prefix, in identifier order.
+// Writes the properties of `p`, with the message expiry interval and the subscription
+// identifiers given apart: a PUBLISH sent to one recipient carries its own (encode_publish).
 template <typename Sink>
-void write_property_list(const Properties& p, Sink& sink) {
+void write_property_list(const Properties& p,
+                         const std::optional<std::uint32_t>& message_expiry_interval,
+                         std::span<const std::uint32_t> subscription_identifiers, Sink& sink) {
   auto byte_property = [&sink](PropertyId id, const std::optional<std::uint8_t>& v) {
     if (v) {
       sink.u8(static_cast<std::uint8_t>(id));
@@ -89,11 +95,11 @@ void write_property_list(const Properties& p, Sink& sink) {
     }
   };
   byte_property(PropertyId::kPayloadFormatIndicator, p.payload_format_indicator);
-  four_byte_property(PropertyId::kMessageExpiryInterval, p.message_expiry_interval);
+  four_byte_property(PropertyId::kMessageExpiryInterval, message_expiry_interval);
   string_property(PropertyId::kContentType, p.content_type);
   string_property(PropertyId::kResponseTopic, p.response_topic);
   binary_property(PropertyId::kCorrelationData, p.correlation_data);
-  for (std::uint32_t id : p.subscription_identifiers) {
+  for (std::uint32_t id : subscription_identifiers) {
     sink.u8(static_cast<std::uint8_t>(PropertyId::kSubscriptionIdentifier));
     sink.variable_byte_integer(id);
   }
@@ -124,13 +130,26 @@ void write_property_list(const Properties& p, Sink& sink) {
   byte_property(PropertyId::kSharedSubscriptionAvailable, p.shared_subscription_available);
 }
 
+template <typename Sink>
+void write_property_list(const Properties& p, Sink& sink) {
+  write_property_list(p, p.message_expiry_interval, p.subscription_identifiers, sink);
+}
+
 // Writes the property length followed by the properties.
 template <typename Sink>
-void write_properties(const Properties& properties, Sink& sink) {
+void write_properties(const Properties& properties,
+                      const std::optional<std::uint32_t>& message_expiry_interval,
+                      std::span<const std::uint32_t> subscription_identifiers, Sink& sink) {
   ByteCounter counter;
-  write_property_list(properties, counter);
+  write_property_list(properties, message_expiry_interval, subscription_identifiers, counter);
   sink.variable_byte_integer(static_cast<std::uint32_t>(counter.size()));
-  write_property_list(properties, sink);
+  write_property_list(properties, message_expiry_interval, subscription_identifiers, sink);
+}
+
+template <typename Sink>
+void write_properties(const Properties& properties, Sink& sink) {
+  write_properties(properties, properties.message_expiry_interval,
+                   properties.subscription_identifiers, sink);
 }
 
 }  // namespace trustmq::mqtt

@@ -52,6 +52,12 @@ enum class ReasonCode : std::uint8_t {
   kWildcardSubscriptionsNotSupported = 0xA2,
 };
 
+// Codes of 0x80 and above report a failure (spec §2.4).
+constexpr bool is_failure(ReasonCode code) {
+  return static_cast<std::uint8_t>(code) >=
+         static_cast<std::uint8_t>(ReasonCode::kUnspecifiedError);
+}
+
 // Human-readable name, e.g. "Malformed Packet"; used in logs.
 std::string_view reason_code_name(ReasonCode code);
 

@@ -45,6 +45,8 @@ bool is_valid_topic_filter(std::string_view filter) {
   return is_valid_plain_filter(filter);
 }
 
+bool is_sys_topic(std::string_view topic) { return topic.starts_with("$SYS"); }
+
 bool topic_matches(std::string_view filter, std::string_view topic) {
   if (filter.empty() || topic.empty()) return false;
   if (topic.front() == '$' && (filter.front() == '+' || filter.front() == '#')) return false;

@@ -17,6 +17,9 @@ bool is_valid_topic_filter(std::string_view filter);
 // matched by a filter starting with a wildcard.
 bool topic_matches(std::string_view filter, std::string_view topic);
 
+// Whether `topic` is one of the broker's own "$SYS" topics, which clients may not publish to.
+bool is_sys_topic(std::string_view topic);
+
 struct SharedFilter {
   std::string_view group;
   std::string_view filter;

@@ -20,7 +20,17 @@ using TimeMs = std::uint64_t;
 // Value of the CONNECT "protocol level" byte.
 enum class ProtocolVersion : std::uint8_t { kV31 = 3, kV311 = 4, kV5 = 5 };
 
+// MQTT 5 carries reason codes and properties; 3.1 and 3.1.1 do not.
+constexpr bool is_v5(ProtocolVersion version) { return version == ProtocolVersion::kV5; }
+
+// The CONNECT "protocol level" byte of `version`: 3, 4 or 5.
+constexpr std::uint8_t protocol_level(ProtocolVersion version) {
+  return static_cast<std::uint8_t>(version);
+}
+
 enum class QoS : std::uint8_t { kAtMostOnce = 0, kAtLeastOnce = 1, kExactlyOnce = 2 };
+
+constexpr QoS min_qos(QoS a, QoS b) { return a < b ? a : b; }
 
 enum class PacketType : std::uint8_t {
   kConnect = 1,

@@ -19,6 +19,11 @@ namespace trustmq::runtime {
 using mqtt::ConnectionId;
 using mqtt::TimeMs;
 
+// The engines' names, as Engine::name() returns them and configuration and tools spell them.
+inline constexpr std::string_view kNativeEngine = "native";
+inline constexpr std::string_view kWasmAotEngine = "wasm-aot";
+inline constexpr std::string_view kWasmInterpEngine = "wasm-interp";
+
 // Thrown by an engine when the module traps (out-of-bounds access, unreachable, stack
 // exhaustion, memory cap reached). The instance is unusable afterwards; the shell logs the
 // kind and stops with a non-zero exit.
@@ -36,7 +41,7 @@ class Engine {
  public:
   virtual ~Engine() = default;
 
-  // "native", "wasm-aot" or "wasm-interp".
+  // kNativeEngine, kWasmAotEngine or kWasmInterpEngine.
   virtual std::string_view name() const = 0;
   // Lower-case hex SHA-256 of the module (.wasm bytes); for native, of the core's build.
   virtual std::string module_measurement() const = 0;

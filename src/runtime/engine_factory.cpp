@@ -37,13 +37,13 @@ std::string default_module_path() {
 std::unique_ptr<Engine> make_engine(std::string_view name, const std::string& module_path,
                                     const mqtt::BrokerConfig& config, mqtt::BrokerHost& host,
                                     TimeMs now, WasmLimits limits) {
-  if (name == "native") return make_native_engine(config, host, now);
-  if (name != "wasm-aot" && name != "wasm-interp") {
+  if (name == kNativeEngine) return make_native_engine(config, host, now);
+  if (name != kWasmAotEngine && name != kWasmInterpEngine) {
     throw std::invalid_argument("unknown engine '" + std::string(name) +
                                 "' (native, wasm-aot, wasm-interp)");
   }
 #if TRUSTMQ_WASM_ENGINES
-  if (name == "wasm-aot") {
+  if (name == kWasmAotEngine) {
     const WasmAotModule& module = aot_core_module();
     if (!module_path.empty()) {
       const std::string measurement = measure_module(read_module_file(module_path));

@@ -12,7 +12,7 @@ class NativeEngine final : public Engine {
   NativeEngine(const mqtt::BrokerConfig& config, mqtt::BrokerHost& host, TimeMs now)
       : broker_(config, host, now) {}
 
-  std::string_view name() const override { return "native"; }
+  std::string_view name() const override { return kNativeEngine; }
   std::string module_measurement() const override { return core_build_measurement(); }
 
   void open(ConnectionId conn, const mqtt::PeerInfo& peer, TimeMs now) override {

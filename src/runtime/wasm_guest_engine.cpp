@@ -4,7 +4,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "mqtt/broker_config_codec.h"
+#include "runtime/broker_config_codec.h"
 #include "runtime/peer_info_codec.h"
 
 namespace trustmq::runtime {
@@ -28,7 +28,7 @@ void WasmGuestEngine::start(mqtt::BrokerConfig config, TimeMs now) {
     config.memory_limit = budget;
   }
   guest_initialize();
-  const mqtt::Bytes encoded = mqtt::encode_broker_config(config);
+  const mqtt::Bytes encoded = encode_broker_config(config);
   const std::uint32_t ptr = place_in_guest(encoded);
   if (guest_init(ptr, static_cast<std::uint32_t>(encoded.size()), now) != 0) {
     stopped_ = true;

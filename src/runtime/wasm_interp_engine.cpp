@@ -33,7 +33,7 @@ class WasmInterpEngine final : public WasmGuestEngine {
   WasmInterpEngine(const std::vector<std::uint8_t>& bytes, std::string measurement,
                    const std::string& path, const mqtt::BrokerConfig& config,
                    mqtt::BrokerHost& host, TimeMs now, WasmLimits limits)
-      : WasmGuestEngine("wasm-interp", std::move(measurement), host) {
+      : WasmGuestEngine(std::string(kWasmInterpEngine), std::move(measurement), host) {
     try {
       interpreter_ = std::make_unique<WabtInterpreter>(
           bytes, path, capped_memory_pages(65536, limits), host_imports());

@@ -187,7 +187,7 @@ TEST(BrokerConnect, UserNameWithoutPasswordFileIsRefused) {
   EXPECT_EQ(only_raw_send(h, v3), (Bytes{0x20, 0x02, 0x00, 0x05}));  // not authorised
   EXPECT_TRUE(v3.closed());
   EXPECT_EQ(h.broker().stats().clients_connected, 0u);
-  EXPECT_EQ(h.host.authenticate_calls, 0);
+  EXPECT_EQ(h.host.auth_calls.size(), 0u);
   EXPECT_TRUE(h.host.logged("user name given but no password_file to check it"));
 }
 
@@ -277,7 +277,7 @@ TEST(BrokerConnect, PasswordCheckedByHost) {
   bad.client_id = "a3";
   c3.try_connect(bad);  // decoded as a v3 CONNACK: reason maps back from code 4
   EXPECT_TRUE(c3.closed());
-  EXPECT_EQ(h.host.authenticate_calls, 3);
+  EXPECT_EQ(h.host.auth_calls.size(), 3u);
 }
 
 TEST(BrokerConnect, TlsIdentityReplacesUsername) {
@@ -293,7 +293,7 @@ TEST(BrokerConnect, TlsIdentityReplacesUsername) {
   peer.use_identity_as_username = true;
   TestClient& c = h.open(kV5, peer);
   c.connect("d7");  // no username, no password: the identity is the username
-  EXPECT_EQ(h.host.authenticate_calls, 0);
+  EXPECT_EQ(h.host.auth_calls.size(), 0u);
   SubackPacket allowed = c.subscribe("dev/7/x", QoS::kAtLeastOnce);
   EXPECT_EQ(allowed.reasons[0], ReasonCode::kGrantedQoS1);
   SubackPacket denied = c.subscribe("dev/8/x", QoS::kAtLeastOnce);

@@ -137,6 +137,39 @@ TEST(BrokerSubscribe, SubscriptionIdentifiersAttached) {
   EXPECT_EQ(ids, (std::vector<std::uint32_t>{7, 9}));
 }
 
+// Each delivery carries exactly the identifiers of its own matching subscriptions, however many
+// sessions and shared groups one PUBLISH reaches (route groups them per delivery).
+TEST(BrokerSubscribe, SubscriptionIdentifiersGroupedPerDelivery) {
+  BrokerHarness h;
+  TestClient& a = h.connected("a", kV5);
+  TestClient& b = h.connected("b", kV5);
+  TestClient& plain = h.connected("plain", kV5);
+  TestClient& member = h.connected("member", kV5);
+  a.subscribe("x/+", QoS::kAtMostOnce, 1);
+  b.subscribe("x/y", QoS::kAtMostOnce, 2);
+  a.subscribe("x/#", QoS::kAtMostOnce, 3);
+  b.subscribe("#", QoS::kAtMostOnce);  // no identifier
+  plain.subscribe("x/y");
+  member.subscribe("$share/g/x/y", QoS::kAtMostOnce, 4);
+  member.subscribe("x/#", QoS::kAtMostOnce, 5);
+  h.connected("pub", kV5).publish("x/y", "m");
+  auto ids_of = [](TestClient& c) {
+    std::vector<std::vector<std::uint32_t>> all;
+    for (PublishPacket& p : c.receive_publishes()) {
+      std::vector<std::uint32_t> ids = p.properties.subscription_identifiers;
+      std::sort(ids.begin(), ids.end());
+      all.push_back(ids);
+    }
+    std::sort(all.begin(), all.end());
+    return all;
+  };
+  using Ids = std::vector<std::vector<std::uint32_t>>;
+  EXPECT_EQ(ids_of(a), (Ids{{1, 3}}));
+  EXPECT_EQ(ids_of(b), (Ids{{2}}));
+  EXPECT_EQ(ids_of(plain), (Ids{{}}));
+  EXPECT_EQ(ids_of(member), (Ids{{4}, {5}}));  // the group's delivery and its own
+}
+
 TEST(BrokerSubscribe, OverlappingV311DeliveredOnceWithMaxQoS) {
   BrokerHarness h;
   TestClient& c = h.connected("c", kV311);

@@ -1,5 +1,6 @@
-// A BrokerHost for tests: records every send, close and log line, and answers authenticate()
-// from a table of username → password.
+// The BrokerHost of the core's tests, shared by tests/mqtt and tests/runtime (which include
+// it as "tests/mqtt/fake_broker_host.h"): records every send, close, log line and
+// authenticate() call, and answers authenticate() from a table of username → password.
 #pragma once
 
 #include <algorithm>
@@ -22,6 +23,10 @@ struct SentBytes {
 
 class FakeBrokerHost : public BrokerHost {
  public:
+  FakeBrokerHost() = default;
+  explicit FakeBrokerHost(std::map<std::string, std::string> accepted)
+      : passwords(std::move(accepted)) {}
+
   void send(ConnectionId conn, ByteView bytes, SendKind kind) override {
     sent.push_back({conn, Bytes(bytes.begin(), bytes.end()), kind});
   }
@@ -30,7 +35,7 @@ class FakeBrokerHost : public BrokerHost {
     logs.emplace_back(level, std::string(text));
   }
   bool authenticate(std::string_view username, ByteView password) override {
-    ++authenticate_calls;
+    auth_calls.emplace_back(std::string(username), std::string(password.begin(), password.end()));
     auto it = passwords.find(std::string(username));
     return it != passwords.end() &&
            std::equal(it->second.begin(), it->second.end(), password.begin(), password.end());
@@ -74,8 +79,8 @@ class FakeBrokerHost : public BrokerHost {
   std::vector<ConnectionId> closed;
   std::vector<std::pair<LogLevel, std::string>> logs;
   std::vector<Bytes> decode_failures;
+  std::vector<std::pair<std::string, std::string>> auth_calls;  // (username, password)
   std::map<std::string, std::string> passwords;
-  int authenticate_calls = 0;
 };
 
 }  // namespace trustmq::mqtt::testing

@@ -1,11 +1,12 @@
-// Tests src/mqtt/broker_config_codec (kept with the runtime tests: the Wasm engines are its
-// only user).
-#include "mqtt/broker_config_codec.h"
+// Tests src/runtime/broker_config_codec: the configuration as it crosses into the module.
+#include "runtime/broker_config_codec.h"
 
 #include <gtest/gtest.h>
 
-namespace trustmq::mqtt {
+namespace trustmq::runtime {
 namespace {
+
+using namespace trustmq::mqtt;
 
 BrokerConfig sample_config() {
   BrokerConfig config;
@@ -113,4 +114,4 @@ TEST(BrokerConfigCodecTest, RejectsHugeCountsWithoutAllocating) {
 }
 
 }  // namespace
-}  // namespace trustmq::mqtt
+}  // namespace trustmq::runtime

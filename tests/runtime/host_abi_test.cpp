@@ -3,13 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
-#include "recording_broker_host.h"
+#include "tests/mqtt/fake_broker_host.h"
 
 namespace trustmq::runtime {
 namespace {
+
+// The one user the fake host accepts, as the CONNECT packets of these tests log in.
+const std::map<std::string, std::string> kUsers = {{"alice", "secret"}};
 
 class HostAbiTest : public ::testing::Test {
  protected:
@@ -30,7 +34,7 @@ class HostAbiTest : public ::testing::Test {
     EXPECT_TRUE(host.logged("abi-violation"));
   }
 
-  RecordingBrokerHost host;
+  mqtt::testing::FakeBrokerHost host{kUsers};
   HostAbi abi;
   std::vector<std::uint8_t> bytes = std::vector<std::uint8_t>(65536);
   GuestMemory memory{bytes.data(), bytes.size()};

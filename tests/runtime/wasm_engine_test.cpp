@@ -4,20 +4,24 @@
 
 #include <cstring>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "mqtt_test_packets.h"
-#include "recording_broker_host.h"
 #include "runtime/engine_factory.h"
 #include "runtime/module_measurement.h"
 #include "runtime/wasm_aot_engine.h"
 #include "runtime/wasm_interp_engine.h"
+#include "tests/mqtt/fake_broker_host.h"
 
 extern "C" const WasmAotModule trustmq_aot_module_abi_probe;
 
 namespace trustmq::runtime {
 namespace {
+
+// The one user the fake host accepts, as the CONNECT packets of these tests log in.
+const std::map<std::string, std::string> kUsers = {{"alice", "secret"}};
 
 namespace packets = test_packets;
 
@@ -57,7 +61,7 @@ class WasmProbeTest : public ::testing::TestWithParam<std::string> {
     return EngineTrap("none", "");
   }
 
-  RecordingBrokerHost host;
+  mqtt::testing::FakeBrokerHost host{kUsers};
 };
 
 TEST_P(WasmProbeTest, EchoesThroughSendAndTicks) {
@@ -145,7 +149,7 @@ mqtt::BrokerConfig core_config() {
 }
 
 // Drives a short session and returns every send, in order, as "conn:hex".
-std::vector<std::string> run_session(Engine& engine, RecordingBrokerHost& host) {
+std::vector<std::string> run_session(Engine& engine, mqtt::testing::FakeBrokerHost& host) {
   mqtt::PeerInfo peer;
   peer.address = "127.0.0.1:40000";
   peer.listener_port = 1883;
@@ -183,14 +187,14 @@ std::vector<std::string> run_session(Engine& engine, RecordingBrokerHost& host) 
 class CoreEngineTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CoreEngineTest, BehavesExactlyLikeTheNativeCore) {
-  RecordingBrokerHost native_host;
+  mqtt::testing::FakeBrokerHost native_host{kUsers};
   auto native = make_engine("native", "", core_config(), native_host, 0);
   const auto expected = run_session(*native, native_host);
   ASSERT_GE(expected.size(), 4u);
   EXPECT_EQ(expected[0], "1:20020000");    // CONNACK accepted
   EXPECT_EQ(expected[1], "1:9003000100");  // SUBACK QoS 0
 
-  RecordingBrokerHost host;
+  mqtt::testing::FakeBrokerHost host{kUsers};
   auto engine = make_engine(GetParam(), "", core_config(), host, 0);
   EXPECT_EQ(engine->name(), GetParam());
   EXPECT_EQ(run_session(*engine, host), expected);
@@ -199,7 +203,7 @@ TEST_P(CoreEngineTest, BehavesExactlyLikeTheNativeCore) {
 }
 
 TEST_P(CoreEngineTest, MeasurementIsThatOfTheBuiltModule) {
-  RecordingBrokerHost host;
+  mqtt::testing::FakeBrokerHost host{kUsers};
   auto engine = make_engine(GetParam(), "", core_config(), host, 0);
   const std::string expected = measure_module(read_module_file(default_module_path()));
   EXPECT_EQ(engine->module_measurement(), expected);
@@ -207,7 +211,7 @@ TEST_P(CoreEngineTest, MeasurementIsThatOfTheBuiltModule) {
 }
 
 TEST_P(CoreEngineTest, RuntimeMemoryCapStopsTheBrokerWithMemoryLimit) {
-  RecordingBrokerHost host;
+  mqtt::testing::FakeBrokerHost host{kUsers};
   mqtt::BrokerConfig config = core_config();
   auto engine = make_engine(GetParam(), "", config, host, 0, WasmLimits{1});
   engine->open(1, mqtt::PeerInfo{}, 1);
@@ -228,7 +232,7 @@ TEST_P(CoreEngineTest, RuntimeMemoryCapStopsTheBrokerWithMemoryLimit) {
 // core's memory_limit to half of it, so the packets that would not fit are refused at their
 // fixed header (DISCONNECT 0x97 to that client only) and the module never traps.
 TEST_P(CoreEngineTest, ClientInputCannotFillTheModuleMemory) {
-  RecordingBrokerHost host;
+  mqtt::testing::FakeBrokerHost host{kUsers};
   mqtt::BrokerConfig config = core_config();
   config.allow_anonymous = true;
   config.check_passwords = false;
@@ -264,9 +268,9 @@ TEST_P(CoreEngineTest, ConfigurationWithAclRulesCrossesTheBoundary) {
   mqtt::BrokerConfig config = core_config();
   config.acl = mqtt::AclRules{};
   config.acl->users = {{"alice", {{mqtt::AclAccess::kReadWrite, "open/#", false}}}};
-  RecordingBrokerHost native_host;
+  mqtt::testing::FakeBrokerHost native_host{kUsers};
   auto native = make_engine("native", "", config, native_host, 0);
-  RecordingBrokerHost host;
+  mqtt::testing::FakeBrokerHost host{kUsers};
   auto engine = make_engine(GetParam(), "", config, host, 0);
   for (Engine* e : {native.get(), engine.get()}) {
     e->open(1, mqtt::PeerInfo{}, 1);
@@ -283,19 +287,19 @@ TEST_P(CoreEngineTest, ConfigurationWithAclRulesCrossesTheBoundary) {
 }
 
 TEST(EngineFactoryTest, UnknownEngineIsRejected) {
-  RecordingBrokerHost host;
+  mqtt::testing::FakeBrokerHost host{kUsers};
   EXPECT_THROW(make_engine("wasm-jit", "", {}, host, 0), std::invalid_argument);
 }
 
 TEST(EngineFactoryTest, AotRefusesAModuleOtherThanTheTranslatedOne) {
-  RecordingBrokerHost host;
+  mqtt::testing::FakeBrokerHost host{kUsers};
   EXPECT_THROW(make_engine("wasm-aot", TRUSTMQ_TEST_ABI_PROBE_WASM, {}, host, 0),
                std::invalid_argument);
   EXPECT_NO_THROW(make_engine("wasm-aot", default_module_path(), core_config(), host, 0));
 }
 
 TEST(EngineFactoryTest, InterpLoadsTheModuleGivenByPath) {
-  RecordingBrokerHost host;
+  mqtt::testing::FakeBrokerHost host{kUsers};
   auto engine = make_engine("wasm-interp", TRUSTMQ_TEST_ABI_PROBE_WASM, {}, host, 0);
   EXPECT_EQ(engine->module_measurement(),
             measure_module(read_module_file(TRUSTMQ_TEST_ABI_PROBE_WASM)));

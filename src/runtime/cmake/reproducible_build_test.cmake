@@ -17,8 +17,9 @@ foreach(place "one/trustmq" "two/a/much/longer/path/elsewhere")
   file(MAKE_DIRECTORY ${root}/src/runtime ${build})
   file(COPY ${SOURCE_DIR}/src/mqtt DESTINATION ${root}/src)
   file(COPY ${SOURCE_DIR}/src/runtime/guest DESTINATION ${root}/src/runtime)
-  file(COPY ${SOURCE_DIR}/src/runtime/peer_info_codec.h ${SOURCE_DIR}/src/runtime/peer_info_codec.cpp
-       DESTINATION ${root}/src/runtime)
+  file(COPY ${SOURCE_DIR}/src/runtime/broker_config_codec.h
+       ${SOURCE_DIR}/src/runtime/broker_config_codec.cpp ${SOURCE_DIR}/src/runtime/peer_info_codec.h
+       ${SOURCE_DIR}/src/runtime/peer_info_codec.cpp DESTINATION ${root}/src/runtime)
 
   set(TRUSTMQ_WASM_SOURCE_ROOT ${root})
   set(TRUSTMQ_WASM_MAX_MEMORY ${MAX_MEMORY})

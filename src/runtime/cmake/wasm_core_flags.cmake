@@ -25,6 +25,7 @@ set(TRUSTMQ_WASM_LINK_FLAGS
   -s)
 # Sources of the module relative to the source root, besides the core's own src/mqtt/*.cpp.
 set(TRUSTMQ_WASM_GUEST_SOURCES
+  src/runtime/broker_config_codec.cpp
   src/runtime/peer_info_codec.cpp
   src/runtime/guest/allocation_failure.cpp
   src/runtime/guest/imported_broker_host.cpp

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "mqtt/broker.h"
-#include "mqtt/broker_config_codec.h"
+#include "runtime/broker_config_codec.h"
 #include "runtime/guest/host_imports.h"
 #include "runtime/guest/imported_broker_host.h"
 #include "runtime/peer_info_codec.h"
@@ -54,7 +54,7 @@ TRUSTMQ_EXPORT("init")
 std::int32_t trustmq_init(const std::uint8_t* config, std::uint32_t length, std::uint64_t now) {
   if (g_broker != nullptr) fatal("init called twice");
   mqtt::BrokerConfig decoded;
-  if (!mqtt::decode_broker_config(input_view(config, length), decoded)) return 1;
+  if (!trustmq::runtime::decode_broker_config(input_view(config, length), decoded)) return 1;
   g_broker = new mqtt::Broker(std::move(decoded), g_host, now);
   return 0;
 }

@@ -1,11 +1,14 @@
-#include "mqtt/broker_config_codec.h"
+#include "runtime/broker_config_codec.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace trustmq::mqtt {
+namespace trustmq::runtime {
+
+using namespace trustmq::mqtt;
+
 namespace {
 
 constexpr std::uint8_t kMagic[4] = {'T', 'M', 'Q', 'C'};
@@ -207,4 +210,4 @@ bool decode_broker_config(ByteView bytes, BrokerConfig& config) {
   return r.remaining() == 0;
 }
 
-}  // namespace trustmq::mqtt
+}  // namespace trustmq::runtime
