@@ -4,6 +4,8 @@
 
 #include "attest/measurement.h"
 #include "attest/tpm_event_log.h"
+#include "attest/tpm_quote_verifier.h"
+#include "support/vector_files.h"
 
 namespace trustmq::attest {
 namespace {
@@ -86,6 +88,24 @@ TEST(TpmEventLog, Replay_IsPcrExtendOfTaggedEventDigests) {
   TpmEvent as_module = runtime;
   as_module.kind = TpmEventKind::kModule;
   EXPECT_NE(tpm_event_digest(runtime), tpm_event_digest(as_module));
+}
+
+TEST(TpmEvidence, SwtpmSample_DecodesAndItsSignatureVerifiesButNotItsChain) {
+  const Bytes sample = test_support::read_vector("tpm2-quote/swtpm-quote.bin");
+  auto d = decode_tpm_evidence(sample);
+  ASSERT_TRUE(d) << d.error();
+  EXPECT_EQ(d->pcrs.size(), 9u);
+  EXPECT_EQ(d->events.size(), 2u);
+  EXPECT_EQ(encode_tpm_evidence(*d), sample);
+  // The sample's enrolment CA was not kept: the quote signature verifies, the AK chain cannot.
+  TpmQuoteVerifier v;
+  VerificationLog log;
+  auto r = v.verify_logged(sample, {}, 1796515200, &log);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, VerifyError::kUntrustedPlatform) << r.error().message;
+  ASSERT_GE(log.size(), 3u);
+  EXPECT_EQ(log[2].name, "quote signature");
+  EXPECT_TRUE(log[2].passed);
 }
 
 TEST(TpmEvidence, QualifyingData_IsSha256OfReportData) {

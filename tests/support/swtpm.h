@@ -103,9 +103,16 @@ class Swtpm {
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    if (::posix_spawnp(&pid_, "swtpm", nullptr, nullptr, argv.data(), environ) != 0) {
-      throw std::runtime_error("cannot start swtpm");
-    }
+    // swtpm logs every client disconnect (the swtpm TCTI reconnects per command): its output
+    // goes to swtpm.log in the folder, not into the test's.
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    const std::string log = dir_.file("swtpm.log");
+    posix_spawn_file_actions_addopen(&files, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&files, 1, 2);
+    const int spawned = ::posix_spawnp(&pid_, "swtpm", &files, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&files);
+    if (spawned != 0) throw std::runtime_error("cannot start swtpm");
     for (int i = 0; i < 500 && !std::filesystem::exists(dir_.file("sock")); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
