@@ -26,8 +26,8 @@ namespace trustmq::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: trustmq attest --evidence FILE --type sev-snp|sgx-dcap|tdx [--collateral PATH]...\n"
-    "                      [--policy POLICY] [--at TIME]\n"
+    "usage: trustmq attest --evidence FILE --type sev-snp|sgx-dcap|tdx|tpm2-quote\n"
+    "                      [--collateral PATH]... [--policy POLICY] [--at TIME]\n"
     "\n"
     "Verifies hardware evidence offline (no broker, no network), prints every check with its\n"
     "result and the claims, and, with --policy, the verdict with every reason.\n"
