@@ -5,6 +5,7 @@
 #include "attest/measurement.h"
 #include "attest/tpm_event_log.h"
 #include "attest/tpm_quote_verifier.h"
+#include "attest/trust_anchors.h"
 #include "support/vector_files.h"
 
 namespace trustmq::attest {
@@ -90,17 +91,29 @@ TEST(TpmEventLog, Replay_IsPcrExtendOfTaggedEventDigests) {
   EXPECT_NE(tpm_event_digest(runtime), tpm_event_digest(as_module));
 }
 
-TEST(TpmEvidence, SwtpmSample_DecodesAndItsSignatureVerifiesButNotItsChain) {
+TEST(TpmEvidence, SwtpmSample_VerifiesToItsEnrolmentCaOnly) {
   const Bytes sample = test_support::read_vector("tpm2-quote/swtpm-quote.bin");
   auto d = decode_tpm_evidence(sample);
   ASSERT_TRUE(d) << d.error();
   EXPECT_EQ(d->pcrs.size(), 9u);
   EXPECT_EQ(d->events.size(), 2u);
   EXPECT_EQ(encode_tpm_evidence(*d), sample);
-  // The sample's enrolment CA was not kept: the quote signature verifies, the AK chain cannot.
+  constexpr std::uint64_t kSampleNow = 1796515200;  // 2026-12-06, inside the AK certificate
+  auto ca = load_pem_certificates(std::string(TRUSTMQ_TEST_VECTORS_DIR) +
+                                  "/tpm2-quote/enrolment-ca.pem");
+  ASSERT_TRUE(ca) << ca.error();
   TpmQuoteVerifier v;
+  auto claims = v.verify(sample, *ca, kSampleNow);
+  ASSERT_TRUE(claims) << claims.error().message;
+  Sha256Digest module{};
+  module.fill(0x4D);
+  EXPECT_EQ(claims->module_measurement, module);
+  ReportData rd{};
+  rd.fill(0x42);
+  EXPECT_EQ(claims->report_data, rd);
+  // Without its CA: the quote signature verifies, the AK chain does not.
   VerificationLog log;
-  auto r = v.verify_logged(sample, {}, 1796515200, &log);
+  auto r = v.verify_logged(sample, {}, kSampleNow, &log);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, VerifyError::kUntrustedPlatform) << r.error().message;
   ASSERT_GE(log.size(), 3u);

@@ -10,10 +10,13 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -113,12 +116,14 @@ class Swtpm {
     const int spawned = ::posix_spawnp(&pid_, "swtpm", &files, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&files);
     if (spawned != 0) throw std::runtime_error("cannot start swtpm");
-    for (int i = 0; i < 500 && !std::filesystem::exists(dir_.file("sock")); ++i) {
+    // Ready when both sockets accept a connection (the file appears at bind(), before listen()).
+    for (int i = 0; i < 500 && !(accepts(dir_.file("sock.ctrl")) && accepts(dir_.file("sock")));
+         ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    if (!std::filesystem::exists(dir_.file("sock"))) {
+    if (!accepts(dir_.file("sock.ctrl")) || !accepts(dir_.file("sock"))) {
       stop();
-      throw std::runtime_error("swtpm did not create its socket within 5 s");
+      throw std::runtime_error("swtpm did not accept connections within 5 s");
     }
   }
   ~Swtpm() { stop(); }
@@ -145,6 +150,21 @@ class Swtpm {
   }
 
  private:
+  static bool accepts(const std::string& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) {
+      ::close(fd);
+      return false;
+    }
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+  }
+
   TempDirectory dir_;
   pid_t pid_ = 0;
 };
