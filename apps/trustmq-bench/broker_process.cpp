@@ -53,10 +53,13 @@ std::optional<Target> parse_target(const std::string& name) {
     t->broker = name.substr(colon + 1);
     return t;
   }
-  if (name == "mosquitto") return Target{name, true, false, {}, {}};
-  if (name == "mosquitto-nodelay") return Target{name, true, true, {}, {}};
+  if (name == "mosquitto") return Target{name, true, false, {}, {}, {}};
+  if (name == "mosquitto-nodelay") return Target{name, true, true, {}, {}, {}};
   if (name == "native" || name == "wasm-aot" || name == "wasm-interp") {
-    return Target{name, false, false, name, {}};
+    return Target{name, false, false, name, {}, {}};
+  }
+  if (name == "native-backpressure") {
+    return Target{name, false, false, "native", {}, "max_publisher_pause_ms 1000\n"};
   }
   return std::nullopt;
 }
@@ -104,7 +107,7 @@ BrokerProcess::BrokerProcess(const Target& target, const BrokerFiles& files,
   } else {
     // Logging off (trustmq has no `log_dest none`: errors only, to the log file).
     conf << "log_dest stderr\n" << (files.debug_logs ? "log_type all\n" : "log_type error\n");
-    conf << "sys_interval 0\nstate_dir " << state_dir << "\n";
+    conf << "sys_interval 0\nstate_dir " << state_dir << "\n" << target.extra_config;
   }
   const std::string tls13 = "tls_version tlsv1.3\nciphers_tls1.3 TLS_AES_128_GCM_SHA256\n";
   for (const auto& [security, port] : ports_) {

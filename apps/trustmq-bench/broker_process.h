@@ -22,6 +22,8 @@ struct Target {
   bool nodelay = false;  // mosquitto: set_tcp_nodelay true
   std::string engine;    // trustmq engine
   std::string broker;    // trustmq-broker binary of this target; empty: BrokerFiles's
+  // trustmq: lines added to its configuration ("native-backpressure": max_publisher_pause_ms).
+  std::string extra_config;
 };
 
 // Parses one target name; nullopt when unknown. Besides the names above, LABEL=ENGINE:PATH is a

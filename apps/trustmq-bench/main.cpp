@@ -35,7 +35,7 @@ constexpr const char* kUsage =
     "                     [--debug-logs] [--qos 0,1,2] [--payloads B,...] [--security plain,tls] "
     "[--shapes S,...]\n"
     "                     [--window-kib N (0: flood)]\n"
-    "targets: native wasm-aot wasm-interp mosquitto mosquitto-nodelay\n";
+    "targets: native wasm-aot wasm-interp mosquitto mosquitto-nodelay native-backpressure\n";
 
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;

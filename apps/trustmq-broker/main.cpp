@@ -1,5 +1,6 @@
 // trustmq-broker: reads the command line and configuration, loads the password and ACL files,
-// creates the engine, binds the listeners and runs the event loop until SIGINT/SIGTERM.
+// creates the engine, binds the listeners, drops root (`user`) and runs the event loop until
+// SIGINT/SIGTERM; SIGHUP reloads what can change at run time (see reload_configuration).
 #include <signal.h>
 
 #include <algorithm>
@@ -15,26 +16,86 @@
 #include "shell/heap_tuning.h"
 #include "shell/logger.h"
 #include "shell/password_file.h"
+#include "shell/pid_file.h"
+#include "shell/privileges.h"
 #include "shell/server.h"
 #include "shell/server_config.h"
 
 namespace {
 
-trustmq::shell::Server* g_server = nullptr;
-
-extern "C" void on_stop_signal(int) {
-  if (g_server != nullptr) g_server->request_stop();
-}
-
-void install_signal_handlers() {
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+void ignore_sigpipe() {
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &ignore, nullptr);
+}
+
+// SIGHUP, as mosquitto: re-reads the configuration file for the options that can change at run
+// time — the password file (for clients that connect from now on), the log settings
+// (log_type, log_dest, log_timestamp*, connection_messages) — and reopens the log file. A bad
+// file keeps what runs and logs why; the broker never stops on a reload. Options that need a
+// restart (listeners, limits, engine, acl_file) keep their running values, with a warning when
+// they changed.
+void reload_configuration(const trustmq::shell::CommandLine& command_line,
+                          const trustmq::shell::ServerConfig& running,
+                          trustmq::shell::Logger& logger, trustmq::shell::Server& server) {
+  using namespace trustmq::shell;
+  logger.reopen_file();
+  if (command_line.config_file.empty()) {
+    logger.log(LogType::kNotice, "SIGHUP: no configuration file (-c) to reload");
+    return;
+  }
+  logger.log(LogType::kNotice, "SIGHUP: reloading " + command_line.config_file);
+  ServerConfig fresh;
+  try {
+    load_config_file(command_line.config_file, fresh);
+    apply_command_line(command_line, fresh);
+    resolve_server_defaults(fresh);
+  } catch (const std::exception& e) {
+    logger.log(LogType::kError,
+               std::string("reload failed, keeping the running configuration: ") + e.what());
+    return;
+  }
+  try {
+    logger.apply(fresh.log);
+  } catch (const std::exception& e) {
+    logger.log(LogType::kError,
+               std::string("reload: keeping the current log destinations: ") + e.what());
+  }
+  logger.set_mask(fresh.log_types);
+  server.set_connection_messages(fresh.connection_messages);
+  for (const auto& warning : fresh.warnings) logger.log(LogType::kWarning, warning);
+
+  if (fresh.password_file.empty() != running.password_file.empty()) {
+    logger.log(LogType::kWarning,
+               "reload: adding or removing password_file takes effect after a restart; "
+               "keeping the running password file");
+  } else if (!fresh.password_file.empty()) {
+    try {
+      server.set_passwords(
+          std::make_shared<const PasswordFile>(PasswordFile::load(fresh.password_file)));
+      logger.log(LogType::kNotice, "reload: password_file " + fresh.password_file +
+                                       " loaded; it applies to clients that connect from now on");
+    } catch (const std::exception& e) {
+      logger.log(LogType::kError,
+                 std::string("reload: keeping the previous password file: ") + e.what());
+    }
+  }
+  if (fresh.acl_file != running.acl_file) {
+    logger.log(LogType::kWarning, "reload: acl_file changed from '" + running.acl_file + "' to '" +
+                                      fresh.acl_file +
+                                      "'; ACL changes take effect after a restart");
+  } else if (!fresh.acl_file.empty()) {
+    try {
+      if (load_acl_file(fresh.acl_file) != running.broker.acl) {
+        logger.log(LogType::kWarning, "reload: acl_file " + fresh.acl_file +
+                                          " changed; ACL changes take effect after a restart "
+                                          "(not reloaded on SIGHUP yet)");
+      }
+    } catch (const std::exception& e) {
+      logger.log(LogType::kError,
+                 std::string("reload: acl_file: ") + e.what() + " (the running ACL is kept)");
+    }
+  }
 }
 
 int run(int argc, char** argv) {
@@ -62,8 +123,12 @@ int run(int argc, char** argv) {
   resolve_server_defaults(config);
 
   Logger logger(config.log_types);
-  std::optional<PasswordFile> passwords;
-  if (!config.password_file.empty()) passwords = PasswordFile::load(config.password_file);
+  logger.apply(config.log);
+  for (const auto& warning : config.warnings) logger.log(LogType::kWarning, warning);
+  std::shared_ptr<const PasswordFile> passwords;
+  if (!config.password_file.empty()) {
+    passwords = std::make_shared<const PasswordFile>(PasswordFile::load(config.password_file));
+  }
   if (!config.acl_file.empty()) config.broker.acl = load_acl_file(config.acl_file);
   if (!is_engine_built(config.engine)) {
     throw EngineUnavailable("engine " + config.engine + " is not built in this binary");
@@ -87,7 +152,10 @@ int run(int argc, char** argv) {
   }
 
   const std::string module = module_for_engine(config.engine, config.module);
-  Server server(config, logger, passwords ? &*passwords : nullptr);
+  std::optional<PidFile> pid_file;
+  if (!config.pid_file.empty()) pid_file.emplace(config.pid_file);
+  Server server(config, logger, nullptr);
+  server.set_passwords(passwords);
   server.start_engine([&](trustmq::mqtt::BrokerHost& host, trustmq::mqtt::TimeMs now) {
     return make_engine(config.engine, module, config.broker, host, now, config.wasm_max_memory_mb);
   });
@@ -102,11 +170,13 @@ int run(int argc, char** argv) {
   logger.log(LogType::kNotice, "engine " + std::string(server.engine().name()) +
                                    ", module measurement (sha-256) " +
                                    server.engine().module_measurement() + ", " + module_source);
+  // Before the listeners accept anything: a client (or a test) that sees the port open may
+  // send SIGHUP/SIGTERM at once, and must not meet the default action.
+  ignore_sigpipe();
+  server.handle_signals([&] { reload_configuration(command_line, config, logger, server); });
   server.bind_listeners();
-  g_server = &server;
-  install_signal_handlers();
+  if (!config.user.empty()) drop_privileges(config.user, logger);
   const int status = server.run();
-  g_server = nullptr;
   logger.log(LogType::kNotice, "trustmq-broker stopped");
   return status;
 }

@@ -1,14 +1,19 @@
 #include "shell/config_file.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <vector>
 
 #include "shell/duration.h"
+#include "shell/mosquitto_option_table.h"
 
 namespace trustmq::shell {
 namespace {
@@ -105,6 +110,8 @@ bool is_listener_option(std::string_view option) {
                                                   "keyfile",
                                                   "cafile",
                                                   "capath",
+                                                  "crlfile",
+                                                  "dhparamfile",
                                                   "tls_version",
                                                   "ciphers",
                                                   "ciphers_tls1.3",
@@ -113,14 +120,18 @@ bool is_listener_option(std::string_view option) {
                                                   "require_certificate",
                                                   "use_identity_as_username",
                                                   "tls",
-                                                  "attestation"};
+                                                  "attestation",
+                                                  "protocol",
+                                                  "socket_domain",
+                                                  "websockets_origin"};
   for (auto o : kOptions) {
     if (o == option) return true;
   }
   return false;
 }
 
-void apply_listener_option(const LineParser& p, std::string_view option, ListenerTlsOptions& tls) {
+void apply_listener_option(const LineParser& p, std::string_view option, ListenerConfig& listener) {
+  ListenerTlsOptions& tls = listener.tls;
   if (option == "certfile")
     tls.certfile = p.text();
   else if (option == "keyfile")
@@ -129,6 +140,10 @@ void apply_listener_option(const LineParser& p, std::string_view option, Listene
     tls.cafile = p.text();
   else if (option == "capath")
     tls.capath = p.text();
+  else if (option == "crlfile")
+    tls.crlfile = p.text();
+  else if (option == "dhparamfile")
+    tls.dhparamfile = p.text();
   else if (option == "tls_version") {
     const auto v = p.word();
     if (v != "tlsv1.3" && v != "tlsv1.2") {
@@ -160,17 +175,129 @@ void apply_listener_option(const LineParser& p, std::string_view option, Listene
     } else {
       p.fail("expected sim, tpm2-quote or none, got '" + std::string(v) + "'");
     }
+  } else if (option == "protocol") {
+    const auto v = p.word();
+    if (v == "mqtt") {
+      listener.protocol = ListenerProtocol::kMqtt;
+    } else if (v == "websockets") {
+      listener.protocol = ListenerProtocol::kWebSockets;
+    } else {
+      p.fail("expected mqtt or websockets, got '" + std::string(v) + "'");
+    }
+  } else if (option == "websockets_origin") {
+    listener.websockets_origins.emplace_back(p.word());
+  } else if (option == "socket_domain") {
+    const auto v = p.word();
+    if (v == "ipv4") {
+      listener.socket_domain = SocketDomain::kIpv4;
+    } else if (v == "ipv6") {
+      listener.socket_domain = SocketDomain::kIpv6;
+    } else {
+      p.fail("expected ipv4 or ipv6, got '" + std::string(v) + "'");
+    }
   }
 }
 
-}  // namespace
+// What one parse carries across lines and included files.
+struct ParseState {
+  bool log_type_seen = false;  // the first log_type line replaces the default set
+  bool log_dest_seen = false;  // the first log_dest line replaces the default (stderr)
+  // mosquitto's default listener (`port`, `bind_address`), once one of them created it.
+  std::optional<std::size_t> default_listener;
+  bool in_included_file = false;
+};
 
-bool is_known_engine_name(std::string_view name) {
-  return name == "native" || name == "wasm-aot" || name == "wasm-interp";
+void parse_lines(std::string_view text, std::string_view file_name, ServerConfig& config,
+                 ParseState& state);
+
+// mosquitto's order: case-sensitive, upper case of a letter before its lower case
+// (A.conf, a.conf, B.conf, b.conf), digits first.
+bool include_order(const std::string& a, const std::string& b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto ca = static_cast<unsigned char>(a[i]);
+    const auto cb = static_cast<unsigned char>(b[i]);
+    if (ca == cb) continue;
+    const int la = std::tolower(ca);
+    const int lb = std::tolower(cb);
+    if (la != lb) return la < lb;
+    return ca < cb;  // same letter: upper case first
+  }
+  return a.size() < b.size();
 }
 
-void parse_config_text(std::string_view text, std::string_view file_name, ServerConfig& config) {
-  bool log_type_seen = false;
+void include_directory(const LineParser& p, const std::string& dir, ServerConfig& config,
+                       ParseState& state) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 5 && name.ends_with(".conf")) names.push_back(name);
+  }
+  if (ec) p.fail("cannot read directory '" + dir + "': " + ec.message());
+  std::sort(names.begin(), names.end(), include_order);
+  for (const auto& name : names) {
+    const std::string path = dir + (dir.ends_with('/') ? "" : "/") + name;
+    ParseState included = state;
+    included.in_included_file = true;
+    parse_lines(read_text_file(path, "config file"), path, config, included);
+    included.in_included_file = false;
+    state = included;
+  }
+}
+
+void apply_log_dest(const LineParser& p, std::string_view value, ServerConfig& config,
+                    ParseState& state, std::string_view where) {
+  const auto words = split_words(value);
+  if (words.empty()) p.fail("missing value");
+  if (!state.log_dest_seen) config.log.to_stderr = false;
+  state.log_dest_seen = true;
+  const std::string_view dest = words[0];
+  if (dest == "file") {
+    const std::string_view path = trim(value.substr(4));
+    if (path.empty()) p.fail("'log_dest file' needs a file name");
+    if (!config.log.file.empty() && config.log.file != path) {
+      p.fail("only one 'log_dest file' may be configured (as in mosquitto)");
+    }
+    config.log.file = std::string(path);
+    return;
+  }
+  if (words.size() != 1) p.fail("expected one destination, got '" + std::string(value) + "'");
+  if (dest == "stderr") {
+    config.log.to_stderr = true;
+  } else if (dest == "stdout") {
+    config.log.to_stdout = true;
+  } else if (dest == "syslog") {
+    config.log.to_syslog = true;
+  } else if (dest == "none") {
+    config.log.to_stderr = false;
+    config.log.to_stdout = false;
+    config.log.to_syslog = false;
+    config.log.file.clear();
+  } else if (dest == "topic" || dest == "dlt") {
+    config.warnings.push_back(
+        std::string(where) + ": option 'log_dest " + std::string(dest) + "' has no effect: " +
+        (dest == "topic" ? "log lines are not published on $SYS/broker/log/# (not implemented)"
+                         : "trustmq has no DLT (Diagnostic Log and Trace) support"));
+  } else {
+    p.fail("expected stdout, stderr, syslog, topic, file PATH, dlt or none, got '" +
+           std::string(dest) + "'");
+  }
+}
+
+ListenerConfig& default_listener(ServerConfig& config, ParseState& state, std::string_view where) {
+  if (!state.default_listener) {
+    ListenerConfig listener;
+    listener.port = kDefaultPort;
+    listener.origin = std::string(where) + " (default listener)";
+    config.listeners.push_back(std::move(listener));
+    state.default_listener = config.listeners.size() - 1;
+  }
+  return config.listeners[*state.default_listener];
+}
+
+void parse_lines(std::string_view text, std::string_view file_name, ServerConfig& config,
+                 ParseState& state) {
   std::size_t line_number = 0;
   std::size_t pos = 0;
   while (pos <= text.size()) {
@@ -189,6 +316,7 @@ void parse_config_text(std::string_view text, std::string_view file_name, Server
     const std::string_view value =
         split == std::string_view::npos ? std::string_view{} : trim(line.substr(split));
     const LineParser p(file_name, line_number, option, value);
+    const std::string where = std::string(file_name) + ":" + std::to_string(line_number);
     mqtt::BrokerConfig& broker = config.broker;
 
     if (option == "listener") {
@@ -197,18 +325,39 @@ void parse_config_text(std::string_view text, std::string_view file_name, Server
       const LineParser port_parser(file_name, line_number, option, words[0]);
       ListenerConfig listener;
       listener.port = static_cast<std::uint16_t>(port_parser.unsigned_integer(65535));
-      if (words.size() == 2) listener.bind_address = std::string(words[1]);
-      listener.origin = std::string(file_name) + ":" + std::to_string(line_number);
+      if (words.size() == 2) {
+        if (words[1].starts_with('/')) {
+          p.fail("Unix domain socket listeners are not implemented; use a TCP port");
+        }
+        listener.bind_address = std::string(words[1]);
+      }
+      listener.origin = where;
       config.listeners.push_back(std::move(listener));
+    } else if (option == "port") {
+      default_listener(config, state, where).port =
+          static_cast<std::uint16_t>(p.unsigned_integer(65535));
+    } else if (option == "bind_address") {
+      default_listener(config, state, where).bind_address = std::string(p.word());
     } else if (is_listener_option(option)) {
       if (config.listeners.empty()) p.fail("must follow a 'listener' line");
-      apply_listener_option(p, option, config.listeners.back().tls);
+      apply_listener_option(p, option, config.listeners.back());
+    } else if (option == "include_dir") {
+      if (state.in_included_file) {
+        p.fail("only valid in the main configuration file (as in mosquitto)");
+      }
+      include_directory(p, p.text(), config, state);
     } else if (option == "allow_anonymous") {
       config.allow_anonymous = p.boolean();
     } else if (option == "password_file") {
       config.password_file = p.text();
     } else if (option == "acl_file") {
       config.acl_file = p.text();
+    } else if (option == "pid_file") {
+      config.pid_file = p.text();
+    } else if (option == "user") {
+      config.user = std::string(p.word());
+    } else if (option == "connection_messages") {
+      config.connection_messages = p.boolean();
     } else if (option == "max_inflight_messages") {
       broker.max_inflight_messages = static_cast<std::uint32_t>(p.unsigned_integer(65535));
     } else if (option == "max_subscriptions_per_client") {
@@ -233,6 +382,8 @@ void parse_config_text(std::string_view text, std::string_view file_name, Server
       broker.memory_limit = p.unsigned_integer(std::numeric_limits<std::uint64_t>::max());
     } else if (option == "max_keepalive") {
       broker.max_keepalive_seconds = static_cast<std::uint16_t>(p.unsigned_integer(65535));
+    } else if (option == "max_topic_alias") {
+      broker.topic_alias_maximum = static_cast<std::uint16_t>(p.unsigned_integer(65535));
     } else if (option == "persistent_client_expiration") {
       const auto w = p.word();
       const auto seconds = parse_duration_seconds(w);
@@ -248,15 +399,21 @@ void parse_config_text(std::string_view text, std::string_view file_name, Server
       const auto w = p.word();
       const auto bits = parse_log_type(w);
       if (!bits) p.fail("unknown log type '" + std::string(w) + "'");
-      if (!log_type_seen) config.log_types = 0;
-      log_type_seen = true;
+      if (!state.log_type_seen) config.log_types = 0;
+      state.log_type_seen = true;
       config.log_types = *bits == 0 ? 0 : (config.log_types | *bits);
     } else if (option == "log_dest") {
-      const auto words = split_words(value);
-      if (words.empty()) p.fail("missing value");
-      if (words[0] != "stderr" || words.size() != 1) {
-        p.fail("only 'stderr' is supported, got '" + std::string(value) + "'");
-      }
+      apply_log_dest(p, value, config, state, where);
+    } else if (option == "log_facility") {
+      config.log.syslog_facility = static_cast<int>(p.unsigned_integer(7));
+    } else if (option == "log_timestamp") {
+      config.log.timestamp = p.boolean();
+    } else if (option == "log_timestamp_format") {
+      config.log.timestamp_format = p.text();
+    } else if (option == "websockets_headers_size") {
+      const auto v = p.unsigned_integer(1024 * 1024);
+      config.websockets_headers_size =
+          v == 0 ? kDefaultWebSocketsHeadersSize : static_cast<std::uint32_t>(v);
     } else if (option == "engine") {
       const auto w = p.word();
       if (!is_known_engine_name(w)) {
@@ -283,12 +440,31 @@ void parse_config_text(std::string_view text, std::string_view file_name, Server
     } else if (option == "max_queued_bytes") {
       config.max_queued_bytes =
           static_cast<std::size_t>(p.unsigned_integer(std::numeric_limits<std::uint32_t>::max()));
+    } else if (option == "max_publisher_pause_ms") {
+      config.max_publisher_pause_ms = static_cast<std::uint32_t>(p.unsigned_integer(60000));
     } else if (option == "max_connections") {
       if (p.word() == "-1") {
         config.max_connections.reset();
       } else {
         config.max_connections = static_cast<std::uint32_t>(
             p.unsigned_integer(std::numeric_limits<std::int32_t>::max()));
+      }
+    } else if (const UnsupportedOption* unsupported = find_unsupported_option(option)) {
+      if (unsupported->harmless_value) {
+        if (p.word() != *unsupported->harmless_value) {
+          if (unsupported->treatment == OptionTreatment::kRefused) {
+            p.fail("'" + std::string(value) +
+                   "' is not supported: " + std::string(unsupported->reason));
+          }
+          config.warnings.push_back(where + ": option '" + std::string(option) + " " +
+                                    std::string(value) +
+                                    "' has no effect: " + std::string(unsupported->reason));
+        }
+      } else if (unsupported->treatment == OptionTreatment::kRefused) {
+        p.fail("not supported: " + std::string(unsupported->reason));
+      } else {
+        config.warnings.push_back(where + ": option '" + std::string(option) +
+                                  "' has no effect: " + std::string(unsupported->reason));
       }
     } else {
       std::ostringstream out;
@@ -297,6 +473,17 @@ void parse_config_text(std::string_view text, std::string_view file_name, Server
     }
     if (end == text.size()) break;
   }
+}
+
+}  // namespace
+
+bool is_known_engine_name(std::string_view name) {
+  return name == "native" || name == "wasm-aot" || name == "wasm-interp";
+}
+
+void parse_config_text(std::string_view text, std::string_view file_name, ServerConfig& config) {
+  ParseState state;
+  parse_lines(text, file_name, config, state);
 }
 
 std::string read_text_file(const std::string& path, std::string_view what) {

@@ -1,6 +1,7 @@
-// Reads a mosquitto.conf-compatible configuration file (the subset documented in
-// docs/configuration.md). Any unknown option or malformed line stops start-up with a ConfigError
-// whose message names the file, the line number and the option.
+// Reads a mosquitto.conf-compatible configuration file (docs/configuration.md). Every option of
+// mosquitto.conf(5) 2.0 is implemented, or recorded in ServerConfig::warnings as without effect,
+// or refused (mosquitto_option_table.h); a refused or unknown option or a malformed line stops
+// with a ConfigError whose message names the file, the line number and the option.
 #pragma once
 
 #include <stdexcept>

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "mqtt/types.h"
 #include "shell/outbound_queue.h"
@@ -39,6 +40,16 @@ struct Connection {
   mqtt::TimeMs deadline = 0;       // kClosing/kDraining: give up waiting at this time
   mqtt::TimeMs last_drop_log = 0;  // rate limit of the "dropped QoS 0" log line
   bool drop_logged = false;
+
+  // Backpressure, as a publisher: not read from (no EPOLLIN) until a subscriber queue its
+  // messages filled drains, or until pause_deadline.
+  bool input_paused = false;
+  mqtt::TimeMs pause_deadline = 0;
+  // As a subscriber: when the queue went past the high-water mark (0: it is below the
+  // low-water mark), and the publishers waiting for it to drain.
+  mqtt::TimeMs congested_since = 0;
+  bool congestion_logged = false;
+  std::vector<mqtt::ConnectionId> waiting_publishers;
 };
 
 }  // namespace trustmq::shell

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace trustmq::shell {
 
@@ -27,6 +28,10 @@ struct ListenerTlsOptions {
   std::string ciphers_tls13;  // option name ciphers_tls1.3
   std::string psk_file;
   std::string psk_hint;
+  // PEM certificate revocation list(s) checked against client certificates (leaf only, as
+  // mosquitto: X509_V_FLAG_CRL_CHECK); needs require_certificate.
+  std::string crlfile;
+  std::string dhparamfile;  // PEM DH parameters for DHE cipher suites (TLS 1.2)
   bool require_certificate = false;
   bool use_identity_as_username = false;
   // `tls true|false`; unset: TLS iff any other TLS option or `attestation sim` is set.
@@ -38,17 +43,28 @@ struct ListenerTlsOptions {
     if (tls.has_value()) return *tls;
     return !certfile.empty() || !keyfile.empty() || !cafile.empty() || !capath.empty() ||
            !psk_file.empty() || !psk_hint.empty() || !tls_version.empty() || !ciphers.empty() ||
-           !ciphers_tls13.empty() || require_certificate || use_identity_as_username ||
+           !ciphers_tls13.empty() || !crlfile.empty() || !dhparamfile.empty() ||
+           require_certificate || use_identity_as_username ||
            attestation != ListenerAttestation::kNone;
   }
   // Whether any TLS-only option is set (an error together with `tls false`).
   bool has_tls_settings() const {
     return !certfile.empty() || !keyfile.empty() || !cafile.empty() || !capath.empty() ||
            !psk_file.empty() || !psk_hint.empty() || !tls_version.empty() || !ciphers.empty() ||
-           !ciphers_tls13.empty() || require_certificate || use_identity_as_username ||
+           !ciphers_tls13.empty() || !crlfile.empty() || !dhparamfile.empty() ||
+           require_certificate || use_identity_as_username ||
            attestation != ListenerAttestation::kNone;
   }
 };
+
+// mosquitto's `protocol` option.
+enum class ListenerProtocol : std::uint8_t { kMqtt, kWebSockets };
+
+// mosquitto's `socket_domain` option: which address families a listener binds.
+enum class SocketDomain : std::uint8_t { kAny, kIpv4, kIpv6 };
+
+// websockets_headers_size when unset or 0 (mosquitto's default).
+inline constexpr std::uint32_t kDefaultWebSocketsHeadersSize = 1024;
 
 struct ListenerConfig {
   std::uint16_t port = 1883;  // 0 binds an ephemeral port (tests)
@@ -57,6 +73,11 @@ struct ListenerConfig {
   // (::1 skipped with a warning where IPv6 is unavailable). bind_address must be empty.
   bool loopback_only = false;
   std::string origin;  // where it was declared, for messages: "FILE:LINE", "-p", "default"
+  ListenerProtocol protocol = ListenerProtocol::kMqtt;
+  SocketDomain socket_domain = SocketDomain::kAny;
+  // websockets_origin lines: when any, an upgrade request whose Origin header is not one of
+  // them is refused (403); requests without Origin (non-browser clients) are not affected.
+  std::vector<std::string> websockets_origins;
   ListenerTlsOptions tls;
 };
 

@@ -23,7 +23,17 @@ std::string describe_request(const ListenerConfig& listener) {
 
 std::vector<ListenerSocket> open_listener_sockets(const ListenerConfig& listener, Logger& logger) {
   addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
+  switch (listener.socket_domain) {
+    case SocketDomain::kAny:
+      hints.ai_family = AF_UNSPEC;
+      break;
+    case SocketDomain::kIpv4:
+      hints.ai_family = AF_INET;
+      break;
+    case SocketDomain::kIpv6:
+      hints.ai_family = AF_INET6;
+      break;
+  }
   hints.ai_socktype = SOCK_STREAM;
   // Without AI_PASSIVE and without a host, getaddrinfo gives the loopback addresses.
   hints.ai_flags = (listener.loopback_only ? 0 : AI_PASSIVE) | AI_NUMERICSERV;

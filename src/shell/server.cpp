@@ -5,11 +5,13 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <stdexcept>
 
@@ -24,6 +26,14 @@ namespace {
 constexpr std::uint64_t kTagStop = 1;
 constexpr std::uint64_t kTagListener = 2;
 constexpr std::uint64_t kTagConnection = 3;
+constexpr std::uint64_t kTagSignal = 4;
+
+// The core's lines about clients arriving and leaving (mosquitto's connection_messages).
+bool is_core_connection_message(std::string_view text) {
+  if (text.starts_with("New client connected from ")) return true;
+  return text.starts_with("Client ") &&
+         (text.ends_with(" disconnected.") || text.ends_with(" closed its connection."));
+}
 
 std::uint64_t token(std::uint64_t tag, std::uint32_t value) { return (tag << 32) | value; }
 
@@ -50,6 +60,7 @@ Server::~Server() {
   close_all();
   for (const auto& l : listeners_) ::close(l.socket.fd);
   if (reserve_fd_ >= 0) ::close(reserve_fd_);
+  if (signal_fd_ >= 0) ::close(signal_fd_);
   if (stop_fd_ >= 0) ::close(stop_fd_);
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
@@ -67,6 +78,8 @@ void Server::bind_listeners() {
   environment.tpm_tcti = config_.tpm_tcti;
   environment.tpm_ak_certificate = config_.tpm_ak_certificate;
   environment.log = [this](LogType type, std::string_view line) { logger_.log(type, line); };
+  environment.websockets_headers_size = config_.websockets_headers_size;
+  environment.websockets_max_frame_payload = std::uint64_t{config_.broker.max_packet_size} + 5;
   for (const auto& listener_config : config_.listeners) {
     TransportFactory factory = make_transport_factory(listener_config, environment);
     for (auto& socket : open_listener_sockets(listener_config, logger_)) {
@@ -78,8 +91,12 @@ void Server::bind_listeners() {
         ::close(socket.fd);
         throw_errno("epoll_ctl (listener)");
       }
-      logger_.log(LogType::kNotice, "listening on " + socket.address +
-                                        (listener_config.tls.requests_tls() ? " (TLS)" : ""));
+      const bool websockets = listener_config.protocol == ListenerProtocol::kWebSockets;
+      const bool tls = listener_config.tls.requests_tls();
+      logger_.log(LogType::kNotice,
+                  "listening on " + socket.address +
+                      (websockets ? (tls ? " (WebSockets over TLS)" : " (WebSockets)")
+                                  : (tls ? " (TLS)" : "")));
       listener_sockets_.push_back(socket);
       listeners_.push_back(
           Listener{std::move(socket), factory, listener_config.tls.use_identity_as_username});
@@ -91,6 +108,42 @@ void Server::request_stop() {
   const std::uint64_t one = 1;
   // write(2) is async-signal-safe; a full counter still wakes the loop.
   [[maybe_unused]] const ssize_t n = ::write(stop_fd_, &one, sizeof one);
+}
+
+void Server::handle_signals(std::function<void()> on_reload) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  if (::pthread_sigmask(SIG_BLOCK, &signals, nullptr) != 0) throw_errno("pthread_sigmask");
+  signal_fd_ = ::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd_ < 0) throw_errno("signalfd");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = token(kTagSignal, 0);
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, signal_fd_, &ev) != 0) throw_errno("epoll_ctl");
+  on_reload_ = std::move(on_reload);
+}
+
+void Server::read_signals() {
+  signalfd_siginfo info{};
+  while (::read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    if (info.ssi_signo == SIGHUP) {
+      if (on_reload_) on_reload_();
+    } else {
+      request_stop();
+    }
+  }
+}
+
+void Server::set_passwords(std::shared_ptr<const PasswordFile> passwords) {
+  owned_passwords_ = std::move(passwords);
+  passwords_ = owned_passwords_.get();
+}
+
+void Server::log_connection(LogType type, std::string_view text) {
+  if (config_.connection_messages) logger_.log(type, text);
 }
 
 int Server::run() {
@@ -105,6 +158,9 @@ int Server::run() {
       for (const mqtt::ConnectionId id : lingering_) {
         if (const Connection* c = find(id)) wake = std::min(wake, c->deadline);
       }
+      for (const mqtt::ConnectionId id : paused_) {
+        if (const Connection* c = find(id)) wake = std::min(wake, c->pause_deadline);
+      }
       now_ = monotonic_now_ms();
       const int timeout =
           wake <= now_ ? 0
@@ -118,6 +174,8 @@ int Server::run() {
         const auto value = static_cast<std::uint32_t>(events[i].data.u64 & 0xffffffffu);
         if (tag == kTagStop) {
           stop = true;
+        } else if (tag == kTagSignal) {
+          read_signals();
         } else if (tag == kTagListener) {
           accept_connections(value);
         } else if (tag == kTagConnection) {
@@ -208,8 +266,8 @@ void Server::accept_connections(std::size_t listener_index) {
     }
     c.epoll_events = EPOLLIN;
     connections_.emplace(id, std::move(owned));
-    logger_.log(LogType::kNotice, "New connection from " + address + " on port " +
-                                      std::to_string(c.listener_port) + ".");
+    log_connection(LogType::kNotice, "New connection from " + address + " on port " +
+                                         std::to_string(c.listener_port) + ".");
     continue_handshake(c);
     process_scheduled();
   }
@@ -224,8 +282,11 @@ void Server::continue_handshake(Connection& c) {
   }
   lingering_.erase(c.id);
   if (r.status != IoStatus::kOk) {
-    finish(c.id, r.status == IoStatus::kClosed ? "closed during the handshake (" + r.detail + ")"
-                                               : "handshake failed: " + r.detail);
+    if (r.status == IoStatus::kClosed) {
+      finish(c.id, "closed during the handshake (" + r.detail + ")");
+    } else {
+      finish(c.id, "handshake failed: " + r.detail, FinishKind::kFailure);
+    }
     return;
   }
   c.state = Connection::State::kOpen;
@@ -278,9 +339,16 @@ void Server::read_into_engine(Connection& c) {
     std::span<std::uint8_t> buffer = engine_->input_buffer(kReadChunkBytes);
     const IoResult r = c.transport->read(buffer);
     if (r.status == IoStatus::kOk) {
+      reading_from_ = c.id;
       engine_->commit_input(c.id, r.bytes, now_);
-      // The core may have asked to close it or overflowed its queue: stop reading then.
+      reading_from_ = 0;
+      // The core may have asked to close it or overflowed its queue: stop reading then; and
+      // when a subscriber's queue is congested by this input (backpressure).
       if (c.state != Connection::State::kOpen || c.overflowed) return;
+      if (c.input_paused) {
+        update_interest(c);
+        return;
+      }
       if (r.bytes < buffer.size()) return;
       continue;
     }
@@ -322,13 +390,71 @@ bool Server::flush(Connection& c) {
                                                : "write error: " + r.detail);
     return false;
   }
+  note_drained(c);
   update_interest(c);
   return true;
 }
 
+void Server::note_backlog(Connection& subscriber) {
+  const std::size_t limit = subscriber.queue.limit();
+  if (config_.max_publisher_pause_ms == 0 || limit == 0 || reading_from_ == 0) return;
+  if (subscriber.queue.size() < limit / 2) return;
+  if (subscriber.congested_since == 0) subscriber.congested_since = std::max<mqtt::TimeMs>(now_, 1);
+  const mqtt::TimeMs give_up = subscriber.congested_since + config_.max_publisher_pause_ms;
+  if (now_ >= give_up) {
+    // A client that does not read must not stall its publishers for longer: from now on its
+    // QoS 0 messages beyond max_queued_bytes are dropped (and it is disconnected if a packet
+    // that cannot be dropped does not fit), until its queue drains.
+    if (!subscriber.congestion_logged) {
+      subscriber.congestion_logged = true;
+      logger_.log(LogType::kWarning,
+                  "Client " + subscriber.peer_address + " has not drained its outbound queue in " +
+                      std::to_string(config_.max_publisher_pause_ms) +
+                      " ms (max_publisher_pause_ms): publishers are no longer paused for it");
+    }
+    return;
+  }
+  Connection* publisher = find(reading_from_);
+  if (publisher == nullptr || publisher->state != Connection::State::kOpen) return;
+  auto& waiting = subscriber.waiting_publishers;
+  if (std::find(waiting.begin(), waiting.end(), publisher->id) == waiting.end()) {
+    waiting.push_back(publisher->id);
+  }
+  if (!publisher->input_paused) {
+    publisher->input_paused = true;
+    publisher->pause_deadline = give_up;
+    paused_.insert(publisher->id);
+  } else {
+    publisher->pause_deadline = std::min(publisher->pause_deadline, give_up);
+  }
+}
+
+void Server::note_drained(Connection& subscriber) {
+  if (subscriber.congested_since == 0) return;
+  const std::size_t limit = subscriber.queue.limit();
+  if (limit != 0 && subscriber.queue.size() > limit / 4) return;
+  subscriber.congested_since = 0;
+  subscriber.congestion_logged = false;
+  to_resume_.insert(to_resume_.end(), subscriber.waiting_publishers.begin(),
+                    subscriber.waiting_publishers.end());
+  subscriber.waiting_publishers.clear();
+}
+
+void Server::resume_input(Connection& publisher) {
+  if (!publisher.input_paused) return;
+  publisher.input_paused = false;
+  paused_.erase(publisher.id);
+  update_interest(publisher);
+  // Input the transport already holds (decrypted TLS records) raises no epoll event.
+  if (publisher.state == Connection::State::kOpen && publisher.transport->has_pending_input()) {
+    read_into_engine(publisher);
+  }
+}
+
 void Server::update_interest(Connection& c) {
   std::uint32_t wanted = 0;
-  if (c.state == Connection::State::kHandshaking || c.state == Connection::State::kOpen ||
+  if (c.state == Connection::State::kHandshaking ||
+      (c.state == Connection::State::kOpen && !c.input_paused) ||
       c.state == Connection::State::kDraining) {
     wanted |= EPOLLIN;
   }
@@ -347,8 +473,14 @@ void Server::schedule(Connection& c) {
 }
 
 void Server::process_scheduled() {
-  // finish() and start_draining() call into the engine, which may schedule more work.
-  while (!scheduled_.empty()) {
+  // finish() and start_draining() call into the engine, which may schedule more work; so does
+  // resuming a paused publisher (it reads its pending input).
+  while (!scheduled_.empty() || !to_resume_.empty()) {
+    std::vector<mqtt::ConnectionId> resume;
+    resume.swap(to_resume_);
+    for (const mqtt::ConnectionId id : resume) {
+      if (Connection* c = find(id)) resume_input(*c);
+    }
     std::vector<mqtt::ConnectionId> batch;
     batch.swap(scheduled_);
     for (const mqtt::ConnectionId id : batch) {
@@ -373,24 +505,30 @@ void Server::start_draining(Connection& c) {
   c.transport->close_notify();
   ::shutdown(c.fd, SHUT_WR);
   update_interest(c);
-  logger_.log(LogType::kNotice, "Connection from " + c.peer_address + " closed by the broker.");
+  log_connection(LogType::kNotice, "Connection from " + c.peer_address + " closed by the broker.");
   if (c.engine_open) {
     c.engine_open = false;
     engine_->close(c.id, now_);
   }
 }
 
-void Server::finish(mqtt::ConnectionId id, std::string_view reason) {
+void Server::finish(mqtt::ConnectionId id, std::string_view reason, FinishKind kind) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   std::unique_ptr<Connection> c = std::move(it->second);
   connections_.erase(it);
   lingering_.erase(id);
+  paused_.erase(id);
+  to_resume_.insert(to_resume_.end(), c->waiting_publishers.begin(), c->waiting_publishers.end());
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
   ::close(c->fd);
   if (c->state != Connection::State::kDraining) {
-    logger_.log(LogType::kNotice,
-                "Connection from " + c->peer_address + " " + std::string(reason) + ".");
+    const std::string line = "Connection from " + c->peer_address + " " + std::string(reason) + ".";
+    if (kind == FinishKind::kFailure) {
+      logger_.log(LogType::kNotice, line);
+    } else {
+      log_connection(LogType::kNotice, line);
+    }
   } else {
     logger_.log(LogType::kDebug, "Connection from " + c->peer_address + " released.");
   }
@@ -398,7 +536,14 @@ void Server::finish(mqtt::ConnectionId id, std::string_view reason) {
 }
 
 void Server::check_deadlines() {
-  if (lingering_.empty()) return;
+  for (const mqtt::ConnectionId id : paused_) {
+    const Connection* c = find(id);
+    if (c != nullptr && now_ >= c->pause_deadline) to_resume_.push_back(id);
+  }
+  if (lingering_.empty()) {
+    process_scheduled();
+    return;
+  }
   std::vector<mqtt::ConnectionId> expired;
   for (const mqtt::ConnectionId id : lingering_) {
     const Connection* c = find(id);
@@ -438,6 +583,8 @@ void Server::close_all() {
   connections_.clear();
   scheduled_.clear();
   lingering_.clear();
+  paused_.clear();
+  to_resume_.clear();
 }
 
 // ---- BrokerHost -------------------------------------------------------------------------------
@@ -462,8 +609,10 @@ void Server::send(mqtt::ConnectionId conn, mqtt::ByteView bytes, mqtt::SendKind 
   }
   switch (c->queue.push(bytes, kind)) {
     case OutboundQueue::PushResult::kQueued:
+      note_backlog(*c);
       break;
     case OutboundQueue::PushResult::kDropped:
+      note_backlog(*c);
       if (!c->drop_logged || now_ >= c->last_drop_log + kDropLogIntervalMs) {
         const auto dropped = c->queue.take_dropped_count();
         logger_.log(LogType::kWarning, "Outbound queue of " + c->peer_address + " full (" +
@@ -498,6 +647,7 @@ void Server::close(mqtt::ConnectionId conn) {
 }
 
 void Server::log(mqtt::LogLevel level, std::string_view text) {
+  if (!config_.connection_messages && is_core_connection_message(text)) return;
   logger_.log(log_type_for(level), text);
 }
 

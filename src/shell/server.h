@@ -63,6 +63,16 @@ class Server final : public mqtt::BrokerHost {
   int run();
   // Safe from a signal handler or another thread.
   void request_stop();
+  // Takes SIGINT, SIGTERM (stop) and SIGHUP (`on_reload`, called from the event loop between
+  // events) through a signalfd: the signals are blocked in the calling thread, so call it
+  // before any other thread starts. No work happens in a signal handler.
+  void handle_signals(std::function<void()> on_reload);
+
+  // Replaces the password file for connections that authenticate from now on (SIGHUP);
+  // null: no user name is accepted. Connected clients are not affected (as mosquitto).
+  void set_passwords(std::shared_ptr<const PasswordFile> passwords);
+  // connection_messages: whether connects and disconnects are logged.
+  void set_connection_messages(bool on) { config_.connection_messages = on; }
 
   // Valid after start_engine.
   const runtime::Engine& engine() const { return *engine_; }
@@ -93,17 +103,34 @@ class Server final : public mqtt::BrokerHost {
   // Acts on what engine calls recorded: overflows, flushes, requested closes.
   void process_scheduled();
   void start_draining(Connection& c);
+  // Backpressure (ServerConfig::max_publisher_pause_ms): called after a send grew `subscriber`'s
+  // queue while the engine processed input of reading_from_; pauses that publisher if the
+  // queue is past its high-water mark.
+  void note_backlog(Connection& subscriber);
+  // Called after a flush: below the low-water mark, the waiting publishers are resumed.
+  void note_drained(Connection& subscriber);
+  void resume_input(Connection& publisher);
   // Closes the socket, forgets the connection and tells the engine (if it knew it).
-  void finish(mqtt::ConnectionId id, std::string_view reason);
+  // A connection message (connection_messages) unless `kind` is kFailure: a refused
+  // handshake (revoked certificate, bad WebSocket upgrade …) is always logged.
+  enum class FinishKind : bool { kConnectionMessage, kFailure };
+  void finish(mqtt::ConnectionId id, std::string_view reason,
+              FinishKind kind = FinishKind::kConnectionMessage);
   void check_deadlines();
   void run_tick_if_due(bool force);
   mqtt::ConnectionId allocate_id();
   Connection* find(mqtt::ConnectionId id);
   void close_all();
+  void read_signals();
+  // Logs a connect/disconnect line unless connection_messages is false.
+  void log_connection(LogType type, std::string_view text);
 
   ServerConfig config_;
   Logger& logger_;
   const PasswordFile* passwords_;
+  std::shared_ptr<const PasswordFile> owned_passwords_;  // set_passwords: keeps passwords_ alive
+  int signal_fd_ = -1;                                   // handle_signals
+  std::function<void()> on_reload_;
   std::unique_ptr<runtime::Engine> engine_;
   int epoll_fd_ = -1;
   int stop_fd_ = -1;     // eventfd written by request_stop
@@ -115,6 +142,11 @@ class Server final : public mqtt::BrokerHost {
   // Connections in kHandshaking (waiting for the peer), kClosing or kDraining: they have a
   // deadline.
   std::unordered_set<mqtt::ConnectionId> lingering_;
+  // Publishers whose input is paused (they have a pause_deadline), and those to resume.
+  std::unordered_set<mqtt::ConnectionId> paused_;
+  std::vector<mqtt::ConnectionId> to_resume_;
+  // The connection whose input the engine is processing (0 outside commit_input).
+  mqtt::ConnectionId reading_from_ = 0;
   mqtt::ConnectionId next_id_ = 1;
   mqtt::TimeMs now_ = 0;
   mqtt::TimeMs next_tick_ = 0;

@@ -11,6 +11,7 @@
 
 #include "mqtt/broker_config.h"
 #include "shell/listener_config.h"
+#include "shell/log_settings.h"
 #include "shell/log_type.h"
 
 namespace trustmq::shell {
@@ -18,6 +19,7 @@ namespace trustmq::shell {
 inline constexpr std::uint16_t kDefaultPort = 1883;
 inline constexpr std::size_t kDefaultMaxQueuedBytes = 4u * 1024u * 1024u;
 inline constexpr std::uint32_t kDefaultHandshakeTimeoutMs = 10000;
+inline constexpr std::uint32_t kDefaultMaxPublisherPauseMs = 0;
 
 struct ServerConfig {
   std::vector<ListenerConfig> listeners;
@@ -30,12 +32,26 @@ struct ServerConfig {
   std::string password_file;                 // empty: no password checks
   std::string acl_file;                      // empty: everything allowed
   LogTypeMask log_types = kDefaultLogTypes;  // after all log_type lines
+  LogSettings log;                           // log_dest, log_facility, log_timestamp…
+  bool connection_messages = true;           // log connects and disconnects
+  std::string pid_file;                      // written at start, removed at exit; empty: none
+  std::string user;                          // drop privileges to this user when run as root
+  // WebSockets listeners: largest HTTP upgrade request accepted (bytes).
+  std::uint32_t websockets_headers_size = kDefaultWebSocketsHeadersSize;
+  // Lines accepted with no effect, one message each ("FILE:LINE: …"); logged as warnings at
+  // start-up (and at reload).
+  std::vector<std::string> warnings;
   std::string engine = "native";
   std::string module;  // .wasm file for engines that load one
   // Cap on a Wasm engine's linear memory in MiB (0: the module's own, link-time maximum).
   std::uint32_t wasm_max_memory_mb = 0;
   std::size_t max_queued_bytes = kDefaultMaxQueuedBytes;  // per connection; 0 = unlimited
-  std::optional<std::uint32_t> max_connections;           // none = unlimited
+  // Backpressure (docs/configuration.md, "Slow clients"): a publisher whose message fills a
+  // subscriber's outbound queue past half of max_queued_bytes is not read from until that
+  // queue drains to a quarter — for at most this long per congestion of that subscriber.
+  // 0 (the default) = never pause: a slow consumer must not stall others.
+  std::uint32_t max_publisher_pause_ms = kDefaultMaxPublisherPauseMs;
+  std::optional<std::uint32_t> max_connections;  // none = unlimited
   // Where the broker keeps generated keys (TLS certificate, sim platform); empty: the default,
   // see default_state_dir().
   std::string state_dir;

@@ -135,6 +135,10 @@ IoResult TlsTransport::result_of_failure(int rc, const char* operation) {
         detail = "attestation: " + attestation.error + (detail.empty() ? "" : " (" + detail + ")");
       }
       if (detail.empty()) detail = "SSL error " + std::to_string(code);
+      // Why a client certificate was refused (expired, revoked by the crlfile …).
+      if (const long verify = SSL_get_verify_result(ssl_.get()); verify != X509_V_OK) {
+        detail += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
+      }
       // The peer's cause, when it sent an alert, is in the message ("tlsv1 alert access
       // denied"); a handshake failure of ours names what we refused.
       return {IoStatus::kError, 0, std::string(operation) + ": " + detail};

@@ -16,6 +16,7 @@
 #include "shell/config_file.h"
 #include "shell/plain_tcp_transport.h"
 #include "shell/tls_transport.h"
+#include "shell/websocket_transport.h"
 
 namespace trustmq::shell {
 namespace {
@@ -42,6 +43,10 @@ void check_tls_options(const ListenerConfig& listener) {
     fail(listener, "require_certificate cannot be combined with psk_file");
   }
   if (!tls.capath.empty()) fail(listener, "capath is not supported; use cafile");
+  if (!tls.crlfile.empty() && !tls.require_certificate) {
+    fail(listener,
+         "crlfile needs require_certificate true (otherwise no client certificate is checked)");
+  }
 }
 
 // mkdir -p, the last component private (0700).
@@ -140,6 +145,8 @@ TransportFactory make_tls_factory(const ListenerConfig& listener, TransportEnvir
   config.keyfile = options.keyfile;
   config.cafile = options.cafile;
   config.require_certificate = options.require_certificate;
+  config.crlfile = options.crlfile;
+  config.dhparamfile = options.dhparamfile;
   config.tls_version = options.tls_version;
   config.ciphers = options.ciphers;
   config.ciphers_tls13 = options.ciphers_tls13;
@@ -201,9 +208,24 @@ TransportFactory make_transport_factory(const ListenerConfig& listener, Transpor
   if (listener.tls.tls == false && listener.tls.has_tls_settings()) {
     fail(listener, "'tls false' together with TLS options (certfile, psk_file, attestation …)");
   }
-  if (listener.tls.requests_tls()) return make_tls_factory(listener, env);
-  return
-      [](int fd) -> std::unique_ptr<Transport> { return std::make_unique<PlainTcpTransport>(fd); };
+  TransportFactory base = listener.tls.requests_tls() ? make_tls_factory(listener, env)
+                                                      : [](int fd) -> std::unique_ptr<Transport> {
+    return std::make_unique<PlainTcpTransport>(fd);
+  };
+  if (listener.protocol != ListenerProtocol::kWebSockets) {
+    if (!listener.websockets_origins.empty()) {
+      fail(listener, "websockets_origin needs 'protocol websockets'");
+    }
+    return base;
+  }
+  if (listener.tls.attestation != ListenerAttestation::kNone) {
+    fail(listener, "attestation over WebSockets is not supported (browsers cannot ask for it)");
+  }
+  auto settings = std::make_shared<const WebSocketSettings>(WebSocketSettings{
+      env.websockets_headers_size, env.websockets_max_frame_payload, listener.websockets_origins});
+  return [base = std::move(base), settings](int fd) -> std::unique_ptr<Transport> {
+    return std::make_unique<WebSocketTransport>(base(fd), settings);
+  };
 }
 
 }  // namespace trustmq::shell

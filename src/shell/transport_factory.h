@@ -22,6 +22,10 @@ struct TransportEnvironment {
   // The running engine's module measurement (64 hex digits), carried in every evidence.
   std::string module_measurement;
   std::function<void(LogType, std::string_view)> log;
+  // WebSockets listeners: largest upgrade request (websockets_headers_size) and largest frame
+  // payload (max_packet_size plus room for its fixed header).
+  std::size_t websockets_headers_size = 1024;
+  std::uint64_t websockets_max_frame_payload = 268435455 + 5;
   // The sim attester, created by the first listener with `attestation sim` and shared.
   std::shared_ptr<const attest::Attester> sim_attester;
   // `attestation tpm2-quote`: the TPM and the AK certificate; the attester is started (PCR 23
@@ -35,7 +39,8 @@ struct TransportEnvironment {
 std::string tls_state_dir(const std::string& state_dir);
 std::string sim_state_dir(const std::string& state_dir);
 
-// Plain TCP for a listener without TLS options; TLS otherwise. Throws ConfigError naming the
+// Plain TCP for a listener without TLS options; TLS otherwise; either under WebSockets with
+// `protocol websockets`. Throws ConfigError naming the
 // listener for contradictory options or unusable files (certificate, key, CA, PSK file).
 TransportFactory make_transport_factory(const ListenerConfig& listener, TransportEnvironment& env);
 

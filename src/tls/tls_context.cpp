@@ -1,6 +1,7 @@
 #include "tls/tls_context.h"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include <cstring>
@@ -188,6 +189,28 @@ Result<SslCtxPtr> make_server_context(const TlsServerConfig& config) {
       return Result<SslCtxPtr>::failure("require_certificate needs a cafile");
     }
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  }
+  if (!config.crlfile.empty()) {
+    if (!config.require_certificate) {
+      return Result<SslCtxPtr>::failure(
+          "crlfile needs require_certificate true (otherwise no client certificate is checked)");
+    }
+    X509_STORE* store = SSL_CTX_get_cert_store(ctx.get());
+    X509_LOOKUP* lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
+    if (lookup == nullptr ||
+        X509_load_crl_file(lookup, config.crlfile.c_str(), X509_FILETYPE_PEM) < 1) {
+      return fail("crlfile " + config.crlfile + " unusable (no PEM CRL read)");
+    }
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+  }
+  if (!config.dhparamfile.empty()) {
+    BIO* bio = BIO_new_file(config.dhparamfile.c_str(), "r");
+    EVP_PKEY* dh = bio != nullptr ? PEM_read_bio_Parameters(bio, nullptr) : nullptr;
+    BIO_free(bio);
+    if (dh == nullptr || SSL_CTX_set0_tmp_dh_pkey(ctx.get(), dh) != 1) {
+      EVP_PKEY_free(dh);
+      return fail("dhparamfile " + config.dhparamfile + " unusable");
+    }
   }
   return Result<SslCtxPtr>::success(std::move(ctx));
 }

@@ -24,6 +24,10 @@ struct TlsServerConfig {
   std::string keyfile;
   std::string cafile;  // to verify client certificates
   bool require_certificate = false;
+  // PEM CRLs: a client certificate they revoke is refused (leaf checked, X509_V_FLAG_CRL_CHECK,
+  // as mosquitto). Needs require_certificate.
+  std::string crlfile;
+  std::string dhparamfile;    // PEM DH parameters for DHE suites; empty: OpenSSL's built-in
   std::string tls_version;    // minimum: "tlsv1.2" (default) or "tlsv1.3"
   std::string ciphers;        // TLS 1.2 cipher list (OpenSSL syntax), empty = default
   std::string ciphers_tls13;  // TLS 1.3 suites, empty = default

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import ssl
 import subprocess
 import threading
 import time
@@ -270,6 +271,8 @@ class PahoClient:
         username: str | None = None,
         password: str | None = None,
         keepalive: int = 30,
+        transport: str = "tcp",
+        tls_ca_certs: str | None = None,
     ) -> None:
         self.broker = broker
         self.version = version
@@ -279,7 +282,9 @@ class PahoClient:
         kwargs: dict[str, Any] = {"protocol": protocol, "reconnect_on_failure": False}
         if version != 5:
             kwargs["clean_session"] = clean
-        self.client = paho.Client(client_id, **kwargs)
+        self.client = paho.Client(client_id, transport=transport, **kwargs)
+        if tls_ca_certs is not None:
+            self.client.tls_set(ca_certs=tls_ca_certs, tls_version=ssl.PROTOCOL_TLS_CLIENT)
         if username is not None:
             self.client.username_pw_set(username, password)
         self.inbox = MessageInbox()

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "shell/server_config.h"
 #include "support/temp_directory.h"
@@ -33,6 +35,7 @@ TEST(ConfigFileTest, EmptyTextKeepsDefaults) {
   EXPECT_EQ(c.log_types, kDefaultLogTypes);
   EXPECT_EQ(c.engine, "native");
   EXPECT_EQ(c.max_queued_bytes, kDefaultMaxQueuedBytes);
+  EXPECT_EQ(c.max_publisher_pause_ms, 0u);  // no backpressure unless asked for
   EXPECT_EQ(c.broker.max_inflight_messages, 20u);
   EXPECT_FALSE(c.max_connections.has_value());
 }
@@ -83,6 +86,7 @@ TEST(ConfigFileTest, EveryGlobalOption) {
       "module /opt/core.wasm\n"
       "wasm_max_memory_mb 64\n"
       "max_queued_bytes 65536\n"
+      "max_publisher_pause_ms 250\n"
       "max_connections 10\n");
   EXPECT_EQ(c.allow_anonymous, false);
   EXPECT_EQ(c.password_file, "/etc/trustmq/passwd");
@@ -99,6 +103,7 @@ TEST(ConfigFileTest, EveryGlobalOption) {
   EXPECT_EQ(c.module, "/opt/core.wasm");
   EXPECT_EQ(c.wasm_max_memory_mb, 64u);
   EXPECT_EQ(c.max_queued_bytes, 65536u);
+  EXPECT_EQ(c.max_publisher_pause_ms, 250u);
   EXPECT_EQ(c.max_connections, 10u);
 }
 
@@ -184,10 +189,11 @@ TEST(ConfigFileTest, ErrorsNameFileLineAndOption) {
             "a number followed by s, h, d, w, m or y, e.g. 2d)");
   EXPECT_EQ(error_of("log_type verbose\n"),
             "test.conf:1: option 'log_type': unknown log type 'verbose'");
-  EXPECT_EQ(error_of("log_dest file /var/log/x\n"),
-            "test.conf:1: option 'log_dest': only 'stderr' is supported, got 'file /var/log/x'");
-  EXPECT_EQ(error_of("log_dest syslog\n"),
-            "test.conf:1: option 'log_dest': only 'stderr' is supported, got 'syslog'");
+  EXPECT_EQ(error_of("log_dest printer\n"),
+            "test.conf:1: option 'log_dest': expected stdout, stderr, syslog, topic, file PATH, "
+            "dlt or none, got 'printer'");
+  EXPECT_EQ(error_of("log_dest file\n"),
+            "test.conf:1: option 'log_dest': 'log_dest file' needs a file name");
   EXPECT_EQ(error_of("engine jit\n"),
             "test.conf:1: option 'engine': unknown engine 'jit' (expected native, wasm-aot or "
             "wasm-interp)");
@@ -217,6 +223,304 @@ TEST(ConfigFileTest, ListenerErrors) {
             "test.conf:2: option 'require_certificate': expected true or false, got 'maybe'");
   EXPECT_EQ(error_of("listener 8883\ntls_version tlsv1.1\n"),
             "test.conf:2: option 'tls_version': expected tlsv1.2 or tlsv1.3, got 'tlsv1.1'");
+}
+
+// Every option of mosquitto.conf(5) of mosquitto 2.0 with a value mosquitto accepts: each is
+// implemented, accepted with a warning, or refused with a reason — never "unknown option".
+TEST(ConfigFileTest, EveryMosquittoOptionIsKnown) {
+  static constexpr std::string_view kLines[] = {"acl_file /acl",
+                                                "allow_anonymous true",
+                                                "allow_duplicate_messages true",
+                                                "allow_zero_length_clientid false",
+                                                "auth_plugin /p.so",
+                                                "auth_plugin_deny_special_chars true",
+                                                "auto_id_prefix x-",
+                                                "autosave_interval 60",
+                                                "autosave_on_changes true",
+                                                "check_retain_source true",
+                                                "clientid_prefixes sensor-",
+                                                "connection_messages false",
+                                                "include_dir /nonexistent-dir-for-this-test",
+                                                "log_dest topic",
+                                                "log_facility 5",
+                                                "log_timestamp false",
+                                                "log_timestamp_format %Y",
+                                                "log_type all",
+                                                "max_inflight_bytes 1000",
+                                                "max_inflight_messages 5",
+                                                "max_keepalive 60",
+                                                "max_packet_size 1000",
+                                                "max_queued_bytes 1000",
+                                                "max_queued_messages 5",
+                                                "memory_limit 100000",
+                                                "message_size_limit 100",
+                                                "password_file /pw",
+                                                "per_listener_settings true",
+                                                "persistence true",
+                                                "persistence_file m.db",
+                                                "persistence_location /var/lib/m/",
+                                                "persistent_client_expiration 1d",
+                                                "pid_file /run/m.pid",
+                                                "psk_file /psk",
+                                                "queue_qos0_messages true",
+                                                "retain_available false",
+                                                "set_tcp_nodelay true",
+                                                "sys_interval 10",
+                                                "upgrade_outgoing_qos true",
+                                                "user mosquitto",
+                                                "bind_address 127.0.0.1",
+                                                "bind_interface eth0",
+                                                "http_dir /www",
+                                                "listener 1883",
+                                                "max_connections 10",
+                                                "max_qos 1",
+                                                "max_topic_alias 5",
+                                                "mount_point m/",
+                                                "port 1883",
+                                                "protocol mqtt",
+                                                "socket_domain ipv4",
+                                                "use_username_as_clientid true",
+                                                "websockets_log_level 0",
+                                                "websockets_headers_size 2048",
+                                                "cafile /ca",
+                                                "capath /cas",
+                                                "certfile /c",
+                                                "ciphers HIGH",
+                                                "ciphers_tls1.3 TLS_AES_128_GCM_SHA256",
+                                                "crlfile /crl",
+                                                "dhparamfile /dh",
+                                                "keyfile /k",
+                                                "require_certificate true",
+                                                "tls_engine pkcs11",
+                                                "tls_engine_kpass_sha1 00",
+                                                "tls_keyform engine",
+                                                "tls_version tlsv1.2",
+                                                "use_identity_as_username true",
+                                                "use_subject_as_username true",
+                                                "psk_hint h",
+                                                "address example.com",
+                                                "addresses example.com",
+                                                "bridge_attempt_unsubscribe true",
+                                                "bridge_bind_address 1.2.3.4",
+                                                "bridge_max_packet_size 10",
+                                                "bridge_outgoing_retain true",
+                                                "bridge_protocol_version mqttv311",
+                                                "cleansession true",
+                                                "local_cleansession true",
+                                                "connection c",
+                                                "keepalive_interval 60",
+                                                "idle_timeout 60",
+                                                "local_clientid x",
+                                                "local_password x",
+                                                "local_username x",
+                                                "notifications true",
+                                                "notifications_local_only true",
+                                                "notification_topic t",
+                                                "remote_clientid x",
+                                                "remote_password x",
+                                                "remote_username x",
+                                                "restart_timeout 5",
+                                                "round_robin true",
+                                                "start_type automatic",
+                                                "threshold 10",
+                                                "topic # both 0",
+                                                "try_private true",
+                                                "bridge_alpn x",
+                                                "bridge_cafile /ca",
+                                                "bridge_capath /cas",
+                                                "bridge_certfile /c",
+                                                "bridge_identity i",
+                                                "bridge_insecure true",
+                                                "bridge_keyfile /k",
+                                                "bridge_psk 00",
+                                                "bridge_require_ocsp true",
+                                                "bridge_tls_version tlsv1.2",
+                                                "plugin /p.so",
+                                                "plugin_opt_db x"};
+  for (const std::string_view line : kLines) {
+    const std::string text = "listener 1883\n" + std::string(line) + "\n";
+    const std::string error = error_of(text);
+    EXPECT_EQ(error.find("unknown option"), std::string::npos) << line << ": " << error;
+  }
+}
+
+TEST(ConfigFileTest, OptionsWithoutEffectAreAcceptedWithOneWarningEach) {
+  const ServerConfig c = parse(
+      "persistence true\n"
+      "persistence_location /var/lib/mosquitto/\n"
+      "autosave_interval 1800\n"
+      "set_tcp_nodelay true\n"
+      "log_dest topic\n"
+      "persistence false\n"
+      "max_inflight_bytes 0\n");
+  ASSERT_EQ(c.warnings.size(), 5u);
+  EXPECT_EQ(c.warnings[0],
+            "test.conf:1: option 'persistence true' has no effect: persistence is not "
+            "implemented yet: sessions, retained and queued messages live in memory only and "
+            "are lost when the broker stops");
+  EXPECT_TRUE(c.warnings[1].starts_with(
+      "test.conf:2: option 'persistence_location' has no effect: persistence is not"));
+  EXPECT_TRUE(c.warnings[4].starts_with("test.conf:5: option 'log_dest topic' has no effect"));
+}
+
+TEST(ConfigFileTest, UnsupportedValuesAreRefusedWithTheReason) {
+  EXPECT_EQ(error_of("retain_available false\n"),
+            "test.conf:1: option 'retain_available': 'false' is not supported: only 'true' "
+            "(mosquitto's default) is implemented: the broker always keeps retained messages");
+  EXPECT_TRUE(parse("retain_available true\nallow_zero_length_clientid true\n").warnings.empty());
+  EXPECT_EQ(error_of("connection bridge-1\n"),
+            "test.conf:1: option 'connection': not supported: bridges are not implemented "
+            "yet; a bridge configured here would not run");
+  EXPECT_TRUE(
+      error_of("listener 1883\nmount_point tenant/\n")
+          .starts_with(
+              "test.conf:2: option 'mount_point': not supported: topic prefixes per listener"));
+  EXPECT_TRUE(error_of("clientid_prefixes sensor-\n").find("security option") != std::string::npos);
+  EXPECT_EQ(error_of("listener 0 /run/m.sock\n"),
+            "test.conf:1: option 'listener': Unix domain socket listeners are not implemented; "
+            "use a TCP port");
+  EXPECT_EQ(error_of("listener 1883\nsocket_domain ipv5\n"),
+            "test.conf:2: option 'socket_domain': expected ipv4 or ipv6, got 'ipv5'");
+  EXPECT_EQ(error_of("listener 1883\nprotocol http\n"),
+            "test.conf:2: option 'protocol': expected mqtt or websockets, got 'http'");
+}
+
+TEST(ConfigFileTest, ProcessAndLogOptions) {
+  const ServerConfig c = parse(
+      "pid_file /run/mosquitto/mosquitto.pid\n"
+      "user mosquitto\n"
+      "connection_messages false\n"
+      "log_dest file /var/log/mosquitto/mosquitto.log\n"
+      "log_dest stdout\n"
+      "log_dest syslog\n"
+      "log_facility 3\n"
+      "log_timestamp false\n"
+      "log_timestamp_format %Y-%m-%dT%H:%M:%S\n"
+      "listener 1883\n"
+      "socket_domain ipv6\n"
+      "protocol mqtt\n"
+      "crlfile /crl.pem\n");
+  EXPECT_EQ(c.pid_file, "/run/mosquitto/mosquitto.pid");
+  EXPECT_EQ(c.user, "mosquitto");
+  EXPECT_FALSE(c.connection_messages);
+  EXPECT_FALSE(c.log.to_stderr);  // the first log_dest replaces the default
+  EXPECT_TRUE(c.log.to_stdout);
+  EXPECT_TRUE(c.log.to_syslog);
+  EXPECT_EQ(c.log.file, "/var/log/mosquitto/mosquitto.log");
+  EXPECT_EQ(c.log.syslog_facility, 3);
+  EXPECT_FALSE(c.log.timestamp);
+  EXPECT_EQ(c.log.timestamp_format, "%Y-%m-%dT%H:%M:%S");
+  ASSERT_EQ(c.listeners.size(), 1u);
+  EXPECT_EQ(c.listeners[0].socket_domain, SocketDomain::kIpv6);
+  EXPECT_EQ(c.listeners[0].tls.crlfile, "/crl.pem");
+  EXPECT_TRUE(c.listeners[0].tls.requests_tls());
+  EXPECT_FALSE(parse("log_dest none\n").log.to_stderr);
+  EXPECT_EQ(error_of("log_dest file /a.log\nlog_dest file /b.log\n"),
+            "test.conf:2: option 'log_dest': only one 'log_dest file' may be configured (as in "
+            "mosquitto)");
+}
+
+TEST(ConfigFileTest, WebSocketsListenerWithOrigins) {
+  const ServerConfig c = parse(
+      "listener 8080\nprotocol websockets\nwebsockets_origin https://a.example\n"
+      "websockets_origin http://localhost:3000\nwebsockets_headers_size 0\n");
+  ASSERT_EQ(c.listeners.size(), 1u);
+  EXPECT_EQ(c.listeners[0].protocol, ListenerProtocol::kWebSockets);
+  EXPECT_EQ(c.listeners[0].websockets_origins,
+            (std::vector<std::string>{"https://a.example", "http://localhost:3000"}));
+  EXPECT_EQ(c.websockets_headers_size, kDefaultWebSocketsHeadersSize);
+}
+
+TEST(ConfigFileTest, PortAndBindAddressMakeTheDefaultListener) {
+  const ServerConfig c = parse("bind_address 127.0.0.1\nport 1884\nlistener 8883\n");
+  ASSERT_EQ(c.listeners.size(), 2u);
+  EXPECT_EQ(c.listeners[0].port, 1884);
+  EXPECT_EQ(c.listeners[0].bind_address, "127.0.0.1");
+  EXPECT_EQ(c.listeners[0].origin, "test.conf:1 (default listener)");
+  EXPECT_EQ(c.listeners[1].port, 8883);
+}
+
+// mosquitto.conf(5): case-sensitive alphabetical order, upper case before the lower case of
+// the same letter; only *.conf files; directories in the order of their include_dir lines.
+TEST(ConfigFileTest, IncludeDirLoadsConfFilesInMosquittoOrder) {
+  test_support::TempDirectory dir;
+  std::filesystem::create_directory(dir.file("one.d"));
+  std::filesystem::create_directory(dir.file("two.d"));
+  for (const char* name : {"b.conf", "A.conf", "01.conf", "a.conf", "B.conf", "00.conf"}) {
+    dir.write(std::string("one.d/") + name, std::string("listener 0\nsocket_domain ipv4\n"));
+  }
+  dir.write("one.d/README", "not a config file\n");
+  dir.write("one.d/x.conf.bak", "not a config file either\n");
+  dir.write("two.d/0.conf", "listener 0\n");
+  const std::string main = dir.write("main.conf", "include_dir " + dir.file("one.d") +
+                                                      "\ninclude_dir " + dir.file("two.d") + "\n");
+  ServerConfig c;
+  load_config_file(main, c);
+  std::vector<std::string> order;
+  for (const auto& l : c.listeners) {
+    order.push_back(std::filesystem::path(l.origin.substr(0, l.origin.find(':'))).filename());
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"00.conf", "01.conf", "A.conf", "a.conf", "B.conf",
+                                             "b.conf", "0.conf"}));
+  EXPECT_EQ(c.listeners[0].socket_domain, SocketDomain::kIpv4);  // options continue per file
+
+  dir.write("two.d/1.conf", "include_dir " + dir.file("one.d") + "\n");
+  try {
+    ServerConfig c2;
+    load_config_file(main, c2);
+    FAIL() << "nested include_dir accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), dir.file("two.d/1.conf") +
+                                         ":1: option 'include_dir': only valid in the main "
+                                         "configuration file (as in mosquitto)");
+  }
+  const std::string bad = dir.write("bad.conf", "include_dir " + dir.file("missing.d") + "\n");
+  try {
+    ServerConfig c3;
+    load_config_file(bad, c3);
+    FAIL() << "missing include_dir accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(std::string(e.what()).starts_with(bad + ":1: option 'include_dir': cannot read "
+                                                        "directory"))
+        << e.what();
+  }
+}
+
+// Debian's /etc/mosquitto/mosquitto.conf of mosquitto 2.0.11, as shipped.
+TEST(ConfigFileTest, DebianStockFileParses) {
+  test_support::TempDirectory dir;
+  std::filesystem::create_directory(dir.file("conf.d"));
+  dir.write("conf.d/README",
+            "Any files placed in this directory that have a .conf ending will be loaded as\n"
+            "config files by the broker. Use this to make your local config.\n");
+  const std::string main = dir.write("mosquitto.conf",
+                                     "# Place your local configuration in /etc/mosquitto/conf.d/\n"
+                                     "#\n"
+                                     "# A full description of the configuration file is at\n"
+                                     "# /usr/share/doc/mosquitto/examples/mosquitto.conf.example\n"
+                                     "\n"
+                                     "pid_file " +
+                                         dir.file("mosquitto.pid") +
+                                         "\n"
+                                         "\n"
+                                         "persistence true\n"
+                                         "persistence_location " +
+                                         dir.file("lib") +
+                                         "/\n"
+                                         "\n"
+                                         "log_dest file " +
+                                         dir.file("mosquitto.log") +
+                                         "\n"
+                                         "\n"
+                                         "include_dir " +
+                                         dir.file("conf.d") + "\n");
+  ServerConfig c;
+  load_config_file(main, c);
+  EXPECT_EQ(c.pid_file, dir.file("mosquitto.pid"));
+  EXPECT_EQ(c.log.file, dir.file("mosquitto.log"));
+  EXPECT_FALSE(c.log.to_stderr);
+  EXPECT_TRUE(c.listeners.empty());  // local only mode, as mosquitto 2.0
+  ASSERT_EQ(c.warnings.size(), 2u);  // persistence, persistence_location
 }
 
 TEST(ConfigFileTest, ErrorStopsAtTheFirstBadLine) {

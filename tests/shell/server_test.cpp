@@ -269,6 +269,86 @@ TEST(ServerTest, SlowQos0SubscriberLosesMessagesButStaysConnectedAndOthersFlow) 
   EXPECT_LT(slow_received, kMessages);
 }
 
+// Backpressure: a flood into a subscriber that reads late is not dropped; the broker stops
+// reading the publisher (whose socket then blocks) until the subscriber's queue drains.
+TEST(ServerTest, FloodIntoALateReaderPausesThePublisherAndLosesNothing) {
+  RunningServer server(
+      "listener 0 127.0.0.1\nallow_anonymous true\nmax_queued_bytes 262144\n"
+      "max_publisher_pause_ms 30000\n");
+  constexpr int kMessages = 1000;  // 16 MB: far more than the queue and the socket buffers
+  RawMqttClient late(server.port(), 4096);
+  ASSERT_EQ(connect_client(late, "late"), 0);
+  subscribe(late, "flood", 0);
+  RawMqttClient pub(server.port());
+  ASSERT_EQ(connect_client(pub, "pub"), 0);
+  std::atomic<int> sent{0};
+  std::thread publisher([&] {
+    const std::string payload(16 * 1024, 'p');
+    for (int i = 0; i < kMessages; ++i) {
+      if (!pub.send(testing::publish_packet("flood", payload + "#" + std::to_string(i)))) return;
+      sent.fetch_add(1);
+    }
+  });
+  // The publisher's writes block once the broker stops reading it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_LT(sent.load(), kMessages);
+  int received = 0;
+  while (received < kMessages) {
+    const auto p = late.read_packet(10000);
+    if (!p) break;
+    ASSERT_EQ(p->type(), kPublish);
+    const std::string body(p->body.begin(), p->body.end());
+    ASSERT_TRUE(body.ends_with("#" + std::to_string(received))) << "message " << received;
+    ++received;
+  }
+  publisher.join();
+  EXPECT_EQ(received, kMessages);
+  EXPECT_FALSE(server.log_contains("QoS 0 message(s)")) << server.log_text();
+}
+
+// The pause is bounded: a subscriber that never reads stalls its publisher for at most
+// max_publisher_pause_ms; then it loses QoS 0 messages as before and the publisher flows.
+TEST(ServerTest, SubscriberThatNeverReadsStallsThePublisherOnlyForTheMaximumPause) {
+  RunningServer server(
+      "listener 0 127.0.0.1\nallow_anonymous true\nmax_queued_bytes 262144\n"
+      "max_publisher_pause_ms 300\n");
+  RawMqttClient stuck(server.port(), 4096);
+  ASSERT_EQ(connect_client(stuck, "stuck"), 0);
+  subscribe(stuck, "flood", 0);
+  RawMqttClient pub(server.port());
+  ASSERT_EQ(connect_client(pub, "pub"), 0);
+  const std::string payload(16 * 1024, 's');
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(pub.send(testing::publish_packet("flood", payload)));
+  ASSERT_TRUE(pub.send({0xc0, 0x00}));
+  bool pong = false;
+  while (auto p = pub.read_packet(10000)) {
+    if (p->type() == kPingresp) {
+      pong = true;
+      break;
+    }
+  }
+  EXPECT_TRUE(pong);
+  EXPECT_TRUE(server.wait_for_log("has not drained its outbound queue in 300 ms"))
+      << server.log_text();
+  EXPECT_TRUE(server.wait_for_log("QoS 0 message(s)")) << server.log_text();
+}
+
+// max_publisher_pause_ms 0: no backpressure, the late reader loses QoS 0 messages at once.
+TEST(ServerTest, WithoutBackpressureALateReaderLosesQos0Messages) {
+  RunningServer server(
+      "listener 0 127.0.0.1\nallow_anonymous true\nmax_queued_bytes 262144\n"
+      "max_publisher_pause_ms 0\n");
+  RawMqttClient late(server.port(), 4096);
+  ASSERT_EQ(connect_client(late, "late"), 0);
+  subscribe(late, "flood", 0);
+  RawMqttClient pub(server.port());
+  ASSERT_EQ(connect_client(pub, "pub"), 0);
+  const std::string payload(16 * 1024, 'n');
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(pub.send(testing::publish_packet("flood", payload)));
+  EXPECT_TRUE(server.wait_for_log("QoS 0 message(s)")) << server.log_text();
+  EXPECT_FALSE(server.log_contains("has not drained"));
+}
+
 TEST(ServerTest, SlowQos1SubscriberIsDisconnectedWhenControlDataOverflows) {
   RunningServer server(
       "listener 0 127.0.0.1\nallow_anonymous true\nmax_queued_bytes 65536\n"
