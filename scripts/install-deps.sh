@@ -12,6 +12,7 @@ packages=(
   lintian
   mosquitto mosquitto-clients python3 python3-paho-mqtt python3-pytest
   gnuplot-nox
+  libtss2-dev libtss2-tcti-device0 libtss2-tcti-swtpm0 swtpm swtpm-tools tpm2-tools
 )
 
 missing=()

@@ -68,6 +68,7 @@ for fuzzer in "${fuzzers[@]}"; do
   case $name in
     sev_snp_report_fuzzer) cp -n "$repo_dir"/tests/attest/vectors/sev-snp/*.bin "$corpus"/ ;;
     intel_quote_fuzzer) cp -n "$repo_dir"/tests/attest/vectors/{sgx-dcap,tdx}/*.dat "$corpus"/ ;;
+    tpm_evidence_fuzzer) cp -n "$repo_dir"/tests/attest/vectors/tpm2-quote/*.bin "$corpus"/ ;;
     intel_collateral_fuzzer)
       cp -n "$repo_dir"/tests/attest/vectors/tdx/sample_* "$repo_dir"/tests/attest/vectors/tdx/*crl* \
         "$repo_dir"/tests/attest/vectors/sgx-dcap/*.der "$corpus"/ ;;

@@ -23,6 +23,7 @@
 #include "client/tcp_connection.h"
 #include "client_options.h"
 #include "command.h"
+#include "tpm_claims_lines.h"
 #include "runtime/core_build_measurement.h"
 #include "tls/attestation_client.h"
 #include "tls/psk_client_authentication.h"
@@ -97,13 +98,23 @@ void print_claims(const tls::AttestationOutcome& o) {
         "        it about itself; no module was measured (only the runtime measurement is).\n");
   }
   std::printf("  report data:         %s\n", attest::to_hex(c.report_data).c_str());
-  const long long age = static_cast<long long>(now) - static_cast<long long>(c.timestamp);
-  std::printf("  timestamp:           %s (%lld s %s)\n", utc_time(c.timestamp).c_str(),
-              age >= 0 ? age : -age, age >= 0 ? "ago" : "in the future");
+  if (c.has_timestamp) {
+    const long long age = static_cast<long long>(now) - static_cast<long long>(c.timestamp);
+    std::printf("  timestamp:           %s (%lld s %s)\n", utc_time(c.timestamp).c_str(),
+                age >= 0 ? age : -age, age >= 0 ? "ago" : "in the future");
+  } else {
+    std::printf("  timestamp:           none (fresh by the nonce in the binding)\n");
+  }
   std::printf("  debug:               %s\n", c.debug ? "true" : "false");
   std::printf("  binding:             %s\n",
               o.psk_handshake ? "this handshake (nonce, randoms, key share; PSK: no certificate)"
                               : "this handshake (nonce, randoms, key share, certificate key)");
+  if (c.tpm) {
+    for (const auto& [name, value] : tpm_claim_lines(*c.tpm)) {
+      std::printf("  %-20s %s\n", name.c_str(), value.c_str());
+    }
+    std::printf("  NOTE: %s.\n", attest::kTpmHonestyNote);
+  }
   if (c.type == attest::EvidenceType::kSim) {
     std::printf(
         "  WARNING: sim evidence is signed by a software key: NO hardware protection.\n"

@@ -20,19 +20,21 @@
 #include "attest/well_known_roots.h"
 #include "attest/x509_time.h"
 #include "command.h"
+#include "tpm_claims_lines.h"
 
 namespace trustmq::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: trustmq attest --evidence FILE --type sev-snp|sgx-dcap|tdx [--collateral PATH]...\n"
-    "                      [--policy POLICY] [--at TIME]\n"
+    "usage: trustmq attest --evidence FILE --type sev-snp|sgx-dcap|tdx|tpm2-quote\n"
+    "                      [--collateral PATH]... [--policy POLICY] [--at TIME]\n"
     "\n"
     "Verifies hardware evidence offline (no broker, no network), prints every check with its\n"
     "result and the claims, and, with --policy, the verdict with every reason.\n"
     "\n"
     "  --evidence FILE     the raw evidence: SEV-SNP report (1184 bytes), SGX or TDX quote\n"
-    "  --type TYPE         sev-snp, sgx-dcap or tdx\n"
+    "  --type TYPE         sev-snp, sgx-dcap, tdx or tpm2-quote (tpm2-quote needs --policy:\n"
+    "                      its enrolment CA is the anchor)\n"
     "  --collateral PATH   a file or folder: VCEK/VLEK, ASK, CRLs, TCB info, QE identity\n"
     "                      (repeatable; added to the policy section's collateral)\n"
     "  --policy POLICY     appraise the claims against this policy (docs/attestation.md); its\n"
@@ -126,6 +128,12 @@ void print_claims(const attest::Claims& c) {
     line("tee_tcb_svn:", hex(t.tee_tcb_svn));
     line("mr_seam:", hex(t.mr_seam));
   }
+  if (c.tpm) {
+    line("runtime measurement:", hex(c.runtime_measurement));
+    line("module measurement:", hex(c.module_measurement));
+    for (const auto& [name, value] : tpm_claim_lines(*c.tpm)) line(name.c_str(), value);
+    std::printf("  NOTE: %s.\n", attest::kTpmHonestyNote);
+  }
   if (c.intel_tcb) {
     const attest::IntelTcbClaims& t = *c.intel_tcb;
     line("fmspc:", t.fmspc);
@@ -186,8 +194,13 @@ int run_attest_evidence_command(std::span<char*> args) {
   if (type_name.empty()) return usage_error("--type is required (sev-snp, sgx-dcap or tdx)");
   const auto type = attest::evidence_type_from_name(type_name);
   if (!type || (*type != attest::EvidenceType::kSevSnp && *type != attest::EvidenceType::kSgxDcap &&
-                *type != attest::EvidenceType::kTdx)) {
-    return usage_error("--type must be sev-snp, sgx-dcap or tdx, not '" + type_name + "'");
+                *type != attest::EvidenceType::kTdx && *type != attest::EvidenceType::kTpm2Quote)) {
+    return usage_error("--type must be sev-snp, sgx-dcap, tdx or tpm2-quote, not '" + type_name +
+                       "'");
+  }
+  if (*type == attest::EvidenceType::kTpm2Quote && policy_path.empty()) {
+    return usage_error("--type tpm2-quote needs --policy (no built-in TPM roots: the policy's "
+                       "\"tpm2-quote\" section names the enrolment CA)");
   }
   std::uint64_t now = static_cast<std::uint64_t>(std::time(nullptr));
   if (!at.empty()) {

@@ -15,5 +15,7 @@ int run_attest_evidence_command(std::span<char*> args);
 int run_attest_entry(std::span<char*> args);
 int run_policy_command(std::span<char*> args);
 int run_measure_command(std::span<char*> args);
+// `trustmq tpm enroll` (tpm_command.cpp).
+int run_tpm_command(std::span<char*> args);
 
 }  // namespace trustmq::cli

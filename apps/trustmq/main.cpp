@@ -22,6 +22,8 @@ constexpr Command kCommands[] = {
     {"policy", trustmq::cli::run_policy_command, "write an attestation policy (policy init ...)"},
     {"measure", trustmq::cli::run_measure_command,
      "print the measurement (SHA-256) of a WebAssembly module"},
+    {"tpm", trustmq::cli::run_tpm_command,
+     "enrol a TPM's attestation key (tpm enroll ...) for tpm2-quote evidence"},
 };
 
 void print_usage(std::FILE* out) {

@@ -2,6 +2,7 @@
 // measurements of the module (and optionally the runtime) a client expects the broker to run.
 // `--native` pins the native core's source hash, an unmeasured claim: it needs
 // `--accept-unmeasured-native` (docs/attestation.md §6).
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <exception>
@@ -26,7 +27,8 @@ constexpr const char* kUsage =
     "usage: trustmq policy init (--module FILE.wasm | --module-measurement HEX |\n"
     "                            --native --accept-unmeasured-native)\n"
     "                           [--runtime FILE | --runtime-measurement HEX]\n"
-    "                           --anchor ROOT.pem [--anchor …] (--allow-sim | --type NAME …)\n"
+    "                           [--anchor ROOT.pem …] [--tpm-anchor CA.pem …]\n"
+    "                           (--allow-sim | --type NAME …)\n"
     "                           [--allow-debug] [--max-age SECONDS] -o POLICY.json\n"
     "\n"
     "Writes a policy that accepts only a broker running this module (and this runtime, if\n"
@@ -41,6 +43,8 @@ constexpr const char* kUsage =
     "  --runtime FILE             pin the SHA-256 of this broker binary\n"
     "  --runtime-measurement HEX  pin this runtime measurement\n"
     "  --anchor ROOT.pem          trust anchor (for sim: STATE_DIR/sim/sim-root-ca.pem)\n"
+    "  --tpm-anchor CA.pem        for tpm2-quote: the enrolment CA that certified the TPM's\n"
+    "                             attestation key (trustmq tpm enroll)\n"
     "  --allow-sim                accept `sim` evidence: NO hardware protection\n"
     "  --type NAME                accept this evidence type (tpm2-quote, sgx-dcap, tdx, sev-snp)\n"
     "  --allow-debug              accept debug platforms\n"
@@ -92,6 +96,7 @@ struct PolicyInit {
   bool accept_unmeasured_native = false;
   std::vector<std::string> runtimes;  // hex; empty: "any"
   std::vector<std::string> anchors;   // absolute paths
+  std::vector<std::string> tpm_anchors;  // absolute paths: the "tpm2-quote" section
   std::vector<std::string> types;     // registry names
   bool allow_sim = false;
   bool allow_debug = false;
@@ -104,7 +109,10 @@ std::string render(const PolicyInit& p) {
   out += "  \"version\": 1,\n";
   out += "  \"allowed_types\": " + json_list(p.types) + ",\n";
   out += std::string("  \"allow_sim\": ") + (p.allow_sim ? "true" : "false") + ",\n";
-  out += "  \"trust_anchors\": " + json_list(p.anchors) + ",\n";
+  if (!p.anchors.empty()) out += "  \"trust_anchors\": " + json_list(p.anchors) + ",\n";
+  if (!p.tpm_anchors.empty()) {
+    out += "  \"tpm2-quote\": {\"trust_anchors\": " + json_list(p.tpm_anchors) + "},\n";
+  }
   out += "  \"module_measurements\": " + json_list(p.modules) + ",\n";
   out += "  \"runtime_measurements\": " +
          (p.runtimes.empty() ? std::string("\"any\"") : json_list(p.runtimes)) + ",\n";
@@ -180,6 +188,12 @@ int run_init(std::span<char*> args) {
         return 1;
       }
       p.anchors.push_back(std::filesystem::absolute(v).lexically_normal().string());
+    } else if (a == "--tpm-anchor") {
+      if (!std::filesystem::is_regular_file(v)) {
+        std::fprintf(stderr, "trustmq policy: TPM enrolment CA %s: no such file\n", v.c_str());
+        return 1;
+      }
+      p.tpm_anchors.push_back(std::filesystem::absolute(v).lexically_normal().string());
     } else if (a == "--type") {
       const auto type = attest::evidence_type_from_name(v);
       if (!type) return usage_error("unknown evidence type '" + v + "'");
@@ -213,7 +227,13 @@ int run_init(std::span<char*> args) {
     return usage_error("no module measurement: give --module, --module-measurement or --native");
   }
   if (p.types.empty()) return usage_error("no evidence type: give --allow-sim or --type NAME");
-  if (p.anchors.empty()) return usage_error("no trust anchor: give --anchor ROOT.pem");
+  const bool tpm = std::find(p.types.begin(), p.types.end(), "tpm2-quote") != p.types.end();
+  if (p.allow_sim && p.anchors.empty()) {
+    return usage_error("no trust anchor: give --anchor ROOT.pem");
+  }
+  if (tpm != !p.tpm_anchors.empty()) {
+    return usage_error("--type tpm2-quote and --tpm-anchor CA.pem go together");
+  }
   if (p.output.empty()) return usage_error("no output: give -o POLICY.json");
 
   const std::string text = render(p);

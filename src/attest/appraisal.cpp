@@ -1,5 +1,6 @@
 #include "attest/appraisal.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "attest/x509_time.h"
@@ -137,6 +138,19 @@ void appraise_tdx(Reject& r, const TdxPolicy& p, const TdxTdClaims& c) {
   }
 }
 
+void appraise_tpm(Reject& r, const TpmPolicy& p, const TpmClaims& c) {
+  for (const auto& [index, rule] : p.pcrs) {
+    const auto it = std::find_if(c.pcrs.begin(), c.pcrs.end(),
+                                 [i = index](const TpmPcrValue& v) { return v.index == i; });
+    if (it == c.pcrs.end()) {
+      add(r, AppraisalCheck::kTeeMeasurement,
+          "tpm2-quote PCR " + std::to_string(index) + " is pinned by the policy but not quoted");
+    } else {
+      value(r, rule, it->value, "tpm2-quote PCR " + std::to_string(index) + " value");
+    }
+  }
+}
+
 bool is_hardware(EvidenceType t) {
   return t == EvidenceType::kSevSnp || t == EvidenceType::kSgxDcap || t == EvidenceType::kTdx;
 }
@@ -150,6 +164,7 @@ Appraisal appraise(const Policy& policy, const Claims& claims, std::uint64_t now
   };
   std::string type_name(evidence_type_name(claims.type));
   if (claims.type == EvidenceType::kSim) a.notes.push_back(kSimHonestyNote);
+  if (claims.type == EvidenceType::kTpm2Quote) a.notes.push_back(kTpmHonestyNote);
 
   if (!policy.allows(claims.type)) {
     if (claims.type == EvidenceType::kSim && !policy.allow_sim) {
@@ -217,6 +232,14 @@ Appraisal appraise(const Policy& policy, const Claims& claims, std::uint64_t now
     } else {
       appraise_sgx(a.reasons, policy.sgx_dcap, *claims.sgx);
       appraise_intel_tcb(a.reasons, policy.sgx_dcap, claims, now);
+    }
+  } else if (claims.type == EvidenceType::kTpm2Quote) {
+    if (!policy.tpm.present) {
+      reject(AppraisalCheck::kEvidenceType, "policy has no \"tpm2-quote\" section");
+    } else if (!claims.tpm) {
+      reject(AppraisalCheck::kEvidenceType, "tpm2-quote claims missing");
+    } else {
+      appraise_tpm(a.reasons, policy.tpm, *claims.tpm);
     }
   } else if (claims.type == EvidenceType::kTdx) {
     if (!policy.tdx.present) {

@@ -9,6 +9,7 @@
 #include "attest/evidence_type.h"
 #include "attest/intel_quote_claims.h"
 #include "attest/sev_snp_claims.h"
+#include "attest/tpm_claims.h"
 
 namespace trustmq::attest {
 
@@ -35,6 +36,7 @@ struct Claims {
   std::optional<SgxEnclaveClaims> sgx;
   std::optional<TdxTdClaims> tdx;
   std::optional<IntelTcbClaims> intel_tcb;  // sgx-dcap and tdx
+  std::optional<TpmClaims> tpm;             // tpm2-quote
 };
 
 }  // namespace trustmq::attest

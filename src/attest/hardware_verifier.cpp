@@ -2,6 +2,7 @@
 
 #include "attest/intel_quote_verifier.h"
 #include "attest/sev_snp_verifier.h"
+#include "attest/tpm_quote_verifier.h"
 
 namespace trustmq::attest {
 
@@ -13,6 +14,8 @@ std::unique_ptr<HardwareEvidenceVerifier> make_hardware_verifier(
     case EvidenceType::kSgxDcap:
     case EvidenceType::kTdx:
       return std::make_unique<IntelQuoteVerifier>(type, std::move(collateral));
+    case EvidenceType::kTpm2Quote:
+      return std::make_unique<TpmQuoteVerifier>();
     default:
       return nullptr;
   }

@@ -22,6 +22,8 @@ const TrustAnchors& Policy::anchors_for(EvidenceType type) const {
   if (type == EvidenceType::kSevSnp) section = &sev_snp;
   if (type == EvidenceType::kSgxDcap) section = &sgx_dcap;
   if (type == EvidenceType::kTdx) section = &tdx;
+  // tpm2-quote: only the section's enrolment CAs (never the sim roots of the top level).
+  if (type == EvidenceType::kTpm2Quote) return tpm.trust_anchors;
   if (section == nullptr) return trust_anchors;
   if (!section->trust_anchors.empty()) return section->trust_anchors;
   return well_known_roots(type);
@@ -52,10 +54,15 @@ const std::set<std::string> kKnownFields = {"version",
                                             "max_clock_skew_seconds",
                                             "sev-snp",
                                             "sgx-dcap",
-                                            "tdx"};
+                                            "tdx",
+                                            "tpm2-quote"};
 
-// Types whose verification needs the top-level trust_anchors and measurement rules.
-bool needs_generic_fields(const std::vector<EvidenceType>& types) {
+// Types whose verification needs the top-level trust_anchors (sim only: tpm2-quote has its
+// section's) and the measurement rules (sim and tpm2-quote: both carry trustmq's measurements).
+bool needs_top_level_anchors(const std::vector<EvidenceType>& types) {
+  return std::find(types.begin(), types.end(), EvidenceType::kSim) != types.end();
+}
+bool needs_measurement_rules(const std::vector<EvidenceType>& types) {
   return std::any_of(types.begin(), types.end(), [](EvidenceType t) {
     return t == EvidenceType::kSim || t == EvidenceType::kTpm2Quote;
   });
@@ -180,13 +187,13 @@ Result<Policy> parse_policy(std::string_view json_text, const std::string& base_
     p.allowed_types.push_back(*type);
   }
 
-  const bool generic = needs_generic_fields(p.allowed_types);
+  const bool generic = needs_measurement_rules(p.allowed_types);
   const JsonValue* anchors = root.find("trust_anchors");
-  if (anchors == nullptr && generic) {
+  if (anchors == nullptr && needs_top_level_anchors(p.allowed_types)) {
     return field_error("trust_anchors", "missing (list PEM files of the roots you trust)");
   }
   if (anchors == nullptr) {
-    // Hardware types only: their sections or the built-in roots decide.
+    // No sim: the sections (or the built-in roots of hardware TEE types) decide.
   } else if (!anchors->is_array() || anchors->as_array().empty()) {
     return field_error("trust_anchors", "must be a non-empty list of PEM file paths");
   }
@@ -212,7 +219,8 @@ Result<Policy> parse_policy(std::string_view json_text, const std::string& base_
     const char* name;
   } sections[] = {{EvidenceType::kSevSnp, "sev-snp"},
                   {EvidenceType::kSgxDcap, "sgx-dcap"},
-                  {EvidenceType::kTdx, "tdx"}};
+                  {EvidenceType::kTdx, "tdx"},
+                  {EvidenceType::kTpm2Quote, "tpm2-quote"}};
   for (const auto& sec : sections) {
     const JsonValue* v = root.find(sec.name);
     const bool allowed = std::find(p.allowed_types.begin(), p.allowed_types.end(), sec.type) !=
@@ -233,10 +241,14 @@ Result<Policy> parse_policy(std::string_view json_text, const std::string& base_
       auto s = parse_sgx_policy(*v, base_dir);
       if (!s) return Result<Policy>::failure(s.error());
       p.sgx_dcap = std::move(*s);
-    } else {
+    } else if (sec.type == EvidenceType::kTdx) {
       auto s = parse_tdx_policy(*v, base_dir);
       if (!s) return Result<Policy>::failure(s.error());
       p.tdx = std::move(*s);
+    } else {
+      auto s = parse_tpm_policy(*v, base_dir);
+      if (!s) return Result<Policy>::failure(s.error());
+      p.tpm = std::move(*s);
     }
   }
   return Result<Policy>::success(std::move(p));

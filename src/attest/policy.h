@@ -44,6 +44,7 @@ struct Policy {
   SevSnpPolicy sev_snp;
   SgxPolicy sgx_dcap;
   TdxPolicy tdx;
+  TpmPolicy tpm;
 
   bool allows(EvidenceType type) const;
   // The roots trusted for `type`: the section's own trust_anchors if written, else the built-in

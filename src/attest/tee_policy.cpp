@@ -293,4 +293,38 @@ Result<TdxPolicy> parse_tdx_policy(const JsonValue& section, const std::string& 
   return Result<TdxPolicy>::success(std::move(p));
 }
 
+Result<TpmPolicy> parse_tpm_policy(const JsonValue& section, const std::string& base_dir) {
+  SectionReader r(section, "tpm2-quote", base_dir);
+  TpmPolicy p;
+  if (!r.check_known({"trust_anchors", "pcrs"})) return Result<TpmPolicy>::failure(r.error());
+  if (section.find("trust_anchors") == nullptr) {
+    r.fail("trust_anchors",
+           "missing: list the PEM file of the enrolment CA that issued the attestation key "
+           "certificates (trustmq tpm enroll); there are no built-in TPM roots");
+  }
+  r.common(p);
+  if (const JsonValue* v = section.find("pcrs"); v != nullptr && r.ok()) {
+    if (!v->is_object()) {
+      r.fail("pcrs", "must be an object {\"0\": [\"64 hex digits\"], …}");
+    } else {
+      SectionReader pcrs(*v, "tpm2-quote.pcrs", base_dir);
+      for (const auto& [key, value] : v->as_object()) {
+        const bool digits = !key.empty() && key.size() <= 2 &&
+                            std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+        const int index = digits ? std::stoi(key) : -1;
+        if (index < 0 || index > 23) {
+          pcrs.fail(key, "not a PCR index 0..23");
+          break;
+        }
+        ValueRule rule;
+        pcrs.values(key, 32, true, rule);
+        p.pcrs[static_cast<std::uint8_t>(index)] = std::move(rule);
+      }
+      if (!pcrs.ok()) return Result<TpmPolicy>::failure(pcrs.error());
+    }
+  }
+  if (!r.ok()) return Result<TpmPolicy>::failure(r.error());
+  return Result<TpmPolicy>::success(std::move(p));
+}
+
 }  // namespace trustmq::attest

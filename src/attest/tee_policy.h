@@ -1,4 +1,5 @@
-// The per-type sections of the policy for hardware evidence: "sev-snp", "sgx-dcap", "tdx"
+// The per-type sections of the policy for hardware evidence: "sev-snp", "sgx-dcap", "tdx",
+// "tpm2-quote"
 // (docs/attestation.md §6). A section is required when its type is in allowed_types; the
 // fields that decide trust (the launch measurement / enclave identity) must be written, as a
 // list or as "any"; everything else has a strict default (debug forbidden, only UpToDate TCB,
@@ -6,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,9 +72,16 @@ struct TdxPolicy : IntelPolicyCommon {
   std::optional<std::array<std::uint8_t, 16>> min_tee_tcb_svn;  // component-wise minimum
 };
 
+// "tpm2-quote": the enrolment CA(s) that certify attestation keys (required: there are no
+// built-in TPM roots) and optional pinned PCR values (SHA-256 bank).
+struct TpmPolicy : TeeSectionCommon {
+  std::map<std::uint8_t, ValueRule> pcrs;  // PCR index → accepted values (32 bytes)
+};
+
 // Each returns an error naming the field ("policy field \"sev-snp.measurements\": …").
 Result<SevSnpPolicy> parse_sev_snp_policy(const JsonValue& section, const std::string& base_dir);
 Result<SgxPolicy> parse_sgx_policy(const JsonValue& section, const std::string& base_dir);
 Result<TdxPolicy> parse_tdx_policy(const JsonValue& section, const std::string& base_dir);
+Result<TpmPolicy> parse_tpm_policy(const JsonValue& section, const std::string& base_dir);
 
 }  // namespace trustmq::attest

@@ -168,10 +168,12 @@ void apply_listener_option(const LineParser& p, std::string_view option, Listene
     const auto v = p.word();
     if (v == "sim") {
       tls.attestation = ListenerAttestation::kSim;
+    } else if (v == "tpm2-quote") {
+      tls.attestation = ListenerAttestation::kTpm2Quote;
     } else if (v == "none") {
       tls.attestation = ListenerAttestation::kNone;
     } else {
-      p.fail("expected sim or none, got '" + std::string(v) + "'");
+      p.fail("expected sim, tpm2-quote or none, got '" + std::string(v) + "'");
     }
   } else if (option == "protocol") {
     const auto v = p.word();
@@ -427,6 +429,10 @@ void parse_lines(std::string_view text, std::string_view file_name, ServerConfig
       config.wasm_max_memory_mb = static_cast<std::uint32_t>(v);
     } else if (option == "state_dir") {
       config.state_dir = p.text();
+    } else if (option == "tpm_tcti") {
+      config.tpm_tcti = p.text();
+    } else if (option == "tpm_ak_certificate") {
+      config.tpm_ak_certificate = p.text();
     } else if (option == "tls_handshake_timeout") {
       const auto v = p.unsigned_integer(3600);
       if (v == 0) p.fail("must be at least 1 (seconds)");

@@ -75,6 +75,8 @@ void Server::bind_listeners() {
   TransportEnvironment environment;
   environment.state_dir = config_.state_dir.empty() ? default_state_dir() : config_.state_dir;
   if (engine_) environment.module_measurement = engine_->module_measurement();
+  environment.tpm_tcti = config_.tpm_tcti;
+  environment.tpm_ak_certificate = config_.tpm_ak_certificate;
   environment.log = [this](LogType type, std::string_view line) { logger_.log(type, line); };
   environment.websockets_headers_size = config_.websockets_headers_size;
   environment.websockets_max_frame_payload = std::uint64_t{config_.broker.max_packet_size} + 5;

@@ -55,6 +55,10 @@ struct ServerConfig {
   // Where the broker keeps generated keys (TLS certificate, sim platform); empty: the default,
   // see default_state_dir().
   std::string state_dir;
+  // `attestation tpm2-quote`: the TPM (a tpm2-tss TCTI string) and the AK certificate written by
+  // `trustmq tpm enroll`.
+  std::string tpm_tcti = "device:/dev/tpmrm0";
+  std::string tpm_ak_certificate;
   // A TLS handshake not finished within this time closes the connection.
   std::uint32_t handshake_timeout_ms = kDefaultHandshakeTimeoutMs;
 };

@@ -11,6 +11,8 @@
 #include "attest/private_key_permissions.h"
 #include "attest/sim_attester.h"
 #include "attest/sim_platform.h"
+#include "attest/tpm_attester.h"
+#include "attest/tpm_claims.h"
 #include "shell/config_file.h"
 #include "shell/plain_tcp_transport.h"
 #include "shell/tls_transport.h"
@@ -98,6 +100,43 @@ std::shared_ptr<const attest::Attester> sim_attester(const ListenerConfig& liste
   return env.sim_attester;
 }
 
+std::shared_ptr<const attest::Attester> tpm_attester(const ListenerConfig& listener,
+                                                     TransportEnvironment& env) {
+  if (env.tpm_attester) return env.tpm_attester;
+  if (env.tpm_ak_certificate.empty()) {
+    fail(listener,
+         "attestation tpm2-quote needs tpm_ak_certificate (the AK certificate written by "
+         "trustmq tpm enroll)");
+  }
+  const auto module = attest::sha256_from_hex(env.module_measurement);
+  if (!module) {
+    fail(listener, "attestation tpm2-quote: the engine's module measurement '" +
+                       env.module_measurement + "' is not a SHA-256");
+  }
+  const auto runtime = attest::runtime_self_measurement();
+  if (!runtime) fail(listener, "attestation tpm2-quote: " + runtime.error());
+  attest::TpmAttesterConfig config;
+  config.tcti = env.tpm_tcti;
+  config.ak_certificate_path = env.tpm_ak_certificate;
+  config.runtime_measurement = *runtime;
+  config.module_measurement = *module;
+  auto attester = attest::TpmAttester::start(config);
+  if (!attester) fail(listener, "attestation tpm2-quote: " + attester.error());
+  env.log(LogType::kNotice,
+          "attestation tpm2-quote: TPM at TCTI '" + env.tpm_tcti + "' (" +
+              (*attester)->tpm_description() + "), AK certificate " + env.tpm_ak_certificate +
+              "; PCR 23 reset and extended with runtime measurement " + attest::to_hex(*runtime) +
+              " and module measurement " + attest::to_hex(*module));
+  env.log(LogType::kNotice, std::string("attestation tpm2-quote: ") + attest::kTpmHonestyNote);
+  if ((*attester)->software_tpm()) {
+    env.log(LogType::kWarning,
+            "attestation tpm2-quote: this TPM is a SOFTWARE TPM (swtpm): its keys are in a "
+            "readable state file; its evidence proves nothing about the machine");
+  }
+  env.tpm_attester = std::move(*attester);
+  return env.tpm_attester;
+}
+
 TransportFactory make_tls_factory(const ListenerConfig& listener, TransportEnvironment& env) {
   check_tls_options(listener);
   const ListenerTlsOptions& options = listener.tls;
@@ -139,8 +178,9 @@ TransportFactory make_tls_factory(const ListenerConfig& listener, TransportEnvir
   }
 
   auto shared = std::make_shared<TlsListenerContext>();
-  if (options.attestation == ListenerAttestation::kSim) {
-    auto attester = sim_attester(listener, env);
+  if (options.attestation != ListenerAttestation::kNone) {
+    auto attester = options.attestation == ListenerAttestation::kSim ? sim_attester(listener, env)
+                                                                     : tpm_attester(listener, env);
     auto log = env.log;
     shared->attestation = std::make_unique<tls::AttestationServer>(
         std::vector<std::shared_ptr<const attest::Attester>>{attester},

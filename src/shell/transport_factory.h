@@ -28,6 +28,11 @@ struct TransportEnvironment {
   std::uint64_t websockets_max_frame_payload = 268435455 + 5;
   // The sim attester, created by the first listener with `attestation sim` and shared.
   std::shared_ptr<const attest::Attester> sim_attester;
+  // `attestation tpm2-quote`: the TPM and the AK certificate; the attester is started (PCR 23
+  // reset and extended) by the first such listener and shared.
+  std::string tpm_tcti;
+  std::string tpm_ak_certificate;
+  std::shared_ptr<const attest::Attester> tpm_attester;
 };
 
 // Sub-directories of the state directory.

@@ -166,6 +166,8 @@ struct AttestationClient::Callbacks {
     st.outcome.message = "evidence verified: " + type_name + " from " + claims->platform_id;
     if (claims->type == attest::EvidenceType::kSim) {
       st.outcome.message += " (" + std::string(attest::kSimHonestyNote) + ")";
+    } else if (claims->type == attest::EvidenceType::kTpm2Quote) {
+      st.outcome.message += " (" + std::string(attest::kTpmHonestyNote) + ")";
     }
     return 1;
   }
@@ -308,7 +310,7 @@ AttestationClient::AttestationClient(attest::Policy policy) : policy_(std::move(
   verifiers_.push_back(std::make_unique<attest::SimVerifier>());
   // Hardware verifiers, with the collateral of the policy's section (never fetched online).
   for (auto type : {attest::EvidenceType::kSevSnp, attest::EvidenceType::kSgxDcap,
-                    attest::EvidenceType::kTdx}) {
+                    attest::EvidenceType::kTdx, attest::EvidenceType::kTpm2Quote}) {
     if (auto v = attest::make_hardware_verifier(type, policy_.collateral_for(type))) {
       verifiers_.push_back(std::move(v));
     }

@@ -127,5 +127,58 @@ TEST(SevSnpAppraisalTest, PolicyWithoutSectionRejects) {
   EXPECT_NE(reasons(a).find("no \"sev-snp\" section"), std::string::npos);
 }
 
+Claims tpm_claims() {
+  Claims c;
+  c.type = EvidenceType::kTpm2Quote;
+  c.has_timestamp = false;
+  c.module_measurement.fill(0xAA);
+  c.runtime_measurement.fill(0xBB);
+  TpmClaims t;
+  t.pcrs = {{0, {}}, {23, {}}};
+  t.pcrs[1].value.fill(0x23);
+  c.tpm = t;
+  return c;
+}
+
+Policy tpm_policy(const std::string& pcrs) {
+  const std::string anchor = std::string(TRUSTMQ_TEST_VECTORS_DIR) + "/sev-snp/ask_ark_milan.pem";
+  auto p = parse_policy(R"({"version": 1, "allowed_types": ["tpm2-quote"],
+      "module_measurements": [")" + std::string(64, 'a') + R"("], "runtime_measurements": "any",
+      "tpm2-quote": {"trust_anchors": [")" + anchor + R"("], "pcrs": )" + pcrs + "}}",
+                        "/");
+  EXPECT_TRUE(p.ok()) << p.error();
+  return p.ok() ? *p : Policy{};
+}
+
+TEST(TpmAppraisal, PinnedPcrsAndModule_AcceptedWithTheHonestyNote) {
+  const Appraisal a = appraise(tpm_policy(R"({"0": [")" + std::string(64, '0') + R"("]})"),
+                               tpm_claims(), kSampleNow);
+  EXPECT_TRUE(a.accepted) << reasons(a);
+  ASSERT_EQ(a.notes.size(), 1u);
+  EXPECT_NE(a.notes[0].find("NOT memory isolation"), std::string::npos);
+  EXPECT_NE(a.notes[0].find("software TPM"), std::string::npos);
+}
+
+TEST(TpmAppraisal, OtherPcrValue_IsRejected) {
+  const Appraisal a = appraise(tpm_policy(R"({"23": [")" + std::string(64, '0') + R"("]})"),
+                               tpm_claims(), kSampleNow);
+  EXPECT_FALSE(a.accepted);
+  EXPECT_NE(reasons(a).find("tpm2-quote PCR 23 value"), std::string::npos) << reasons(a);
+}
+
+TEST(TpmAppraisal, PinnedPcrNotQuoted_IsRejected) {
+  const Appraisal a = appraise(tpm_policy(R"({"5": "any"})"), tpm_claims(), kSampleNow);
+  EXPECT_FALSE(a.accepted);
+  EXPECT_NE(reasons(a).find("PCR 5 is pinned by the policy but not quoted"), std::string::npos);
+}
+
+TEST(TpmAppraisal, OtherModuleMeasurement_IsRejected) {
+  Claims c = tpm_claims();
+  c.module_measurement.fill(0xCC);
+  const Appraisal a = appraise(tpm_policy("{}"), c, kSampleNow);
+  EXPECT_FALSE(a.accepted);
+  EXPECT_EQ(a.reasons.front().check, AppraisalCheck::kModuleMeasurement);
+}
+
 }  // namespace
 }  // namespace trustmq::attest

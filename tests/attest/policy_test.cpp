@@ -185,5 +185,42 @@ TEST(TeePolicyTest, BadSectionsNameTheField) {
   }
 }
 
+TEST_F(PolicyTest, TpmSection_HasItsOwnAnchorsAndPinnedPcrs) {
+  auto p = parse_policy(R"({"version": 1, "allowed_types": ["tpm2-quote", "sim"], "allow_sim": true,
+      "trust_anchors": ["sim/sim-root-ca.pem"],
+      "module_measurements": "any", "runtime_measurements": "any",
+      "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem", "sim/sim-root-ca.pem"],
+                     "pcrs": {"0": [")" + kHashA + R"("], "23": "any"}}})",
+                        dir_.path());
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_TRUE(p->tpm.present);
+  // The section's anchors, never the top-level (sim) ones.
+  EXPECT_EQ(p->anchors_for(EvidenceType::kTpm2Quote).size(), 2u);
+  EXPECT_EQ(p->anchors_for(EvidenceType::kSim).size(), 1u);
+  ASSERT_EQ(p->tpm.pcrs.size(), 2u);
+  EXPECT_FALSE(p->tpm.pcrs.at(0).any);
+  EXPECT_TRUE(p->tpm.pcrs.at(23).any);
+}
+
+TEST_F(PolicyTest, TpmSection_ErrorsNameTheField) {
+  const std::string head = R"({"version": 1, "allowed_types": ["tpm2-quote"],
+      "module_measurements": "any", "runtime_measurements": "any")";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {head + "}", "\"tpm2-quote\": missing"},
+      {head + R"(, "tpm2-quote": {}})", "\"tpm2-quote.trust_anchors\": missing"},
+      {head + R"(, "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem"], "pcrs": {"24": "any"}}})",
+       "\"tpm2-quote.pcrs.24\": not a PCR index"},
+      {head + R"(, "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem"], "pcrs": {"7": ["00"]}}})",
+       "\"tpm2-quote.pcrs.7\": entry 1 is not 64 hex digits"},
+      {R"({"version": 1, "allowed_types": ["tpm2-quote"], "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem"]}})",
+       "\"module_measurements\": missing"},
+  };
+  for (const auto& [json, error] : cases) {
+    auto p = parse_policy(json, dir_.path());
+    ASSERT_FALSE(p.ok()) << json;
+    EXPECT_NE(p.error().find(error), std::string::npos) << p.error();
+  }
+}
+
 }  // namespace
 }  // namespace trustmq::attest

@@ -14,6 +14,8 @@
 #include "attest/sim_attester.h"
 #include "attest/sim_evidence.h"
 #include "attest/sim_verifier.h"
+#include "attest/tpm_attester.h"
+#include "attest/tpm_enrolled_swtpm.h"
 #include "handshake_pump.h"
 #include "support/temp_directory.h"
 #include "tls/attestation_binding.h"
@@ -789,6 +791,49 @@ TEST_F(AttestedHandshakeTest, ReplayedHardwareEvidenceIsVerifiedThenRefusedByThe
     ASSERT_TRUE(run.outcome.claims.has_value());  // verified to the built-in root first
     EXPECT_EQ(run.outcome.claims->type, c.type);
   }
+}
+
+// tpm2-quote through the handshake, on a private swtpm (a SOFTWARE TPM).
+attest::Policy tpm_policy(const attest::testing::EnrolledSwtpm& tpm) {
+  attest::Policy p;
+  p.allowed_types = {EvidenceType::kTpm2Quote};
+  p.module_measurements.any = true;
+  p.runtime_measurements.any = true;
+  p.tpm.present = true;
+  p.tpm.trust_anchors = tpm.anchors();
+  return p;
+}
+
+TEST_F(AttestedHandshakeTest, TpmQuoteIsVerifiedInTheHandshake) {
+  attest::testing::EnrolledSwtpm tpm;
+  auto attester = attest::TpmAttester::start(tpm.attester_config());
+  ASSERT_TRUE(attester) << attester.error();
+  std::unique_ptr<AttestationServer> server;
+  auto sctx = attesting_server_ctx(std::move(*attester), server);
+  AttestationClient client(tpm_policy(tpm));
+  Run run = attested_run(client, sctx.get());
+  ASSERT_TRUE(run.result.client_ok()) << run.outcome.message;
+  ASSERT_TRUE(run.outcome.ok()) << run.outcome.message;
+  EXPECT_EQ(run.outcome.claims->type, EvidenceType::kTpm2Quote);
+  EXPECT_EQ(run.outcome.claims->module_measurement, tpm.attester_config().module_measurement);
+  EXPECT_NE(run.outcome.message.find("NOT memory isolation"), std::string::npos);
+}
+
+TEST_F(AttestedHandshakeTest, ReplayedTpmQuoteIsVerifiedThenRefusedByTheBinding) {
+  attest::testing::EnrolledSwtpm tpm;
+  auto attester = attest::TpmAttester::start(tpm.attester_config());
+  ASSERT_TRUE(attester) << attester.error();
+  ReportData earlier{};
+  earlier.fill(0x5A);  // the binding of some earlier handshake
+  auto quote = (*attester)->attest(earlier);
+  ASSERT_TRUE(quote) << quote.error();
+  std::unique_ptr<AttestationServer> server;
+  auto sctx = attesting_server_ctx(
+      std::make_shared<ReplayingAttester>(EvidenceType::kTpm2Quote, *quote), server);
+  AttestationClient client(tpm_policy(tpm));
+  Run run = attested_run(client, sctx.get());
+  expect_refused(run, AttestationError::kBindingMismatch, "bound to another handshake");
+  ASSERT_TRUE(run.outcome.claims.has_value());  // the quote itself verified
 }
 
 }  // namespace
