@@ -15,8 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto evidence = attest::decode_tpm_evidence(input);
   if (evidence.ok()) {
     // What decodes re-encodes to the same bytes (the format has one encoding).
-    if (attest::encode_tpm_evidence(*evidence) !=
-        attest::Bytes(input.begin(), input.end())) {
+    if (attest::encode_tpm_evidence(*evidence) != attest::Bytes(input.begin(), input.end())) {
       std::abort();
     }
   }

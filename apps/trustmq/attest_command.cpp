@@ -23,11 +23,11 @@
 #include "client/tcp_connection.h"
 #include "client_options.h"
 #include "command.h"
-#include "tpm_claims_lines.h"
 #include "runtime/core_build_measurement.h"
 #include "tls/attestation_client.h"
 #include "tls/psk_client_authentication.h"
 #include "tls/tls_context.h"
+#include "tpm_claims_lines.h"
 
 namespace trustmq::cli {
 namespace {

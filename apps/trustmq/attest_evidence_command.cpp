@@ -199,8 +199,9 @@ int run_attest_evidence_command(std::span<char*> args) {
                        "'");
   }
   if (*type == attest::EvidenceType::kTpm2Quote && policy_path.empty()) {
-    return usage_error("--type tpm2-quote needs --policy (no built-in TPM roots: the policy's "
-                       "\"tpm2-quote\" section names the enrolment CA)");
+    return usage_error(
+        "--type tpm2-quote needs --policy (no built-in TPM roots: the policy's "
+        "\"tpm2-quote\" section names the enrolment CA)");
   }
   std::uint64_t now = static_cast<std::uint64_t>(std::time(nullptr));
   if (!at.empty()) {

@@ -94,10 +94,10 @@ struct PolicyInit {
   std::vector<std::string> modules;  // hex
   bool native = false;               // --native: modules holds the unmeasured source hash
   bool accept_unmeasured_native = false;
-  std::vector<std::string> runtimes;  // hex; empty: "any"
-  std::vector<std::string> anchors;   // absolute paths
+  std::vector<std::string> runtimes;     // hex; empty: "any"
+  std::vector<std::string> anchors;      // absolute paths
   std::vector<std::string> tpm_anchors;  // absolute paths: the "tpm2-quote" section
-  std::vector<std::string> types;     // registry names
+  std::vector<std::string> types;        // registry names
   bool allow_sim = false;
   bool allow_debug = false;
   std::uint64_t max_age = 300;

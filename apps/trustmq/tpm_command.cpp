@@ -1,11 +1,11 @@
 // `trustmq tpm enroll`: establishes a TPM's attestation key from its endorsement key (credential
 // activation) and certifies it with an enrolment CA (attest/tpm_enrolment.h,
 // docs/attestation.md "tpm2-quote").
+#include <openssl/x509v3.h>
+
 #include <cstdio>
 #include <string>
 #include <string_view>
-
-#include <openssl/x509v3.h>
 
 #include "attest/certificate_issuer.h"
 #include "attest/tpm_connection.h"
@@ -70,7 +70,8 @@ attest::Result<EnrolmentCa> open_or_create_ca(const std::string& dir) {
   request.is_ca = true;
   auto cert = attest::issue_certificate(request);
   if (!cert) return R::failure(cert.error());
-  if (auto w = attest::write_private_key_pem(key_path, key->get()); !w) return R::failure(w.error());
+  if (auto w = attest::write_private_key_pem(key_path, key->get()); !w)
+    return R::failure(w.error());
   if (auto w = attest::write_certificate_pem(cert_path, cert->get()); !w) {
     return R::failure(w.error());
   }
@@ -80,9 +81,7 @@ attest::Result<EnrolmentCa> open_or_create_ca(const std::string& dir) {
   return R::success(std::move(ca));
 }
 
-bool self_signed(X509* cert) {
-  return X509_check_issued(cert, cert) == X509_V_OK;
-}
+bool self_signed(X509* cert) { return X509_check_issued(cert, cert) == X509_V_OK; }
 
 int run_enroll(std::span<char*> args) {
   std::string tcti;
@@ -150,14 +149,17 @@ int run_enroll(std::span<char*> args) {
   std::printf("credential activation: ok (the AK is in the TPM holding that EK)\n");
   std::printf("AK:               persistent handle 0x81000100 (ECDSA P-256, restricted signing)\n");
   std::printf("AK certificate:   %s\n", ak_cert.c_str());
-  std::printf("enrolment CA:     %s/tpm-enrolment-ca.pem (%s; the trust anchor of client policies)\n",
-              ca_dir.c_str(), ca->created ? "created" : "existing");
-  std::printf("what it proves:   quotes from this AK show the TPM's platform state and the runtime\n"
-              "                  the broker measures into PCR 23, NOT memory isolation\n");
+  std::printf(
+      "enrolment CA:     %s/tpm-enrolment-ca.pem (%s; the trust anchor of client policies)\n",
+      ca_dir.c_str(), ca->created ? "created" : "existing");
+  std::printf(
+      "what it proves:   quotes from this AK show the TPM's platform state and the runtime\n"
+      "                  the broker measures into PCR 23, NOT memory isolation\n");
   if (enrolled->software_tpm) {
-    std::printf("WARNING:          this is a SOFTWARE TPM (swtpm): its EK private key lies in a\n"
-                "                  readable state file; its evidence proves the protocol, nothing\n"
-                "                  about the machine. Never trust its CA in production.\n");
+    std::printf(
+        "WARNING:          this is a SOFTWARE TPM (swtpm): its EK private key lies in a\n"
+        "                  readable state file; its evidence proves the protocol, nothing\n"
+        "                  about the machine. Never trust its CA in production.\n");
   }
   return 0;
 }

@@ -1,5 +1,6 @@
 // evidence_verification: time to verify hardware evidence offline, per type, with the real
-// samples of tests/attest/vectors/ (tpm2-quote: a swtpm sample, with its enrolment CA) (a fixed "now" inside their validity). For each type:
+// samples of tests/attest/vectors/ (tpm2-quote: a swtpm sample, with its enrolment CA) (a fixed
+// "now" inside their validity). For each type:
 //   cold   a new verifier per run (nothing cached: PEM/DER parsing, every certificate, CRL and
 //          collateral signature, then the evidence signatures);
 //   cached one verifier reused (the certificate/CRL/collateral signature checks and parsed

@@ -309,8 +309,9 @@ Result<TpmPolicy> parse_tpm_policy(const JsonValue& section, const std::string& 
     } else {
       SectionReader pcrs(*v, "tpm2-quote.pcrs", base_dir);
       for (const auto& [key, value] : v->as_object()) {
-        const bool digits = !key.empty() && key.size() <= 2 &&
-                            std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+        const bool digits =
+            !key.empty() && key.size() <= 2 &&
+            std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
         const int index = digits ? std::stoi(key) : -1;
         if (index < 0 || index > 23) {
           pcrs.fail(key, "not a PCR index 0..23");

@@ -60,13 +60,14 @@ Result<std::unique_ptr<TpmAttester>> TpmAttester::start(const TpmAttesterConfig&
   if (der_len <= 0) return R::failure(take_openssl_error("cannot encode the AK certificate"));
   a->ak_certificate_der_.assign(der, der + der_len);
   OPENSSL_free(der);
-  TSS2_RC rc = Esys_TR_FromTPMPublic(esys, kTpmAkHandle, ESYS_TR_NONE, ESYS_TR_NONE,
-                                     ESYS_TR_NONE, &a->ak_);
+  TSS2_RC rc =
+      Esys_TR_FromTPMPublic(esys, kTpmAkHandle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &a->ak_);
   if (rc != TSS2_RC_SUCCESS) {
     a->ak_ = ESYS_TR_NONE;
-    return R::failure(c.error("no attestation key at persistent handle 0x81000100 (run trustmq "
-                              "tpm enroll)",
-                              rc));
+    return R::failure(
+        c.error("no attestation key at persistent handle 0x81000100 (run trustmq "
+                "tpm enroll)",
+                rc));
   }
   TPM2B_PUBLIC* ak_public = nullptr;
   rc = Esys_ReadPublic(esys, a->ak_, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &ak_public, nullptr,

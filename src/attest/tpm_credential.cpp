@@ -60,7 +60,8 @@ Result<TpmCredential> tpm_make_credential(const TPMT_PUBLIC& ek, ByteSpan object
   if (sym.algorithm != TPM2_ALG_AES || sym.mode.aes != TPM2_ALG_CFB || sym.keyBits.aes != 128) {
     return R::failure("credential activation needs an EK with AES-128-CFB (the TCG EK template)");
   }
-  if (secret.empty() || secret.size() > 32) return R::failure("credential secret must be 1..32 bytes");
+  if (secret.empty() || secret.size() > 32)
+    return R::failure("credential secret must be 1..32 bytes");
 
   // 1. Seed, encrypted to the EK (RSA-OAEP SHA-256, label "IDENTITY\0").
   Bytes seed(32);
@@ -117,7 +118,8 @@ Result<TpmCredential> tpm_make_credential(const TPMT_PUBLIC& ek, ByteSpan object
   Bytes blob{0, static_cast<std::uint8_t>(integrity.size())};
   blob.insert(blob.end(), integrity.begin(), integrity.end());
   blob.insert(blob.end(), enc_identity.begin(), enc_identity.end());
-  if (blob.size() > sizeof out.credential_blob.credential) return R::failure("credential too large");
+  if (blob.size() > sizeof out.credential_blob.credential)
+    return R::failure("credential too large");
   std::memcpy(out.credential_blob.credential, blob.data(), blob.size());
   out.credential_blob.size = static_cast<std::uint16_t>(blob.size());
   return R::success(out);

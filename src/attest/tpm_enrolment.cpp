@@ -162,9 +162,10 @@ Result<TpmEnrolment> enrol_attestation_key(const TpmConnection& tpm,
   TSS2_RC rc =
       Esys_TR_FromTPMPublic(esys, kTpmRsaEkHandle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &ek);
   if (rc != TSS2_RC_SUCCESS) {
-    return R::failure(tpm.error("no RSA EK at persistent handle 0x81010001 (provision the TPM, "
-                                "e.g. swtpm_setup --create-ek-cert)",
-                                rc));
+    return R::failure(
+        tpm.error("no RSA EK at persistent handle 0x81010001 (provision the TPM, "
+                  "e.g. swtpm_setup --create-ek-cert)",
+                  rc));
   }
   TPM2B_PUBLIC* ek_public = nullptr;
   rc = Esys_ReadPublic(esys, ek, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &ek_public, nullptr,

@@ -27,9 +27,9 @@
 namespace trustmq::attest {
 
 struct TpmEnrolmentRequest {
-  TrustAnchors ek_roots;                 // the TPM manufacturer's root CA(s)
+  TrustAnchors ek_roots;                     // the TPM manufacturer's root CA(s)
   std::vector<SharedX509> ek_intermediates;  // untrusted, used to build the EK chain
-  X509* ca_certificate = nullptr;        // enrolment CA: issues the AK certificate
+  X509* ca_certificate = nullptr;            // enrolment CA: issues the AK certificate
   EVP_PKEY* ca_key = nullptr;
 };
 

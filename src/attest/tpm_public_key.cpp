@@ -14,9 +14,8 @@ namespace trustmq::attest {
 namespace {
 
 constexpr TPMA_OBJECT kAkAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                                      TPMA_OBJECT_SENSITIVEDATAORIGIN |
-                                      TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED |
-                                      TPMA_OBJECT_SIGN_ENCRYPT;
+                                      TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+                                      TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT;
 
 Result<EvpPkeyPtr> rsa_public(const TPMT_PUBLIC& pub) {
   using R = Result<EvpPkeyPtr>;
@@ -28,13 +27,12 @@ Result<EvpPkeyPtr> rsa_public(const TPMT_PUBLIC& pub) {
   OSSL_PARAM* params = nullptr;
   EVP_PKEY* key = nullptr;
   EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
-  const bool ok = n != nullptr && e != nullptr && bld != nullptr && ctx != nullptr &&
-                  BN_set_word(e, exponent) == 1 &&
-                  OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
-                  OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1 &&
-                  (params = OSSL_PARAM_BLD_to_param(bld)) != nullptr &&
-                  EVP_PKEY_fromdata_init(ctx) == 1 &&
-                  EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) == 1;
+  const bool ok =
+      n != nullptr && e != nullptr && bld != nullptr && ctx != nullptr &&
+      BN_set_word(e, exponent) == 1 && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
+      OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1 &&
+      (params = OSSL_PARAM_BLD_to_param(bld)) != nullptr && EVP_PKEY_fromdata_init(ctx) == 1 &&
+      EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) == 1;
   OSSL_PARAM_free(params);
   OSSL_PARAM_BLD_free(bld);
   EVP_PKEY_CTX_free(ctx);
@@ -100,9 +98,9 @@ bool is_trustmq_attestation_key(const TPMT_PUBLIC& pub) {
   const TPMS_ECC_PARMS& ecc = pub.parameters.eccDetail;
   return pub.type == TPM2_ALG_ECC && pub.nameAlg == TPM2_ALG_SHA256 &&
          pub.objectAttributes == kAkAttributes && ecc.symmetric.algorithm == TPM2_ALG_NULL &&
-         ecc.scheme.scheme == TPM2_ALG_ECDSA && ecc.scheme.details.ecdsa.hashAlg == TPM2_ALG_SHA256 &&
-         ecc.curveID == TPM2_ECC_NIST_P256 && ecc.kdf.scheme == TPM2_ALG_NULL &&
-         pub.authPolicy.size == 0;
+         ecc.scheme.scheme == TPM2_ALG_ECDSA &&
+         ecc.scheme.details.ecdsa.hashAlg == TPM2_ALG_SHA256 && ecc.curveID == TPM2_ECC_NIST_P256 &&
+         ecc.kdf.scheme == TPM2_ALG_NULL && pub.authPolicy.size == 0;
 }
 
 }  // namespace trustmq::attest

@@ -50,9 +50,8 @@ Result<Claims, VerifyFailure> TpmQuoteVerifier::verify_logged(ByteSpan evidence,
   auto parsed = decode_tpm_evidence(evidence);
   if (!parsed) return steps.fail("layout", VerifyError::kMalformed, parsed.error());
   const TpmEvidence& e = *parsed;
-  steps.pass("layout", std::to_string(e.pcrs.size()) + " PCRs, " +
-                           std::to_string(e.events.size()) + " events, " +
-                           std::to_string(evidence.size()) + " bytes");
+  steps.pass("layout", std::to_string(e.pcrs.size()) + " PCRs, " + std::to_string(e.events.size()) +
+                           " events, " + std::to_string(evidence.size()) + " bytes");
 
   // 1. The attestation key, from its certificate.
   const auto cert = certificates_.parse(e.ak_certificate_der);
@@ -81,7 +80,8 @@ Result<Claims, VerifyFailure> TpmQuoteVerifier::verify_logged(ByteSpan evidence,
     return steps.fail("quote signature", VerifyError::kMalformed,
                       "tpm2-quote signature is not ECDSA with SHA-256");
   }
-  const Bytes der = raw_ecdsa_signature_to_der(raw_signature(sig.signature.ecdsa), Endianness::kBig);
+  const Bytes der =
+      raw_ecdsa_signature_to_der(raw_signature(sig.signature.ecdsa), Endianness::kBig);
   if (der.empty() || !verify_digest_signature(ak, EVP_sha256(), e.attest, der)) {
     ERR_clear_error();
     return steps.fail("quote signature", VerifyError::kSignatureInvalid,
@@ -93,7 +93,8 @@ Result<Claims, VerifyFailure> TpmQuoteVerifier::verify_logged(ByteSpan evidence,
   // 3. The AK certificate chains to the enrolment CA of the policy.
   auto chain = certificates_.verify_chain(*cert, anchors, now, "tpm2-quote AK certificate");
   if (!chain) {
-    if (log != nullptr) log->push_back({"AK chain to an anchor", false, false, chain.error().message});
+    if (log != nullptr)
+      log->push_back({"AK chain to an anchor", false, false, chain.error().message});
     return Result<Claims, VerifyFailure>::failure(chain.error());
   }
   steps.pass("AK chain to an anchor", name_of(X509_get_issuer_name(cert->x509())));
@@ -171,9 +172,9 @@ Result<Claims, VerifyFailure> TpmQuoteVerifier::verify_logged(ByteSpan evidence,
   for (const TpmEvent& ev : e.events) {
     bool& seen = ev.kind == TpmEventKind::kRuntime ? have_runtime : have_module;
     if (seen) {
-      return steps.fail("event log", VerifyError::kPlatformMismatch,
-                        "tpm2-quote event log has two " +
-                            std::string(tpm_event_kind_name(ev.kind)) + " events");
+      return steps.fail(
+          "event log", VerifyError::kPlatformMismatch,
+          "tpm2-quote event log has two " + std::string(tpm_event_kind_name(ev.kind)) + " events");
     }
     seen = true;
     (ev.kind == TpmEventKind::kRuntime ? claims.runtime_measurement : claims.module_measurement) =

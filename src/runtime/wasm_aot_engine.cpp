@@ -64,7 +64,9 @@ class WasmAotEngine final : public WasmGuestEngine {
  public:
   WasmAotEngine(const WasmAotModule& module, const mqtt::BrokerConfig& config,
                 mqtt::BrokerHost& host, TimeMs now, WasmLimits limits)
-      : WasmGuestEngine(std::string(kWasmAotEngine), module.measurement, host), module_(module), instance_(module_) {
+      : WasmGuestEngine(std::string(kWasmAotEngine), module.measurement, host),
+        module_(module),
+        instance_(module_) {
     for (const auto* missing :
          {module.initialize ? nullptr : "_initialize",
           module.input_buffer ? nullptr : "input_buffer", module.init ? nullptr : "init",

@@ -11,8 +11,8 @@ namespace trustmq::shell {
 
 // Attestation evidence a TLS listener offers to clients that ask for it (docs/tls.md).
 enum class ListenerAttestation : std::uint8_t {
-  kNone,  // plain TLS: clients asking for evidence get none (they decide)
-  kSim,   // software platform key in <state_dir>/sim: NO hardware protection (development)
+  kNone,       // plain TLS: clients asking for evidence get none (they decide)
+  kSim,        // software platform key in <state_dir>/sim: NO hardware protection (development)
   kTpm2Quote,  // TPM 2.0 quotes (tpm_tcti, tpm_ak_certificate): platform state, not isolation
 };
 

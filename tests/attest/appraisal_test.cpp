@@ -143,8 +143,10 @@ Claims tpm_claims() {
 Policy tpm_policy(const std::string& pcrs) {
   const std::string anchor = std::string(TRUSTMQ_TEST_VECTORS_DIR) + "/sev-snp/ask_ark_milan.pem";
   auto p = parse_policy(R"({"version": 1, "allowed_types": ["tpm2-quote"],
-      "module_measurements": [")" + std::string(64, 'a') + R"("], "runtime_measurements": "any",
-      "tpm2-quote": {"trust_anchors": [")" + anchor + R"("], "pcrs": )" + pcrs + "}}",
+      "module_measurements": [")" +
+                            std::string(64, 'a') + R"("], "runtime_measurements": "any",
+      "tpm2-quote": {"trust_anchors": [")" +
+                            anchor + R"("], "pcrs": )" + pcrs + "}}",
                         "/");
   EXPECT_TRUE(p.ok()) << p.error();
   return p.ok() ? *p : Policy{};

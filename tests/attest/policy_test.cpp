@@ -190,7 +190,8 @@ TEST_F(PolicyTest, TpmSection_HasItsOwnAnchorsAndPinnedPcrs) {
       "trust_anchors": ["sim/sim-root-ca.pem"],
       "module_measurements": "any", "runtime_measurements": "any",
       "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem", "sim/sim-root-ca.pem"],
-                     "pcrs": {"0": [")" + kHashA + R"("], "23": "any"}}})",
+                     "pcrs": {"0": [")" +
+                            kHashA + R"("], "23": "any"}}})",
                         dir_.path());
   ASSERT_TRUE(p.ok()) << p.error();
   EXPECT_TRUE(p->tpm.present);
@@ -208,9 +209,11 @@ TEST_F(PolicyTest, TpmSection_ErrorsNameTheField) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {head + "}", "\"tpm2-quote\": missing"},
       {head + R"(, "tpm2-quote": {}})", "\"tpm2-quote.trust_anchors\": missing"},
-      {head + R"(, "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem"], "pcrs": {"24": "any"}}})",
+      {head +
+           R"(, "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem"], "pcrs": {"24": "any"}}})",
        "\"tpm2-quote.pcrs.24\": not a PCR index"},
-      {head + R"(, "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem"], "pcrs": {"7": ["00"]}}})",
+      {head +
+           R"(, "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem"], "pcrs": {"7": ["00"]}}})",
        "\"tpm2-quote.pcrs.7\": entry 1 is not 64 hex digits"},
       {R"({"version": 1, "allowed_types": ["tpm2-quote"], "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem"]}})",
        "\"module_measurements\": missing"},

@@ -46,7 +46,8 @@ struct EnrolledSwtpm {
     ca_cert = share_x509(make_ca(ca_key, ca_name));
     auto connection = TpmConnection::open(tpm.tcti());
     if (!connection) throw std::runtime_error(connection.error());
-    auto enrolled = enrol_attestation_key(**connection, enrolment_request(ca_cert.get(), ca_key.get()));
+    auto enrolled =
+        enrol_attestation_key(**connection, enrolment_request(ca_cert.get(), ca_key.get()));
     if (!enrolled) throw std::runtime_error(enrolled.error());
     ak_cert_path = tpm.dir().file("tpm-ak.pem");
     if (!write_certificate_pem(ak_cert_path, enrolled->ak_certificate.get())) {

@@ -99,8 +99,8 @@ TEST(TpmEvidence, SwtpmSample_VerifiesToItsEnrolmentCaOnly) {
   EXPECT_EQ(d->events.size(), 2u);
   EXPECT_EQ(encode_tpm_evidence(*d), sample);
   constexpr std::uint64_t kSampleNow = 1796515200;  // 2026-12-06, inside the AK certificate
-  auto ca = load_pem_certificates(std::string(TRUSTMQ_TEST_VECTORS_DIR) +
-                                  "/tpm2-quote/enrolment-ca.pem");
+  auto ca =
+      load_pem_certificates(std::string(TRUSTMQ_TEST_VECTORS_DIR) + "/tpm2-quote/enrolment-ca.pem");
   ASSERT_TRUE(ca) << ca.error();
   TpmQuoteVerifier v;
   auto claims = v.verify(sample, *ca, kSampleNow);

@@ -166,7 +166,8 @@ TEST_F(TpmQuoteVerifierTest, ForeignAkCertificate_IsSignatureInvalid) {
 TEST_F(TpmQuoteVerifierTest, AttesterWithAForeignAkCertificate_DoesNotStart) {
   TpmAttesterConfig config = tpm_.attester_config();
   config.ak_certificate_path = tpm_.tpm.dir().file("foreign-ak.pem");
-  ASSERT_TRUE(write_certificate_pem(config.ak_certificate_path, foreign_ak_certificate(tpm_).get()));
+  ASSERT_TRUE(
+      write_certificate_pem(config.ak_certificate_path, foreign_ak_certificate(tpm_).get()));
   attester_.reset();
   auto a = TpmAttester::start(config);
   ASSERT_FALSE(a);
@@ -202,13 +203,15 @@ TEST(TpmEnrolment, ReEnrolment_ReplacesThePersistentAk) {
   auto ca = share_x509(testing::make_ca(ca_key, "second CA"));
   auto connection = TpmConnection::open(tpm.tpm.tcti());
   ASSERT_TRUE(connection);
-  auto again = enrol_attestation_key(**connection, testing::enrolment_request(ca.get(), ca_key.get()));
+  auto again =
+      enrol_attestation_key(**connection, testing::enrolment_request(ca.get(), ca_key.get()));
   ASSERT_TRUE(again) << again.error();
   // Same TPM, same template: the same key, certified again.
   auto first = read_certificate_pem(tpm.ak_cert_path);
   ASSERT_TRUE(first);
-  EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(first->get()), X509_get0_pubkey(again->ak_certificate.get())),
-            1);
+  EXPECT_EQ(
+      EVP_PKEY_eq(X509_get0_pubkey(first->get()), X509_get0_pubkey(again->ak_certificate.get())),
+      1);
 }
 
 }  // namespace

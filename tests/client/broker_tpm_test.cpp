@@ -104,20 +104,21 @@ TEST_F(BrokerTpmTest, AttestPrintsTheQuoteClaimsAndTheHonestyNote) {
 
 TEST_F(BrokerTpmTest, OtherModuleOrForeignEnrolmentCa_Refused) {
   const std::string port = std::to_string(port_);
-  auto other_module = testing::run_cli(
-      "pub",
-      {"-h", "127.0.0.1", "-p", port, "--attest", policy(std::string(64, '0')), "-t", "news",
-       "-m", "never sent"},
-      dir_.path());
+  auto other_module =
+      testing::run_cli("pub",
+                       {"-h", "127.0.0.1", "-p", port, "--attest", policy(std::string(64, '0')),
+                        "-t", "news", "-m", "never sent"},
+                       dir_.path());
   EXPECT_EQ(other_module.wait(10s), cli::kExitAttestationFailed) << other_module.err();
   EXPECT_NE(other_module.err().find(module_hex_.substr(0, 8)), std::string::npos)
       << other_module.err();
 
   // A policy trusting another CA (the sim root the broker never used for TPM): untrusted AK.
-  const std::string foreign = dir_.write(
-      "foreign.json", R"({"version": 1, "allowed_types": ["tpm2-quote"],
+  const std::string foreign =
+      dir_.write("foreign.json", R"({"version": 1, "allowed_types": ["tpm2-quote"],
           "module_measurements": "any", "runtime_measurements": "any",
-          "tpm2-quote": {"trust_anchors": [")" + SwtpmTemplate::get().ek_root_ca + R"("]}})");
+          "tpm2-quote": {"trust_anchors": [")" +
+                                     SwtpmTemplate::get().ek_root_ca + R"("]}})");
   auto untrusted = testing::run_cli(
       "pub", {"-h", "127.0.0.1", "-p", port, "--attest", foreign, "-t", "news", "-m", "never"},
       dir_.path());
@@ -128,13 +129,13 @@ TEST(BrokerTpmStartTest, UnreachableTpm_StartupErrorNamesTheTcti) {
   TempDirectory dir;
   const std::string tcti = "swtpm:path=" + dir.file("no-such-tpm.sock");
   dir.write("ak.pem", "");
-  const std::string conf = dir.write(
-      "broker.conf", "allow_anonymous true\nstate_dir " + dir.file("state") + "\ntpm_tcti " +
-                         tcti + "\ntpm_ak_certificate " + dir.file("ak.pem") + "\nlistener " +
-                         std::to_string(testing::free_port()) +
-                         " 127.0.0.1\nattestation tpm2-quote\n");
-  auto broker = testing::ChildProcess::exec({testing::trustmq_broker_path(), "-c", conf},
-                                            dir.path());
+  const std::string conf =
+      dir.write("broker.conf",
+                "allow_anonymous true\nstate_dir " + dir.file("state") + "\ntpm_tcti " + tcti +
+                    "\ntpm_ak_certificate " + dir.file("ak.pem") + "\nlistener " +
+                    std::to_string(testing::free_port()) + " 127.0.0.1\nattestation tpm2-quote\n");
+  auto broker =
+      testing::ChildProcess::exec({testing::trustmq_broker_path(), "-c", conf}, dir.path());
   const auto status = broker.wait(10s);
   ASSERT_TRUE(status.has_value()) << "the broker started without its TPM";
   EXPECT_NE(*status, 0);

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -69,17 +69,16 @@ struct SwtpmTemplate {
           << "create_certs_tool_config = " << dir << "/swtpm-localca.conf\n"
           << "create_certs_tool_options = " << dir << "/swtpm-localca.options\n"
           << "active_pcr_banks = sha256\n";
-      std::ofstream(dir + "/swtpm-localca.conf")
-          << "statedir = " << dir << "/ca\n"
-          << "signingkey = " << dir << "/ca/signkey.pem\n"
-          << "issuercert = " << dir << "/ca/issuercert.pem\n"
-          << "certserial = " << dir << "/ca/certserial\n";
+      std::ofstream(dir + "/swtpm-localca.conf") << "statedir = " << dir << "/ca\n"
+                                                 << "signingkey = " << dir << "/ca/signkey.pem\n"
+                                                 << "issuercert = " << dir << "/ca/issuercert.pem\n"
+                                                 << "certserial = " << dir << "/ca/certserial\n";
       std::ofstream(dir + "/swtpm-localca.options")
           << "--platform-manufacturer trustmq-tests\n--platform-version 2.1\n"
           << "--platform-model swtpm\n";
       const std::string command = "timeout 60 swtpm_setup --tpm2 --tpmstate " + dir +
-                                  "/state --create-ek-cert --create-platform-cert --config " +
-                                  dir + "/swtpm_setup.conf --overwrite > " + dir +
+                                  "/state --create-ek-cert --create-platform-cert --config " + dir +
+                                  "/swtpm_setup.conf --overwrite > " + dir +
                                   "/swtpm_setup.log 2>&1";
       if (std::system(command.c_str()) != 0) {
         ::close(lock);
@@ -98,11 +97,19 @@ class Swtpm {
   Swtpm() {
     const SwtpmTemplate& t = SwtpmTemplate::get();
     std::filesystem::create_directories(dir_.file("state"));
-    std::filesystem::copy_file(t.state_dir + "/tpm2-00.permall", dir_.file("state/tpm2-00.permall"));
-    const std::vector<std::string> args = {
-        "swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + dir_.file("state"), "--flags",
-        "not-need-init,startup-clear", "--server", "type=unixio,path=" + dir_.file("sock"),
-        "--ctrl", "type=unixio,path=" + dir_.file("sock.ctrl")};
+    std::filesystem::copy_file(t.state_dir + "/tpm2-00.permall",
+                               dir_.file("state/tpm2-00.permall"));
+    const std::vector<std::string> args = {"swtpm",
+                                           "socket",
+                                           "--tpm2",
+                                           "--tpmstate",
+                                           "dir=" + dir_.file("state"),
+                                           "--flags",
+                                           "not-need-init,startup-clear",
+                                           "--server",
+                                           "type=unixio,path=" + dir_.file("sock"),
+                                           "--ctrl",
+                                           "type=unixio,path=" + dir_.file("sock.ctrl")};
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
