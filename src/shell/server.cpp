@@ -540,10 +540,6 @@ void Server::check_deadlines() {
     const Connection* c = find(id);
     if (c != nullptr && now_ >= c->pause_deadline) to_resume_.push_back(id);
   }
-  if (lingering_.empty()) {
-    process_scheduled();
-    return;
-  }
   std::vector<mqtt::ConnectionId> expired;
   for (const mqtt::ConnectionId id : lingering_) {
     const Connection* c = find(id);
