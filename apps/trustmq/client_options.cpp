@@ -358,9 +358,9 @@ Error validate(ClientCommand command, Options& o) {
 
 }  // namespace
 
-attest::Result<ClientCommandOptions> parse_client_options(ClientCommand command,
-                                                          std::span<char* const> args) {
-  using R = attest::Result<ClientCommandOptions>;
+Result<ClientCommandOptions> parse_client_options(ClientCommand command,
+                                                  std::span<char* const> args) {
+  using R = Result<ClientCommandOptions>;
   Options o;
   const unsigned mask = mask_of(command);
   for (std::size_t i = 0; i < args.size(); ++i) {

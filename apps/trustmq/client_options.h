@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "attest/result.h"
+#include "base/result.h"
 #include "client/client_error.h"
 #include "client/connect_options.h"
 #include "client/endpoint.h"
@@ -60,8 +60,8 @@ struct ClientCommandOptions {
 
 // Parses `args` (the words after the sub-command). Errors are the one-line messages the
 // command prints before "Use 'trustmq pub --help' to see usage."
-attest::Result<ClientCommandOptions> parse_client_options(ClientCommand command,
-                                                          std::span<char* const> args);
+Result<ClientCommandOptions> parse_client_options(ClientCommand command,
+                                                  std::span<char* const> args);
 
 // The option reference printed by --help (one line per flag valid for `command`).
 std::string client_options_help(ClientCommand command);

@@ -32,8 +32,8 @@ void print_help() {
       client_options_help(ClientCommand::kPub).c_str(), kExitAttestationFailed);
 }
 
-attest::Result<mqtt::Bytes> read_message(const ClientCommandOptions& o) {
-  using R = attest::Result<mqtt::Bytes>;
+Result<mqtt::Bytes> read_message(const ClientCommandOptions& o) {
+  using R = Result<mqtt::Bytes>;
   switch (o.source) {
     case MessageSource::kArgument:
       return R::success(mqtt::Bytes(o.message.begin(), o.message.end()));

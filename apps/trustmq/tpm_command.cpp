@@ -45,8 +45,8 @@ struct EnrolmentCa {
   bool created = false;
 };
 
-attest::Result<EnrolmentCa> open_or_create_ca(const std::string& dir) {
-  using R = attest::Result<EnrolmentCa>;
+Result<EnrolmentCa> open_or_create_ca(const std::string& dir) {
+  using R = Result<EnrolmentCa>;
   const std::string cert_path = dir + "/tpm-enrolment-ca.pem";
   const std::string key_path = dir + "/tpm-enrolment-ca.key";
   EnrolmentCa ca;

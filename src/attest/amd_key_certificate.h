@@ -10,8 +10,8 @@
 #include <optional>
 #include <string>
 
-#include "attest/result.h"
 #include "attest/sev_snp_report.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

@@ -3,7 +3,7 @@
 
 #include "attest/bytes.h"
 #include "attest/evidence_type.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

@@ -92,11 +92,11 @@ std::shared_ptr<const CertificateChainVerifier::Certificate> CertificateChainVer
   return entry;
 }
 
-Result<bool, VerifyFailure> CertificateChainVerifier::verify_chain(const Certificate& cert,
+Result<void, VerifyFailure> CertificateChainVerifier::verify_chain(const Certificate& cert,
                                                                    const TrustAnchors& anchors,
                                                                    std::uint64_t now,
                                                                    std::string_view subject) const {
-  using R = Result<bool, VerifyFailure>;
+  using R = Result<void, VerifyFailure>;
   const std::string what(subject);
   for (const auto& a : anchors) {
     if (!a) return R::failure({VerifyError::kInternal, "null trust anchor"});
@@ -105,7 +105,7 @@ Result<bool, VerifyFailure> CertificateChainVerifier::verify_chain(const Certifi
   {
     std::lock_guard lock(cert.verified_mutex_);
     for (const auto& v : cert.verified_) {
-      if (same_anchors(v.anchors, anchors) && valid_at(v.chain, t)) return R::success(true);
+      if (same_anchors(v.anchors, anchors) && valid_at(v.chain, t)) return R::success();
     }
   }
 
@@ -151,7 +151,7 @@ Result<bool, VerifyFailure> CertificateChainVerifier::verify_chain(const Certifi
     if (list.size() >= kMaxAnchorSetsPerCertificate) list.erase(list.begin());
     list.push_back(std::move(verified));
   }
-  return R::success(true);
+  return R::success();
 }
 
 }  // namespace trustmq::attest

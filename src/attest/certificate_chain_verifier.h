@@ -27,8 +27,8 @@
 #include "attest/bytes.h"
 #include "attest/evidence_verifier.h"
 #include "attest/openssl_handles.h"
-#include "attest/result.h"
 #include "attest/trust_anchors.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 
@@ -67,7 +67,7 @@ class CertificateChainVerifier {
   // Success if `cert` chains to one of `anchors` (only these are trusted) and every certificate
   // of the chain is valid at `now_unix_seconds`. `subject` names the certificate in messages
   // ("sim platform certificate").
-  Result<bool, VerifyFailure> verify_chain(const Certificate& cert, const TrustAnchors& anchors,
+  Result<void, VerifyFailure> verify_chain(const Certificate& cert, const TrustAnchors& anchors,
                                            std::uint64_t now_unix_seconds,
                                            std::string_view subject) const;
 

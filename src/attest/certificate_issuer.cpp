@@ -76,30 +76,30 @@ Result<X509Ptr> issue_certificate(const CertificateRequest& r) {
   return R::success(std::move(cert));
 }
 
-Result<bool> ensure_private_directory(const std::string& dir) {
+Result<void> ensure_private_directory(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Result<bool>::failure("cannot create directory " + dir + ": " + std::strerror(errno));
+    return Result<void>::failure("cannot create directory " + dir + ": " + std::strerror(errno));
   }
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return Result<bool>::failure(dir + " exists and is not a directory");
+    return Result<void>::failure(dir + " exists and is not a directory");
   }
   // Keys are about to be written here: an existing folder (0755 from mkdir -p, say) is made
   // private as well, not only a new one.
   if ((st.st_mode & 07777) != 0700 && ::chmod(dir.c_str(), 0700) != 0) {
-    return Result<bool>::failure("cannot make directory " + dir +
+    return Result<void>::failure("cannot make directory " + dir +
                                  " private (chmod 700): " + std::strerror(errno));
   }
-  return Result<bool>::success(true);
+  return Result<void>::success();
 }
 
 namespace {
-Result<bool> write_bio_to_private_file(const std::string& path, BIO* mem) {
+Result<void> write_bio_to_private_file(const std::string& path, BIO* mem) {
   char* data = nullptr;
   long len = BIO_get_mem_data(mem, &data);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return Result<bool>::failure("cannot write " + path + ": " + std::strerror(errno));
+    return Result<void>::failure("cannot write " + path + ": " + std::strerror(errno));
   }
   ::fchmod(fd, 0600);
   long off = 0;
@@ -109,27 +109,27 @@ Result<bool> write_bio_to_private_file(const std::string& path, BIO* mem) {
       if (errno == EINTR) continue;
       int e = errno;
       ::close(fd);
-      return Result<bool>::failure("cannot write " + path + ": " + std::strerror(e));
+      return Result<void>::failure("cannot write " + path + ": " + std::strerror(e));
     }
     off += n;
   }
   ::close(fd);
-  return Result<bool>::success(true);
+  return Result<void>::success();
 }
 }  // namespace
 
-Result<bool> write_private_key_pem(const std::string& path, EVP_PKEY* key) {
+Result<void> write_private_key_pem(const std::string& path, EVP_PKEY* key) {
   BioPtr mem(BIO_new(BIO_s_mem()));
   if (!PEM_write_bio_PrivateKey(mem.get(), key, nullptr, nullptr, 0, nullptr, nullptr)) {
-    return Result<bool>::failure(take_openssl_error("cannot encode key for " + path));
+    return Result<void>::failure(take_openssl_error("cannot encode key for " + path));
   }
   return write_bio_to_private_file(path, mem.get());
 }
 
-Result<bool> write_certificate_pem(const std::string& path, X509* cert) {
+Result<void> write_certificate_pem(const std::string& path, X509* cert) {
   BioPtr mem(BIO_new(BIO_s_mem()));
   if (!PEM_write_bio_X509(mem.get(), cert)) {
-    return Result<bool>::failure(take_openssl_error("cannot encode certificate for " + path));
+    return Result<void>::failure(take_openssl_error("cannot encode certificate for " + path));
   }
   return write_bio_to_private_file(path, mem.get());
 }

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "attest/openssl_handles.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 
@@ -28,10 +28,10 @@ Result<X509Ptr> issue_certificate(const CertificateRequest& request);
 
 // Creates `dir` if missing and sets its mode to 0700 (also when it existed: call it only for a
 // folder that keys are written to); the error names the directory.
-Result<bool> ensure_private_directory(const std::string& dir);
+Result<void> ensure_private_directory(const std::string& dir);
 // Writes PEM atomically-enough (create/truncate, mode 0600).
-Result<bool> write_private_key_pem(const std::string& path, EVP_PKEY* key);
-Result<bool> write_certificate_pem(const std::string& path, X509* cert);
+Result<void> write_private_key_pem(const std::string& path, EVP_PKEY* key);
+Result<void> write_certificate_pem(const std::string& path, X509* cert);
 Result<EvpPkeyPtr> read_private_key_pem(const std::string& path);
 Result<X509Ptr> read_certificate_pem(const std::string& path);
 bool file_exists(const std::string& path);

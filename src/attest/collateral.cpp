@@ -40,12 +40,12 @@ Result<Bytes> read_file(const std::string& path) {
 
 }  // namespace
 
-Result<bool> Collateral::add_bytes(const std::string& source, ByteSpan bytes) {
-  using R = Result<bool>;
+Result<void> Collateral::add_bytes(const std::string& source, ByteSpan bytes) {
+  using R = Result<void>;
   if (bytes.empty()) return R::failure("collateral file " + source + " is empty");
   if (looks_like_json(bytes)) {
     documents.push_back({source, std::string(bytes.begin(), bytes.end())});
-    return R::success(true);
+    return R::success();
   }
   if (contains(bytes, "-----BEGIN CERTIFICATE-----")) {
     BioPtr bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
@@ -56,7 +56,7 @@ Result<bool> Collateral::add_bytes(const std::string& source, ByteSpan bytes) {
     }
     ERR_clear_error();
     if (n == 0) return R::failure("collateral file " + source + ": unreadable PEM certificate");
-    return R::success(true);
+    return R::success();
   }
   if (contains(bytes, "-----BEGIN X509 CRL-----")) {
     BioPtr bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
@@ -64,13 +64,13 @@ Result<bool> Collateral::add_bytes(const std::string& source, ByteSpan bytes) {
     ERR_clear_error();
     if (crl == nullptr) return R::failure("collateral file " + source + ": unreadable PEM CRL");
     crls.push_back({source, share_crl(crl)});
-    return R::success(true);
+    return R::success();
   }
   const unsigned char* p = bytes.data();
   if (X509* cert = d2i_X509(nullptr, &p, static_cast<long>(bytes.size()));
       cert != nullptr && p == bytes.data() + bytes.size()) {
     certificates.push_back({source, share_x509(X509Ptr(cert))});
-    return R::success(true);
+    return R::success();
   } else if (cert != nullptr) {
     X509_free(cert);
   }
@@ -78,7 +78,7 @@ Result<bool> Collateral::add_bytes(const std::string& source, ByteSpan bytes) {
   if (X509_CRL* crl = d2i_X509_CRL(nullptr, &p, static_cast<long>(bytes.size()));
       crl != nullptr && p == bytes.data() + bytes.size()) {
     crls.push_back({source, share_crl(crl)});
-    return R::success(true);
+    return R::success();
   } else if (crl != nullptr) {
     X509_CRL_free(crl);
   }

@@ -16,7 +16,7 @@
 
 #include "attest/bytes.h"
 #include "attest/openssl_handles.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 
@@ -45,7 +45,7 @@ struct Collateral {
 
   bool empty() const { return certificates.empty() && crls.empty() && documents.empty(); }
   // Adds the content of one file (given as bytes; `source` names it). Error if unrecognised.
-  Result<bool> add_bytes(const std::string& source, ByteSpan bytes);
+  Result<void> add_bytes(const std::string& source, ByteSpan bytes);
 };
 
 // Reads every path: a file, or a folder (its regular files, not recursive, in name order).

@@ -9,8 +9,8 @@
 #include "attest/bytes.h"
 #include "attest/claims.h"
 #include "attest/evidence_type.h"
-#include "attest/result.h"
 #include "attest/trust_anchors.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

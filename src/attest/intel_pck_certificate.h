@@ -8,7 +8,7 @@
 #include <array>
 #include <cstdint>
 
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

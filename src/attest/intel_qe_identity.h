@@ -11,8 +11,8 @@
 
 #include "attest/intel_quote.h"
 #include "attest/intel_signed_json.h"
-#include "attest/result.h"
 #include "attest/tcb_status.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "attest/bytes.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

@@ -14,8 +14,8 @@
 #include "attest/bytes.h"
 #include "attest/intel_pck_certificate.h"
 #include "attest/intel_signed_json.h"
-#include "attest/result.h"
 #include "attest/tcb_status.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "attest/bytes.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

@@ -9,9 +9,9 @@
 
 #include "attest/bytes.h"
 #include "attest/evidence_type.h"
-#include "attest/result.h"
 #include "attest/tee_policy.h"
 #include "attest/trust_anchors.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

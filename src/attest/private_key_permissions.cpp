@@ -25,30 +25,30 @@ const char* access_word(mode_t mode) {
   return "accessible";
 }
 
-Result<bool> check_mode(const std::string& path, std::string_view what, bool directory) {
+Result<void> check_mode(const std::string& path, std::string_view what, bool directory) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    return Result<bool>::failure(std::string(what) + " " + path + ": " + std::strerror(errno));
+    return Result<void>::failure(std::string(what) + " " + path + ": " + std::strerror(errno));
   }
   if (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
-    return Result<bool>::failure(std::string(what) + " " + path + " is not a " +
+    return Result<void>::failure(std::string(what) + " " + path + " is not a " +
                                  (directory ? "directory" : "regular file"));
   }
   if ((st.st_mode & kGroupOtherBits) != 0) {
-    return Result<bool>::failure(std::string(what) + " " + path + " is " + access_word(st.st_mode) +
+    return Result<void>::failure(std::string(what) + " " + path + " is " + access_word(st.st_mode) +
                                  " by group/others (mode " + octal(st.st_mode) + "); run: chmod " +
                                  (directory ? "700 " : "600 ") + path);
   }
-  return Result<bool>::success(true);
+  return Result<void>::success();
 }
 
 }  // namespace
 
-Result<bool> check_private_key_file(const std::string& path, std::string_view what) {
+Result<void> check_private_key_file(const std::string& path, std::string_view what) {
   return check_mode(path, what, /*directory=*/false);
 }
 
-Result<bool> check_private_key_directory(const std::string& dir, std::string_view what) {
+Result<void> check_private_key_directory(const std::string& dir, std::string_view what) {
   return check_mode(dir, what, /*directory=*/true);
 }
 

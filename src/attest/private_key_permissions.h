@@ -9,15 +9,15 @@
 #include <string>
 #include <string_view>
 
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 
 // `path` is a regular file without group/other permission bits (mode 0600 or 0400).
 // `what` names it in the error ("sim platform key").
-Result<bool> check_private_key_file(const std::string& path, std::string_view what);
+Result<void> check_private_key_file(const std::string& path, std::string_view what);
 
 // `dir` is a directory without group/other permission bits (mode 0700).
-Result<bool> check_private_key_directory(const std::string& dir, std::string_view what);
+Result<void> check_private_key_directory(const std::string& dir, std::string_view what);
 
 }  // namespace trustmq::attest

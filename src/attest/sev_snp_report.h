@@ -9,7 +9,7 @@
 #include <string>
 
 #include "attest/bytes.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

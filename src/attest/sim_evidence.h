@@ -16,7 +16,7 @@
 
 #include "attest/bytes.h"
 #include "attest/claims.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

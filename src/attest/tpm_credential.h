@@ -8,7 +8,7 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "attest/bytes.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

@@ -69,7 +69,7 @@ Result<Bytes> read_nv(const TpmConnection& tpm, TPM2_HANDLE index) {
 }
 
 // The EK certificate chains to an EK root (only those are trusted) through the intermediates.
-Result<bool> verify_ek_certificate(X509* ek_cert, const TpmEnrolmentRequest& request) {
+Result<void> verify_ek_certificate(X509* ek_cert, const TpmEnrolmentRequest& request) {
   X509StorePtr store(X509_STORE_new());
   STACK_OF(X509)* untrusted = sk_X509_new_null();
   for (const auto& root : request.ek_roots) X509_STORE_add_cert(store.get(), root.get());
@@ -81,14 +81,14 @@ Result<bool> verify_ek_certificate(X509* ek_cert, const TpmEnrolmentRequest& req
   sk_X509_free(untrusted);
   if (!ok) {
     take_openssl_error("");
-    return Result<bool>::failure("EK certificate (" + name_of(X509_get_issuer_name(ek_cert)) +
+    return Result<void>::failure("EK certificate (" + name_of(X509_get_issuer_name(ek_cert)) +
                                  ") does not chain to the EK roots given: " + why);
   }
-  return Result<bool>::success(true);
+  return Result<void>::success();
 }
 
 // The TPM proves the AK is loaded next to the EK: only it can recover `secret`.
-Result<bool> activate_credential(const TpmConnection& tpm, ESYS_TR ak, ESYS_TR ek,
+Result<void> activate_credential(const TpmConnection& tpm, ESYS_TR ak, ESYS_TR ek,
                                  const TpmCredential& credential, ByteSpan secret) {
   ESYS_CONTEXT* esys = tpm.esys();
   const TPMT_SYM_DEF symmetric{TPM2_ALG_NULL, {}, {}};
@@ -97,32 +97,32 @@ Result<bool> activate_credential(const TpmConnection& tpm, ESYS_TR ak, ESYS_TR e
                                      ESYS_TR_NONE, nullptr, TPM2_SE_POLICY, &symmetric,
                                      TPM2_ALG_SHA256, &session);
   if (rc != TSS2_RC_SUCCESS) {
-    return Result<bool>::failure(tpm.error("cannot start a policy session", rc));
+    return Result<void>::failure(tpm.error("cannot start a policy session", rc));
   }
   FlushOnExit flush_session(esys, session);
   // The TCG EK template's policy: PolicySecret(TPM_RH_ENDORSEMENT).
   rc = Esys_PolicySecret(esys, ESYS_TR_RH_ENDORSEMENT, session, ESYS_TR_PASSWORD, ESYS_TR_NONE,
                          ESYS_TR_NONE, nullptr, nullptr, nullptr, 0, nullptr, nullptr);
   if (rc != TSS2_RC_SUCCESS) {
-    return Result<bool>::failure(tpm.error("PolicySecret(endorsement) failed", rc));
+    return Result<void>::failure(tpm.error("PolicySecret(endorsement) failed", rc));
   }
   TPM2B_DIGEST* recovered = nullptr;
   rc = Esys_ActivateCredential(esys, ak, ek, ESYS_TR_PASSWORD, session, ESYS_TR_NONE,
                                &credential.credential_blob, &credential.encrypted_secret,
                                &recovered);
   if (rc != TSS2_RC_SUCCESS) {
-    return Result<bool>::failure(
+    return Result<void>::failure(
         tpm.error("ActivateCredential failed (the AK is not in the TPM of this EK?)", rc));
   }
   const bool same = recovered->size == secret.size() &&
                     CRYPTO_memcmp(recovered->buffer, secret.data(), secret.size()) == 0;
   Esys_Free(recovered);
-  if (!same) return Result<bool>::failure("ActivateCredential returned another secret");
-  return Result<bool>::success(true);
+  if (!same) return Result<void>::failure("ActivateCredential returned another secret");
+  return Result<void>::success();
 }
 
 // Makes `ak` persistent at kTpmAkHandle, evicting what was there.
-Result<bool> persist_ak(const TpmConnection& tpm, ESYS_TR ak) {
+Result<void> persist_ak(const TpmConnection& tpm, ESYS_TR ak) {
   ESYS_CONTEXT* esys = tpm.esys();
   ESYS_TR old = ESYS_TR_NONE;
   if (Esys_TR_FromTPMPublic(esys, kTpmAkHandle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &old) ==
@@ -131,17 +131,17 @@ Result<bool> persist_ak(const TpmConnection& tpm, ESYS_TR ak) {
     TSS2_RC rc = Esys_EvictControl(esys, ESYS_TR_RH_OWNER, old, ESYS_TR_PASSWORD, ESYS_TR_NONE,
                                    ESYS_TR_NONE, kTpmAkHandle, &gone);
     if (rc != TSS2_RC_SUCCESS) {
-      return Result<bool>::failure(tpm.error("cannot evict the earlier AK at 0x81000100", rc));
+      return Result<void>::failure(tpm.error("cannot evict the earlier AK at 0x81000100", rc));
     }
   }
   ESYS_TR persistent = ESYS_TR_NONE;
   TSS2_RC rc = Esys_EvictControl(esys, ESYS_TR_RH_OWNER, ak, ESYS_TR_PASSWORD, ESYS_TR_NONE,
                                  ESYS_TR_NONE, kTpmAkHandle, &persistent);
   if (rc != TSS2_RC_SUCCESS) {
-    return Result<bool>::failure(tpm.error("cannot make the AK persistent at 0x81000100", rc));
+    return Result<void>::failure(tpm.error("cannot make the AK persistent at 0x81000100", rc));
   }
   Esys_TR_Close(esys, &persistent);
-  return Result<bool>::success(true);
+  return Result<void>::success();
 }
 
 }  // namespace

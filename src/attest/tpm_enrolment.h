@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "attest/openssl_handles.h"
-#include "attest/result.h"
 #include "attest/tpm_connection.h"
 #include "attest/trust_anchors.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

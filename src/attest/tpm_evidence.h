@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "attest/bytes.h"
-#include "attest/result.h"
 #include "attest/tpm_event_log.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

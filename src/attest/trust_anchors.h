@@ -6,7 +6,7 @@
 
 #include "attest/bytes.h"
 #include "attest/openssl_handles.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

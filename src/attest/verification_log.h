@@ -9,7 +9,7 @@
 
 #include "attest/claims.h"
 #include "attest/evidence_verifier.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 

@@ -21,8 +21,8 @@ std::string utc_text(std::uint64_t unix_seconds) {
   return buf;
 }
 
-Result<bool, VerifyFailure> check_validity(X509* cert, std::uint64_t now, std::string_view what) {
-  using R = Result<bool, VerifyFailure>;
+Result<void, VerifyFailure> check_validity(X509* cert, std::uint64_t now, std::string_view what) {
+  using R = Result<void, VerifyFailure>;
   auto t = static_cast<time_t>(now);
   const ASN1_TIME* not_before = X509_get0_notBefore(cert);
   const ASN1_TIME* not_after = X509_get0_notAfter(cert);
@@ -36,7 +36,7 @@ Result<bool, VerifyFailure> check_validity(X509* cert, std::uint64_t now, std::s
         {VerifyError::kCertificateExpired,
          std::string(what) + " has expired (notAfter " + asn1_time_text(not_after) + ")"});
   }
-  return R::success(true);
+  return R::success();
 }
 
 }  // namespace trustmq::attest

@@ -9,12 +9,12 @@
 #include <string_view>
 
 #include "attest/evidence_verifier.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::attest {
 
 // Success, or kCertificateNotYetValid / kCertificateExpired naming `what` and the dates.
-Result<bool, VerifyFailure> check_validity(X509* cert, std::uint64_t now_unix_seconds,
+Result<void, VerifyFailure> check_validity(X509* cert, std::uint64_t now_unix_seconds,
                                            std::string_view what);
 
 // "2029-09-24T00:55:28Z"

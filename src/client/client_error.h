@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "attest/result.h"
+#include "base/result.h"
 #include "mqtt/reason_code.h"
 
 namespace trustmq::client {
@@ -36,10 +36,7 @@ struct ClientError {
 };
 
 template <typename T>
-using ClientResult = attest::Result<T, ClientError>;
-
-// Monostate-like value for operations that only succeed or fail.
-struct Done {};
+using ClientResult = Result<T, ClientError>;
 
 inline ClientError make_error(ClientErrorKind kind, std::string message) {
   ClientError e;

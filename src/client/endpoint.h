@@ -1,4 +1,4 @@
-// Where the broker is and how to reach it, and opening the matching Transport.
+// Where the broker is and how to reach it, and opening the matching ClientTransport.
 #pragma once
 
 #include <cstdint>
@@ -7,9 +7,9 @@
 #include <string>
 
 #include "client/client_error.h"
+#include "client/client_transport.h"
 #include "client/deadline.h"
 #include "client/tls_options.h"
-#include "client/transport.h"
 
 namespace trustmq::client {
 
@@ -27,7 +27,7 @@ struct Endpoint {
 };
 
 // TCP, or TLS when endpoint.tls is set; connected (and handshaken) by `deadline`.
-ClientResult<std::unique_ptr<Transport>> open_transport(const Endpoint& endpoint,
-                                                        Deadline deadline);
+ClientResult<std::unique_ptr<ClientTransport>> open_transport(const Endpoint& endpoint,
+                                                              Deadline deadline);
 
 }  // namespace trustmq::client

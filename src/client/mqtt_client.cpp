@@ -60,7 +60,7 @@ ClientResult<T> fail(ClientErrorKind kind, std::string message,
 
 }  // namespace
 
-MqttClient::MqttClient(std::unique_ptr<Transport> transport, const ConnectOptions& options,
+MqttClient::MqttClient(std::unique_ptr<ClientTransport> transport, const ConnectOptions& options,
                        DebugLog debug)
     : transport_(std::move(transport)),
       options_(options),
@@ -77,9 +77,8 @@ void MqttClient::log(const std::string& line) const {
   if (debug_) debug_("Client " + client_id_ + " " + line);
 }
 
-ClientResult<std::unique_ptr<MqttClient>> MqttClient::connect(std::unique_ptr<Transport> transport,
-                                                              const ConnectOptions& options,
-                                                              DebugLog debug) {
+ClientResult<std::unique_ptr<MqttClient>> MqttClient::connect(
+    std::unique_ptr<ClientTransport> transport, const ConnectOptions& options, DebugLog debug) {
   using R = ClientResult<std::unique_ptr<MqttClient>>;
   const bool v5 = options.version == mqtt::ProtocolVersion::kV5;
   if (!v5 && options.client_id.empty() && !options.clean_start) {
@@ -126,7 +125,7 @@ ClientResult<std::unique_ptr<MqttClient>> MqttClient::connect(std::unique_ptr<Tr
   return R::success(std::move(c));
 }
 
-ClientResult<Done> MqttClient::send(const mqtt::Packet& packet) {
+ClientResult<void> MqttClient::send(const mqtt::Packet& packet) {
   mqtt::Bytes out;
   mqtt::encode_packet(packet, options_.version, out);
   log("sending " + describe_packet(packet));
@@ -142,7 +141,7 @@ std::uint16_t MqttClient::next_packet_id() {
   return last_packet_id_;
 }
 
-ClientResult<Done> MqttClient::handle(mqtt::Packet packet) {
+ClientResult<void> MqttClient::handle(mqtt::Packet packet) {
   log("received " + describe_packet(packet));
   if (auto* p = std::get_if<mqtt::PublishPacket>(&packet)) {
     ReceivedMessage m{std::move(p->topic),     std::move(p->payload), p->qos, p->retain, p->dup,
@@ -150,7 +149,7 @@ ClientResult<Done> MqttClient::handle(mqtt::Packet packet) {
     switch (p->qos) {
       case mqtt::QoS::kAtMostOnce:
         inbox_.push_back(std::move(m));
-        return ClientResult<Done>::success({});
+        return ClientResult<void>::success();
       case mqtt::QoS::kAtLeastOnce:
         inbox_.push_back(std::move(m));
         return send(mqtt::AckPacket{PacketType::kPuback, p->packet_id, {}, {}});
@@ -166,26 +165,26 @@ ClientResult<Done> MqttClient::handle(mqtt::Packet packet) {
   }
   if (std::holds_alternative<mqtt::PingrespPacket>(packet)) {
     ping_sent_at_.reset();
-    return ClientResult<Done>::success({});
+    return ClientResult<void>::success();
   }
   if (auto* d = std::get_if<mqtt::DisconnectPacket>(&packet)) {
     connected_ = false;
     transport_->close();
     std::string why = "the broker disconnected: " + reason_text(d->reason);
     if (d->properties.reason_string) why += " (" + *d->properties.reason_string + ")";
-    return fail<Done>(ClientErrorKind::kDisconnected, why, d->reason);
+    return fail<void>(ClientErrorKind::kDisconnected, why, d->reason);
   }
   if (response_key(packet).first == PacketType::kConnect) {
     connected_ = false;
     transport_->close();
-    return fail<Done>(ClientErrorKind::kProtocol,
+    return fail<void>(ClientErrorKind::kProtocol,
                       "unexpected packet from the broker: " + describe_packet(packet));
   }
   responses_.push_back(std::move(packet));
-  return ClientResult<Done>::success({});
+  return ClientResult<void>::success();
 }
 
-ClientResult<Done> MqttClient::pump(Deadline deadline) {
+ClientResult<void> MqttClient::pump(Deadline deadline) {
   for (;;) {
     // Handle one buffered packet at a time, so that callers see each response before a later
     // packet (a DISCONNECT right after CONNACK, say) can end the session.
@@ -193,7 +192,7 @@ ClientResult<Done> MqttClient::pump(Deadline deadline) {
     if (r.status == mqtt::DecodeStatus::kError) {
       connected_ = false;
       transport_->close();
-      return fail<Done>(ClientErrorKind::kProtocol,
+      return fail<void>(ClientErrorKind::kProtocol,
                         "malformed packet from the broker: " + reason_text(r.error) +
                             (r.error_detail.empty() ? "" : ": " + r.error_detail),
                         r.error);
@@ -213,7 +212,7 @@ ClientResult<Done> MqttClient::pump(Deadline deadline) {
         if (now >= *ping_sent_at_ + interval) {
           connected_ = false;
           transport_->close();
-          return fail<Done>(ClientErrorKind::kTimeout,
+          return fail<void>(ClientErrorKind::kTimeout,
                             "no PINGRESP within the keep-alive interval");
         }
         wait = wait.earlier(Deadline(*ping_sent_at_ + interval));
@@ -229,11 +228,11 @@ ClientResult<Done> MqttClient::pump(Deadline deadline) {
     auto n = transport_->read_some(rx_, wait);
     if (!n) {
       if (n.error().kind == ClientErrorKind::kTimeout) {
-        if (deadline.expired()) return ClientResult<Done>::failure(n.error());
+        if (deadline.expired()) return ClientResult<void>::failure(n.error());
         continue;  // a keep-alive instant, not the caller's deadline
       }
       connected_ = false;
-      return ClientResult<Done>::failure(n.error());
+      return ClientResult<void>::failure(n.error());
     }
   }
 }
@@ -260,11 +259,11 @@ ClientResult<mqtt::Packet> MqttClient::wait_for(PacketType type, std::uint16_t p
   }
 }
 
-ClientResult<Done> MqttClient::publish(std::string_view topic, mqtt::ByteView payload,
+ClientResult<void> MqttClient::publish(std::string_view topic, mqtt::ByteView payload,
                                        mqtt::QoS qos, bool retain,
                                        const mqtt::Properties& properties) {
   if (!mqtt::is_valid_topic_name(topic)) {
-    return fail<Done>(ClientErrorKind::kInvalidArgument,
+    return fail<void>(ClientErrorKind::kInvalidArgument,
                       "invalid publish topic '" + std::string(topic) + "'");
   }
   mqtt::PublishPacket p;
@@ -288,29 +287,29 @@ ClientResult<Done> MqttClient::publish(std::string_view topic, mqtt::ByteView pa
   const auto deadline = operation_deadline();
   if (qos == mqtt::QoS::kAtLeastOnce) {
     auto ack = wait_for(PacketType::kPuback, p.packet_id, deadline);
-    if (!ack) return ClientResult<Done>::failure(ack.error());
+    if (!ack) return ClientResult<void>::failure(ack.error());
     const auto reason = std::get<mqtt::AckPacket>(ack.value()).reason;
     if (is_failure(reason)) {
-      return fail<Done>(ClientErrorKind::kRejected, "PUBACK: " + reason_text(reason), reason);
+      return fail<void>(ClientErrorKind::kRejected, "PUBACK: " + reason_text(reason), reason);
     }
-    return ClientResult<Done>::success({});
+    return ClientResult<void>::success();
   }
   auto rec = wait_for(PacketType::kPubrec, p.packet_id, deadline);
-  if (!rec) return ClientResult<Done>::failure(rec.error());
+  if (!rec) return ClientResult<void>::failure(rec.error());
   const auto rec_reason = std::get<mqtt::AckPacket>(rec.value()).reason;
   if (is_failure(rec_reason)) {
-    return fail<Done>(ClientErrorKind::kRejected, "PUBREC: " + reason_text(rec_reason), rec_reason);
+    return fail<void>(ClientErrorKind::kRejected, "PUBREC: " + reason_text(rec_reason), rec_reason);
   }
   s = send(mqtt::AckPacket{PacketType::kPubrel, p.packet_id, {}, {}});
   if (!s) return s;
   auto comp = wait_for(PacketType::kPubcomp, p.packet_id, operation_deadline());
-  if (!comp) return ClientResult<Done>::failure(comp.error());
+  if (!comp) return ClientResult<void>::failure(comp.error());
   const auto comp_reason = std::get<mqtt::AckPacket>(comp.value()).reason;
   if (is_failure(comp_reason)) {
-    return fail<Done>(ClientErrorKind::kRejected, "PUBCOMP: " + reason_text(comp_reason),
+    return fail<void>(ClientErrorKind::kRejected, "PUBCOMP: " + reason_text(comp_reason),
                       comp_reason);
   }
-  return ClientResult<Done>::success({});
+  return ClientResult<void>::success();
 }
 
 ClientResult<std::vector<mqtt::ReasonCode>> MqttClient::subscribe(
@@ -381,19 +380,19 @@ ClientResult<std::optional<ReceivedMessage>> MqttClient::receive(Deadline deadli
   }
 }
 
-ClientResult<Done> MqttClient::idle_until(Deadline deadline) {
+ClientResult<void> MqttClient::idle_until(Deadline deadline) {
   for (;;) {
     auto r = pump(deadline);
     if (!r) {
       if (r.error().kind == ClientErrorKind::kTimeout && deadline.expired() && connected_) {
-        return ClientResult<Done>::success({});
+        return ClientResult<void>::success();
       }
       return r;
     }
   }
 }
 
-ClientResult<Done> MqttClient::ping() {
+ClientResult<void> MqttClient::ping() {
   auto s = send(mqtt::PingreqPacket{});
   if (!s) return s;
   ping_sent_at_ = Deadline::Clock::now();
@@ -403,10 +402,10 @@ ClientResult<Done> MqttClient::ping() {
     if (!r) {
       ClientError e = r.error();
       if (e.kind == ClientErrorKind::kTimeout) e.message = "timed out waiting for PINGRESP";
-      return ClientResult<Done>::failure(std::move(e));
+      return ClientResult<void>::failure(std::move(e));
     }
   }
-  return ClientResult<Done>::success({});
+  return ClientResult<void>::success();
 }
 
 void MqttClient::disconnect(mqtt::ReasonCode reason) {

@@ -1,4 +1,4 @@
-// A blocking MQTT 3.1.1 / 5.0 client over any Transport (TCP, TLS, attested TLS).
+// A blocking MQTT 3.1.1 / 5.0 client over any ClientTransport (TCP, TLS, attested TLS).
 //
 // Every call returns by its deadline (ConnectOptions::timeout for each acknowledgement). While a
 // call waits it keeps the session alive: it answers the broker's QoS 1/2 deliveries (PUBACK,
@@ -25,10 +25,10 @@
 #include <vector>
 
 #include "client/client_error.h"
+#include "client/client_transport.h"
 #include "client/connect_options.h"
 #include "client/deadline.h"
 #include "client/received_message.h"
-#include "client/transport.h"
 #include "mqtt/packet.h"
 
 namespace trustmq::client {
@@ -39,9 +39,9 @@ class MqttClient {
   using DebugLog = std::function<void(std::string_view line)>;
 
   // Sends CONNECT and waits for CONNACK. A refusal is kConnectionRefused with the reason code.
-  static ClientResult<std::unique_ptr<MqttClient>> connect(std::unique_ptr<Transport> transport,
-                                                           const ConnectOptions& options,
-                                                           DebugLog debug = {});
+  static ClientResult<std::unique_ptr<MqttClient>> connect(
+      std::unique_ptr<ClientTransport> transport, const ConnectOptions& options,
+      DebugLog debug = {});
   ~MqttClient();
   MqttClient(const MqttClient&) = delete;
   MqttClient& operator=(const MqttClient&) = delete;
@@ -52,11 +52,11 @@ class MqttClient {
   const std::string& client_id() const { return client_id_; }
   // Keep-alive in force (the broker's Server Keep Alive overrides ours in MQTT 5).
   std::uint16_t keep_alive_seconds() const { return keep_alive_seconds_; }
-  const Transport& transport() const { return *transport_; }
+  const ClientTransport& transport() const { return *transport_; }
 
   // Publishes and completes the QoS flow: returns once written (QoS 0), on PUBACK (QoS 1) or
   // on PUBCOMP (QoS 2). A failure reason in PUBACK/PUBREC is kRejected.
-  ClientResult<Done> publish(std::string_view topic, mqtt::ByteView payload, mqtt::QoS qos,
+  ClientResult<void> publish(std::string_view topic, mqtt::ByteView payload, mqtt::QoS qos,
                              bool retain, const mqtt::Properties& properties = {});
 
   // Returns the SUBACK's reason codes (granted QoS or failure), one per request.
@@ -70,23 +70,24 @@ class MqttClient {
   ClientResult<std::optional<ReceivedMessage>> receive(Deadline deadline);
 
   // Keeps the connection serviced (acks, pings, queued messages) until `deadline`.
-  ClientResult<Done> idle_until(Deadline deadline);
+  ClientResult<void> idle_until(Deadline deadline);
 
   // PINGREQ, and waits for PINGRESP.
-  ClientResult<Done> ping();
+  ClientResult<void> ping();
 
   // Completes pending incoming QoS 2 flows (bounded by the timeout), sends DISCONNECT (best
   // effort) and closes the transport. Idempotent.
   void disconnect(mqtt::ReasonCode reason = mqtt::ReasonCode::kSuccess);
 
  private:
-  MqttClient(std::unique_ptr<Transport> transport, const ConnectOptions& options, DebugLog debug);
+  MqttClient(std::unique_ptr<ClientTransport> transport, const ConnectOptions& options,
+             DebugLog debug);
 
-  ClientResult<Done> send(const mqtt::Packet& packet);
+  ClientResult<void> send(const mqtt::Packet& packet);
   // Handles the next packet (reading if none is buffered) or fails with kTimeout once
   // `deadline` passed. Sends PINGREQ when due and fails if PINGRESP is overdue.
-  ClientResult<Done> pump(Deadline deadline);
-  ClientResult<Done> handle(mqtt::Packet packet);
+  ClientResult<void> pump(Deadline deadline);
+  ClientResult<void> handle(mqtt::Packet packet);
   // Waits for the response packet of `type` (CONNACK, PUBACK, …) with `packet_id`.
   ClientResult<mqtt::Packet> wait_for(mqtt::PacketType type, std::uint16_t packet_id,
                                       Deadline deadline);
@@ -94,7 +95,7 @@ class MqttClient {
   Deadline operation_deadline() const { return Deadline::after(options_.timeout); }
   void log(const std::string& line) const;
 
-  std::unique_ptr<Transport> transport_;
+  std::unique_ptr<ClientTransport> transport_;
   ConnectOptions options_;
   DebugLog debug_;
   std::string client_id_;

@@ -13,21 +13,21 @@ void SocketFd::reset() {
   fd_ = -1;
 }
 
-ClientResult<Done> wait_for_socket(int fd, WaitFor what, Deadline deadline) {
+ClientResult<void> wait_for_socket(int fd, WaitFor what, Deadline deadline) {
   pollfd p{};
   p.fd = fd;
   p.events = what == WaitFor::kRead ? POLLIN : POLLOUT;
   for (;;) {
     const int rc = ::poll(&p, 1, deadline.poll_timeout_ms());
-    if (rc > 0) return ClientResult<Done>::success({});  // errors surface in the next I/O call
+    if (rc > 0) return ClientResult<void>::success();  // errors surface in the next I/O call
     if (rc == 0) {
-      return ClientResult<Done>::failure(
+      return ClientResult<void>::failure(
           make_error(ClientErrorKind::kTimeout, what == WaitFor::kRead
                                                     ? "timed out waiting for data from the broker"
                                                     : "timed out sending data to the broker"));
     }
     if (errno != EINTR) {
-      return ClientResult<Done>::failure(
+      return ClientResult<void>::failure(
           make_error(ClientErrorKind::kIo, std::string("poll: ") + std::strerror(errno)));
     }
   }

@@ -35,6 +35,6 @@ class SocketFd {
 enum class WaitFor { kRead, kWrite };
 
 // Waits until `fd` is readable/writable; kTimeout at the deadline, kIo on poll errors.
-ClientResult<Done> wait_for_socket(int fd, WaitFor what, Deadline deadline);
+ClientResult<void> wait_for_socket(int fd, WaitFor what, Deadline deadline);
 
 }  // namespace trustmq::client

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <vector>
 
+#include "mqtt/limits.h"
+#include "runtime/engine.h"
 #include "shell/duration.h"
 #include "shell/mosquitto_option_table.h"
 
@@ -100,7 +102,6 @@ class LineParser {
   std::string_view value_;
 };
 
-constexpr std::uint64_t kMaxMqttPacket = 268435455;
 // The smallest CONNECT (3.1.1, empty client id, no will or credentials) is 14 bytes; a
 // limit below a few hundred bytes would refuse ordinary clients.
 constexpr std::uint64_t kMinConnectPacketSize = 256;
@@ -367,13 +368,14 @@ void parse_lines(std::string_view text, std::string_view file_name, ServerConfig
       broker.max_queued_messages =
           static_cast<std::uint32_t>(p.unsigned_integer(std::numeric_limits<std::uint32_t>::max()));
     } else if (option == "message_size_limit") {
-      broker.message_size_limit = static_cast<std::uint32_t>(p.unsigned_integer(kMaxMqttPacket));
+      broker.message_size_limit =
+          static_cast<std::uint32_t>(p.unsigned_integer(mqtt::kMaxPacketSize));
     } else if (option == "max_packet_size") {
-      const auto v = p.unsigned_integer(kMaxMqttPacket);
+      const auto v = p.unsigned_integer(mqtt::kMaxPacketSize);
       if (v == 0) p.fail("must be at least 1");
       broker.max_packet_size = static_cast<std::uint32_t>(v);
     } else if (option == "max_connect_packet_size") {
-      const auto v = p.unsigned_integer(kMaxMqttPacket);
+      const auto v = p.unsigned_integer(mqtt::kMaxPacketSize);
       if (v < kMinConnectPacketSize) {
         p.fail("must be at least " + std::to_string(kMinConnectPacketSize) + " (bytes)");
       }
@@ -478,7 +480,8 @@ void parse_lines(std::string_view text, std::string_view file_name, ServerConfig
 }  // namespace
 
 bool is_known_engine_name(std::string_view name) {
-  return name == "native" || name == "wasm-aot" || name == "wasm-interp";
+  return name == runtime::kNativeEngine || name == runtime::kWasmAotEngine ||
+         name == runtime::kWasmInterpEngine;
 }
 
 void parse_config_text(std::string_view text, std::string_view file_name, ServerConfig& config) {

@@ -9,7 +9,7 @@
 
 #include "mqtt/types.h"
 #include "shell/outbound_queue.h"
-#include "shell/transport.h"
+#include "shell/server_transport.h"
 
 namespace trustmq::shell {
 
@@ -27,7 +27,7 @@ struct Connection {
 
   mqtt::ConnectionId id;
   int fd;
-  std::unique_ptr<Transport> transport;
+  std::unique_ptr<ServerTransport> transport;
   OutboundQueue queue;
   std::string peer_address;  // "127.0.0.1:50123"
   std::uint16_t listener_port = 0;

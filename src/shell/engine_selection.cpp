@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "runtime/engine.h"
 #include "runtime/engine_factory.h"
 #include "runtime/native_engine.h"
 #include "shell/config_file.h"
@@ -10,8 +11,10 @@
 namespace trustmq::shell {
 
 std::vector<std::string_view> built_engine_names() {
-  if (runtime::wasm_engines_built()) return {"native", "wasm-aot", "wasm-interp"};
-  return {"native"};
+  if (runtime::wasm_engines_built()) {
+    return {runtime::kNativeEngine, runtime::kWasmAotEngine, runtime::kWasmInterpEngine};
+  }
+  return {runtime::kNativeEngine};
 }
 
 bool is_engine_built(std::string_view name) {
@@ -22,10 +25,12 @@ bool is_engine_built(std::string_view name) {
 }
 
 std::string module_for_engine(std::string_view name, const std::string& configured) {
-  if (!configured.empty() || name == "native" || !is_engine_built(name)) return configured;
+  if (!configured.empty() || name == runtime::kNativeEngine || !is_engine_built(name))
+    return configured;
   std::string module = runtime::default_module_path();
   std::error_code error;
-  if (name == "wasm-aot" && !std::filesystem::is_regular_file(module, error)) return {};
+  if (name == runtime::kWasmAotEngine && !std::filesystem::is_regular_file(module, error))
+    return {};
   return module;
 }
 
@@ -37,7 +42,7 @@ std::unique_ptr<runtime::Engine> make_engine(std::string_view name, const std::s
     throw EngineUnavailable("unknown engine '" + std::string(name) +
                             "' (expected native, wasm-aot or wasm-interp)");
   }
-  if (name == "native") {
+  if (name == runtime::kNativeEngine) {
     if (!module.empty()) {
       host.log(mqtt::LogLevel::kWarning,
                "module '" + module + "' ignored: engine native runs the core built in");

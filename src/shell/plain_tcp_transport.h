@@ -1,11 +1,11 @@
-// Transport over a plain, non-blocking TCP socket.
+// ServerTransport over a plain, non-blocking TCP socket.
 #pragma once
 
-#include "shell/transport.h"
+#include "shell/server_transport.h"
 
 namespace trustmq::shell {
 
-class PlainTcpTransport final : public Transport {
+class PlainTcpTransport final : public ServerTransport {
  public:
   explicit PlainTcpTransport(int fd) : fd_(fd) {}
 

@@ -21,7 +21,7 @@
 #include "shell/logger.h"
 #include "shell/password_file.h"
 #include "shell/server_config.h"
-#include "shell/transport.h"
+#include "shell/server_transport.h"
 
 namespace trustmq::shell {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <span>
 
-#include "shell/transport.h"
+#include "shell/server_transport.h"
 
 namespace trustmq::shell {
 

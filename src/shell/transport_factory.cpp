@@ -15,7 +15,7 @@
 #include "attest/tpm_claims.h"
 #include "shell/config_file.h"
 #include "shell/plain_tcp_transport.h"
-#include "shell/tls_transport.h"
+#include "shell/tls_server_transport.h"
 #include "shell/websocket_transport.h"
 
 namespace trustmq::shell {
@@ -194,8 +194,8 @@ TransportFactory make_tls_factory(const ListenerConfig& listener, TransportEnvir
   }
   shared->ctx = std::move(*ctx);
   std::shared_ptr<const TlsListenerContext> context = std::move(shared);
-  return [context](int fd) -> std::unique_ptr<Transport> {
-    return std::make_unique<TlsTransport>(fd, context);
+  return [context](int fd) -> std::unique_ptr<ServerTransport> {
+    return std::make_unique<TlsServerTransport>(fd, context);
   };
 }
 
@@ -208,8 +208,9 @@ TransportFactory make_transport_factory(const ListenerConfig& listener, Transpor
   if (listener.tls.tls == false && listener.tls.has_tls_settings()) {
     fail(listener, "'tls false' together with TLS options (certfile, psk_file, attestation …)");
   }
-  TransportFactory base = listener.tls.requests_tls() ? make_tls_factory(listener, env)
-                                                      : [](int fd) -> std::unique_ptr<Transport> {
+  TransportFactory base = listener.tls.requests_tls()
+                              ? make_tls_factory(listener, env)
+                              : [](int fd) -> std::unique_ptr<ServerTransport> {
     return std::make_unique<PlainTcpTransport>(fd);
   };
   if (listener.protocol != ListenerProtocol::kWebSockets) {
@@ -223,7 +224,7 @@ TransportFactory make_transport_factory(const ListenerConfig& listener, Transpor
   }
   auto settings = std::make_shared<const WebSocketSettings>(WebSocketSettings{
       env.websockets_headers_size, env.websockets_max_frame_payload, listener.websockets_origins});
-  return [base = std::move(base), settings](int fd) -> std::unique_ptr<Transport> {
+  return [base = std::move(base), settings](int fd) -> std::unique_ptr<ServerTransport> {
     return std::make_unique<WebSocketTransport>(base(fd), settings);
   };
 }

@@ -8,9 +8,10 @@
 #include <string_view>
 
 #include "attest/attester.h"
+#include "mqtt/limits.h"
 #include "shell/listener_config.h"
 #include "shell/log_type.h"
-#include "shell/transport.h"
+#include "shell/server_transport.h"
 
 namespace trustmq::shell {
 
@@ -25,7 +26,7 @@ struct TransportEnvironment {
   // WebSockets listeners: largest upgrade request (websockets_headers_size) and largest frame
   // payload (max_packet_size plus room for its fixed header).
   std::size_t websockets_headers_size = 1024;
-  std::uint64_t websockets_max_frame_payload = 268435455 + 5;
+  std::uint64_t websockets_max_frame_payload = mqtt::kMaxPacketSize + 5;
   // The sim attester, created by the first listener with `attestation sim` and shared.
   std::shared_ptr<const attest::Attester> sim_attester;
   // `attestation tpm2-quote`: the TPM and the AK certificate; the attester is started (PCR 23

@@ -6,7 +6,7 @@
 
 namespace trustmq::shell {
 
-WebSocketTransport::WebSocketTransport(std::unique_ptr<Transport> inner,
+WebSocketTransport::WebSocketTransport(std::unique_ptr<ServerTransport> inner,
                                        std::shared_ptr<const WebSocketSettings> settings)
     : inner_(std::move(inner)),
       settings_(std::move(settings)),

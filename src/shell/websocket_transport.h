@@ -1,4 +1,4 @@
-// MQTT over WebSockets (mosquitto's `protocol websockets`): a Transport on top of the
+// MQTT over WebSockets (mosquitto's `protocol websockets`): a ServerTransport on top of the
 // listener's plain TCP or TLS transport. The handshake is the inner one (TLS) followed by the
 // HTTP upgrade (websocket_handshake.h); afterwards read() hands the engine the payload of the
 // client's binary frames (websocket_frame.h) and write() sends each run of MQTT bytes as one
@@ -6,7 +6,7 @@
 // frame with the reason and loses its connection — nobody else is affected.
 //
 // Written here rather than taken from libwebsockets: libwebsockets runs its own event loop and
-// owns its sockets, which does not fit the shell's epoll loop and Transport interface.
+// owns its sockets, which does not fit the shell's epoll loop and ServerTransport interface.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "shell/outbound_queue.h"
-#include "shell/transport.h"
+#include "shell/server_transport.h"
 #include "shell/websocket_frame.h"
 
 namespace trustmq::shell {
@@ -26,9 +26,9 @@ struct WebSocketSettings {
   std::vector<std::string> allowed_origins;  // websockets_origin; empty: any
 };
 
-class WebSocketTransport final : public Transport {
+class WebSocketTransport final : public ServerTransport {
  public:
-  WebSocketTransport(std::unique_ptr<Transport> inner,
+  WebSocketTransport(std::unique_ptr<ServerTransport> inner,
                      std::shared_ptr<const WebSocketSettings> settings);
 
   std::string_view kind() const override { return "websockets"; }
@@ -56,7 +56,7 @@ class WebSocketTransport final : public Transport {
   // Fills input_ from the inner transport (after compacting it).
   IoResult fill_input();
 
-  std::unique_ptr<Transport> inner_;
+  std::unique_ptr<ServerTransport> inner_;
   std::shared_ptr<const WebSocketSettings> settings_;  // shared by the listener
   bool inner_ready_ = false;                           // inner handshake (TLS) done
   bool upgraded_ = false;                              // 101 queued

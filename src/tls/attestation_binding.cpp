@@ -32,8 +32,8 @@ attest::Bytes encoded_public_key(EVP_PKEY* key) {
   return out;
 }
 
-attest::Result<HandshakeTranscriptValues> read_handshake_values(SSL* ssl, bool server_side) {
-  using R = attest::Result<HandshakeTranscriptValues>;
+Result<HandshakeTranscriptValues> read_handshake_values(SSL* ssl, bool server_side) {
+  using R = Result<HandshakeTranscriptValues>;
   HandshakeTranscriptValues v;
   v.client_random.resize(SSL3_RANDOM_SIZE);
   v.server_random.resize(SSL3_RANDOM_SIZE);

@@ -12,7 +12,7 @@
 #include <openssl/ssl.h>
 
 #include "attest/bytes.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::tls {
 
@@ -30,7 +30,7 @@ struct HandshakeTranscriptValues {
 };
 
 // Server side: own ephemeral key (SSL_get_tmp_key). Client side: peer's (SSL_get_peer_tmp_key).
-attest::Result<HandshakeTranscriptValues> read_handshake_values(SSL* ssl, bool server_side);
+Result<HandshakeTranscriptValues> read_handshake_values(SSL* ssl, bool server_side);
 
 // Encoded public key of an (EC)DH key as sent in key_share.
 attest::Bytes encoded_public_key(EVP_PKEY* key);

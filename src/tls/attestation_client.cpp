@@ -347,9 +347,9 @@ std::vector<std::uint16_t> AttestationClient::offered_types() const {
   return out;
 }
 
-attest::Result<bool> AttestationClient::attach(SSL_CTX* ctx) {
+Result<void> AttestationClient::attach(SSL_CTX* ctx) {
   if (offered_types().empty()) {
-    return attest::Result<bool>::failure(
+    return Result<void>::failure(
         "attestation client: the policy allows no evidence type this build can verify (" +
         type_list([&] {
           std::vector<std::uint16_t> v;
@@ -360,14 +360,14 @@ attest::Result<bool> AttestationClient::attach(SSL_CTX* ctx) {
   }
   if (SSL_CTX_add_custom_ext(ctx, kAttestationExtensionType, kExtensionContexts, &Callbacks::add,
                              &Callbacks::free_out, this, &Callbacks::parse, this) != 1) {
-    return attest::Result<bool>::failure(attest::take_openssl_error(
+    return Result<void>::failure(attest::take_openssl_error(
         "attestation client: cannot register the extension (already attached?)"));
   }
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1) {
-    return attest::Result<bool>::failure("attestation client: cannot require TLS 1.3");
+    return Result<void>::failure("attestation client: cannot require TLS 1.3");
   }
   SSL_CTX_set_cert_verify_callback(ctx, &Callbacks::verify_certificate, this);
-  return attest::Result<bool>::success(true);
+  return Result<void>::success();
 }
 
 AttestationOutcome AttestationClient::outcome(SSL* ssl, int connect_result) const {

@@ -28,7 +28,7 @@
 #include "attest/claims.h"
 #include "attest/evidence_verifier.h"
 #include "attest/policy.h"
-#include "attest/result.h"
+#include "base/result.h"
 #include "tls/attestation_error.h"
 
 namespace trustmq::tls {
@@ -66,7 +66,7 @@ class AttestationClient {
   // accept-any-chain verify callback when its ClientHello is built: X.509 is still not enforced,
   // but a failed attestation check is fatal (OpenSSL ignores verify failures under NONE).
   // Error if the extension is already registered on `ctx`.
-  attest::Result<bool> attach(SSL_CTX* ctx);
+  Result<void> attach(SSL_CTX* ctx);
 
   // The verdict for `ssl`. `connect_result` is the last SSL_connect/SSL_do_handshake return
   // value; call it before anything else touches this thread's OpenSSL error queue. ok() only if

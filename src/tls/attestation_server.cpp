@@ -146,10 +146,10 @@ const attest::Attester* AttestationServer::attester_for(
   return nullptr;
 }
 
-attest::Result<bool> AttestationServer::attach(SSL_CTX* ctx) {
+Result<void> AttestationServer::attach(SSL_CTX* ctx) {
   if (SSL_CTX_add_custom_ext(ctx, kAttestationExtensionType, kExtensionContexts, &Callbacks::add,
                              &Callbacks::free_out, this, &Callbacks::parse, this) != 1) {
-    return attest::Result<bool>::failure(attest::take_openssl_error(
+    return Result<void>::failure(attest::take_openssl_error(
         "attestation server: cannot register the extension (already attached?)"));
   }
   for (const auto& a : attesters_) {
@@ -157,7 +157,7 @@ attest::Result<bool> AttestationServer::attach(SSL_CTX* ctx) {
       log(std::string("attestation: serving ") + attest::kSimHonestyNote);
     }
   }
-  return attest::Result<bool>::success(true);
+  return Result<void>::success();
 }
 
 ServerAttestationStatus AttestationServer::status(const SSL* ssl) {

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "attest/attester.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::tls {
 
@@ -46,7 +46,7 @@ class AttestationServer {
 
   // Registers the extension on a server SSL_CTX. Logs once that sim gives NO hardware
   // protection when a sim attester is configured.
-  attest::Result<bool> attach(SSL_CTX* ctx);
+  Result<void> attach(SSL_CTX* ctx);
 
   // Per-connection state (default-constructed if the client never asked).
   static ServerAttestationStatus status(const SSL* ssl);

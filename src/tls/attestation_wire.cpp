@@ -20,8 +20,8 @@ Bytes encode_request(const AttestationRequest& r) {
   return out;
 }
 
-attest::Result<AttestationRequest, WireError> decode_request(ByteSpan d) {
-  using R = attest::Result<AttestationRequest, WireError>;
+Result<AttestationRequest, WireError> decode_request(ByteSpan d) {
+  using R = Result<AttestationRequest, WireError>;
   if (d.empty()) return R::failure({SSL_AD_DECODE_ERROR, "attestation request is empty"});
   std::size_t nonce_len = d[0];
   if (nonce_len < kMinNonceSize || nonce_len > kMaxNonceSize) {
@@ -61,8 +61,8 @@ Bytes encode_evidence(const AttestationEvidence& e) {
   return out;
 }
 
-attest::Result<AttestationEvidence, WireError> decode_evidence(ByteSpan d) {
-  using R = attest::Result<AttestationEvidence, WireError>;
+Result<AttestationEvidence, WireError> decode_evidence(ByteSpan d) {
+  using R = Result<AttestationEvidence, WireError>;
   if (d.size() < 4) return R::failure({SSL_AD_DECODE_ERROR, "attestation evidence truncated"});
   AttestationEvidence e;
   e.type = static_cast<std::uint16_t>(d[0] << 8 | d[1]);

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "attest/bytes.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::tls {
 
@@ -45,8 +45,8 @@ struct WireError {
 };
 
 Bytes encode_request(const AttestationRequest& request);
-attest::Result<AttestationRequest, WireError> decode_request(ByteSpan data);
+Result<AttestationRequest, WireError> decode_request(ByteSpan data);
 Bytes encode_evidence(const AttestationEvidence& evidence);
-attest::Result<AttestationEvidence, WireError> decode_evidence(ByteSpan data);
+Result<AttestationEvidence, WireError> decode_evidence(ByteSpan data);
 
 }  // namespace trustmq::tls

@@ -29,15 +29,15 @@ int refuse_certificate(int, X509_STORE_CTX* store_ctx) {
 
 }  // namespace
 
-attest::Result<bool> require_psk_authentication(SSL_CTX* ctx) {
+Result<void> require_psk_authentication(SSL_CTX* ctx) {
   if (SSL_CTX_set_cipher_list(ctx, kPskOnlyCipherList) != 1) {
-    return attest::Result<bool>::failure("cannot restrict TLS 1.2 to PSK cipher suites: " +
-                                         attest::take_openssl_error("no OpenSSL error"));
+    return Result<void>::failure("cannot restrict TLS 1.2 to PSK cipher suites: " +
+                                 attest::take_openssl_error("no OpenSSL error"));
   }
   // SSL_VERIFY_PEER so that a failing verification ends the handshake (with SSL_VERIFY_NONE
   // OpenSSL would only record it).
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, &refuse_certificate);
-  return attest::Result<bool>::success(true);
+  return Result<void>::success();
 }
 
 bool server_certificate_refused(const SSL* ssl) {

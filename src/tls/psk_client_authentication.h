@@ -15,7 +15,7 @@
 
 #include <string>
 
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::tls {
 
@@ -23,7 +23,7 @@ namespace trustmq::tls {
 inline constexpr const char* kPskOnlyCipherList = "aPSK:!eNULL";
 
 // Sets the TLS 1.2 cipher list and the certificate-refusing verification on a client context.
-attest::Result<bool> require_psk_authentication(SSL_CTX* ctx);
+Result<void> require_psk_authentication(SSL_CTX* ctx);
 
 // True when the handshake on `ssl` was refused because the server presented a certificate.
 bool server_certificate_refused(const SSL* ssl);

@@ -7,8 +7,8 @@
 
 namespace trustmq::tls {
 
-attest::Result<PskTable> parse_psk_file_text(std::string_view text) {
-  using R = attest::Result<PskTable>;
+Result<PskTable> parse_psk_file_text(std::string_view text) {
+  using R = Result<PskTable>;
   PskTable table;
   std::size_t line_no = 0;
   std::size_t pos = 0;
@@ -40,16 +40,15 @@ attest::Result<PskTable> parse_psk_file_text(std::string_view text) {
   return R::success(std::move(table));
 }
 
-attest::Result<PskTable> load_psk_file(const std::string& path) {
+Result<PskTable> load_psk_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return attest::Result<PskTable>::failure("cannot read psk_file " + path + ": " +
-                                             std::strerror(errno));
+    return Result<PskTable>::failure("cannot read psk_file " + path + ": " + std::strerror(errno));
   }
   std::ostringstream text;
   text << in.rdbuf();
   auto t = parse_psk_file_text(text.str());
-  if (!t) return attest::Result<PskTable>::failure(path + ": " + t.error());
+  if (!t) return Result<PskTable>::failure(path + ": " + t.error());
   return t;
 }
 

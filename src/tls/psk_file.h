@@ -7,14 +7,14 @@
 #include <string_view>
 
 #include "attest/bytes.h"
-#include "attest/result.h"
+#include "base/result.h"
 
 namespace trustmq::tls {
 
 using PskTable = std::map<std::string, attest::Bytes>;  // identity → key
 
 // Errors name the line ("psk_file line 3: key is not hex").
-attest::Result<PskTable> parse_psk_file_text(std::string_view text);
-attest::Result<PskTable> load_psk_file(const std::string& path);
+Result<PskTable> parse_psk_file_text(std::string_view text);
+Result<PskTable> load_psk_file(const std::string& path);
 
 }  // namespace trustmq::tls

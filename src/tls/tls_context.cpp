@@ -15,7 +15,6 @@ namespace trustmq::tls {
 
 namespace {
 
-using attest::Result;
 using attest::take_openssl_error;
 
 struct ClientPsk {

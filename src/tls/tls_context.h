@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "attest/result.h"
+#include "base/result.h"
 #include "tls/psk_file.h"
 
 namespace trustmq::tls {
@@ -57,10 +57,10 @@ struct SelfSignedPaths {
 };
 // ECDSA P-256, CN "trustmq broker", SAN DNS:localhost; created once (folder 0700, key 0600),
 // reused later if the key and its folder are still private (else an error naming the chmod).
-attest::Result<SelfSignedPaths> ensure_self_signed_certificate(const std::string& state_dir);
+Result<SelfSignedPaths> ensure_self_signed_certificate(const std::string& state_dir);
 
-attest::Result<SslCtxPtr> make_server_context(const TlsServerConfig& config);
-attest::Result<SslCtxPtr> make_client_context(const TlsClientConfig& config);
+Result<SslCtxPtr> make_server_context(const TlsServerConfig& config);
+Result<SslCtxPtr> make_client_context(const TlsClientConfig& config);
 
 // With the legacy PSK callbacks: the identity the client presented (SSL_get_psk_identity()
 // returns NULL under TLS 1.3). Empty when no PSK was used.

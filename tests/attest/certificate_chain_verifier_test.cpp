@@ -37,7 +37,7 @@ class CertificateChainVerifierTest : public ::testing::Test {
     cert_ = verifier_.parse(platform_->platform_cert_der());
     ASSERT_NE(cert_, nullptr);
   }
-  Result<bool, VerifyFailure> verify(
+  Result<void, VerifyFailure> verify(
       const std::shared_ptr<const CertificateChainVerifier::Certificate>& c,
       const TrustAnchors& anchors, std::uint64_t at) {
     return verifier_.verify_chain(*c, anchors, at, kSubject);

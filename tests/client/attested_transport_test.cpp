@@ -10,7 +10,7 @@
 #include "attested_tls_frontend.h"
 #include "broker_process.h"
 #include "cli_process.h"
-#include "client/tls_transport.h"
+#include "client/tls_client_transport.h"
 #include "client_connection.h"
 #include "client_options.h"
 
@@ -71,7 +71,7 @@ class AttestedTransportTest : public ::testing::Test {
 
 TEST_F(AttestedTransportTest, VerifiedEvidenceThenMqtt) {
   const Endpoint e = attested(policy(kModule), frontend_->port());
-  auto transport = TlsTransport::open(e.host, *e.port, *e.tls, Deadline::after(5s));
+  auto transport = TlsClientTransport::open(e.host, *e.port, *e.tls, Deadline::after(5s));
   ASSERT_TRUE(transport.ok()) << transport.error().message;
   const auto& outcome = transport.value()->attestation();
   ASSERT_TRUE(outcome.has_value());
@@ -189,7 +189,7 @@ TEST_F(AttestedTransportTest, PskClientRefusesCertificateHandshakeEvenWithValidE
   Endpoint e = attested(policy(kModule), frontend_->port());
   e.tls->psk_hex = key;
   e.tls->psk_identity = "victim";
-  auto transport = TlsTransport::open(e.host, *e.port, *e.tls, Deadline::after(5s));
+  auto transport = TlsClientTransport::open(e.host, *e.port, *e.tls, Deadline::after(5s));
   ASSERT_FALSE(transport.ok());
   EXPECT_EQ(transport.error().kind, ClientErrorKind::kTls) << transport.error().message;
   EXPECT_NE(transport.error().message.find("pre-shared key for identity 'victim'"),

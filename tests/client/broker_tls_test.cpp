@@ -9,7 +9,7 @@
 #include "attest/bytes.h"
 #include "broker_process.h"
 #include "cli_process.h"
-#include "client/tls_transport.h"
+#include "client/tls_client_transport.h"
 #include "client_connection.h"
 #include "client_options.h"
 
@@ -76,7 +76,7 @@ class TrustmqBrokerTlsTest : public ::testing::Test {
 TEST_F(TrustmqBrokerTlsTest, AttestedConnectionCarriesTheLoggedModuleMeasurement) {
   Endpoint e = tls_endpoint("127.0.0.1");
   e.tls->attestation_policy = policy(module_hex_);
-  auto t = TlsTransport::open(e.host, *e.port, *e.tls, Deadline::after(5s));
+  auto t = TlsClientTransport::open(e.host, *e.port, *e.tls, Deadline::after(5s));
   ASSERT_TRUE(t.ok()) << t.error().message;
   const auto& outcome = t.value()->attestation();
   ASSERT_TRUE(outcome && outcome->ok() && outcome->claims);

@@ -10,7 +10,7 @@
 namespace trustmq::cli {
 namespace {
 
-attest::Result<ClientCommandOptions> parse(ClientCommand c, std::vector<std::string> words) {
+Result<ClientCommandOptions> parse(ClientCommand c, std::vector<std::string> words) {
   std::vector<char*> argv;
   for (auto& w : words) argv.push_back(w.data());
   return parse_client_options(c, argv);

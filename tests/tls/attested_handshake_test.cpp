@@ -566,10 +566,10 @@ TEST_F(AttestedHandshakeTest, ServerWithoutRequestedTypeSendsNothingAndClientRef
   // only produces sim: it sends no evidence and the client decides.
   struct TdxVerifier : attest::EvidenceVerifier {
     EvidenceType type() const override { return EvidenceType::kTdx; }
-    attest::Result<attest::Claims, attest::VerifyFailure> verify(attest::ByteSpan,
-                                                                 const attest::TrustAnchors&,
-                                                                 std::uint64_t) const override {
-      return attest::Result<attest::Claims, attest::VerifyFailure>::failure(
+    Result<attest::Claims, attest::VerifyFailure> verify(attest::ByteSpan,
+                                                         const attest::TrustAnchors&,
+                                                         std::uint64_t) const override {
+      return Result<attest::Claims, attest::VerifyFailure>::failure(
           {attest::VerifyError::kMalformed, "not expected to be called"});
     }
   };
@@ -641,8 +641,8 @@ TEST_F(AttestedHandshakeTest, OversizedEvidenceFromServerIsRejected) {
 TEST_F(AttestedHandshakeTest, ServerRefusesToSendOversizedEvidenceCleanly) {
   struct HugeAttester : attest::Attester {
     EvidenceType type() const override { return EvidenceType::kSim; }
-    attest::Result<attest::Bytes> attest(const ReportData&) const override {
-      return attest::Result<attest::Bytes>::success(attest::Bytes(kMaxEvidenceSize + 100, 1));
+    Result<attest::Bytes> attest(const ReportData&) const override {
+      return Result<attest::Bytes>::success(attest::Bytes(kMaxEvidenceSize + 100, 1));
     }
   };
   std::unique_ptr<AttestationServer> server;
@@ -740,8 +740,8 @@ class ReplayingAttester final : public attest::Attester {
   ReplayingAttester(EvidenceType type, attest::Bytes evidence)
       : type_(type), evidence_(std::move(evidence)) {}
   EvidenceType type() const override { return type_; }
-  attest::Result<attest::Bytes> attest(const attest::ReportData&) const override {
-    return attest::Result<attest::Bytes>::success(evidence_);
+  Result<attest::Bytes> attest(const attest::ReportData&) const override {
+    return Result<attest::Bytes>::success(evidence_);
   }
 
  private:

@@ -5,19 +5,19 @@
 #include <memory>
 #include <string>
 
+#include "client/client_transport.h"
 #include "client/tcp_connection.h"
-#include "client/transport.h"
 
 namespace trustmq::client {
 
-class TcpTransport final : public Transport {
+class TcpClientTransport final : public ClientTransport {
  public:
-  explicit TcpTransport(TcpConnection connection) : connection_(std::move(connection)) {}
+  explicit TcpClientTransport(TcpConnection connection) : connection_(std::move(connection)) {}
 
-  static ClientResult<std::unique_ptr<Transport>> open(const std::string& host, std::uint16_t port,
-                                                       Deadline deadline);
+  static ClientResult<std::unique_ptr<ClientTransport>> open(const std::string& host,
+                                                             std::uint16_t port, Deadline deadline);
 
-  ClientResult<Done> write_all(mqtt::ByteView data, Deadline deadline) override;
+  ClientResult<void> write_all(mqtt::ByteView data, Deadline deadline) override;
   ClientResult<std::size_t> read_some(mqtt::Bytes& out, Deadline deadline) override;
   void close() override;
   std::string description() const override { return "tcp " + connection_.peer; }

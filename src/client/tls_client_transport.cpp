@@ -1,4 +1,4 @@
-#include "client/tls_transport.h"
+#include "client/tls_client_transport.h"
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
@@ -51,12 +51,10 @@ ClientResult<bool> wait_as_ssl_asks(int fd, int code, Deadline deadline) {
 
 }  // namespace
 
-ClientResult<std::unique_ptr<TlsTransport>> TlsTransport::open(const std::string& host,
-                                                               std::uint16_t port,
-                                                               const TlsOptions& options,
-                                                               Deadline deadline) {
-  using R = ClientResult<std::unique_ptr<TlsTransport>>;
-  std::unique_ptr<TlsTransport> t(new TlsTransport());
+ClientResult<std::unique_ptr<TlsClientTransport>> TlsClientTransport::open(
+    const std::string& host, std::uint16_t port, const TlsOptions& options, Deadline deadline) {
+  using R = ClientResult<std::unique_ptr<TlsClientTransport>>;
+  std::unique_ptr<TlsClientTransport> t(new TlsClientTransport());
   const bool attested = !options.attestation_policy.empty();
 
   tls::TlsClientConfig config;
@@ -71,26 +69,26 @@ ClientResult<std::unique_ptr<TlsTransport>> TlsTransport::open(const std::string
   // tls/psk_client_authentication.h; attestation evidence binding the certificate's key).
   config.verify_peer = !options.cafile.empty() || (!options.psk() && !attested);
   if (options.psk() && (options.psk_hex.empty() || options.psk_identity.empty())) {
-    return tls_failure<std::unique_ptr<TlsTransport>>("TLS-PSK needs both --psk and --psk-identity",
-                                                      ClientErrorKind::kInvalidArgument);
+    return tls_failure<std::unique_ptr<TlsClientTransport>>(
+        "TLS-PSK needs both --psk and --psk-identity", ClientErrorKind::kInvalidArgument);
   }
   auto ctx = tls::make_client_context(config);
   if (!ctx) {
-    return tls_failure<std::unique_ptr<TlsTransport>>(ctx.error() + " " + openssl_errors());
+    return tls_failure<std::unique_ptr<TlsClientTransport>>(ctx.error() + " " + openssl_errors());
   }
   t->ctx_ = std::move(ctx.value());
 
   if (attested) {
     auto policy = attest::load_policy_file(options.attestation_policy);
     if (!policy) {
-      return tls_failure<std::unique_ptr<TlsTransport>>(
+      return tls_failure<std::unique_ptr<TlsClientTransport>>(
           "attestation policy " + options.attestation_policy + ": " + policy.error(),
           ClientErrorKind::kInvalidArgument);
     }
     t->attestation_client_ = std::make_unique<tls::AttestationClient>(std::move(policy.value()));
     auto attached = t->attestation_client_->attach(t->ctx_.get());
     if (!attached) {
-      return tls_failure<std::unique_ptr<TlsTransport>>("attestation: " + attached.error());
+      return tls_failure<std::unique_ptr<TlsClientTransport>>("attestation: " + attached.error());
     }
   }
 
@@ -102,11 +100,11 @@ ClientResult<std::unique_ptr<TlsTransport>> TlsTransport::open(const std::string
   return R::success(std::move(t));
 }
 
-ClientResult<Done> TlsTransport::handshake(const std::string& host, const TlsOptions& options,
-                                           Deadline deadline) {
+ClientResult<void> TlsClientTransport::handshake(const std::string& host, const TlsOptions& options,
+                                                 Deadline deadline) {
   ERR_clear_error();
   ssl_.reset(SSL_new(ctx_.get()));
-  if (!ssl_) return tls_failure<Done>("SSL_new failed: " + openssl_errors());
+  if (!ssl_) return tls_failure<void>("SSL_new failed: " + openssl_errors());
   SSL_set_fd(ssl_.get(), connection_.fd.get());
   const std::string name = options.server_name.empty() ? host : options.server_name;
   const bool ip = is_ip_literal(name);
@@ -115,7 +113,7 @@ ClientResult<Done> TlsTransport::handshake(const std::string& host, const TlsOpt
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl_.get());
     const int ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
                       : X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
-    if (ok != 1) return tls_failure<Done>("cannot set the expected server name '" + name + "'");
+    if (ok != 1) return tls_failure<void>("cannot set the expected server name '" + name + "'");
   }
 
   int rc = 0;
@@ -127,7 +125,7 @@ ClientResult<Done> TlsTransport::handshake(const std::string& host, const TlsOpt
     if (!waited) {
       ClientError e = waited.error();
       e.message = "timed out in the TLS handshake";
-      return ClientResult<Done>::failure(std::move(e));
+      return ClientResult<void>::failure(std::move(e));
     }
     if (!*waited) break;
   }
@@ -137,7 +135,7 @@ ClientResult<Done> TlsTransport::handshake(const std::string& host, const TlsOpt
   if (options.psk() && (tls::server_certificate_refused(ssl_.get()) ||
                         (rc == 1 && !tls::psk_authenticated(ssl_.get())))) {
     ERR_clear_error();
-    return tls_failure<Done>(tls::psk_not_used_message(connection_.peer, options.psk_identity));
+    return tls_failure<void>(tls::psk_not_used_message(connection_.peer, options.psk_identity));
   }
   if (attestation_client_) {
     // Right after the final SSL_connect, before anything else touches the error queue.
@@ -153,7 +151,7 @@ ClientResult<Done> TlsTransport::handshake(const std::string& host, const TlsOpt
         }
       }
       ERR_clear_error();
-      return ClientResult<Done>::failure(std::move(e));
+      return ClientResult<void>::failure(std::move(e));
     }
   }
   if (rc != 1) {
@@ -164,16 +162,16 @@ ClientResult<Done> TlsTransport::handshake(const std::string& host, const TlsOpt
     }
     if (why.empty()) why = "the broker closed the connection during the handshake";
     if (options.psk()) why += " (" + tls::psk_handshake_failure_hint(options.psk_identity) + ")";
-    return tls_failure<Done>("TLS handshake with " + connection_.peer + " failed: " + why);
+    return tls_failure<void>("TLS handshake with " + connection_.peer + " failed: " + why);
   }
-  return ClientResult<Done>::success({});
+  return ClientResult<void>::success();
 }
 
-TlsTransport::~TlsTransport() { close(); }
+TlsClientTransport::~TlsClientTransport() { close(); }
 
-ClientResult<Done> TlsTransport::write_all(mqtt::ByteView data, Deadline deadline) {
+ClientResult<void> TlsClientTransport::write_all(mqtt::ByteView data, Deadline deadline) {
   if (closed_ || !ssl_) {
-    return ClientResult<Done>::failure(
+    return ClientResult<void>::failure(
         make_error(ClientErrorKind::kConnectionClosed, "connection already closed"));
   }
   std::size_t sent = 0;
@@ -187,18 +185,18 @@ ClientResult<Done> TlsTransport::write_all(mqtt::ByteView data, Deadline deadlin
     }
     const int code = SSL_get_error(ssl_.get(), rc);
     auto waited = wait_as_ssl_asks(connection_.fd.get(), code, deadline);
-    if (!waited) return ClientResult<Done>::failure(waited.error());
+    if (!waited) return ClientResult<void>::failure(waited.error());
     if (*waited) continue;
     if (code == SSL_ERROR_ZERO_RETURN || (code == SSL_ERROR_SYSCALL && errno == EPIPE)) {
-      return ClientResult<Done>::failure(
+      return ClientResult<void>::failure(
           make_error(ClientErrorKind::kConnectionClosed, "the broker closed the connection"));
     }
-    return tls_failure<Done>("TLS write failed: " + openssl_errors());
+    return tls_failure<void>("TLS write failed: " + openssl_errors());
   }
-  return ClientResult<Done>::success({});
+  return ClientResult<void>::success();
 }
 
-ClientResult<std::size_t> TlsTransport::read_some(mqtt::Bytes& out, Deadline deadline) {
+ClientResult<std::size_t> TlsClientTransport::read_some(mqtt::Bytes& out, Deadline deadline) {
   if (closed_ || !ssl_) {
     return ClientResult<std::size_t>::failure(
         make_error(ClientErrorKind::kConnectionClosed, "connection already closed"));
@@ -224,7 +222,7 @@ ClientResult<std::size_t> TlsTransport::read_some(mqtt::Bytes& out, Deadline dea
   }
 }
 
-void TlsTransport::close() {
+void TlsClientTransport::close() {
   if (closed_) return;
   closed_ = true;
   if (ssl_ && SSL_is_init_finished(ssl_.get())) {
@@ -234,7 +232,7 @@ void TlsTransport::close() {
   connection_.fd.reset();
 }
 
-std::string TlsTransport::description() const {
+std::string TlsClientTransport::description() const {
   std::string d = "tls " + connection_.peer;
   if (ssl_) {
     d += std::string(" ") + SSL_get_version(ssl_.get()) + " " +

@@ -1,4 +1,4 @@
-#include "shell/tls_transport.h"
+#include "shell/tls_server_transport.h"
 
 #include <openssl/err.h>
 #include <openssl/x509.h>
@@ -30,7 +30,7 @@ std::string drain_openssl_errors() {
   return all;
 }
 
-// OpenSSL's write BIO of a TlsTransport: every record is appended to the transport's
+// OpenSSL's write BIO of a TlsServerTransport: every record is appended to the transport's
 // `encrypted_` queue (unbounded here; write() bounds what it encrypts ahead).
 int output_bio_write(BIO* bio, const char* data, std::size_t length, std::size_t* written) {
   auto* out = static_cast<OutboundQueue*>(BIO_get_data(bio));
@@ -72,7 +72,7 @@ const BIO_METHOD* output_bio_method() {
 
 }  // namespace
 
-TlsTransport::TlsTransport(int fd, std::shared_ptr<const TlsListenerContext> listener)
+TlsServerTransport::TlsServerTransport(int fd, std::shared_ptr<const TlsListenerContext> listener)
     : fd_(fd), listener_(std::move(listener)), ssl_(SSL_new(listener_->ctx.get())) {
   BIO* input = ssl_ && output_bio_method() ? BIO_new_socket(fd, BIO_NOCLOSE) : nullptr;
   BIO* output = input != nullptr ? BIO_new(output_bio_method()) : nullptr;
@@ -88,7 +88,7 @@ TlsTransport::TlsTransport(int fd, std::shared_ptr<const TlsListenerContext> lis
   SSL_set_accept_state(ssl_.get());
 }
 
-IoResult TlsTransport::send_encrypted() {
+IoResult TlsServerTransport::send_encrypted() {
   while (!encrypted_.empty()) {
     std::span<const std::uint8_t> runs[16];
     const std::size_t count = encrypted_.pending_runs(runs);
@@ -100,7 +100,7 @@ IoResult TlsTransport::send_encrypted() {
   return {};
 }
 
-IoResult TlsTransport::result_of_failure(int rc, const char* operation) {
+IoResult TlsServerTransport::result_of_failure(int rc, const char* operation) {
   const int code = SSL_get_error(ssl_.get(), rc);
   wants_write_ = false;
   switch (code) {
@@ -146,7 +146,7 @@ IoResult TlsTransport::result_of_failure(int rc, const char* operation) {
   }
 }
 
-IoResult TlsTransport::handshake() {
+IoResult TlsServerTransport::handshake() {
   ERR_clear_error();
   const int rc = SSL_do_handshake(ssl_.get());
   // Handshake messages (and, at the end, session tickets) are in encrypted_ now.
@@ -167,7 +167,7 @@ IoResult TlsTransport::handshake() {
   return r;
 }
 
-IoResult TlsTransport::read(std::span<std::uint8_t> into) {
+IoResult TlsServerTransport::read(std::span<std::uint8_t> into) {
   const std::size_t encrypted_before = encrypted_.size();
   std::size_t total = 0;
   while (total < into.size()) {
@@ -193,7 +193,7 @@ IoResult TlsTransport::read(std::span<std::uint8_t> into) {
   return {IoStatus::kOk, total, {}};
 }
 
-IoResult TlsTransport::write(std::span<const std::uint8_t> bytes) {
+IoResult TlsServerTransport::write(std::span<const std::uint8_t> bytes) {
   if (bytes.empty()) return {IoStatus::kOk, 0, {}};
   std::size_t total = 0;
   while (total < bytes.size()) {
@@ -220,7 +220,7 @@ IoResult TlsTransport::write(std::span<const std::uint8_t> bytes) {
   return {IoStatus::kOk, total, {}};
 }
 
-IoResult TlsTransport::write_runs(std::span<const std::span<const std::uint8_t>> runs) {
+IoResult TlsServerTransport::write_runs(std::span<const std::span<const std::uint8_t>> runs) {
   std::size_t total = 0;
   IoResult failed{IoStatus::kOk, 0, {}};
   for (const auto run : runs) {
@@ -242,9 +242,9 @@ IoResult TlsTransport::write_runs(std::span<const std::span<const std::uint8_t>>
   return {IoStatus::kOk, 0, {}};
 }
 
-bool TlsTransport::has_pending_input() const { return SSL_has_pending(ssl_.get()) == 1; }
+bool TlsServerTransport::has_pending_input() const { return SSL_has_pending(ssl_.get()) == 1; }
 
-void TlsTransport::close_notify() {
+void TlsServerTransport::close_notify() {
   if (!SSL_is_init_finished(ssl_.get())) return;
   ERR_clear_error();
   SSL_shutdown(ssl_.get());  // queues close_notify
@@ -272,12 +272,12 @@ std::string tls_peer_identity(const SSL* ssl) {
   return tls::psk_identity_of(ssl);
 }
 
-void TlsTransport::describe_peer(mqtt::PeerInfo& peer) const {
+void TlsServerTransport::describe_peer(mqtt::PeerInfo& peer) const {
   peer.tls_identity = tls_peer_identity(ssl_.get());
   peer.attested = tls::AttestationServer::status(ssl_.get()).evidence_sent;
 }
 
-std::string TlsTransport::session_summary() const {
+std::string TlsServerTransport::session_summary() const {
   const SSL* ssl = ssl_.get();
   std::string s =
       std::string(SSL_get_version(ssl)) + " " + SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));

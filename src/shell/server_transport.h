@@ -17,7 +17,7 @@ namespace trustmq::shell {
 
 enum class IoStatus : std::uint8_t {
   kOk,          // `bytes` were transferred (read: 0 never means EOF here)
-  kWouldBlock,  // nothing to do until the socket is ready (see Transport::wants_write)
+  kWouldBlock,  // nothing to do until the socket is ready (see ServerTransport::wants_write)
   kClosed,      // the peer closed the connection cleanly
   kError,       // any other failure; `detail` says what
 };
@@ -28,9 +28,9 @@ struct IoResult {
   std::string detail;
 };
 
-class Transport {
+class ServerTransport {
  public:
-  virtual ~Transport() = default;
+  virtual ~ServerTransport() = default;
 
   // "tcp" or "tls".
   virtual std::string_view kind() const = 0;
@@ -72,6 +72,6 @@ class Transport {
 
 // Makes the transport of each accepted socket of one listener. The socket stays owned by the
 // connection; the transport must not close it.
-using TransportFactory = std::function<std::unique_ptr<Transport>(int fd)>;
+using TransportFactory = std::function<std::unique_ptr<ServerTransport>(int fd)>;
 
 }  // namespace trustmq::shell

@@ -1,4 +1,4 @@
-#include "client/tcp_transport.h"
+#include "client/tcp_client_transport.h"
 
 #include <sys/socket.h>
 
@@ -7,18 +7,19 @@
 
 namespace trustmq::client {
 
-ClientResult<std::unique_ptr<Transport>> TcpTransport::open(const std::string& host,
-                                                            std::uint16_t port, Deadline deadline) {
+ClientResult<std::unique_ptr<ClientTransport>> TcpClientTransport::open(const std::string& host,
+                                                                        std::uint16_t port,
+                                                                        Deadline deadline) {
   auto c = connect_tcp(host, port, deadline);
-  if (!c) return ClientResult<std::unique_ptr<Transport>>::failure(c.error());
-  return ClientResult<std::unique_ptr<Transport>>::success(
-      std::make_unique<TcpTransport>(std::move(c.value())));
+  if (!c) return ClientResult<std::unique_ptr<ClientTransport>>::failure(c.error());
+  return ClientResult<std::unique_ptr<ClientTransport>>::success(
+      std::make_unique<TcpClientTransport>(std::move(c.value())));
 }
 
-ClientResult<Done> TcpTransport::write_all(mqtt::ByteView data, Deadline deadline) {
+ClientResult<void> TcpClientTransport::write_all(mqtt::ByteView data, Deadline deadline) {
   const int fd = connection_.fd.get();
   if (fd < 0) {
-    return ClientResult<Done>::failure(
+    return ClientResult<void>::failure(
         make_error(ClientErrorKind::kConnectionClosed, "connection already closed"));
   }
   std::size_t sent = 0;
@@ -36,13 +37,13 @@ ClientResult<Done> TcpTransport::write_all(mqtt::ByteView data, Deadline deadlin
     }
     const auto kind = (errno == EPIPE || errno == ECONNRESET) ? ClientErrorKind::kConnectionClosed
                                                               : ClientErrorKind::kIo;
-    return ClientResult<Done>::failure(
+    return ClientResult<void>::failure(
         make_error(kind, std::string("send: ") + std::strerror(errno)));
   }
-  return ClientResult<Done>::success({});
+  return ClientResult<void>::success();
 }
 
-ClientResult<std::size_t> TcpTransport::read_some(mqtt::Bytes& out, Deadline deadline) {
+ClientResult<std::size_t> TcpClientTransport::read_some(mqtt::Bytes& out, Deadline deadline) {
   const int fd = connection_.fd.get();
   if (fd < 0) {
     return ClientResult<std::size_t>::failure(
@@ -72,7 +73,7 @@ ClientResult<std::size_t> TcpTransport::read_some(mqtt::Bytes& out, Deadline dea
   }
 }
 
-void TcpTransport::close() {
+void TcpClientTransport::close() {
   if (connection_.fd.valid()) ::shutdown(connection_.fd.get(), SHUT_RDWR);
   connection_.fd.reset();
 }

@@ -10,12 +10,12 @@
 
 namespace trustmq::client {
 
-class Transport {
+class ClientTransport {
  public:
-  virtual ~Transport() = default;
+  virtual ~ClientTransport() = default;
 
   // Writes every byte of `data`, or fails (kTimeout, kIo, kConnectionClosed, kTls).
-  virtual ClientResult<Done> write_all(mqtt::ByteView data, Deadline deadline) = 0;
+  virtual ClientResult<void> write_all(mqtt::ByteView data, Deadline deadline) = 0;
   // Appends at least one received byte to `out` and returns how many; kTimeout when nothing
   // arrived by `deadline`, kConnectionClosed on an orderly close by the peer.
   virtual ClientResult<std::size_t> read_some(mqtt::Bytes& out, Deadline deadline) = 0;

@@ -12,24 +12,24 @@
 #include <optional>
 #include <string>
 
+#include "client/client_transport.h"
 #include "client/socket_fd.h"
 #include "client/tcp_connection.h"
 #include "client/tls_options.h"
-#include "client/transport.h"
 #include "tls/attestation_client.h"
 #include "tls/tls_context.h"
 
 namespace trustmq::client {
 
-class TlsTransport final : public Transport {
+class TlsClientTransport final : public ClientTransport {
  public:
-  static ClientResult<std::unique_ptr<TlsTransport>> open(const std::string& host,
-                                                          std::uint16_t port,
-                                                          const TlsOptions& options,
-                                                          Deadline deadline);
-  ~TlsTransport() override;
+  static ClientResult<std::unique_ptr<TlsClientTransport>> open(const std::string& host,
+                                                                std::uint16_t port,
+                                                                const TlsOptions& options,
+                                                                Deadline deadline);
+  ~TlsClientTransport() override;
 
-  ClientResult<Done> write_all(mqtt::ByteView data, Deadline deadline) override;
+  ClientResult<void> write_all(mqtt::ByteView data, Deadline deadline) override;
   ClientResult<std::size_t> read_some(mqtt::Bytes& out, Deadline deadline) override;
   void close() override;
   std::string description() const override;
@@ -39,8 +39,8 @@ class TlsTransport final : public Transport {
   const SSL* ssl() const { return ssl_.get(); }
 
  private:
-  TlsTransport() = default;
-  ClientResult<Done> handshake(const std::string& host, const TlsOptions& options,
+  TlsClientTransport() = default;
+  ClientResult<void> handshake(const std::string& host, const TlsOptions& options,
                                Deadline deadline);
 
   // Declaration order matters: the attestation client outlives the SSL_CTX, which outlives SSL.

@@ -1,5 +1,5 @@
 // TLS and TLS-PSK against Debian's mosquitto, with certificates made by the openssl CLI here.
-#include "client/tls_transport.h"
+#include "client/tls_client_transport.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
-#include "shell/transport.h"
+#include "shell/server_transport.h"
 
 namespace trustmq::shell {
 
-IoResult Transport::write_runs(std::span<const std::span<const std::uint8_t>> runs) {
+IoResult ServerTransport::write_runs(std::span<const std::span<const std::uint8_t>> runs) {
   std::size_t total = 0;
   for (const auto run : runs) {
     IoResult r = write(run);

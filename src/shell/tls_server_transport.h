@@ -1,5 +1,5 @@
-// Transport over TLS (OpenSSL 3) on a non-blocking socket, with the attestation extension when
-// the listener has `attestation sim`: SSL_accept is driven by the event loop's readiness
+// ServerTransport over TLS (OpenSSL 3) on a non-blocking socket, with the attestation extension
+// when the listener has `attestation sim`: SSL_accept is driven by the event loop's readiness
 // events, so a slow or malicious handshake never blocks other connections. The engine sees no
 // byte before the handshake is complete.
 //
@@ -16,7 +16,7 @@
 #include <string>
 
 #include "shell/outbound_queue.h"
-#include "shell/transport.h"
+#include "shell/server_transport.h"
 #include "tls/attestation_server.h"
 #include "tls/tls_context.h"
 
@@ -29,10 +29,10 @@ struct TlsListenerContext {
   tls::SslCtxPtr ctx;
 };
 
-class TlsTransport final : public Transport {
+class TlsServerTransport final : public ServerTransport {
  public:
   // Fails (std::runtime_error) only when OpenSSL cannot allocate the connection.
-  TlsTransport(int fd, std::shared_ptr<const TlsListenerContext> listener);
+  TlsServerTransport(int fd, std::shared_ptr<const TlsListenerContext> listener);
 
   std::string_view kind() const override { return "tls"; }
   IoResult handshake() override;
