@@ -56,24 +56,27 @@ def chromium_or_skip() -> str:
     return path
 
 
+# One page, two MQTT.js clients (MQTT 3.1.1 and 5): one Chromium start serves both.
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><script src="{bundle}"></script></head>
-<body><pre id="log"></pre><script>
+<body><script>
 const topic = {topic!r};
-const client = mqtt.connect("ws://127.0.0.1:{port}", {{
-  protocolVersion: {version}, clientId: "browser-" + {version}, reconnectPeriod: 0
-}});
-client.on("connect", () => {{
-  client.subscribe(topic + "/to-browser", {{ qos: 1 }}, (err) => {{
-    if (err) {{ client.publish(topic + "/error", String(err)); return; }}
-    // Subscribed: say so to the TCP side, which then sends to the browser.
-    client.publish(topic + "/from-browser", "ready v{version}", {{ qos: 1 }});
+for (const version of [4, 5]) {{
+  const client = mqtt.connect("ws://127.0.0.1:{port}", {{
+    protocolVersion: version, clientId: "browser-v" + version, reconnectPeriod: 0
   }});
-}});
-client.on("message", (t, payload) => {{
-  client.publish(topic + "/from-browser", "echo " + t + " " + payload.toString(), {{ qos: 1 }});
-}});
-client.on("error", (e) => client.end());
+  client.on("connect", () => {{
+    client.subscribe(topic + "/to-browser/v" + version, {{ qos: 1 }}, (err) => {{
+      if (err) {{ client.publish(topic + "/from-browser", "error " + err); return; }}
+      // Subscribed: say so to the TCP side, which then sends to the browser.
+      client.publish(topic + "/from-browser", "ready v" + version, {{ qos: 1 }});
+    }});
+  }});
+  client.on("message", (t, payload) => {{
+    client.publish(topic + "/from-browser", "echo " + t + " " + payload.toString(), {{ qos: 1 }});
+  }});
+  client.on("error", () => client.end());
+}}
 </script></body></html>
 """
 
@@ -101,9 +104,8 @@ def stop_chromium(proc: subprocess.Popen) -> str:
     return proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
 
 
-@pytest.mark.parametrize("version", [4, 5])
 def test_mqttjs_in_chromium_talks_with_tcp_clients(broker_factory, client_factory, tmp_path,
-                                                   topic, version):
+                                                   topic):
     bundle = mqttjs_bundle()
     assert bundle.is_file(), f"{bundle} missing: run scripts/install-deps.sh (MQTT.js bundle)"
     chromium = chromium_or_skip()
@@ -115,21 +117,22 @@ def test_mqttjs_in_chromium_talks_with_tcp_clients(broker_factory, client_factor
 
     page = tmp_path / "page.html"
     shutil.copy(bundle, tmp_path / "mqtt.min.js")
-    page.write_text(PAGE.format(bundle="mqtt.min.js", topic=topic, port=ws.port,
-                                version=version))
+    page.write_text(PAGE.format(bundle="mqtt.min.js", topic=topic, port=ws.port))
     proc = start_chromium(chromium, page, tmp_path / "profile")
     try:
-        [ready] = tcp_sub.wait_for_messages(1, timeout=CHROMIUM_START_S)
-        assert ready.payload == f"ready v{version}".encode()
-        assert ready.topic == f"{topic}/from-browser"
-        # TCP -> browser -> TCP: the browser echoes what it got over the WebSocket.
-        for i in range(3):
-            mosquitto_publish(broker, 311, f"{topic}/to-browser", [f"m{i}".encode()], qos=1,
-                              workdir=tmp_path)
-        got = tcp_sub.wait_for_messages(4)
-        assert [m.payload for m in got[1:]] == [
-            f"echo {topic}/to-browser m{i}".encode() for i in range(3)]
-        assert "New client connected" in broker.read_log()
+        ready = tcp_sub.wait_for_messages(2, timeout=CHROMIUM_START_S)
+        assert sorted(m.payload for m in ready) == [b"ready v4", b"ready v5"]
+        # TCP -> browser -> TCP: each browser client echoes what it got over the WebSocket.
+        for version in (4, 5):
+            for i in range(2):
+                mosquitto_publish(broker, 311, f"{topic}/to-browser/v{version}",
+                                  [f"m{i}".encode()], qos=1, workdir=tmp_path)
+        got = tcp_sub.wait_for_messages(6)
+        echoes = sorted(m.payload for m in got[2:])
+        assert echoes == [f"echo {topic}/to-browser/v{v} m{i}".encode()
+                          for v in (4, 5) for i in range(2)]
+        log = broker.read_log()
+        assert "as browser-v4 (p4" in log and "as browser-v5 (p5" in log, log
     finally:
         chromium_log = stop_chromium(proc)
     assert broker.alive(), chromium_log
