@@ -13,6 +13,7 @@ packages=(
   mosquitto mosquitto-clients python3 python3-paho-mqtt python3-pytest
   gnuplot-nox
   libtss2-dev libtss2-tcti-device0 libtss2-tcti-swtpm0 swtpm swtpm-tools tpm2-tools
+  chromium
 )
 
 missing=()
@@ -24,13 +25,34 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -q
+  # policy-rc.d keeps the packaged mosquitto service from starting on install.
+  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo_cmd=()
-if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -q
-# policy-rc.d keeps the packaged mosquitto service from starting on install.
-"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+# MQTT.js for the browser WebSockets test (tests/e2e/test_websocket_browser.py): its browser
+# bundle dist/mqtt.min.js, from the npm package `mqtt` (Debian's node-mqtt 4.3.7 has no
+# browser bundle). Fetched with `npm pack` (the tarball only, no dependencies: the bundle is
+# self-contained), pinned by version and by the tarball's SHA-256.
+mqttjs_version=5.16.0
+mqttjs_sha256=c7d13d6dedf4c15063fb61d645c82d07d2a24f79b15736f313e96e116177950f
+mqttjs_dir="${XDG_CACHE_HOME:-$HOME/.cache}/trustmq/mqttjs-$mqttjs_version"
+if [ -f "$mqttjs_dir/mqtt.min.js" ]; then
+  echo "install-deps: MQTT.js $mqttjs_version present"
+elif ! command -v npm > /dev/null; then
+  echo "install-deps: npm not found: the browser WebSockets test will fail without MQTT.js" >&2
+else
+  work=$(mktemp -d)
+  (cd "$work" && npm pack --silent "mqtt@$mqttjs_version" > /dev/null)
+  echo "$mqttjs_sha256  $work/mqtt-$mqttjs_version.tgz" | sha256sum -c --quiet
+  tar -xzf "$work/mqtt-$mqttjs_version.tgz" -C "$work" package/dist/mqtt.min.js package/LICENSE.md
+  mkdir -p "$mqttjs_dir"
+  cp "$work/package/dist/mqtt.min.js" "$work/package/LICENSE.md" "$mqttjs_dir/"
+  rm -rf "$work"
+  echo "install-deps: MQTT.js $mqttjs_version in $mqttjs_dir"
+fi

@@ -29,15 +29,60 @@ void ignore_sigpipe() {
   sigaction(SIGPIPE, &ignore, nullptr);
 }
 
+// The ACL part of a reload: the ACL file named now is loaded (none: every topic is allowed,
+// as mosquitto without acl_file); a file that does not load keeps the running ACL. Then the
+// core applies it and checks connected clients again, also against the password file just
+// reloaded (mqtt::Broker::reload_security, docs/broker.md).
+void reload_access_rules(const trustmq::shell::ServerConfig& fresh,
+                         trustmq::shell::ServerConfig& running, trustmq::shell::Logger& logger,
+                         trustmq::shell::Server& server) {
+  using namespace trustmq::shell;
+  std::optional<trustmq::mqtt::AclRules> acl = running.broker.acl;
+  std::string acl_file = running.acl_file;
+  if (fresh.acl_file.empty()) {
+    if (!running.acl_file.empty()) {
+      logger.log(LogType::kWarning,
+                 "reload: acl_file removed; every client may now read and "
+                 "write every topic (as without an acl_file)");
+    }
+    acl.reset();
+    acl_file.clear();
+  } else {
+    try {
+      acl = load_acl_file(fresh.acl_file);
+      acl_file = fresh.acl_file;
+    } catch (const std::exception& e) {
+      logger.log(LogType::kError,
+                 std::string("reload: acl_file: ") + e.what() + " (the running ACL is kept)");
+    }
+  }
+  try {
+    server.reload_security(acl);
+  } catch (const trustmq::runtime::EngineTrap&) {
+    throw;  // the event loop stops the broker
+  } catch (const std::runtime_error& e) {
+    logger.log(LogType::kError, std::string("reload: ") + e.what() +
+                                    "; the running ACL is kept and connected clients are "
+                                    "not checked again");
+    return;
+  }
+  running.broker.acl = std::move(acl);
+  running.acl_file = acl_file;
+  logger.log(LogType::kNotice,
+             (acl_file.empty() ? std::string("reload: no acl_file")
+                               : "reload: acl_file " + acl_file + " applied") +
+                 "; connected clients checked against the ACL and the password file");
+}
+
 // SIGHUP, as mosquitto: re-reads the configuration file for the options that can change at run
-// time — the password file (for clients that connect from now on), the log settings
-// (log_type, log_dest, log_timestamp*, connection_messages) — and reopens the log file. A bad
-// file keeps what runs and logs why; the broker never stops on a reload. Options that need a
-// restart (listeners, limits, engine, acl_file) keep their running values, with a warning when
-// they changed.
+// time — the password file, the ACL file, the log settings (log_type, log_dest,
+// log_timestamp*, connection_messages) — and reopens the log file; then connected clients are
+// checked again against the passwords and the ACL (reload_access_rules). A bad file keeps
+// what runs and logs why; the broker never stops on a reload. Options that need a restart
+// (listeners, limits, engine) keep their running values, with a warning when they changed.
 void reload_configuration(const trustmq::shell::CommandLine& command_line,
-                          const trustmq::shell::ServerConfig& running,
-                          trustmq::shell::Logger& logger, trustmq::shell::Server& server) {
+                          trustmq::shell::ServerConfig& running, trustmq::shell::Logger& logger,
+                          trustmq::shell::Server& server) {
   using namespace trustmq::shell;
   logger.reopen_file();
   if (command_line.config_file.empty()) {
@@ -73,29 +118,13 @@ void reload_configuration(const trustmq::shell::CommandLine& command_line,
     try {
       server.set_passwords(
           std::make_shared<const PasswordFile>(PasswordFile::load(fresh.password_file)));
-      logger.log(LogType::kNotice, "reload: password_file " + fresh.password_file +
-                                       " loaded; it applies to clients that connect from now on");
+      logger.log(LogType::kNotice, "reload: password_file " + fresh.password_file + " loaded");
     } catch (const std::exception& e) {
       logger.log(LogType::kError,
                  std::string("reload: keeping the previous password file: ") + e.what());
     }
   }
-  if (fresh.acl_file != running.acl_file) {
-    logger.log(LogType::kWarning, "reload: acl_file changed from '" + running.acl_file + "' to '" +
-                                      fresh.acl_file +
-                                      "'; ACL changes take effect after a restart");
-  } else if (!fresh.acl_file.empty()) {
-    try {
-      if (load_acl_file(fresh.acl_file) != running.broker.acl) {
-        logger.log(LogType::kWarning, "reload: acl_file " + fresh.acl_file +
-                                          " changed; ACL changes take effect after a restart "
-                                          "(not reloaded on SIGHUP yet)");
-      }
-    } catch (const std::exception& e) {
-      logger.log(LogType::kError,
-                 std::string("reload: acl_file: ") + e.what() + " (the running ACL is kept)");
-    }
-  }
+  reload_access_rules(fresh, running, logger, server);
 }
 
 int run(int argc, char** argv) {

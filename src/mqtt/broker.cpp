@@ -139,6 +139,10 @@ void Broker::on_close(ConnectionId conn, TimeMs now) { state_->on_close(conn, no
 
 TimeMs Broker::on_tick(TimeMs now) { return state_->on_tick(now); }
 
+void Broker::reload_security(std::optional<AclRules> acl, TimeMs now) {
+  state_->reload_security(std::move(acl), now);
+}
+
 BrokerStats Broker::stats() const { return state_->stats(); }
 
 }  // namespace trustmq::mqtt

@@ -72,6 +72,12 @@ class Broker {
   // Runs timers (keep-alive, will delay, session and message expiry, $SYS); returns the
   // next time it wants to be called.
   TimeMs on_tick(TimeMs now);
+  // A reload (SIGHUP) of the password and ACL files (docs/broker.md, Reloading access rules):
+  // `acl` replaces the running ACL (none: everything allowed). Connected clients are checked
+  // again: one that authenticated with a password that BrokerHost::authenticate no longer
+  // accepts is disconnected; subscriptions the new ACL no longer grants are removed and
+  // queued messages a client may no longer read are dropped.
+  void reload_security(std::optional<AclRules> acl, TimeMs now);
 
   BrokerStats stats() const;
 

@@ -126,6 +126,7 @@ bool Broker::State::authenticate_client(Connection& c, const ConnectPacket& p,
       reject_connect(c, ReasonCode::kBadUserNameOrPassword, "bad username or password");
       return false;
     }
+    c.password = password;  // checked again on reload (reload_security)
   }
   if (p.will && config_.message_size_limit != 0 &&
       p.will->payload.size() > config_.message_size_limit) {
@@ -211,6 +212,7 @@ void Broker::State::attach_session(Connection& c, ConnectPacket& p, Session& ses
   c.maximum_packet_size = p.properties.maximum_packet_size.value_or(kMaxPacketSize);
   if (c.maximum_packet_size == 0) c.maximum_packet_size = kMaxPacketSize;
   c.aliases = TopicAliasMap(v5 ? config_.topic_alias_maximum : 0);
+  c.outbound_aliases = OutboundTopicAliases(v5 ? p.properties.topic_alias_maximum.value_or(0) : 0);
   ++stats_.clients_connected;
 }
 

@@ -50,7 +50,9 @@ bool Broker::State::send_publish(Connection& c, const OutboundMessage& outbound,
   Message& message = *outbound.message;
   if (message.expired(now)) return false;
   const bool v5 = is_v5(c.version);
-  const bool per_recipient = v5 && (!outbound.subscription_ids.empty() || message.expires_at);
+  const OutboundTopicAliases::Choice alias = c.outbound_aliases.choose(message.publish().topic);
+  const bool per_recipient =
+      v5 && (!outbound.subscription_ids.empty() || message.expires_at || alias.alias != 0);
   ByteView bytes;
   if (!per_recipient && outbound.qos == QoS::kAtMostOnce && !dup && inbound != nullptr &&
       inbound->message == &message && inbound->v5 == v5 && inbound->retain == outbound.retain) {
@@ -69,6 +71,8 @@ bool Broker::State::send_publish(Connection& c, const OutboundMessage& outbound,
     overrides.dup = dup;
     overrides.packet_id = packet_id;
     overrides.subscription_identifiers = outbound.subscription_ids;
+    overrides.topic_alias = alias.alias;
+    overrides.omit_topic = alias.known;
     if (message.expires_at) {
       overrides.message_expiry_interval =
           static_cast<std::uint32_t>((*message.expires_at - now + 999) / 1000);
@@ -78,7 +82,11 @@ bool Broker::State::send_publish(Connection& c, const OutboundMessage& outbound,
     bytes = scratch_;
   }
   if (!fits(c, bytes)) return false;
-  send_bytes(c, bytes, publish_send_kind(outbound));
+  // A PUBLISH that gives an alias its topic may not be dropped under back-pressure: the
+  // packets after it that carry only the alias depend on it.
+  const bool sets_alias = alias.alias != 0 && !alias.known;
+  send_bytes(c, bytes, sets_alias ? SendKind::kControl : publish_send_kind(outbound));
+  c.outbound_aliases.commit(alias, message.publish().topic);
   return true;
 }
 

@@ -25,6 +25,7 @@
 #include "mqtt/codec.h"
 #include "mqtt/limits.h"
 #include "mqtt/message.h"
+#include "mqtt/outbound_topic_aliases.h"
 #include "mqtt/packet.h"
 #include "mqtt/reason_code.h"
 #include "mqtt/retained_store.h"
@@ -63,7 +64,11 @@ struct Connection {
   std::uint16_t receive_maximum = kMaxReceiveMaximum;  // the client's
   std::uint32_t maximum_packet_size = kMaxPacketSize;  // the client's
   bool connect_session_expiry_zero = true;
-  TopicAliasMap aliases;
+  TopicAliasMap aliases;                  // inbound: the client's aliases
+  OutboundTopicAliases outbound_aliases;  // ours, on the PUBLISH packets we send it
+  // The password the client authenticated with, kept to check it again when the password
+  // file is reloaded (as mosquitto keeps it); empty unless authenticated by password.
+  std::optional<Bytes> password;
 };
 
 // A PUBLISH just received, while route → deliver → send_publish carry it to subscribers:
@@ -95,6 +100,7 @@ class Broker::State {
   void on_data(ConnectionId id, ByteView bytes, TimeMs now);
   void on_close(ConnectionId id, TimeMs now);
   TimeMs on_tick(TimeMs now);
+  void reload_security(std::optional<AclRules> acl, TimeMs now);  // broker_security_reload.cpp
   BrokerStats stats() const;
 
  private:
@@ -174,6 +180,10 @@ class Broker::State {
   TimeMs next_deadline(TimeMs now);
   void resume(Session& s, Connection& c, TimeMs now);
   void recheck_acl_on_resume(Session& s);
+
+  // ---- broker_security_reload.cpp
+  bool still_authenticates(const Connection& c);
+  void recheck_acl_after_reload(Session& s);
 
   // ---- broker_publish.cpp
   HandlerResult handle_publish(Connection& c, ByteView bytes, ByteView payload, PublishPacket& p,

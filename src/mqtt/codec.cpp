@@ -782,11 +782,16 @@ void encode_publish(const PublishPacket& packet, ProtocolVersion version,
   const std::optional<std::uint32_t>& expiry = overrides.message_expiry_interval
                                                    ? overrides.message_expiry_interval
                                                    : packet.properties.message_expiry_interval;
+  const std::optional<std::uint16_t> topic_alias =
+      overrides.topic_alias != 0 ? std::optional<std::uint16_t>(overrides.topic_alias)
+                                 : packet.properties.topic_alias;
+  const bool omit_topic = v5 && overrides.omit_topic && topic_alias;
   auto write = [&](auto& sink) {
-    write_string(sink, packet.topic);
+    write_string(sink, omit_topic ? std::string_view() : std::string_view(packet.topic));
     if (overrides.qos != QoS::kAtMostOnce) sink.u16(overrides.packet_id);
     if (v5) {
-      write_properties(packet.properties, expiry, overrides.subscription_identifiers, sink);
+      write_properties(packet.properties, expiry, overrides.subscription_identifiers, topic_alias,
+                       sink);
     }
     sink.raw(packet.payload.data(), packet.payload.size());
   };

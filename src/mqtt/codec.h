@@ -55,6 +55,10 @@ struct PublishOverrides {
   std::uint16_t packet_id = 0;                              // written only for QoS > 0
   std::span<const std::uint32_t> subscription_identifiers;  // instead of the packet's
   std::optional<std::uint32_t> message_expiry_interval;     // instead of the packet's, if set
+  // v5 Topic Alias instead of the packet's, if not 0 (outbound_topic_aliases.h); with
+  // omit_topic the topic name is sent empty (the client knows the alias already).
+  std::uint16_t topic_alias = 0;
+  bool omit_topic = false;
 };
 
 // Appends the PUBLISH `packet` as sent with `overrides`; the packet's own flags, packet

@@ -58,12 +58,14 @@ bool decode_properties(ByteReader& reader, PropertyContext context, Properties& 
                        DecodeError& error);
 
 // Writes the properties that are set, without the length prefix, in identifier order.
-// Writes the properties of `p`, with the message expiry interval and the subscription
-// identifiers given apart: a PUBLISH sent to one recipient carries its own (encode_publish).
+// Writes the properties of `p`, with the message expiry interval, the subscription
+// identifiers and the topic alias given apart: a PUBLISH sent to one recipient carries its
+// own (encode_publish).
 template <typename Sink>
 void write_property_list(const Properties& p,
                          const std::optional<std::uint32_t>& message_expiry_interval,
-                         std::span<const std::uint32_t> subscription_identifiers, Sink& sink) {
+                         std::span<const std::uint32_t> subscription_identifiers,
+                         const std::optional<std::uint16_t>& topic_alias, Sink& sink) {
   auto byte_property = [&sink](PropertyId id, const std::optional<std::uint8_t>& v) {
     if (v) {
       sink.u8(static_cast<std::uint8_t>(id));
@@ -116,7 +118,7 @@ void write_property_list(const Properties& p,
   string_property(PropertyId::kReasonString, p.reason_string);
   two_byte_property(PropertyId::kReceiveMaximum, p.receive_maximum);
   two_byte_property(PropertyId::kTopicAliasMaximum, p.topic_alias_maximum);
-  two_byte_property(PropertyId::kTopicAlias, p.topic_alias);
+  two_byte_property(PropertyId::kTopicAlias, topic_alias);
   byte_property(PropertyId::kMaximumQoS, p.maximum_qos);
   byte_property(PropertyId::kRetainAvailable, p.retain_available);
   for (const UserProperty& up : p.user_properties) {
@@ -132,24 +134,28 @@ void write_property_list(const Properties& p,
 
 template <typename Sink>
 void write_property_list(const Properties& p, Sink& sink) {
-  write_property_list(p, p.message_expiry_interval, p.subscription_identifiers, sink);
+  write_property_list(p, p.message_expiry_interval, p.subscription_identifiers, p.topic_alias,
+                      sink);
 }
 
 // Writes the property length followed by the properties.
 template <typename Sink>
 void write_properties(const Properties& properties,
                       const std::optional<std::uint32_t>& message_expiry_interval,
-                      std::span<const std::uint32_t> subscription_identifiers, Sink& sink) {
+                      std::span<const std::uint32_t> subscription_identifiers,
+                      const std::optional<std::uint16_t>& topic_alias, Sink& sink) {
   ByteCounter counter;
-  write_property_list(properties, message_expiry_interval, subscription_identifiers, counter);
+  write_property_list(properties, message_expiry_interval, subscription_identifiers, topic_alias,
+                      counter);
   sink.variable_byte_integer(static_cast<std::uint32_t>(counter.size()));
-  write_property_list(properties, message_expiry_interval, subscription_identifiers, sink);
+  write_property_list(properties, message_expiry_interval, subscription_identifiers, topic_alias,
+                      sink);
 }
 
 template <typename Sink>
 void write_properties(const Properties& properties, Sink& sink) {
   write_properties(properties, properties.message_expiry_interval,
-                   properties.subscription_identifiers, sink);
+                   properties.subscription_identifiers, properties.topic_alias, sink);
 }
 
 }  // namespace trustmq::mqtt

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -57,6 +58,10 @@ class Engine {
   virtual void close(ConnectionId conn, TimeMs now) = 0;
   // Returns the next deadline at which tick() wants to run.
   virtual TimeMs tick(TimeMs now) = 0;
+  // After a reload of the password and ACL files: mqtt::Broker::reload_security. Throws
+  // std::runtime_error if the engine cannot apply it (a module without the export); the
+  // running rules are then kept.
+  virtual void reload_security(const std::optional<mqtt::AclRules>& acl, TimeMs now) = 0;
 };
 
 }  // namespace trustmq::runtime

@@ -27,6 +27,9 @@ class NativeEngine final : public Engine {
   }
   void close(ConnectionId conn, TimeMs now) override { broker_.on_close(conn, now); }
   TimeMs tick(TimeMs now) override { return broker_.on_tick(now); }
+  void reload_security(const std::optional<mqtt::AclRules>& acl, TimeMs now) override {
+    broker_.reload_security(acl, now);
+  }
 
  private:
   mqtt::Broker broker_;

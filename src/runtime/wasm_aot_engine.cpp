@@ -122,6 +122,14 @@ class WasmAotEngine final : public WasmGuestEngine {
     check(wasm_aot_call_on_tick(&module_, instance_.get(), now, &result), "on_tick");
     return result;
   }
+  bool guest_has_reload_security() override { return module_.reload_security != nullptr; }
+  std::uint32_t guest_reload_security(std::uint32_t ptr, std::uint32_t length,
+                                      TimeMs now) override {
+    std::uint32_t result = 0;
+    check(wasm_aot_call_reload_security(&module_, instance_.get(), ptr, length, now, &result),
+          "reload_security");
+    return result;
+  }
   GuestMemory guest_memory() override { return context_.guest_memory(); }
   std::uint64_t guest_max_memory_bytes() override {
     return static_cast<std::uint64_t>(context_.memory->max_pages) * 65536;

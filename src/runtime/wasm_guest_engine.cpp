@@ -107,4 +107,18 @@ TimeMs WasmGuestEngine::tick(TimeMs now) {
   return guest_on_tick(now);
 }
 
+void WasmGuestEngine::reload_security(const std::optional<mqtt::AclRules>& acl, TimeMs now) {
+  check_running();
+  if (!guest_has_reload_security()) {
+    throw std::runtime_error(name_ + " engine: the module has no export reload_security");
+  }
+  mqtt::BrokerConfig config;  // the export reads only the ACL of it
+  config.acl = acl;
+  const mqtt::Bytes encoded = encode_broker_config(config);
+  const std::uint32_t ptr = place_in_guest(encoded);
+  if (guest_reload_security(ptr, static_cast<std::uint32_t>(encoded.size()), now) != 0) {
+    throw std::runtime_error(name_ + " engine: the module rejected the reloaded ACL");
+  }
+}
+
 }  // namespace trustmq::runtime

@@ -1,6 +1,7 @@
 #include "runtime/wasm_interp_engine.h"
 
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -47,6 +48,11 @@ class WasmInterpEngine final : public WasmGuestEngine {
     } catch (const std::runtime_error& e) {
       throw std::runtime_error(std::string("wasm-interp engine: ") + e.what());
     }
+    try {
+      reload_security_ = interpreter_->find_function("reload_security", "iiI", "i");
+    } catch (const std::runtime_error&) {
+      // An older module: reload_security() says so when a reload needs it.
+    }
     start(config, now);
   }
 
@@ -70,6 +76,12 @@ class WasmInterpEngine final : public WasmGuestEngine {
     call(on_close_, {conn, now}, "on_close");
   }
   TimeMs guest_on_tick(TimeMs now) override { return call(on_tick_, {now}, "on_tick"); }
+  bool guest_has_reload_security() override { return reload_security_.has_value(); }
+  std::uint32_t guest_reload_security(std::uint32_t ptr, std::uint32_t length,
+                                      TimeMs now) override {
+    return static_cast<std::uint32_t>(
+        call(*reload_security_, {ptr, length, now}, "reload_security"));
+  }
   GuestMemory guest_memory() override {
     if (!interpreter_) return {};
     return {interpreter_->memory_data(), interpreter_->memory_size()};
@@ -194,6 +206,7 @@ class WasmInterpEngine final : public WasmGuestEngine {
   std::vector<std::uint64_t> results_;
   std::size_t initialize_ = 0, input_buffer_ = 0, init_ = 0, on_open_ = 0, on_data_ = 0,
               on_close_ = 0, on_tick_ = 0;
+  std::optional<std::size_t> reload_security_;
 };
 
 }  // namespace

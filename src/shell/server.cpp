@@ -142,6 +142,12 @@ void Server::set_passwords(std::shared_ptr<const PasswordFile> passwords) {
   passwords_ = owned_passwords_.get();
 }
 
+void Server::reload_security(const std::optional<mqtt::AclRules>& acl) {
+  if (!engine_) throw std::logic_error("Server::reload_security before start_engine");
+  now_ = monotonic_now_ms();
+  engine_->reload_security(acl, now_);
+}
+
 void Server::log_connection(LogType type, std::string_view text) {
   if (config_.connection_messages) logger_.log(type, text);
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -68,9 +69,12 @@ class Server final : public mqtt::BrokerHost {
   // before any other thread starts. No work happens in a signal handler.
   void handle_signals(std::function<void()> on_reload);
 
-  // Replaces the password file for connections that authenticate from now on (SIGHUP);
-  // null: no user name is accepted. Connected clients are not affected (as mosquitto).
+  // Replaces the password file (SIGHUP); null: no user name is accepted. Connected clients
+  // are checked against it by reload_security, which the reload calls next.
   void set_passwords(std::shared_ptr<const PasswordFile> passwords);
+  // After a reload: the core replaces its ACL with `acl` and checks connected clients again
+  // (runtime::Engine::reload_security). Throws std::runtime_error if the engine cannot.
+  void reload_security(const std::optional<mqtt::AclRules>& acl);
   // connection_messages: whether connects and disconnects are logged.
   void set_connection_messages(bool on) { config_.connection_messages = on; }
 

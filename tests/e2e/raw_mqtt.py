@@ -29,12 +29,22 @@ def utf8(text: str | bytes) -> bytes:
 
 
 def connect_packet(client_id: str, version: int = 5, keepalive: int = 30, clean: bool = True,
-                   protocol_name: bytes = b"MQTT") -> bytes:
-    body = utf8(protocol_name) + bytes([version, 0x02 if clean else 0x00])
+                   protocol_name: bytes = b"MQTT", username: str | None = None,
+                   password: str | None = None) -> bytes:
+    flags = 0x02 if clean else 0x00
+    if username is not None:
+        flags |= 0x80
+    if password is not None:
+        flags |= 0x40
+    body = utf8(protocol_name) + bytes([version, flags])
     body += struct.pack("!H", keepalive)
     if version == 5:
         body += b"\x00"  # no properties
     body += utf8(client_id)
+    if username is not None:
+        body += utf8(username)
+    if password is not None:
+        body += utf8(password)
     return b"\x10" + encode_varint(len(body)) + body
 
 

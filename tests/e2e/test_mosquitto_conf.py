@@ -165,8 +165,7 @@ def wait_until(predicate, timeout: float = 5.0) -> bool:
 
 
 def test_sighup_reloads_the_password_file_for_new_connections(broker_factory):
-    # What happens to clients connected before the reload differs: mosquitto 2.0.11 disconnects
-    # those whose credentials no longer verify, trustmq keeps them (docs/configuration.md).
+    # Clients connected before the reload: test_reload_access.py.
     broker = broker_factory(allow_anonymous=False, users={"alice": "old-secret"})
     assert can_connect(broker, "alice", "old-secret")
     make_password_file(broker.workdir / "passwords", {"alice": "new-secret", "bob": "bob-1"})

@@ -286,6 +286,62 @@ TEST_P(CoreEngineTest, ConfigurationWithAclRulesCrossesTheBoundary) {
   }
 }
 
+// reload_security crosses the boundary: the new ACL is applied in the module (the
+// subscription it no longer grants stops delivering) and clients are checked again against
+// the host's passwords, exactly as the native core does.
+TEST_P(CoreEngineTest, ReloadSecurityCrossesTheBoundary) {
+  mqtt::BrokerConfig config = core_config();
+  config.acl = mqtt::AclRules{};
+  config.acl->users = {{"alice", {{mqtt::AclAccess::kReadWrite, "open/#", false}}},
+                       {"bob", {{mqtt::AclAccess::kReadWrite, "#", false}}}};
+  const std::map<std::string, std::string> users = {{"alice", "secret"}, {"bob", "pw"}};
+  mqtt::AclRules narrowed;
+  narrowed.users = {{"alice", {{mqtt::AclAccess::kWrite, "open/#", false}}},
+                    {"bob", {{mqtt::AclAccess::kReadWrite, "#", false}}}};
+  mqtt::testing::FakeBrokerHost native_host{users};
+  auto native = make_engine("native", "", config, native_host, 0);
+  mqtt::testing::FakeBrokerHost host{users};
+  auto engine = make_engine(GetParam(), "", config, host, 0);
+  for (auto [e, h] : {std::pair{native.get(), &native_host}, std::pair{engine.get(), &host}}) {
+    e->open(1, mqtt::PeerInfo{}, 1);
+    feed(*e, 1, packets::connect("sub", "alice", "secret"));
+    feed(*e, 1, packets::subscribe(7, "open/#"));
+    e->open(2, mqtt::PeerInfo{}, 1);
+    feed(*e, 2, packets::connect("bob", "bob", "pw"));
+    feed(*e, 1, packets::publish("open/1", "before"));
+    e->reload_security(narrowed, 2);
+    h->passwords.erase("bob");
+    feed(*e, 1, packets::publish("open/2", "after"));  // alice may still write, not read
+    e->reload_security(narrowed, 3);                   // bob's password is gone
+  }
+  EXPECT_TRUE(host.logged("Removed subscription open/# of sub"));
+  EXPECT_EQ(host.closed, std::vector<mqtt::ConnectionId>{2});
+  ASSERT_EQ(host.sent.size(), native_host.sent.size());
+  for (std::size_t i = 0; i < host.sent.size(); ++i) {
+    EXPECT_EQ(host.sent[i].bytes, native_host.sent[i].bytes) << i;
+  }
+  int publishes_to_sub = 0;
+  for (const auto& s : host.sent) publishes_to_sub += s.conn == 1 && (s.bytes[0] >> 4) == 3;
+  EXPECT_EQ(publishes_to_sub, 1);  // open/1 only
+  EXPECT_EQ(host.auth_calls, native_host.auth_calls);
+}
+
+TEST(WasmProbeReloadTest, AModuleWithoutTheExportSaysSo) {
+  for (const std::string name : {"wasm-aot", "wasm-interp"}) {
+    mqtt::testing::FakeBrokerHost host{kUsers};
+    auto engine = make_probe_engine(name, host);
+    try {
+      engine->reload_security(std::nullopt, 1);
+      ADD_FAILURE() << name << ": no error";
+    } catch (const EngineTrap&) {
+      ADD_FAILURE() << name << ": a trap, not a refusal";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("no export reload_security"), std::string::npos);
+    }
+    EXPECT_NO_THROW(engine->tick(5));  // still running
+  }
+}
+
 TEST(EngineFactoryTest, UnknownEngineIsRejected) {
   mqtt::testing::FakeBrokerHost host{kUsers};
   EXPECT_THROW(make_engine("wasm-jit", "", {}, host, 0), std::invalid_argument);

@@ -84,4 +84,15 @@ TRUSTMQ_EXPORT("on_tick") std::uint64_t trustmq_on_tick(std::uint64_t now) {
   return broker().on_tick(now);
 }
 
+// `config` holds an encode_broker_config() encoding of which only the ACL is used
+// (mqtt::Broker::reload_security). Returns 0 on success, 1 if it is invalid (nothing changes).
+TRUSTMQ_EXPORT("reload_security")
+std::int32_t trustmq_reload_security(const std::uint8_t* config, std::uint32_t length,
+                                     std::uint64_t now) {
+  mqtt::BrokerConfig decoded;
+  if (!trustmq::runtime::decode_broker_config(input_view(config, length), decoded)) return 1;
+  broker().reload_security(std::move(decoded.acl), now);
+  return 0;
+}
+
 }  // extern "C"
