@@ -37,20 +37,20 @@ fi
 
 # MQTT.js for the browser WebSockets test (tests/e2e/test_websocket_browser.py): its browser
 # bundle dist/mqtt.min.js, from the npm package `mqtt` (Debian's node-mqtt 4.3.7 has no
-# browser bundle). Fetched with `npm pack` (the tarball only, no dependencies: the bundle is
-# self-contained), pinned by version and by the tarball's SHA-256.
+# browser bundle). The package tarball is fetched from the npm registry with python3 (no npm
+# or Node.js needed: the bundle is self-contained), pinned by version and by its SHA-256.
 mqttjs_version=5.16.0
 mqttjs_sha256=c7d13d6dedf4c15063fb61d645c82d07d2a24f79b15736f313e96e116177950f
 mqttjs_dir="${XDG_CACHE_HOME:-$HOME/.cache}/trustmq/mqttjs-$mqttjs_version"
 if [ -f "$mqttjs_dir/mqtt.min.js" ]; then
   echo "install-deps: MQTT.js $mqttjs_version present"
-elif ! command -v npm > /dev/null; then
-  echo "install-deps: npm not found: the browser WebSockets test will fail without MQTT.js" >&2
 else
   work=$(mktemp -d)
-  (cd "$work" && npm pack --silent "mqtt@$mqttjs_version" > /dev/null)
-  echo "$mqttjs_sha256  $work/mqtt-$mqttjs_version.tgz" | sha256sum -c --quiet
-  tar -xzf "$work/mqtt-$mqttjs_version.tgz" -C "$work" package/dist/mqtt.min.js package/LICENSE.md
+  tarball="$work/mqtt-$mqttjs_version.tgz"
+  python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' \
+    "https://registry.npmjs.org/mqtt/-/mqtt-$mqttjs_version.tgz" "$tarball"
+  echo "$mqttjs_sha256  $tarball" | sha256sum -c --quiet
+  tar -xzf "$tarball" -C "$work" package/dist/mqtt.min.js package/LICENSE.md
   mkdir -p "$mqttjs_dir"
   cp "$work/package/dist/mqtt.min.js" "$work/package/LICENSE.md" "$mqttjs_dir/"
   rm -rf "$work"
