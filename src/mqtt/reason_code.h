@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "mqtt/types.h"
+
 namespace trustmq::mqtt {
 
 enum class ReasonCode : std::uint8_t {
@@ -73,5 +75,13 @@ enum class ConnackReturnCode311 : std::uint8_t {
 
 // Maps a v5 CONNACK reason code to the nearest v3.1.1 return code.
 ConnackReturnCode311 to_connack_return_code_311(ReasonCode code);
+
+// Maps a v3.1.1 CONNACK return code to the v5 reason code it means (unknown codes: Not
+// authorized).
+ReasonCode from_connack_return_code_311(std::uint8_t code);
+
+// Whether a v5 packet of `type` may carry reason code `code` (spec §2.4 and each packet's
+// reason code table).
+bool is_allowed_reason(PacketType type, std::uint8_t code);
 
 }  // namespace trustmq::mqtt
