@@ -66,6 +66,16 @@ class Transport {
   // becoming readable again (TLS: a decrypted record not yet handed out).
   virtual bool has_pending_input() const { return false; }
 
+  // Evidence answering a trustmq-attest-v1 request (MQTT 5 enhanced authentication), bound to
+  // this connection's TLS session (docs/attestation.md, "Post-handshake attestation"); `detail`
+  // says why none was produced. Transports without TLS or without an attester: kUnsupported.
+  virtual mqtt::EvidenceStatus produce_evidence(mqtt::ByteView /*request*/,
+                                                bool /*client_authenticated*/,
+                                                mqtt::Bytes& /*evidence*/, std::string& detail) {
+    detail = "no attested TLS on this connection";
+    return mqtt::EvidenceStatus::kUnsupported;
+  }
+
   // Before the broker shuts its side down: a TLS close_notify (best effort, never blocks).
   virtual void close_notify() {}
 };
