@@ -3,6 +3,8 @@
 // re-authentication (AUTH 0x19 → AUTH 0x00), and refuses everything else as MQTT 5 requires.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "broker_test_harness.h"
 #include "mqtt/attestation_method.h"
 #include "mqtt/sys_topics.h"
@@ -29,8 +31,11 @@ AuthPacket reauth(Bytes request, std::string method = std::string(kAttestAuthent
 }
 
 Bytes answer_for(const Bytes& request) {
-  Bytes out = {'E', 'V', ':'};
-  out.insert(out.end(), request.begin(), request.end());
+  Bytes out(3 + request.size());
+  out[0] = 'E';
+  out[1] = 'V';
+  out[2] = ':';
+  std::copy(request.begin(), request.end(), out.begin() + 3);
   return out;
 }
 

@@ -48,8 +48,10 @@ class FakeBrokerHost : public BrokerHost {
                                   Bytes& evidence) override {
     evidence_calls.push_back({conn, Bytes(request.begin(), request.end()), client_authenticated});
     if (evidence_status == EvidenceStatus::kProduced) {
-      evidence = evidence_answer;
-      evidence.insert(evidence.end(), request.begin(), request.end());
+      evidence.resize(evidence_answer.size() + request.size());
+      std::copy(evidence_answer.begin(), evidence_answer.end(), evidence.begin());
+      std::copy(request.begin(), request.end(),
+                evidence.begin() + static_cast<std::ptrdiff_t>(evidence_answer.size()));
     }
     return evidence_status;
   }

@@ -12,6 +12,7 @@
 
 #include "attest/sim_attester.h"
 #include "attest/sim_platform.h"
+#include "attest/trust_anchors.h"
 #include "handshake_pump.h"
 #include "support/temp_directory.h"
 #include "tls/attestation_binding.h"
