@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -103,6 +104,8 @@ class BrokerReattestationTest : public ::testing::Test {
   // Listeners: 0 attested, 1 attested for authenticated clients only, 2 plain TCP, 3 TLS
   // without attestation.
   void SetUp() override {
+    std::filesystem::create_directories(dir_.file("state"));
+    std::filesystem::permissions(dir_.file("state"), std::filesystem::perms::owner_all);
     auto platform = attest::SimPlatform::open_or_create(dir_.file("state/sim"));
     ASSERT_TRUE(platform.ok()) << platform.error();
     platform_.emplace(*platform);
