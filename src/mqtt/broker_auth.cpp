@@ -60,9 +60,11 @@ HandlerResult Broker::State::handle_auth(Connection& c, const AuthPacket& p) {
     const EvidenceStatus failed =
         status == EvidenceStatus::kProduced ? EvidenceStatus::kFailed : status;
     attestation_counters_.count_failure(failed);
-    // MQTT-4.12.1: a failed re-authentication ends with DISCONNECT and the reason.
-    return Violation{reason_for(failed),
-                     "re-attestation: " + std::string(evidence_status_name(failed))};
+    // MQTT-4.12.1: a failed re-authentication ends with DISCONNECT and the reason. 0x8C is no
+    // DISCONNECT reason code (MQTT 5 §3.14.2.1): "unsupported" is 0x80 there.
+    const ReasonCode reason =
+        failed == EvidenceStatus::kUnsupported ? ReasonCode::kUnspecifiedError : reason_for(failed);
+    return Violation{reason, "re-attestation: " + std::string(evidence_status_name(failed))};
   }
   ++attestation_counters_.reattestations;
   AuthPacket answer;

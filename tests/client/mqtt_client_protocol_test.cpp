@@ -199,7 +199,7 @@ TEST(MqttClientProtocolTest, ReauthenticationRefusedByDisconnectOrContinueFails)
       if (!c.read()) return;
       if (disconnect) {
         mqtt::DisconnectPacket d;
-        d.reason = mqtt::ReasonCode::kBadAuthenticationMethod;
+        d.reason = mqtt::ReasonCode::kNotAuthorized;
         c.send(d);
       } else {
         c.send(auth_answer(mqtt::ReasonCode::kContinueAuthentication, "more?"));
@@ -212,7 +212,7 @@ TEST(MqttClientProtocolTest, ReauthenticationRefusedByDisconnectOrContinueFails)
     ASSERT_FALSE(answer.ok());
     if (disconnect) {
       EXPECT_EQ(answer.error().kind, ClientErrorKind::kDisconnected);
-      EXPECT_EQ(answer.error().reason, mqtt::ReasonCode::kBadAuthenticationMethod);
+      EXPECT_EQ(answer.error().reason, mqtt::ReasonCode::kNotAuthorized);
     } else {
       EXPECT_EQ(answer.error().kind, ClientErrorKind::kProtocol);
     }

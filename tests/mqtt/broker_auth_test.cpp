@@ -178,6 +178,21 @@ TEST(BrokerAuth, FailedReattestationDisconnectsWithTheReason) {
   EXPECT_TRUE(c.closed());
 }
 
+TEST(BrokerAuth, ReattestationTheHostCannotServeDisconnectsWithAValidDisconnectReason) {
+  BrokerHarness h;
+  h.host.evidence_status = EvidenceStatus::kProduced;
+  TestClient& c = h.open();
+  c.connect(attest_connect("a"));
+  h.host.evidence_status = EvidenceStatus::kUnsupported;
+  c.send(reauth(kRequest));
+  auto packets = c.receive();
+  ASSERT_EQ(packets.size(), 1u);
+  // 0x8C is a CONNACK reason only; DISCONNECT says 0x80.
+  EXPECT_EQ(std::get<DisconnectPacket>(packets[0]).reason, ReasonCode::kUnspecifiedError);
+  EXPECT_TRUE(h.host.decode_failures.empty());
+  EXPECT_TRUE(c.closed());
+}
+
 TEST(BrokerAuth, Mqtt311ConnectCannotAskForEvidence) {
   BrokerHarness h;
   h.host.evidence_status = EvidenceStatus::kProduced;
