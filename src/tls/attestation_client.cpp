@@ -128,7 +128,9 @@ struct AttestationClient::Callbacks {
     attest::ReportData expected =
         compute_binding(st.nonce, st.values.client_random, st.values.server_random,
                         st.values.server_key_share, spki_hash);
+    const bool psk_handshake = st.outcome.psk_handshake;  // set by the caller, kept
     st.outcome = client.check_evidence(st.evidence.type, st.evidence.evidence, expected);
+    st.outcome.psk_handshake = psk_handshake;
     if (st.outcome.ok()) return 1;
     st.failed = true;
     *al = st.outcome.error == AttestationError::kMalformedEvidence ? SSL_AD_DECODE_ERROR
