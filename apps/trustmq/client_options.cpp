@@ -10,6 +10,7 @@
 #include <limits>
 #include <string_view>
 
+#include "attest/policy.h"
 #include "mqtt/topic.h"
 
 namespace trustmq::cli {
@@ -261,6 +262,16 @@ const std::vector<Flag>& flags() {
       {nullptr, "--attest", "POLICY", kAll,
        "attested TLS: verify the broker's evidence against POLICY",
        tls_text(&client::TlsOptions::attestation_policy)},
+      {nullptr, "--reattest", "SECONDS", kPubSub,
+       "with --attest: MQTT 5 post-handshake attestation at connect and every SECONDS; "
+       "disconnect when the broker stops satisfying POLICY",
+       [](Options& o, std::string_view v) -> Error {
+         auto s = parse_number<std::uint32_t>(v, 1, 86400);
+         if (!s) return "Invalid --reattest interval " + std::string(v) + " (1..86400 seconds).";
+         o.reattest_seconds = *s;
+         o.connect.version = mqtt::ProtocolVersion::kV5;
+         return std::nullopt;
+       }},
       {nullptr, "--policy", "POLICY", kAttest, "the same as --attest POLICY",
        tls_text(&client::TlsOptions::attestation_policy)},
       {nullptr, "--timeout", "SECONDS", kAttest, "connect and handshake time limit (default 10)",
@@ -313,6 +324,12 @@ Error validate(ClientCommand command, Options& o) {
     return "--policy POLICY is required.";
   }
   const bool v5 = o.connect.version == mqtt::ProtocolVersion::kV5;
+  if (o.reattest_seconds) {
+    if (!o.endpoint.tls || o.endpoint.tls->attestation_policy.empty()) {
+      return "--reattest needs --attest POLICY.";
+    }
+    if (!v5) return "--reattest needs MQTT v5 (-V 5).";
+  }
   if (!o.connect.clean_start && o.connect.client_id.empty()) {
     return "You must provide a client id if you are using the -c option.";
   }
@@ -430,7 +447,8 @@ int exit_code_for(const client::ClientError& error, mqtt::ProtocolVersion versio
 }
 
 client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
-    ClientCommand command, const ClientCommandOptions& options) {
+    ClientCommand command, const ClientCommandOptions& options,
+    std::unique_ptr<client::BrokerAttestation>* attestation_out) {
   using R = client::ClientResult<std::unique_ptr<client::MqttClient>>;
   // A broker that closes the connection must give an error, not kill us: OpenSSL writes to the
   // socket with write(2), which raises SIGPIPE.
@@ -447,7 +465,51 @@ client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
       std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
     };
   }
-  return client::MqttClient::connect(std::move(transport.value()), connect, std::move(debug));
+  if (!options.reattest_seconds) {
+    return client::MqttClient::connect(std::move(transport.value()), connect, std::move(debug));
+  }
+  auto policy = attest::load_policy_file(options.endpoint.tls->attestation_policy);
+  if (!policy) {
+    client::ClientError e = client::make_error(
+        client::ClientErrorKind::kInvalidArgument,
+        "attestation policy " + options.endpoint.tls->attestation_policy + ": " + policy.error());
+    return R::failure(std::move(e));
+  }
+  auto attestation = std::make_unique<client::BrokerAttestation>(std::move(*policy));
+  if (auto prepared = attestation->prepare_connect(connect); !prepared) {
+    return R::failure(prepared.error());
+  }
+  auto c = client::MqttClient::connect(std::move(transport.value()), connect, std::move(debug));
+  if (!c) {
+    return R::failure(
+        client::BrokerAttestation::explain(c.error(), "post-handshake attestation at connect"));
+  }
+  auto verified = attestation->verify_connack(**c);
+  if (!verified) {
+    (*c)->disconnect(mqtt::ReasonCode::kImplementationSpecificError);
+    return R::failure(verified.error());
+  }
+  if (options.debug) {
+    std::fprintf(stderr, "Post-handshake attestation at connect: %s\n", verified->message.c_str());
+  }
+  attestation->set_interval(std::chrono::seconds(*options.reattest_seconds));
+  if (attestation_out != nullptr) *attestation_out = std::move(attestation);
+  return c;
+}
+
+client::ClientResult<void> keep_attested(const ClientCommandOptions& options,
+                                         client::BrokerAttestation* attestation,
+                                         client::MqttClient& c) {
+  if (attestation == nullptr) return client::ClientResult<void>::success();
+  if (!attestation->next_due().expired()) return client::ClientResult<void>::success();
+  auto outcome = attestation->reattest(c);
+  if (!outcome) {
+    // The broker no longer proves what the policy asks: stop talking to it at once.
+    c.disconnect(mqtt::ReasonCode::kImplementationSpecificError);
+    return client::ClientResult<void>::failure(outcome.error());
+  }
+  if (options.debug) std::fprintf(stderr, "Re-attestation: %s\n", outcome->message.c_str());
+  return client::ClientResult<void>::success();
 }
 
 int report_client_error(const ClientCommandOptions& options, const client::ClientError& error) {

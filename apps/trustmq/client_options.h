@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "client/broker_attestation.h"
 #include "client/client_error.h"
 #include "client/connect_options.h"
 #include "client/endpoint.h"
@@ -56,6 +57,10 @@ struct ClientCommandOptions {
   bool print_topic = false;                      // -v
   bool no_end_of_line = false;                   // -N
   bool skip_retained = false;                    // -R
+
+  // pub and sub, with --attest: post-handshake attestation (MQTT 5, trustmq-attest-v1) at
+  // connect and then every so many seconds (docs/cli.md, "Re-attestation").
+  std::optional<std::uint32_t> reattest_seconds;  // --reattest
 };
 
 // Parses `args` (the words after the sub-command). Errors are the one-line messages the
@@ -75,9 +80,18 @@ std::string default_client_id(ClientCommand command);
 int exit_code_for(const client::ClientError& error, mqtt::ProtocolVersion version);
 
 // Opens the transport (TCP/TLS/attested TLS) and connects, with the default client id when none
-// was given; with -d every packet is logged to stderr.
+// was given; with -d every packet is logged to stderr. With --reattest, the CONNECT asks for
+// evidence, the CONNACK's is verified against the policy, and `attestation` (required then)
+// receives the BrokerAttestation that re-verifies on the timer (see keep_attested).
 client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
-    ClientCommand command, const ClientCommandOptions& options);
+    ClientCommand command, const ClientCommandOptions& options,
+    std::unique_ptr<client::BrokerAttestation>* attestation = nullptr);
+
+// Re-attests when due (no-op without --reattest); with -d prints each verdict. A failure is
+// returned for report_client_error after the client has disconnected.
+client::ClientResult<void> keep_attested(const ClientCommandOptions& options,
+                                         client::BrokerAttestation* attestation,
+                                         client::MqttClient& c);
 
 // Prints "Error: MESSAGE" to stderr (unless --quiet) and returns exit_code_for(error).
 int report_client_error(const ClientCommandOptions& options, const client::ClientError& error);

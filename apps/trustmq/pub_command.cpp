@@ -24,10 +24,12 @@ void print_help() {
       "usage: trustmq pub [-h HOST] [-p PORT] -t TOPIC {-m MSG | -f FILE | -n | -l | -s}\n"
       "                   [-q QOS] [-r] [-V 5|311] [-i ID] [-u USER [-P PASS]] [-k SECONDS]\n"
       "                   [--cafile FILE [--cert FILE --key FILE] [--insecure]]\n"
-      "                   [--psk HEX --psk-identity ID] [--attest POLICY] [-d]\n\n"
+      "                   [--psk HEX --psk-identity ID] [--attest POLICY [--reattest SECONDS]]\n"
+      "                   [-d]\n\n"
       "options:\n%s\n"
       "exit status: 0 on success; the CONNACK reason code if the broker refused the\n"
-      "connection; %d if attested TLS rejected the broker; 1 for any other error.\n"
+      "connection; %d if attestation (in the handshake, at connect or on re-attestation)\n"
+      "rejected the broker; 1 for any other error.\n"
       "See docs/cli.md.\n",
       client_options_help(ClientCommand::kPub).c_str(), kExitAttestationFailed);
 }
@@ -89,12 +91,17 @@ class StdinLines {
   bool eof_ = false;
 };
 
-int publish_lines(const ClientCommandOptions& o, client::MqttClient& c) {
+int publish_lines(const ClientCommandOptions& o, client::MqttClient& c,
+                  client::BrokerAttestation* attestation) {
   StdinLines lines;
   for (;;) {
     auto line = lines.next(c);
     if (!line) return report_client_error(o, line.error());
     if (!line.value()) return 0;
+    // --reattest: nothing is published to a broker whose evidence is due and not verified.
+    if (auto kept = keep_attested(o, attestation, c); !kept) {
+      return report_client_error(o, kept.error());
+    }
     const std::string& text = *line.value();
     auto r =
         c.publish(o.topics[0],
@@ -120,12 +127,13 @@ int run_pub_command(std::span<char*> args) {
     if (!o.quiet) std::fprintf(stderr, "Error: %s\n", message.error().c_str());
     return 1;
   }
-  auto connected = connect_client(ClientCommand::kPub, o);
+  std::unique_ptr<client::BrokerAttestation> attestation;  // --reattest
+  auto connected = connect_client(ClientCommand::kPub, o, &attestation);
   if (!connected) return report_client_error(o, connected.error());
   client::MqttClient& c = *connected.value();
   int rc = 0;
   if (o.source == MessageSource::kLines) {
-    rc = publish_lines(o, c);
+    rc = publish_lines(o, c, attestation.get());
   } else {
     auto r = c.publish(o.topics[0], message.value(), o.qos, o.retain);
     if (!r) rc = report_client_error(o, r.error());

@@ -16,7 +16,8 @@ void print_help() {
       "usage: trustmq sub [-h HOST] [-p PORT] -t FILTER [-t FILTER ...] [-q QOS] [-V 5|311]\n"
       "                   [-i ID] [-u USER [-P PASS]] [-c] [-x SECONDS] [-C COUNT] [-W SECONDS]\n"
       "                   [-v] [-N] [-R] [--cafile FILE [--cert FILE --key FILE]]\n"
-      "                   [--psk HEX --psk-identity ID] [--attest POLICY] [-d]\n\n"
+      "                   [--psk HEX --psk-identity ID] [--attest POLICY [--reattest SECONDS]]\n"
+      "                   [-d]\n\n"
       "options:\n%s\n"
       "exit status: 0 on success (-C reached); %d when -W elapsed first; the CONNACK\n"
       "reason code if the broker refused the connection; %d if attested TLS rejected the\n"
@@ -47,7 +48,8 @@ int run_sub_command(std::span<char*> args) {
     print_help();
     return 0;
   }
-  auto connected = connect_client(ClientCommand::kSub, o);
+  std::unique_ptr<client::BrokerAttestation> attestation;  // --reattest
+  auto connected = connect_client(ClientCommand::kSub, o, &attestation);
   if (!connected) return report_client_error(o, connected.error());
   client::MqttClient& c = *connected.value();
   // -W counts from here, just after the connection was accepted (as mosquitto_sub).
@@ -82,8 +84,14 @@ int run_sub_command(std::span<char*> args) {
 
   std::uint32_t printed = 0;
   for (;;) {
-    auto m = c.receive(deadline);
+    if (auto kept = keep_attested(o, attestation.get(), c); !kept) {
+      return report_client_error(o, kept.error());
+    }
+    const client::Deadline wait =
+        attestation ? deadline.earlier(attestation->next_due()) : deadline;
+    auto m = c.receive(wait);
     if (!m) return report_client_error(o, m.error());
+    if (!m.value() && !deadline.expired()) continue;  // time to re-attest
     if (!m.value()) {
       if (!o.quiet) std::fprintf(stderr, "Timed out\n");
       c.disconnect();

@@ -22,6 +22,10 @@ struct ConnectOptions {
   std::optional<std::string> username;
   std::optional<mqtt::Bytes> password;
   std::optional<mqtt::Will> will;
+  // MQTT 5 enhanced authentication: Authentication Method and Data of CONNECT (e.g.
+  // trustmq-attest-v1, see broker_attestation.h). The CONNACK's answer is in connack().
+  std::optional<std::string> authentication_method;
+  std::optional<mqtt::Bytes> authentication_data;
   // Limit for every single wait: TCP/TLS connect, CONNACK, each acknowledgement.
   std::chrono::milliseconds timeout{10000};
 };

@@ -29,6 +29,8 @@ const char* type_name(PacketType t) {
       return "UNSUBACK";
     case PacketType::kPingresp:
       return "PINGRESP";
+    case PacketType::kAuth:
+      return "AUTH";
     default:
       return "packet";
   }
@@ -37,6 +39,7 @@ const char* type_name(PacketType t) {
 // Type and packet id of a response packet; {kConnect, 0} for anything that is not a response.
 std::pair<PacketType, std::uint16_t> response_key(const mqtt::Packet& p) {
   if (std::holds_alternative<mqtt::ConnackPacket>(p)) return {PacketType::kConnack, 0};
+  if (std::holds_alternative<mqtt::AuthPacket>(p)) return {PacketType::kAuth, 0};
   if (const auto* a = std::get_if<mqtt::AckPacket>(&p)) return {a->type, a->packet_id};
   if (const auto* s = std::get_if<mqtt::SubackPacket>(&p))
     return {PacketType::kSuback, s->packet_id};
@@ -103,6 +106,14 @@ ClientResult<std::unique_ptr<MqttClient>> MqttClient::connect(
   connect.password = options.password;
   if (v5 && options.session_expiry_interval && *options.session_expiry_interval != 0) {
     connect.properties.session_expiry_interval = options.session_expiry_interval;
+  }
+  if (options.authentication_method) {
+    if (!v5) {
+      return fail<std::unique_ptr<MqttClient>>(ClientErrorKind::kInvalidArgument,
+                                               "enhanced authentication needs MQTT 5");
+    }
+    connect.properties.authentication_method = options.authentication_method;
+    connect.properties.authentication_data = options.authentication_data;
   }
   auto sent = c->send(connect);
   if (!sent) return R::failure(sent.error());
@@ -173,6 +184,16 @@ ClientResult<void> MqttClient::handle(mqtt::Packet packet) {
     std::string why = "the broker disconnected: " + reason_text(d->reason);
     if (d->properties.reason_string) why += " (" + *d->properties.reason_string + ")";
     return fail<void>(ClientErrorKind::kDisconnected, why, d->reason);
+  }
+  if (std::holds_alternative<mqtt::AuthPacket>(packet)) {
+    if (!auth_pending_) {  // a broker answers AUTH only to the client's own AUTH
+      connected_ = false;
+      transport_->close();
+      return fail<void>(
+          ClientErrorKind::kProtocol,
+          "unexpected AUTH from the broker (none was asked for): " + describe_packet(packet));
+    }
+    auth_pending_ = false;
   }
   if (response_key(packet).first == PacketType::kConnect) {
     connected_ = false;
@@ -310,6 +331,37 @@ ClientResult<void> MqttClient::publish(std::string_view topic, mqtt::ByteView pa
                       comp_reason);
   }
   return ClientResult<void>::success();
+}
+
+ClientResult<mqtt::AuthPacket> MqttClient::reauthenticate(mqtt::ByteView data) {
+  using R = ClientResult<mqtt::AuthPacket>;
+  if (options_.version != mqtt::ProtocolVersion::kV5 || !options_.authentication_method) {
+    return fail<mqtt::AuthPacket>(ClientErrorKind::kInvalidArgument,
+                                  "re-authentication needs MQTT 5 and an authentication method "
+                                  "in CONNECT");
+  }
+  mqtt::AuthPacket request;
+  request.reason = mqtt::ReasonCode::kReAuthenticate;
+  request.properties.authentication_method = options_.authentication_method;
+  request.properties.authentication_data = mqtt::Bytes(data.begin(), data.end());
+  auth_pending_ = true;
+  auto sent = send(request);
+  if (!sent) return R::failure(sent.error());
+  auto answer = wait_for(PacketType::kAuth, 0, operation_deadline());
+  if (!answer) return R::failure(answer.error());
+  auto auth = std::get<mqtt::AuthPacket>(std::move(answer.value()));
+  if (auth.reason != mqtt::ReasonCode::kSuccess) {
+    return fail<mqtt::AuthPacket>(ClientErrorKind::kProtocol,
+                                  "re-authentication: the broker answered AUTH " +
+                                      reason_text(auth.reason) + ", which " +
+                                      *options_.authentication_method + " never needs",
+                                  auth.reason);
+  }
+  if (auth.properties.authentication_method != options_.authentication_method) {
+    return fail<mqtt::AuthPacket>(ClientErrorKind::kProtocol,
+                                  "re-authentication: the broker's AUTH names another method");
+  }
+  return R::success(std::move(auth));
 }
 
 ClientResult<std::vector<mqtt::ReasonCode>> MqttClient::subscribe(

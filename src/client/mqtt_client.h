@@ -53,6 +53,7 @@ class MqttClient {
   // Keep-alive in force (the broker's Server Keep Alive overrides ours in MQTT 5).
   std::uint16_t keep_alive_seconds() const { return keep_alive_seconds_; }
   const ClientTransport& transport() const { return *transport_; }
+  ClientTransport& transport() { return *transport_; }
 
   // Publishes and completes the QoS flow: returns once written (QoS 0), on PUBACK (QoS 1) or
   // on PUBCOMP (QoS 2). A failure reason in PUBACK/PUBREC is kRejected.
@@ -71,6 +72,13 @@ class MqttClient {
 
   // Keeps the connection serviced (acks, pings, queued messages) until `deadline`.
   ClientResult<void> idle_until(Deadline deadline);
+
+  // MQTT 5 re-authentication (§4.12.1): sends AUTH 0x19 with `data` under the method given in
+  // CONNECT and waits for the broker's AUTH. Returns the AUTH with reason 0x00; a DISCONNECT
+  // instead is kDisconnected with its reason; AUTH 0x18 (a further step) is kProtocol, since
+  // no method this client supports needs one. An AUTH the client did not ask for ends the
+  // connection (kProtocol).
+  ClientResult<mqtt::AuthPacket> reauthenticate(mqtt::ByteView data);
 
   // PINGREQ, and waits for PINGRESP.
   ClientResult<void> ping();
@@ -111,6 +119,7 @@ class MqttClient {
   Deadline::Clock::time_point last_sent_;
   std::optional<Deadline::Clock::time_point> ping_sent_at_;
   bool connected_ = false;
+  bool auth_pending_ = false;  // AUTH 0x19 sent, the broker's AUTH not yet received
 };
 
 }  // namespace trustmq::client

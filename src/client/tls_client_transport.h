@@ -37,6 +37,7 @@ class TlsClientTransport final : public ClientTransport {
   // The verdict of attested TLS (present only when a policy was given; ok() after open()).
   const std::optional<tls::AttestationOutcome>& attestation() const { return attestation_; }
   const SSL* ssl() const { return ssl_.get(); }
+  SSL* ssl() { return ssl_.get(); }  // post-handshake attestation computes the exporter
 
  private:
   TlsClientTransport() = default;

@@ -57,6 +57,7 @@ void Broker::State::on_open(ConnectionId id, const PeerInfo& peer, TimeMs now) {
   connection->peer = peer;
   connection->last_received = now;
   connections_[id] = std::move(connection);
+  if (peer.attested) ++attestation_counters_.handshakes_attested;
 }
 
 void Broker::State::on_close(ConnectionId id, TimeMs now) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "mqtt/attestation_method.h"
 #include "mqtt/broker_config.h"
 #include "mqtt/types.h"
 
@@ -45,6 +46,19 @@ class BrokerHost {
   // Checks a username/password pair against the password file (only called when
   // BrokerConfig::check_passwords is set).
   virtual bool authenticate(std::string_view username, ByteView password) = 0;
+  // Produces attestation evidence for `conn` answering `request` (method trustmq-attest-v1,
+  // src/mqtt/attestation_method.h), bound to that connection's TLS session; the encoded
+  // evidence goes into `evidence` (at most kMaxEvidenceAnswerSize bytes). `client_authenticated`:
+  // the client proved a user name/password or a TLS identity. A host without attestation
+  // answers kUnsupported.
+  virtual EvidenceStatus produce_evidence(ConnectionId conn, ByteView request,
+                                          bool client_authenticated, Bytes& evidence) {
+    (void)conn;
+    (void)request;
+    (void)client_authenticated;
+    (void)evidence;
+    return EvidenceStatus::kUnsupported;
+  }
 };
 
 struct BrokerStats {

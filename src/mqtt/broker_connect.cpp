@@ -33,6 +33,8 @@ struct Broker::State::ConnectOutcome {
   std::uint16_t keep_alive = 0;     // seconds, as granted
   std::optional<std::uint16_t> server_keep_alive;  // v5: told when lower than asked
   bool session_present = false;
+  bool client_authenticated = false;  // by password or TLS identity (not anonymous)
+  std::optional<Bytes> evidence;      // v5, method trustmq-attest-v1: sent in CONNACK
 };
 
 void Broker::State::handle_connect(Connection& c, ConnectPacket& p, TimeMs now) {
@@ -41,7 +43,8 @@ void Broker::State::handle_connect(Connection& c, ConnectPacket& p, TimeMs now) 
   c.client_id = p.client_id;
   ConnectOutcome outcome;
   if (!identify_client(c, p, outcome) || !authenticate_client(c, p, outcome) ||
-      !negotiate_keep_alive(c, p, outcome)) {
+      !negotiate_keep_alive(c, p, outcome) ||
+      !attest_at_connect(c, p, now, outcome.client_authenticated, outcome.evidence)) {
     return;
   }
   Session* session = take_over_session(c, p, outcome, now);
@@ -71,12 +74,13 @@ void Broker::State::reject_connect(Connection& c, ReasonCode reason, const std::
   close_connection(c);
 }
 
-// Refuses enhanced authentication; assigns a client id to a client that sent none, if it
-// may have one.
+// Refuses enhanced authentication other than trustmq-attest-v1 (broker_auth.cpp); assigns a client
+// id to a client that sent none, if it may have one.
 bool Broker::State::identify_client(Connection& c, const ConnectPacket& p,
                                     ConnectOutcome& outcome) {
   const bool v5 = is_v5(p.version);
-  if (v5 && p.properties.authentication_method) {
+  if (v5 && p.properties.authentication_method &&
+      *p.properties.authentication_method != kAttestAuthenticationMethod) {
     reject_connect(c, ReasonCode::kBadAuthenticationMethod, "enhanced authentication");
     return false;
   }
@@ -108,6 +112,7 @@ bool Broker::State::authenticate_client(Connection& c, const ConnectPacket& p,
     c.username = c.peer.tls_identity;
     outcome.has_username = true;
   }
+  outcome.client_authenticated = !c.peer.tls_identity.empty();
   if (!identity_from_tls && !config_.allow_anonymous) {
     if (!outcome.has_username) {
       reject_connect(c, ReasonCode::kNotAuthorized, "anonymous clients not allowed");
@@ -127,6 +132,7 @@ bool Broker::State::authenticate_client(Connection& c, const ConnectPacket& p,
       return false;
     }
     c.password = password;  // checked again on reload (reload_security)
+    outcome.client_authenticated = true;
   }
   if (p.will && config_.message_size_limit != 0 &&
       p.will->payload.size() > config_.message_size_limit) {
@@ -234,6 +240,10 @@ void Broker::State::send_connack(Connection& c, const ConnectPacket& p,
     props.subscription_identifier_available = 1;
     props.shared_subscription_available = 1;
     props.server_keep_alive = outcome.server_keep_alive;
+    if (outcome.evidence) {
+      props.authentication_method = std::string(kAttestAuthenticationMethod);
+      props.authentication_data = *outcome.evidence;
+    }
   }
   send_packet(c, connack);
 }

@@ -50,11 +50,11 @@ HandlerResult Broker::State::dispatch(Connection& c, ByteView bytes, ByteView pa
                           return std::nullopt;
                         },
                         [&](const DisconnectPacket& p) { return handle_disconnect(c, p, now); },
+                        [&](const AuthPacket& p) { return handle_auth(c, p, now); },
                         [&](const ConnectPacket&) -> HandlerResult {
                           return Violation{ReasonCode::kProtocolError, "second CONNECT"};
                         },
-                        // CONNACK, SUBACK, UNSUBACK, PINGRESP go from server to client only; AUTH
-                        // (enhanced authentication) is not supported.
+                        // CONNACK, SUBACK, UNSUBACK, PINGRESP go from server to client only.
                         [&](const auto&) -> HandlerResult {
                           return Violation{ReasonCode::kProtocolError, "unexpected packet type"};
                         },

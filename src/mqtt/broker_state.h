@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "mqtt/acl.h"
+#include "mqtt/attestation_counters.h"
 #include "mqtt/broker.h"
 #include "mqtt/codec.h"
 #include "mqtt/limits.h"
@@ -69,6 +70,9 @@ struct Connection {
   // The password the client authenticated with, kept to check it again when the password
   // file is reloaded (as mosquitto keeps it); empty unless authenticated by password.
   std::optional<Bytes> password;
+  bool attest_method = false;  // CONNECT named trustmq-attest-v1: AUTH 0x19 may ask again
+  std::uint32_t evidence_budget = kEvidenceBurst;  // answers it may still get now
+  TimeMs evidence_budget_since = 0;                // when the budget last regained one
 };
 
 // A PUBLISH just received, while route → deliver → send_publish carry it to subscribers:
@@ -170,6 +174,10 @@ class Broker::State {
                       const ConnectOutcome& outcome);
   void send_connack(Connection& c, const ConnectPacket& p, const ConnectOutcome& outcome);
   HandlerResult handle_disconnect(Connection& c, const DisconnectPacket& p, TimeMs now);
+  // Attestation over enhanced authentication (broker_auth.cpp).
+  bool attest_at_connect(Connection& c, const ConnectPacket& p, TimeMs now,
+                         bool client_authenticated, std::optional<Bytes>& evidence);
+  HandlerResult handle_auth(Connection& c, const AuthPacket& p, TimeMs now);
 
   // ---- broker_session.cpp
   void detach(Connection& c, TimeMs now, bool abnormal);
@@ -249,6 +257,7 @@ class Broker::State {
   std::uint64_t reserved_pre_connect_ = 0;  // the part reserved before CONNECT completed
   std::uint64_t assigned_ids_ = 0;          // client identifiers assigned so far
   std::vector<std::string> last_sys_values_;
+  AttestationCounters attestation_counters_;  // broker_auth.cpp
 
   // Routing scratch, reused from message to message (route never re-enters itself: it only
   // sends, and host callbacks cannot reach it, see Reentry).

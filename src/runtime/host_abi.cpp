@@ -92,6 +92,43 @@ bool HostAbi::authenticate(GuestMemory memory, std::uint32_t username_ptr,
   return true;
 }
 
+bool HostAbi::produce_evidence(GuestMemory memory, std::uint32_t conn, std::uint32_t request_ptr,
+                               std::uint32_t request_length, std::uint32_t authenticated,
+                               std::uint32_t out_ptr, std::uint32_t capacity,
+                               std::uint32_t length_ptr, std::uint32_t& status) {
+  auto request = guest_range(memory, request_ptr, request_length);
+  if (!request)
+    return bad_range("produce_evidence", "request", memory, request_ptr, request_length);
+  auto out = guest_range(memory, out_ptr, capacity);
+  if (!out) return bad_range("produce_evidence", "output buffer", memory, out_ptr, capacity);
+  if (!guest_range(memory, length_ptr, 4)) {
+    return bad_range("produce_evidence", "length pointer", memory, length_ptr, 4);
+  }
+  if (authenticated > 1) {
+    return raise(WasmTrapKind::kAbiViolation,
+                 "produce_evidence: authenticated flag " + std::to_string(authenticated));
+  }
+  // The request is copied: the host must not hold a view into memory the module may reuse.
+  const mqtt::Bytes request_copy(request->begin(), request->end());
+  mqtt::Bytes evidence;
+  mqtt::EvidenceStatus produced =
+      host_.produce_evidence(conn, request_copy, authenticated == 1, evidence);
+  if (produced == mqtt::EvidenceStatus::kProduced && evidence.size() > capacity) {
+    host_.log(mqtt::LogLevel::kWarning, "produce_evidence: " + std::to_string(evidence.size()) +
+                                            " bytes of evidence exceed the module's buffer of " +
+                                            std::to_string(capacity));
+    produced = mqtt::EvidenceStatus::kFailed;
+  }
+  std::uint32_t length = 0;
+  if (produced == mqtt::EvidenceStatus::kProduced) {
+    std::memcpy(out->data(), evidence.data(), evidence.size());
+    length = static_cast<std::uint32_t>(evidence.size());
+  }
+  if (!store_u32(memory, "produce_evidence", length_ptr, length)) return false;
+  status = static_cast<std::uint32_t>(produced);
+  return true;
+}
+
 bool HostAbi::fatal(GuestMemory memory, std::uint32_t ptr, std::uint32_t length) {
   auto text = guest_range(memory, ptr, length > 1024 ? 1024 : length);
   if (!text) return bad_range("fatal", "text", memory, ptr, length);

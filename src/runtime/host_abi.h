@@ -31,6 +31,13 @@ class HostAbi {
   bool authenticate(GuestMemory memory, std::uint32_t username_ptr, std::uint32_t username_length,
                     std::uint32_t password_ptr, std::uint32_t password_length,
                     std::uint32_t& allowed);
+  // Evidence for `conn` answering the request at (request_ptr, request_length), written to
+  // (out_ptr, capacity) with its length stored at length_ptr; `status` gets the
+  // mqtt::EvidenceStatus. `authenticated` must be 0 or 1.
+  bool produce_evidence(GuestMemory memory, std::uint32_t conn, std::uint32_t request_ptr,
+                        std::uint32_t request_length, std::uint32_t authenticated,
+                        std::uint32_t out_ptr, std::uint32_t capacity, std::uint32_t length_ptr,
+                        std::uint32_t& status);
   // The module reports an unrecoverable condition; always returns false (trap).
   bool fatal(GuestMemory memory, std::uint32_t ptr, std::uint32_t length);
 

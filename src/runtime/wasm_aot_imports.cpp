@@ -54,6 +54,17 @@ u32 Z_trustmqZ_authenticate(struct Z_trustmq_instance_t* self, u32 username_ptr,
   return allowed;
 }
 
+u32 Z_trustmqZ_produce_evidence(struct Z_trustmq_instance_t* self, u32 conn, u32 request_ptr,
+                                u32 request_length, u32 authenticated, u32 out_ptr, u32 capacity,
+                                u32 length_ptr) {
+  u32 status = 0;
+  serve(self->context, [&](HostAbi& abi, auto memory) {
+    return abi.produce_evidence(memory, conn, request_ptr, request_length, authenticated, out_ptr,
+                                capacity, length_ptr, status);
+  });
+  return status;
+}
+
 void Z_trustmqZ_fatal(struct Z_trustmq_instance_t* self, u32 ptr, u32 length) {
   serve(self->context, [&](HostAbi& abi, auto memory) { return abi.fatal(memory, ptr, length); });
 }

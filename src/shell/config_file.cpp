@@ -122,6 +122,7 @@ bool is_listener_option(std::string_view option) {
                                                   "use_identity_as_username",
                                                   "tls",
                                                   "attestation",
+                                                  "attestation_requires_authentication",
                                                   "protocol",
                                                   "socket_domain",
                                                   "websockets_origin"};
@@ -165,6 +166,8 @@ void apply_listener_option(const LineParser& p, std::string_view option, Listene
     tls.use_identity_as_username = p.boolean();
   else if (option == "tls")
     tls.tls = p.boolean();
+  else if (option == "attestation_requires_authentication")
+    tls.attestation_requires_authentication = p.boolean();
   else if (option == "attestation") {
     const auto v = p.word();
     if (v == "sim") {

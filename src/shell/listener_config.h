@@ -37,6 +37,8 @@ struct ListenerTlsOptions {
   // `tls true|false`; unset: TLS iff any other TLS option or `attestation sim` is set.
   std::optional<bool> tls;
   ListenerAttestation attestation = ListenerAttestation::kNone;
+  // Post-handshake evidence (trustmq-attest-v1) only for clients that authenticated.
+  bool attestation_requires_authentication = false;
 
   // Whether any option asks for TLS on this listener.
   bool requests_tls() const {

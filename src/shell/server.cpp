@@ -75,6 +75,7 @@ void Server::bind_listeners() {
   TransportEnvironment environment;
   environment.state_dir = config_.state_dir.empty() ? default_state_dir() : config_.state_dir;
   if (engine_) environment.module_measurement = engine_->module_measurement();
+  environment.sim_attester = sim_attester_;
   environment.tpm_tcti = config_.tpm_tcti;
   environment.tpm_ak_certificate = config_.tpm_ak_certificate;
   environment.log = [this](LogType type, std::string_view line) { logger_.log(type, line); };
@@ -651,6 +652,27 @@ void Server::close(mqtt::ConnectionId conn) {
 void Server::log(mqtt::LogLevel level, std::string_view text) {
   if (!config_.connection_messages && is_core_connection_message(text)) return;
   logger_.log(log_type_for(level), text);
+}
+
+// Post-handshake attestation (docs/attestation.md): the connection's transport binds the
+// evidence to its own TLS session. Runs inside the engine call, like the in-handshake attester
+// runs inside SSL_accept.
+mqtt::EvidenceStatus Server::produce_evidence(mqtt::ConnectionId conn, mqtt::ByteView request,
+                                              bool client_authenticated, mqtt::Bytes& evidence) {
+  Connection* c = find(conn);
+  if (c == nullptr || !c->transport) return mqtt::EvidenceStatus::kUnsupported;
+  std::string detail;
+  const mqtt::EvidenceStatus status =
+      c->transport->produce_evidence(request, client_authenticated, evidence, detail);
+  if (status == mqtt::EvidenceStatus::kProduced) {
+    logger_.log(LogType::kInformation,
+                "attestation: post-handshake evidence " + detail + " sent to " + c->peer_address);
+  } else {
+    logger_.log(LogType::kNotice, "attestation: no post-handshake evidence for " + c->peer_address +
+                                      " (" + std::string(mqtt::evidence_status_name(status)) +
+                                      "): " + detail);
+  }
+  return status;
 }
 
 bool Server::authenticate(std::string_view username, mqtt::ByteView password) {

@@ -15,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "attest/attester.h"
 #include "mqtt/broker.h"
 #include "runtime/engine.h"
 #include "shell/connection.h"
@@ -55,6 +56,11 @@ class Server final : public mqtt::BrokerHost {
 
   // Creates the engine (it keeps a reference to this host).
   void start_engine(const EngineFactory& make_engine);
+  // Tests: listeners with `attestation sim` serve this attester instead of one made from the
+  // state directory's sim platform (call before bind_listeners).
+  void set_sim_attester(std::shared_ptr<const attest::Attester> attester) {
+    sim_attester_ = std::move(attester);
+  }
   // Binds every configured listener and logs "listening on ADDRESS" for each. Throws
   // std::runtime_error (or ConfigError for an unusable listener configuration).
   void bind_listeners();
@@ -87,6 +93,8 @@ class Server final : public mqtt::BrokerHost {
   void close(mqtt::ConnectionId conn) override;
   void log(mqtt::LogLevel level, std::string_view text) override;
   bool authenticate(std::string_view username, mqtt::ByteView password) override;
+  mqtt::EvidenceStatus produce_evidence(mqtt::ConnectionId conn, mqtt::ByteView request,
+                                        bool client_authenticated, mqtt::Bytes& evidence) override;
 
  private:
   struct Listener {
@@ -140,6 +148,7 @@ class Server final : public mqtt::BrokerHost {
   int stop_fd_ = -1;     // eventfd written by request_stop
   int reserve_fd_ = -1;  // spare descriptor released to shed a connection when out of fds
   std::vector<ListenerSocket> listener_sockets_;
+  std::shared_ptr<const attest::Attester> sim_attester_;  // set_sim_attester
   std::vector<Listener> listeners_;
   std::unordered_map<mqtt::ConnectionId, std::unique_ptr<Connection>> connections_;
   std::vector<mqtt::ConnectionId> scheduled_;

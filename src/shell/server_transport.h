@@ -1,5 +1,5 @@
 // How a connection moves bytes over its socket: plain TCP (plain_tcp_transport.h) or TLS with the
-// attestation extension (tls_transport.h), whose handshake may need several readiness events
+// attestation extension (tls_server_transport.h), whose handshake may need several readiness events
 // and may want to write while reading.
 #pragma once
 
@@ -65,6 +65,16 @@ class ServerTransport {
   // Whether the transport holds received bytes that a read would return without the socket
   // becoming readable again (TLS: a decrypted record not yet handed out).
   virtual bool has_pending_input() const { return false; }
+
+  // Evidence answering a trustmq-attest-v1 request (MQTT 5 enhanced authentication), bound to
+  // this connection's TLS session (docs/attestation.md, "Post-handshake attestation"); `detail`
+  // says why none was produced. Transports without TLS or without an attester: kUnsupported.
+  virtual mqtt::EvidenceStatus produce_evidence(mqtt::ByteView /*request*/,
+                                                bool /*client_authenticated*/,
+                                                mqtt::Bytes& /*evidence*/, std::string& detail) {
+    detail = "no attested TLS on this connection";
+    return mqtt::EvidenceStatus::kUnsupported;
+  }
 
   // Before the broker shuts its side down: a TLS close_notify (best effort, never blocks).
   virtual void close_notify() {}

@@ -9,6 +9,7 @@
 
 #include "attest/evidence_type.h"
 #include "shell/socket_write.h"
+#include "tls/post_handshake_attestation.h"
 
 namespace trustmq::shell {
 namespace {
@@ -275,6 +276,41 @@ std::string tls_peer_identity(const SSL* ssl) {
 void TlsServerTransport::describe_peer(mqtt::PeerInfo& peer) const {
   peer.tls_identity = tls_peer_identity(ssl_.get());
   peer.attested = tls::AttestationServer::status(ssl_.get()).evidence_sent;
+}
+
+mqtt::EvidenceStatus TlsServerTransport::produce_evidence(mqtt::ByteView request,
+                                                          bool client_authenticated,
+                                                          mqtt::Bytes& evidence,
+                                                          std::string& detail) {
+  if (!listener_->attestation) {
+    detail = "this listener has no attestation";
+    return mqtt::EvidenceStatus::kUnsupported;
+  }
+  if (listener_->attestation_requires_authentication && !client_authenticated) {
+    detail = "attestation_requires_authentication: anonymous client";
+    return mqtt::EvidenceStatus::kNotAuthorized;
+  }
+  auto produced = tls::produce_post_handshake_evidence(ssl_.get(), *listener_->attestation,
+                                                       attest::ByteSpan(request));
+  if (!produced) {
+    detail = produced.error().message;
+    switch (produced.error().reason) {
+      case tls::PostHandshakeRefusal::kMalformedRequest:
+        return mqtt::EvidenceStatus::kMalformedRequest;
+      case tls::PostHandshakeRefusal::kNoAcceptedType:
+      case tls::PostHandshakeRefusal::kNoExporter:
+        return mqtt::EvidenceStatus::kUnsupported;
+      case tls::PostHandshakeRefusal::kAttesterFailed:
+        return mqtt::EvidenceStatus::kFailed;
+    }
+    return mqtt::EvidenceStatus::kFailed;
+  }
+  detail = std::string(attest::evidence_type_name(produced->type));
+  if (produced->type == static_cast<std::uint16_t>(attest::EvidenceType::kSim)) {
+    detail += " (software key, NO hardware protection)";
+  }
+  evidence = std::move(produced->answer);
+  return mqtt::EvidenceStatus::kProduced;
 }
 
 std::string TlsServerTransport::session_summary() const {

@@ -26,6 +26,9 @@ namespace trustmq::shell {
 // freed before the AttestationServer its callbacks point to.
 struct TlsListenerContext {
   std::unique_ptr<tls::AttestationServer> attestation;  // null: no evidence offered
+  // attestation_requires_authentication: post-handshake evidence only for clients that proved
+  // a user name/password or a TLS identity.
+  bool attestation_requires_authentication = false;
   tls::SslCtxPtr ctx;
 };
 
@@ -43,6 +46,8 @@ class TlsServerTransport final : public ServerTransport {
   bool buffers_writes() const override { return true; }
   bool wants_write() const override { return wants_write_ || !encrypted_.empty(); }
   void describe_peer(mqtt::PeerInfo& peer) const override;
+  mqtt::EvidenceStatus produce_evidence(mqtt::ByteView request, bool client_authenticated,
+                                        mqtt::Bytes& evidence, std::string& detail) override;
   std::string session_summary() const override;
   bool has_pending_input() const override;
   void close_notify() override;

@@ -43,6 +43,9 @@ void check_tls_options(const ListenerConfig& listener) {
     fail(listener, "require_certificate cannot be combined with psk_file");
   }
   if (!tls.capath.empty()) fail(listener, "capath is not supported; use cafile");
+  if (tls.attestation_requires_authentication && tls.attestation == ListenerAttestation::kNone) {
+    fail(listener, "attestation_requires_authentication needs attestation sim or tpm2-quote");
+  }
   if (!tls.crlfile.empty() && !tls.require_certificate) {
     fail(listener,
          "crlfile needs require_certificate true (otherwise no client certificate is checked)");
@@ -178,6 +181,7 @@ TransportFactory make_tls_factory(const ListenerConfig& listener, TransportEnvir
   }
 
   auto shared = std::make_shared<TlsListenerContext>();
+  shared->attestation_requires_authentication = options.attestation_requires_authentication;
   if (options.attestation != ListenerAttestation::kNone) {
     auto attester = options.attestation == ListenerAttestation::kSim ? sim_attester(listener, env)
                                                                      : tpm_attester(listener, env);

@@ -125,51 +125,17 @@ struct AttestationClient::Callbacks {
   // Full check: signature chain → binding → appraisal. Returns 1 or 0 with *al set.
   static int verify(const AttestationClient& client, ClientConnectionState& st,
                     attest::ByteSpan spki_hash, int* al) {
-    const attest::EvidenceVerifier* verifier = client.verifier_for(st.evidence.type);
-    std::string type_name(attest::evidence_type_name(st.evidence.type));
-    if (verifier == nullptr) {
-      return fail(st, AttestationError::kNoVerifier, "no verifier for evidence type " + type_name,
-                  SSL_AD_ACCESS_DENIED, al);
-    }
-    std::uint64_t now = now_seconds();
-    auto claims = verifier->verify(
-        st.evidence.evidence,
-        client.policy_.anchors_for(static_cast<attest::EvidenceType>(st.evidence.type)), now);
-    if (!claims) {
-      AttestationError e = error_for(claims.error().code);
-      int alert =
-          e == AttestationError::kMalformedEvidence ? SSL_AD_DECODE_ERROR : SSL_AD_ACCESS_DENIED;
-      return fail(st, e, claims.error().message, alert, al);
-    }
-    st.outcome.claims = *claims;
     attest::ReportData expected =
         compute_binding(st.nonce, st.values.client_random, st.values.server_random,
                         st.values.server_key_share, spki_hash);
-    if (CRYPTO_memcmp(expected.data(), claims->report_data.data(), expected.size()) != 0) {
-      return fail(st, AttestationError::kBindingMismatch,
-                  "evidence is bound to another handshake (replayed or relayed?): report data " +
-                      attest::short_hex(claims->report_data) + " != expected " +
-                      attest::short_hex(expected),
-                  SSL_AD_ACCESS_DENIED, al);
-    }
-    st.outcome.appraisal = attest::appraise(client.policy_, *claims, now);
-    if (!st.outcome.appraisal.accepted) {
-      std::string message;
-      for (const auto& r : st.outcome.appraisal.reasons) {
-        if (!message.empty()) message += "; ";
-        message += r.text;
-      }
-      return fail(st, error_for(st.outcome.appraisal.reasons.front().check), message,
-                  SSL_AD_ACCESS_DENIED, al);
-    }
-    st.outcome.error = AttestationError::kNone;
-    st.outcome.message = "evidence verified: " + type_name + " from " + claims->platform_id;
-    if (claims->type == attest::EvidenceType::kSim) {
-      st.outcome.message += " (" + std::string(attest::kSimHonestyNote) + ")";
-    } else if (claims->type == attest::EvidenceType::kTpm2Quote) {
-      st.outcome.message += " (" + std::string(attest::kTpmHonestyNote) + ")";
-    }
-    return 1;
+    const bool psk_handshake = st.outcome.psk_handshake;  // set by the caller, kept
+    st.outcome = client.check_evidence(st.evidence.type, st.evidence.evidence, expected);
+    st.outcome.psk_handshake = psk_handshake;
+    if (st.outcome.ok()) return 1;
+    st.failed = true;
+    *al = st.outcome.error == AttestationError::kMalformedEvidence ? SSL_AD_DECODE_ERROR
+                                                                   : SSL_AD_ACCESS_DENIED;
+    return 0;
   }
 
   static int add(SSL* ssl, unsigned int, unsigned int context, const unsigned char** out,
@@ -305,6 +271,51 @@ struct AttestationClient::Callbacks {
     return -1;  // fatal even with SSL_VERIFY_NONE
   }
 };
+
+AttestationOutcome AttestationClient::check_evidence(std::uint16_t type, attest::ByteSpan evidence,
+                                                     const attest::ReportData& expected) const {
+  AttestationOutcome outcome;
+  outcome.evidence_type = type;
+  outcome.evidence.assign(evidence.begin(), evidence.end());
+  auto refuse = [&](AttestationError e, std::string message) {
+    outcome.error = e;
+    outcome.message = std::move(message);
+    return outcome;
+  };
+  const attest::EvidenceVerifier* verifier = verifier_for(type);
+  std::string type_name(attest::evidence_type_name(type));
+  if (verifier == nullptr) {
+    return refuse(AttestationError::kNoVerifier, "no verifier for evidence type " + type_name);
+  }
+  std::uint64_t now = now_seconds();
+  auto claims =
+      verifier->verify(evidence, policy_.anchors_for(static_cast<attest::EvidenceType>(type)), now);
+  if (!claims) return refuse(error_for(claims.error().code), claims.error().message);
+  outcome.claims = *claims;
+  if (CRYPTO_memcmp(expected.data(), claims->report_data.data(), expected.size()) != 0) {
+    return refuse(AttestationError::kBindingMismatch,
+                  "evidence is bound to another handshake (replayed or relayed?): report data " +
+                      attest::short_hex(claims->report_data) + " != expected " +
+                      attest::short_hex(expected));
+  }
+  outcome.appraisal = attest::appraise(policy_, *claims, now);
+  if (!outcome.appraisal.accepted) {
+    std::string message;
+    for (const auto& r : outcome.appraisal.reasons) {
+      if (!message.empty()) message += "; ";
+      message += r.text;
+    }
+    return refuse(error_for(outcome.appraisal.reasons.front().check), message);
+  }
+  outcome.error = AttestationError::kNone;
+  outcome.message = "evidence verified: " + type_name + " from " + claims->platform_id;
+  if (claims->type == attest::EvidenceType::kSim) {
+    outcome.message += " (" + std::string(attest::kSimHonestyNote) + ")";
+  } else if (claims->type == attest::EvidenceType::kTpm2Quote) {
+    outcome.message += " (" + std::string(attest::kTpmHonestyNote) + ")";
+  }
+  return outcome;
+}
 
 AttestationClient::AttestationClient(attest::Policy policy) : policy_(std::move(policy)) {
   verifiers_.push_back(std::make_unique<attest::SimVerifier>());

@@ -76,6 +76,12 @@ class AttestationClient {
   // Evidence types offered in the ClientHello: the policy's allowed types that have a verifier.
   std::vector<std::uint16_t> offered_types() const;
 
+  // Verifies evidence of `type` against the policy: signature chain to a policy anchor, then
+  // report data == `expected` (the binding the caller computed), then appraisal. Used by the
+  // handshake and by post-handshake attestation (post_handshake_attestation.h).
+  AttestationOutcome check_evidence(std::uint16_t type, attest::ByteSpan evidence,
+                                    const attest::ReportData& expected) const;
+
   // Internal (called from the OpenSSL callbacks).
   struct Callbacks;
 

@@ -51,10 +51,12 @@ class AttestationServer {
   // Per-connection state (default-constructed if the client never asked).
   static ServerAttestationStatus status(const SSL* ssl);
 
+  // The first attester, in the client's order of preference, of a type it accepts; or null.
+  const attest::Attester* attester_for(const std::vector<std::uint16_t>& accepted) const;
+
   struct Callbacks;
 
  private:
-  const attest::Attester* attester_for(const std::vector<std::uint16_t>& accepted) const;
   void log(std::string_view line) const;
   std::vector<std::shared_ptr<const attest::Attester>> attesters_;
   LogSink log_;

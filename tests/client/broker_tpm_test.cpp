@@ -90,6 +90,28 @@ TEST_F(BrokerTpmTest, CliAttestedSubAndPubWithTpmQuotes) {
   EXPECT_EQ(sub.out(), "quoted by a TPM\n");
 }
 
+// Post-handshake attestation (docs/attestation.md §8) with TPM quotes: evidence at connect and
+// on the --reattest timer, each a fresh quote bound to the TLS exporter.
+TEST_F(BrokerTpmTest, CliReattestsWithFreshTpmQuotes) {
+  const std::string port = std::to_string(port_);
+  auto sub = testing::run_cli("sub",
+                              {"-h", "127.0.0.1", "-p", port, "--attest", policy(module_hex_),
+                               "--reattest", "1", "-t", "news", "-C", "1", "-d"},
+                              dir_.path());
+  ASSERT_TRUE(sub.wait_for_output("Re-attestation: evidence verified: tpm2-quote", 10s))
+      << sub.err() << broker_->log();
+  auto pub = testing::run_cli("pub",
+                              {"-h", "127.0.0.1", "-p", port, "--attest", policy(module_hex_), "-t",
+                               "news", "-m", "still quoted", "-q", "1"},
+                              dir_.path());
+  EXPECT_EQ(pub.wait(10s), 0) << pub.err();
+  ASSERT_EQ(sub.wait(5s), 0) << sub.err();
+  EXPECT_EQ(sub.out(), "still quoted\n");
+  EXPECT_NE(sub.err().find("Post-handshake attestation at connect: evidence verified: tpm2-quote"),
+            std::string::npos)
+      << sub.err();
+}
+
 TEST_F(BrokerTpmTest, AttestPrintsTheQuoteClaimsAndTheHonestyNote) {
   auto attest = testing::run_cli(
       "attest", {"-h", "127.0.0.1", "-p", std::to_string(port_), "--attest", policy(module_hex_)},

@@ -131,6 +131,95 @@ TEST(MqttClientProtocolTest, BrokerDisconnectCarriesReason) {
   EXPECT_EQ(m.error().reason, mqtt::ReasonCode::kSessionTakenOver);
 }
 
+// Re-authentication (MQTT 5 AUTH, used by post-handshake attestation): what the client accepts
+// from the broker and what it refuses.
+ConnectOptions reauthenticating(std::string id) {
+  ConnectOptions o = options_for(mqtt::ProtocolVersion::kV5, std::move(id));
+  o.authentication_method = "trustmq-attest-v1";
+  o.authentication_data = bytes("request-1");
+  return o;
+}
+
+mqtt::AuthPacket auth_answer(mqtt::ReasonCode reason, std::string data) {
+  mqtt::AuthPacket a;
+  a.reason = reason;
+  a.properties.authentication_method = "trustmq-attest-v1";
+  a.properties.authentication_data = bytes(data);
+  return a;
+}
+
+TEST(MqttClientProtocolTest, ReauthenticationSendsAuth0x19AndReturnsTheAnswer) {
+  std::vector<mqtt::Packet> seen;
+  ScriptedBroker broker(mqtt::ProtocolVersion::kV5, [&seen](ScriptedConnection& c) {
+    auto connect = c.read();
+    if (!connect) return;
+    seen.push_back(*connect);
+    c.send(mqtt::ConnackPacket{});
+    auto auth = c.read();
+    if (!auth) return;
+    seen.push_back(*auth);
+    c.send(auth_answer(mqtt::ReasonCode::kSuccess, "evidence-2"));
+    c.read();
+  });
+  auto client = try_connect(local_endpoint(broker.port()), reauthenticating("r"));
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  auto answer = client.value()->reauthenticate(bytes("request-2"));
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  EXPECT_EQ(answer->properties.authentication_data, bytes("evidence-2"));
+  client.value()->disconnect();
+  broker.join();
+  ASSERT_EQ(seen.size(), 2u);
+  const auto& connect = std::get<mqtt::ConnectPacket>(seen[0]);
+  EXPECT_EQ(connect.properties.authentication_method, "trustmq-attest-v1");
+  EXPECT_EQ(connect.properties.authentication_data, bytes("request-1"));
+  const auto& auth = std::get<mqtt::AuthPacket>(seen[1]);
+  EXPECT_EQ(auth.reason, mqtt::ReasonCode::kReAuthenticate);
+  EXPECT_EQ(auth.properties.authentication_data, bytes("request-2"));
+}
+
+TEST(MqttClientProtocolTest, UnsolicitedAuthFromTheBrokerEndsTheConnection) {
+  // A replayed AUTH answer arriving when the client asked for nothing.
+  ScriptedBroker broker(mqtt::ProtocolVersion::kV5, [](ScriptedConnection& c) {
+    if (!accept_connect(c)) return;
+    c.send(auth_answer(mqtt::ReasonCode::kSuccess, "old evidence"));
+    c.read();
+  });
+  auto client = try_connect(local_endpoint(broker.port()), reauthenticating("u"));
+  ASSERT_TRUE(client.ok());
+  auto m = client.value()->receive(Deadline::after(5s));
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().kind, ClientErrorKind::kProtocol);
+  EXPECT_NE(m.error().message.find("unexpected AUTH"), std::string::npos) << m.error().message;
+}
+
+TEST(MqttClientProtocolTest, ReauthenticationRefusedByDisconnectOrContinueFails) {
+  for (bool disconnect : {true, false}) {
+    ScriptedBroker broker(mqtt::ProtocolVersion::kV5, [disconnect](ScriptedConnection& c) {
+      if (!accept_connect(c)) return;
+      if (!c.read()) return;
+      if (disconnect) {
+        mqtt::DisconnectPacket d;
+        d.reason = mqtt::ReasonCode::kNotAuthorized;
+        c.send(d);
+      } else {
+        c.send(auth_answer(mqtt::ReasonCode::kContinueAuthentication, "more?"));
+      }
+      c.read();
+    });
+    auto client = try_connect(local_endpoint(broker.port()), reauthenticating("x"));
+    ASSERT_TRUE(client.ok());
+    auto answer = client.value()->reauthenticate(bytes("request-2"));
+    ASSERT_FALSE(answer.ok());
+    if (disconnect) {
+      EXPECT_EQ(answer.error().kind, ClientErrorKind::kDisconnected);
+      EXPECT_EQ(answer.error().reason, mqtt::ReasonCode::kNotAuthorized);
+    } else {
+      EXPECT_EQ(answer.error().kind, ClientErrorKind::kProtocol);
+    }
+    client.value()->disconnect();
+  }
+}
+
 TEST(MqttClientProtocolTest, MalformedPacketIsAProtocolError) {
   ScriptedBroker broker(mqtt::ProtocolVersion::kV311, [](ScriptedConnection& c) {
     if (!accept_connect(c)) return;

@@ -1,6 +1,7 @@
 // The BrokerHost of the core's tests, shared by tests/mqtt and tests/runtime (which include
 // it as "tests/mqtt/fake_broker_host.h"): records every send, close, log line and
-// authenticate() call, and answers authenticate() from a table of username → password.
+// authenticate() call, and answers authenticate() from a table of username → password and
+// produce_evidence() with a configurable status.
 #pragma once
 
 #include <algorithm>
@@ -39,6 +40,20 @@ class FakeBrokerHost : public BrokerHost {
     auto it = passwords.find(std::string(username));
     return it != passwords.end() &&
            std::equal(it->second.begin(), it->second.end(), password.begin(), password.end());
+  }
+
+  // Answers with `evidence_status` and, when produced, `evidence_answer` + the request (so a
+  // test sees which request each answer belongs to).
+  EvidenceStatus produce_evidence(ConnectionId conn, ByteView request, bool client_authenticated,
+                                  Bytes& evidence) override {
+    evidence_calls.push_back({conn, Bytes(request.begin(), request.end()), client_authenticated});
+    if (evidence_status == EvidenceStatus::kProduced) {
+      evidence.resize(evidence_answer.size() + request.size());
+      std::copy(evidence_answer.begin(), evidence_answer.end(), evidence.begin());
+      std::copy(request.begin(), request.end(),
+                evidence.begin() + static_cast<std::ptrdiff_t>(evidence_answer.size()));
+    }
+    return evidence_status;
   }
 
   // Removes and returns the raw sends to `conn`, oldest first.
@@ -81,6 +96,15 @@ class FakeBrokerHost : public BrokerHost {
   std::vector<Bytes> decode_failures;
   std::vector<std::pair<std::string, std::string>> auth_calls;  // (username, password)
   std::map<std::string, std::string> passwords;
+
+  struct EvidenceCall {
+    ConnectionId conn = 0;
+    Bytes request;
+    bool client_authenticated = false;
+  };
+  EvidenceStatus evidence_status = EvidenceStatus::kUnsupported;
+  Bytes evidence_answer = {'E', 'V', ':'};
+  std::vector<EvidenceCall> evidence_calls;
 };
 
 }  // namespace trustmq::mqtt::testing

@@ -198,5 +198,55 @@ TEST_F(HostAbiTest, ProcExitAlwaysTraps) {
   EXPECT_EQ(abi.raised_trap()->detail, "proc_exit(3)");
 }
 
+TEST_F(HostAbiTest, ProduceEvidenceCopiesTheRequestOutAndTheEvidenceIn) {
+  host.evidence_status = mqtt::EvidenceStatus::kProduced;
+  put(100, "req");
+  std::uint32_t status = 99;
+  ASSERT_TRUE(abi.produce_evidence(memory, 3, 100, 3, 1, 1000, 64, 2000, status));
+  EXPECT_EQ(status, 0u);
+  ASSERT_EQ(host.evidence_calls.size(), 1u);
+  EXPECT_EQ(host.evidence_calls[0].conn, 3u);
+  EXPECT_TRUE(host.evidence_calls[0].client_authenticated);
+  EXPECT_EQ(get_u32(2000), 6u);  // "EV:" + "req"
+  EXPECT_EQ(std::string(bytes.begin() + 1000, bytes.begin() + 1006), "EV:req");
+  EXPECT_FALSE(abi.raised_trap());
+}
+
+TEST_F(HostAbiTest, ProduceEvidenceTooLargeForTheBufferFailsWithoutWriting) {
+  host.evidence_status = mqtt::EvidenceStatus::kProduced;
+  put(100, "req");
+  std::uint32_t status = 0;
+  ASSERT_TRUE(abi.produce_evidence(memory, 3, 100, 3, 0, 1000, 5, 2000, status));
+  EXPECT_EQ(status, static_cast<std::uint32_t>(mqtt::EvidenceStatus::kFailed));
+  EXPECT_EQ(get_u32(2000), 0u);
+  EXPECT_EQ(bytes[1000], 0);
+}
+
+TEST_F(HostAbiTest, ProduceEvidencePassesTheHostsRefusalOn) {
+  std::uint32_t status = 0;
+  ASSERT_TRUE(abi.produce_evidence(memory, 3, 100, 0, 0, 1000, 64, 2000, status));
+  EXPECT_EQ(status, static_cast<std::uint32_t>(mqtt::EvidenceStatus::kUnsupported));
+}
+
+TEST_F(HostAbiTest, ProduceEvidenceWithBadPointersOrFlagTraps) {
+  std::uint32_t status = 0;
+  EXPECT_FALSE(abi.produce_evidence(memory, 3, 65535, 2, 0, 1000, 64, 2000, status));
+  expect_abi_violation();
+}
+
+TEST_F(HostAbiTest, ProduceEvidenceWithOutputPastTheEndTraps) {
+  std::uint32_t status = 0;
+  EXPECT_FALSE(abi.produce_evidence(memory, 3, 100, 1, 0, 65000, 1000, 2000, status));
+  expect_abi_violation();
+  EXPECT_TRUE(host.evidence_calls.empty());
+}
+
+TEST_F(HostAbiTest, ProduceEvidenceWithUnknownFlagTraps) {
+  std::uint32_t status = 0;
+  EXPECT_FALSE(abi.produce_evidence(memory, 3, 100, 1, 2, 1000, 64, 2000, status));
+  expect_abi_violation();
+  EXPECT_TRUE(host.evidence_calls.empty());
+}
+
 }  // namespace
 }  // namespace trustmq::runtime

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "mqtt/codec.h"
 #include "mqtt_test_packets.h"
 #include "runtime/engine_factory.h"
 #include "runtime/module_measurement.h"
@@ -340,6 +341,60 @@ TEST(WasmProbeReloadTest, AModuleWithoutTheExportSaysSo) {
     }
     EXPECT_NO_THROW(engine->tick(5));  // still running
   }
+}
+
+// Post-handshake attestation (method trustmq-attest-v1) crosses the boundary both ways: the
+// request goes out through the produce_evidence import, the host's evidence comes back into
+// the module and out in CONNACK and AUTH, exactly as with the native core.
+TEST_P(CoreEngineTest, AttestationRequestsCrossTheBoundaryBothWays) {
+  mqtt::BrokerConfig config = core_config();
+  config.allow_anonymous = true;
+  config.check_passwords = false;
+  mqtt::ConnectPacket connect;
+  connect.version = mqtt::ProtocolVersion::kV5;
+  connect.client_id = "attesting";
+  connect.properties.authentication_method = std::string(mqtt::kAttestAuthenticationMethod);
+  connect.properties.authentication_data = mqtt::Bytes{1, 2, 3};
+  mqtt::AuthPacket reauth;
+  reauth.reason = mqtt::ReasonCode::kReAuthenticate;
+  reauth.properties.authentication_method = std::string(mqtt::kAttestAuthenticationMethod);
+  reauth.properties.authentication_data = mqtt::Bytes{4, 5};
+  mqtt::Bytes connect_bytes, auth_bytes;
+  mqtt::encode_packet(connect, mqtt::ProtocolVersion::kV5, connect_bytes);
+  mqtt::encode_packet(reauth, mqtt::ProtocolVersion::kV5, auth_bytes);
+
+  auto run = [&](const std::string& name, std::size_t evidence_size) {
+    auto host = std::make_unique<mqtt::testing::FakeBrokerHost>(kUsers);
+    host->evidence_status = mqtt::EvidenceStatus::kProduced;
+    host->evidence_answer.assign(evidence_size, 0xEE);
+    auto engine = make_engine(name, "", config, *host, 0);
+    engine->open(1, mqtt::PeerInfo{}, 1);
+    feed(*engine, 1, connect_bytes);
+    feed(*engine, 1, auth_bytes);
+    return host;
+  };
+  auto native = run("native", 3);
+  auto wasm = run(GetParam(), 3);
+  ASSERT_EQ(wasm->evidence_calls.size(), 2u);
+  EXPECT_EQ(wasm->evidence_calls[0].request, (mqtt::Bytes{1, 2, 3}));
+  EXPECT_EQ(wasm->evidence_calls[1].request, (mqtt::Bytes{4, 5}));
+  ASSERT_EQ(wasm->sent.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) EXPECT_EQ(wasm->sent[i].bytes, native->sent[i].bytes);
+  auto packets = wasm->take(1, mqtt::ProtocolVersion::kV5);
+  ASSERT_EQ(packets.size(), 2u);
+  EXPECT_EQ(std::get<mqtt::ConnackPacket>(packets[0]).properties.authentication_data,
+            (mqtt::Bytes{0xEE, 0xEE, 0xEE, 1, 2, 3}));
+  EXPECT_EQ(std::get<mqtt::AuthPacket>(packets[1]).properties.authentication_data,
+            (mqtt::Bytes{0xEE, 0xEE, 0xEE, 4, 5}));
+
+  // Evidence larger than the core takes is refused the same way by every engine (0x80).
+  auto native_big = run("native", mqtt::kMaxEvidenceAnswerSize + 1);
+  auto wasm_big = run(GetParam(), mqtt::kMaxEvidenceAnswerSize + 1);
+  ASSERT_FALSE(wasm_big->sent.empty());
+  EXPECT_EQ(wasm_big->sent[0].bytes, native_big->sent[0].bytes);
+  auto refused = wasm_big->take(1, mqtt::ProtocolVersion::kV5);
+  ASSERT_FALSE(refused.empty());
+  EXPECT_EQ(std::get<mqtt::ConnackPacket>(refused[0]).reason, mqtt::ReasonCode::kUnspecifiedError);
 }
 
 TEST(EngineFactoryTest, UnknownEngineIsRejected) {

@@ -17,6 +17,12 @@ TRUSTMQ_IMPORT("log") void host_log(std::uint32_t level, const char* text, std::
 TRUSTMQ_IMPORT("authenticate")
 std::int32_t host_authenticate(const char* username, std::uint32_t username_length,
                                const void* password, std::uint32_t password_length);
+// Asks for attestation evidence (method trustmq-attest-v1): writes at most `capacity` bytes at
+// `out`, their number at `out_length`, and returns an mqtt::EvidenceStatus.
+TRUSTMQ_IMPORT("produce_evidence")
+std::uint32_t host_produce_evidence(std::uint32_t conn, const void* request,
+                                    std::uint32_t request_length, std::uint32_t authenticated,
+                                    void* out, std::uint32_t capacity, std::uint32_t* out_length);
 // Reports an unrecoverable condition ("module memory limit reached"); the host stops the
 // instance with a trap and never returns.
 TRUSTMQ_IMPORT("fatal") void host_fatal(const char* text, std::uint32_t length);

@@ -22,6 +22,25 @@ bool ImportedBrokerHost::authenticate(std::string_view username, mqtt::ByteView 
                            password.data(), static_cast<std::uint32_t>(password.size())) != 0;
 }
 
+mqtt::EvidenceStatus ImportedBrokerHost::produce_evidence(mqtt::ConnectionId conn,
+                                                          mqtt::ByteView request,
+                                                          bool client_authenticated,
+                                                          mqtt::Bytes& evidence) {
+  evidence.resize(mqtt::kMaxEvidenceAnswerSize);
+  std::uint32_t length = 0;
+  const std::uint32_t status =
+      host_produce_evidence(conn, request.data(), static_cast<std::uint32_t>(request.size()),
+                            client_authenticated ? 1 : 0, evidence.data(),
+                            static_cast<std::uint32_t>(evidence.size()), &length);
+  // The host checked both; a value out of range would be its bug: refuse rather than trust it.
+  if (status > mqtt::kMaxEvidenceStatus || length > evidence.size()) {
+    evidence.clear();
+    return mqtt::EvidenceStatus::kFailed;
+  }
+  evidence.resize(status == 0 ? length : 0);
+  return static_cast<mqtt::EvidenceStatus>(status);
+}
+
 void fatal(const char* text) {
   host_fatal(text, static_cast<std::uint32_t>(std::strlen(text)));
   __builtin_trap();

@@ -11,6 +11,8 @@ class ImportedBrokerHost final : public mqtt::BrokerHost {
   void close(mqtt::ConnectionId conn) override;
   void log(mqtt::LogLevel level, std::string_view text) override;
   bool authenticate(std::string_view username, mqtt::ByteView password) override;
+  mqtt::EvidenceStatus produce_evidence(mqtt::ConnectionId conn, mqtt::ByteView request,
+                                        bool client_authenticated, mqtt::Bytes& evidence) override;
 };
 
 }  // namespace trustmq::guest

@@ -1,0 +1,108 @@
+// Attestation over MQTT 5 enhanced authentication, method trustmq-attest-v1
+// (docs/attestation.md, "Post-handshake attestation"). At CONNECT the request in Authentication
+// Data is answered in CONNACK; afterwards AUTH 0x19 (re-authenticate) is answered with AUTH
+// 0x00 (MQTT 5 §4.12.1). The core never reads the request or the evidence: the host produces
+// the evidence, bound to the connection's TLS session, which only it knows.
+#include <string>
+
+#include "mqtt/broker_state.h"
+
+namespace trustmq::mqtt {
+namespace {
+
+// Takes one answer from the connection's evidence budget, after regaining what the time since
+// the last refill earned (kEvidenceBurst at most). False when the budget is spent.
+bool take_evidence_budget(Connection& c, TimeMs now) {
+  if (now > c.evidence_budget_since) {
+    const TimeMs earned = (now - c.evidence_budget_since) / kEvidenceRefillInterval;
+    if (c.evidence_budget + earned >= kEvidenceBurst) {
+      c.evidence_budget = kEvidenceBurst;
+      c.evidence_budget_since = now;
+    } else {
+      c.evidence_budget += static_cast<std::uint32_t>(earned);
+      c.evidence_budget_since += earned * kEvidenceRefillInterval;
+    }
+  }
+  if (c.evidence_budget == 0) return false;
+  --c.evidence_budget;
+  return true;
+}
+
+}  // namespace
+
+// Returns false after refusing the CONNECT; `evidence` is set when the method was asked for.
+bool Broker::State::attest_at_connect(Connection& c, const ConnectPacket& p, TimeMs now,
+                                      bool client_authenticated, std::optional<Bytes>& evidence) {
+  if (!is_v5(p.version) || !p.properties.authentication_method) return true;
+  // identify_client has refused every other method.
+  static const Bytes kNoRequest;
+  const Bytes& request =
+      p.properties.authentication_data ? *p.properties.authentication_data : kNoRequest;
+  Bytes produced;
+  const EvidenceStatus status =
+      host_.produce_evidence(c.id, request, client_authenticated, produced);
+  if (status != EvidenceStatus::kProduced) {
+    attestation_counters_.count_failure(status);
+    reject_connect(c, reason_for(status),
+                   "attestation at connect: " + std::string(evidence_status_name(status)));
+    return false;
+  }
+  if (produced.size() > kMaxEvidenceAnswerSize) {
+    attestation_counters_.count_failure(EvidenceStatus::kFailed);
+    reject_connect(c, ReasonCode::kUnspecifiedError, "attestation at connect: evidence too large");
+    return false;
+  }
+  ++attestation_counters_.at_connect;
+  c.attest_method = true;
+  c.evidence_budget -= 1;
+  c.evidence_budget_since = now;
+  evidence = std::move(produced);
+  return true;
+}
+
+HandlerResult Broker::State::handle_auth(Connection& c, const AuthPacket& p, TimeMs now) {
+  // MQTT-4.12.0-7: no AUTH from a client that named no method in CONNECT.
+  if (!c.attest_method) {
+    return Violation{ReasonCode::kProtocolError, "AUTH without an authentication method"};
+  }
+  // MQTT-4.12.1-1/-2: a client starts re-authentication with 0x19 and the same method; the
+  // method needs no continuation, so 0x18 or 0x00 from the client is out of place.
+  if (p.reason != ReasonCode::kReAuthenticate) {
+    return Violation{ReasonCode::kProtocolError, "AUTH other than re-authenticate"};
+  }
+  if (p.properties.authentication_method != kAttestAuthenticationMethod) {
+    return Violation{ReasonCode::kProtocolError, "re-authentication changed the method"};
+  }
+  if (!take_evidence_budget(c, now)) {
+    attestation_counters_.count_rate_limited();
+    return Violation{ReasonCode::kMessageRateTooHigh,
+                     "re-attestation asked more than " + std::to_string(kEvidenceBurst) +
+                         " times in a row, and more often than once per " +
+                         std::to_string(kEvidenceRefillInterval) + " ms"};
+  }
+  static const Bytes kNoRequest;
+  const Bytes& request =
+      p.properties.authentication_data ? *p.properties.authentication_data : kNoRequest;
+  Bytes evidence;
+  // The client was admitted; whether it proved an identity does not change here.
+  const EvidenceStatus status = host_.produce_evidence(c.id, request, true, evidence);
+  if (status != EvidenceStatus::kProduced || evidence.size() > kMaxEvidenceAnswerSize) {
+    const EvidenceStatus failed =
+        status == EvidenceStatus::kProduced ? EvidenceStatus::kFailed : status;
+    attestation_counters_.count_failure(failed);
+    // MQTT-4.12.1: a failed re-authentication ends with DISCONNECT and the reason. 0x8C is no
+    // DISCONNECT reason code (MQTT 5 §3.14.2.1): "unsupported" is 0x80 there.
+    const ReasonCode reason =
+        failed == EvidenceStatus::kUnsupported ? ReasonCode::kUnspecifiedError : reason_for(failed);
+    return Violation{reason, "re-attestation: " + std::string(evidence_status_name(failed))};
+  }
+  ++attestation_counters_.reattestations;
+  AuthPacket answer;
+  answer.reason = ReasonCode::kSuccess;
+  answer.properties.authentication_method = std::string(kAttestAuthenticationMethod);
+  answer.properties.authentication_data = std::move(evidence);
+  send_packet(c, answer);
+  return std::nullopt;
+}
+
+}  // namespace trustmq::mqtt
