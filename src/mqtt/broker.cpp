@@ -139,6 +139,8 @@ void Broker::on_close(ConnectionId conn, TimeMs now) { state_->on_close(conn, no
 
 TimeMs Broker::on_tick(TimeMs now) { return state_->on_tick(now); }
 
+bool Broker::restore(ByteView record, TimeMs now) { return state_->restore(record, now); }
+
 BrokerStats Broker::stats() const { return state_->stats(); }
 
 }  // namespace trustmq::mqtt

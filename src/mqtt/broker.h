@@ -45,6 +45,9 @@ class BrokerHost {
   // Checks a username/password pair against the password file (only called when
   // BrokerConfig::check_passwords is set).
   virtual bool authenticate(std::string_view username, ByteView password) = 0;
+  // With BrokerConfig::persistence: one record (mqtt/persistence_record.h) to store before
+  // the bytes sent in the same entry call leave (docs/persistence.md); valid during the call.
+  virtual void persist(ByteView record) { (void)record; }
 };
 
 struct BrokerStats {
@@ -72,6 +75,9 @@ class Broker {
   // Runs timers (keep-alive, will delay, session and message expiry, $SYS); returns the
   // next time it wants to be called.
   TimeMs on_tick(TimeMs now);
+  // Gives back one stored persistence record, in key order, before the first on_open.
+  // Returns false (and logs why) for a record it cannot use; the others still load.
+  bool restore(ByteView record, TimeMs now);
 
   BrokerStats stats() const;
 
