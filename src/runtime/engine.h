@@ -57,6 +57,9 @@ class Engine {
   virtual void close(ConnectionId conn, TimeMs now) = 0;
   // Returns the next deadline at which tick() wants to run.
   virtual TimeMs tick(TimeMs now) = 0;
+  // Gives back one stored persistence record before the first open() (mqtt::Broker::restore);
+  // false if the core refused it (it logged why).
+  virtual bool restore(mqtt::ByteView record, TimeMs now) = 0;
 };
 
 }  // namespace trustmq::runtime

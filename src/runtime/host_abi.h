@@ -31,6 +31,7 @@ class HostAbi {
   bool authenticate(GuestMemory memory, std::uint32_t username_ptr, std::uint32_t username_length,
                     std::uint32_t password_ptr, std::uint32_t password_length,
                     std::uint32_t& allowed);
+  bool persist(GuestMemory memory, std::uint32_t ptr, std::uint32_t length);
   // The module reports an unrecoverable condition; always returns false (trap).
   bool fatal(GuestMemory memory, std::uint32_t ptr, std::uint32_t length);
 

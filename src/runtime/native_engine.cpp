@@ -27,6 +27,7 @@ class NativeEngine final : public Engine {
   }
   void close(ConnectionId conn, TimeMs now) override { broker_.on_close(conn, now); }
   TimeMs tick(TimeMs now) override { return broker_.on_tick(now); }
+  bool restore(mqtt::ByteView record, TimeMs now) override { return broker_.restore(record, now); }
 
  private:
   mqtt::Broker broker_;

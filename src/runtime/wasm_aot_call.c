@@ -58,3 +58,11 @@ wasm_rt_trap_t wasm_aot_call_on_tick(const WasmAotModule* m, void* instance, uin
   *result = m->on_tick(instance, now);
   return WASM_RT_TRAP_NONE;
 }
+
+wasm_rt_trap_t wasm_aot_call_restore(const WasmAotModule* m, void* instance, uint32_t ptr,
+                                     uint32_t length, uint64_t now, uint32_t* result) {
+  wasm_rt_trap_t trap = (wasm_rt_trap_t)wasm_rt_impl_try();
+  if (trap != WASM_RT_TRAP_NONE) return trap;
+  *result = m->restore(instance, ptr, length, now);
+  return WASM_RT_TRAP_NONE;
+}

@@ -107,4 +107,10 @@ TimeMs WasmGuestEngine::tick(TimeMs now) {
   return guest_on_tick(now);
 }
 
+bool WasmGuestEngine::restore(mqtt::ByteView record, TimeMs now) {
+  check_running();
+  const std::uint32_t ptr = place_in_guest(record);
+  return guest_restore(ptr, static_cast<std::uint32_t>(record.size()), now);
+}
+
 }  // namespace trustmq::runtime

@@ -29,6 +29,7 @@ class WasmGuestEngine : public Engine {
   void commit_input(ConnectionId conn, std::size_t length, TimeMs now) final;
   void close(ConnectionId conn, TimeMs now) final;
   TimeMs tick(TimeMs now) final;
+  bool restore(mqtt::ByteView record, TimeMs now) final;
 
  protected:
   // Logs "<name> engine: module sha256 <measurement>" before anything of the module runs.
@@ -49,6 +50,7 @@ class WasmGuestEngine : public Engine {
                              TimeMs now) = 0;
   virtual void guest_on_close(std::uint32_t conn, TimeMs now) = 0;
   virtual TimeMs guest_on_tick(TimeMs now) = 0;
+  virtual bool guest_restore(std::uint32_t ptr, std::uint32_t length, TimeMs now) = 0;
   // The module's linear memory now (re-read after every guest call).
   virtual GuestMemory guest_memory() = 0;
   // The most the module's linear memory may grow to, in bytes.

@@ -17,6 +17,8 @@ TRUSTMQ_IMPORT("log") void host_log(std::uint32_t level, const char* text, std::
 TRUSTMQ_IMPORT("authenticate")
 std::int32_t host_authenticate(const char* username, std::uint32_t username_length,
                                const void* password, std::uint32_t password_length);
+// One persistence record (mqtt/persistence_record.h) for the host to store.
+TRUSTMQ_IMPORT("persist") void host_persist(const void* record, std::uint32_t length);
 // Reports an unrecoverable condition ("module memory limit reached"); the host stops the
 // instance with a trap and never returns.
 TRUSTMQ_IMPORT("fatal") void host_fatal(const char* text, std::uint32_t length);

@@ -22,6 +22,10 @@ bool ImportedBrokerHost::authenticate(std::string_view username, mqtt::ByteView 
                            password.data(), static_cast<std::uint32_t>(password.size())) != 0;
 }
 
+void ImportedBrokerHost::persist(mqtt::ByteView record) {
+  host_persist(record.data(), static_cast<std::uint32_t>(record.size()));
+}
+
 void fatal(const char* text) {
   host_fatal(text, static_cast<std::uint32_t>(std::strlen(text)));
   __builtin_trap();

@@ -11,6 +11,7 @@ class ImportedBrokerHost final : public mqtt::BrokerHost {
   void close(mqtt::ConnectionId conn) override;
   void log(mqtt::LogLevel level, std::string_view text) override;
   bool authenticate(std::string_view username, mqtt::ByteView password) override;
+  void persist(mqtt::ByteView record) override;
 };
 
 }  // namespace trustmq::guest
