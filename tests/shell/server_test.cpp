@@ -395,6 +395,7 @@ class TrappingEngine final : public runtime::Engine {
   }
   void close(mqtt::ConnectionId, mqtt::TimeMs) override {}
   mqtt::TimeMs tick(mqtt::TimeMs now) override { return now + 1000; }
+  bool restore(mqtt::ByteView, mqtt::TimeMs) override { return false; }
 
  private:
   std::vector<std::uint8_t> buffer_;
