@@ -254,3 +254,41 @@ def test_tampered_record_is_reported_and_the_rest_loads(broker_factory, tmp_path
     reader.disconnect()
     reader.loop_stop()
     assert got == [("tamper/b", b"value-tamper/b")]
+
+
+def read_retained(port: int, topic: str) -> list[bytes]:
+    got: list[bytes] = []
+    reader = mqtt.Client(client_id="retained-reader", clean_session=True)
+    reader.on_message = lambda c, u, m: got.append(m.payload)
+    reader.connect("127.0.0.1", port)
+    reader.loop_start()
+    reader.subscribe(topic, qos=1)
+    deadline = time.monotonic() + 5
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)
+    reader.disconnect()
+    reader.loop_stop()
+    return got
+
+
+@pytest.mark.trustmq_only
+def test_interval_durability_commits_at_a_clean_stop(broker_factory, tmp_path):
+    store = tmp_path / "store"
+    broker = broker_factory(
+        extra_lines=[
+            "persistence true",
+            f"persistence_location {store}",
+            "persistence_durability interval",
+            "autosave_interval 3600",  # no commit while running: only the clean stop commits
+        ]
+    )
+    client = mqtt.Client(client_id="interval", clean_session=True)
+    client.connect("127.0.0.1", broker.port)
+    client.loop_start()
+    client.publish("interval/r", b"kept", qos=1, retain=True).wait_for_publish()
+    client.disconnect()
+    client.loop_stop()
+    assert broker.stop() == []  # SIGTERM: exit status 0 after the final commit
+    broker.start(same_port=True)
+    assert read_retained(broker.port, "interval/r") == [b"kept"]
