@@ -182,8 +182,10 @@ int Server::run() {
         } else if (tag == kTagConnection) {
           if (Connection* c = find(value)) on_connection_event(*c, events[i].events);
         }
-        process_scheduled();
+        // With a store, once per batch of events: one commit (fsync) covers them all.
+        if (!store_) process_scheduled();
       }
+      if (store_) process_scheduled();
       if (stop) break;
       run_tick_if_due(false);
       check_deadlines();

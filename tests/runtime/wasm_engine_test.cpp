@@ -254,12 +254,20 @@ TEST_P(CoreEngineTest, PersistsAndRestoresLikeTheNativeCore) {
 
   mqtt::testing::FakeBrokerHost restored_host{kUsers};
   auto restored = make_engine(GetParam(), "", config, restored_host, 0);
+  // What a host keeps: the last put of each key, in key order.
+  std::map<mqtt::Bytes, mqtt::Bytes> store;
   for (const mqtt::Bytes& record : expected) {
-    // Every put is taken; a record superseded later is simply replaced.
-    if (record[0] == static_cast<std::uint8_t>(mqtt::RecordOp::kPut)) {
-      EXPECT_TRUE(restored->restore(record, 1));
+    const auto view = mqtt::decode_record(record);
+    ASSERT_TRUE(view.has_value());
+    const mqtt::Bytes key(view->key.begin(), view->key.end());
+    if (view->op == mqtt::RecordOp::kPut) {
+      store[key] = record;
+    } else {
+      store.erase(key);
     }
   }
+  ASSERT_EQ(store.size(), 2u);  // the session and its queued message
+  for (const auto& [key, record] : store) EXPECT_TRUE(restored->restore(record, 1));
   EXPECT_FALSE(restored->restore(mqtt::Bytes{1, 0, 1, 9, 9}, 1));  // unknown kind: refused
   mqtt::PeerInfo peer;
   peer.address = "127.0.0.1:40002";
