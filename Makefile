@@ -61,8 +61,8 @@ SOAK_ITERATIONS ?= 500
 soak: build
 	for engine in native wasm-aot wasm-interp; do \
 	  TRUSTMQ_CRASH_ITERATIONS=$(SOAK_ITERATIONS) PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -m pytest \
-	    -p no:cacheprovider -q --broker-kind trustmq --broker $(BUILD_DIR)/apps/trustmq-broker/trustmq-broker \
-	    --engine $$engine tests/e2e/test_persistence_crash.py || exit 1; \
+	    -p no:cacheprovider -q tests/e2e/test_persistence_crash.py --broker-kind trustmq \
+	    --broker $(BUILD_DIR)/apps/trustmq-broker/trustmq-broker --engine $$engine || exit 1; \
 	done
 
 asan-test: deps
