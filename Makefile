@@ -15,7 +15,7 @@ TEST_FUZZ_SECONDS ?= 15
 ENGINE         ?= wasm-aot
 
 .PHONY: all deps build run test unit-test e2e-test asan-test fuzz package-test build-matrix bench bench-full \
-        format clean
+        format clean soak
 
 all: build
 
@@ -54,6 +54,16 @@ unit-test: build
 
 e2e-test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) -L e2e
+
+# The persistence crash loop (tests/e2e/test_persistence_crash.py) at length, on every engine:
+# SOAK_ITERATIONS kill -9s each (make test runs 20 on the engines of the e2e suite).
+SOAK_ITERATIONS ?= 500
+soak: build
+	for engine in native wasm-aot wasm-interp; do \
+	  TRUSTMQ_CRASH_ITERATIONS=$(SOAK_ITERATIONS) PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -m pytest \
+	    -p no:cacheprovider -q tests/e2e/test_persistence_crash.py --broker-kind trustmq \
+	    --broker $(BUILD_DIR)/apps/trustmq-broker/trustmq-broker --engine $$engine || exit 1; \
+	done
 
 asan-test: deps
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRUSTMQ_SANITIZE=ON -DTRUSTMQ_WASM=ON \

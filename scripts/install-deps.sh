@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libssl-dev openssl libgtest-dev libgmock-dev
+  libssl-dev openssl libgtest-dev libgmock-dev libsqlite3-dev sqlite3
   clang-19 lld-19 libclang-rt-19-dev
   wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
   wabt

@@ -144,6 +144,8 @@ void Broker::reload_security(std::optional<AclRules> acl, TimeMs now) {
   state_->reload_security(std::move(acl), now);
 }
 
+bool Broker::restore(ByteView record, TimeMs now) { return state_->restore(record, now); }
+
 BrokerStats Broker::stats() const { return state_->stats(); }
 
 }  // namespace trustmq::mqtt

@@ -59,6 +59,10 @@ class BrokerHost {
     (void)evidence;
     return EvidenceStatus::kUnsupported;
   }
+
+  // With BrokerConfig::persistence: one record (mqtt/persistence_record.h) to store before
+  // the bytes sent in the same entry call leave (docs/persistence.md); valid during the call.
+  virtual void persist(ByteView record) { (void)record; }
 };
 
 struct BrokerStats {
@@ -92,6 +96,10 @@ class Broker {
   // accepts is disconnected; subscriptions the new ACL no longer grants are removed and
   // queued messages a client may no longer read are dropped.
   void reload_security(std::optional<AclRules> acl, TimeMs now);
+
+  // Gives back one stored persistence record, in key order, before the first on_open.
+  // Returns false (and logs why) for a record it cannot use; the others still load.
+  bool restore(ByteView record, TimeMs now);
 
   BrokerStats stats() const;
 

@@ -22,11 +22,13 @@ HandlerResult Broker::State::handle_ack(Connection& c, const AckPacket& ack, Tim
         return Violation{ReasonCode::kProtocolError, "PUBREC for a QoS 1 message"};
       }
       if (is_failure(ack.reason)) {  // the receiver refused the message: the flow ends here
+        unpersist_message(s, entry->outbound);
         s.erase_inflight(ack.packet_id);
         pump(s, c, now);
         return std::nullopt;
       }
       entry->state = InflightState::kAwaitingPubcomp;
+      persist_message(s, entry->outbound, entry->state, entry->packet_id, /*queued=*/false);
       entry->outbound.message.reset();
       send_ack(c, PacketType::kPubrel, ack.packet_id, ReasonCode::kSuccess);
       return std::nullopt;
@@ -35,6 +37,7 @@ HandlerResult Broker::State::handle_ack(Connection& c, const AckPacket& ack, Tim
       ReasonCode reason = ReasonCode::kSuccess;
       if (s.has_inbound_qos2(ack.packet_id)) {
         s.erase_inbound_qos2(ack.packet_id);
+        if (s.stored) persist_session(s);
       } else {
         reason = ReasonCode::kPacketIdentifierNotFound;
       }
@@ -61,6 +64,7 @@ HandlerResult Broker::State::complete_outbound(Connection& c, const AckPacket& a
                              : "PUBCOMP before PUBREC";
     return Violation{ReasonCode::kProtocolError, detail};
   }
+  unpersist_message(s, entry->outbound);
   s.erase_inflight(ack.packet_id);
   pump(s, c, now);
   return std::nullopt;
@@ -76,15 +80,23 @@ std::size_t Broker::State::window(const Connection& c) const {
 
 void Broker::State::start_inflight(Session& s, Connection& c, OutboundMessage&& outbound,
                                    InboundPublish* inbound, TimeMs now) {
-  if (outbound.message->expired(now)) return;
+  if (outbound.message->expired(now)) {
+    unpersist_message(s, outbound);
+    return;
+  }
   const std::uint16_t packet_id = s.allocate_packet_id();
-  if (!send_publish(c, outbound, packet_id, /*dup=*/false, inbound, now)) return;
+  if (!send_publish(c, outbound, packet_id, /*dup=*/false, inbound, now)) {
+    unpersist_message(s, outbound);
+    return;
+  }
   InflightMessage entry;
   entry.packet_id = packet_id;
   entry.state = outbound.qos == QoS::kAtLeastOnce ? InflightState::kAwaitingPuback
                                                   : InflightState::kAwaitingPubrec;
   entry.outbound = std::move(outbound);
   s.inflight.push_back(std::move(entry));
+  InflightMessage& sent = s.inflight.back();
+  persist_message(s, sent.outbound, sent.state, sent.packet_id, /*queued=*/false);
 }
 
 // Moves queued messages into the in-flight window.

@@ -44,6 +44,8 @@ struct BrokerConfig {
   // (0x80 in 3.1.1). Bounds what a subscription flood can cost. 0 = unlimited.
   std::uint32_t max_subscriptions_per_client = 10000;
   std::optional<AclRules> acl;  // none = no acl_file: everything allowed
+  // Emit persistence records through BrokerHost::persist (docs/persistence.md).
+  bool persistence = false;
 
   bool operator==(const BrokerConfig&) const = default;
 };

@@ -56,6 +56,7 @@ void Broker::State::handle_connect(Connection& c, ConnectPacket& p, TimeMs now) 
     sessions_[c.client_id] = std::move(created);
   }
   attach_session(c, p, *session, outcome);
+  persist_session(*session);
   send_connack(c, p, outcome);
   log(LogLevel::kNotice, "New client connected from " + c.peer.address + " as " + c.client_id +
                              " (p" + decimal(protocol_level(c.version)) + ", c" +
@@ -256,6 +257,7 @@ HandlerResult Broker::State::handle_disconnect(Connection& c, const DisconnectPa
       return Violation{ReasonCode::kProtocolError, "session expiry set on DISCONNECT"};
     }
     s.expiry_interval = *p.properties.session_expiry_interval;
+    persist_session(s);
   }
   log(LogLevel::kNotice, "Client " + c.client_id + " disconnected.");
   detach(c, now, /*abnormal=*/p.reason != ReasonCode::kSuccess);

@@ -37,7 +37,10 @@ HandlerResult Broker::State::handle_publish(Connection& c, ByteView bytes, ByteV
   if (qos == QoS::kAtLeastOnce) {
     send_ack(c, PacketType::kPuback, packet_id, reason);
   } else if (qos == QoS::kExactlyOnce) {
-    if (!is_failure(reason)) s.inbound_qos2.push_back(packet_id);
+    if (!is_failure(reason)) {
+      s.inbound_qos2.push_back(packet_id);
+      if (s.stored) persist_session(s);
+    }
     send_ack(c, PacketType::kPubrec, packet_id, reason);
   }
   return std::nullopt;
@@ -107,7 +110,10 @@ ReasonCode Broker::State::accept_publish(Connection& c, ByteView bytes, ByteView
 std::size_t Broker::State::route(const MessageRef& message, const Session* origin,
                                  InboundPublish* inbound, TimeMs now) {
   const PublishPacket& publish = message->publish();
-  if (publish.retain) retained_.store(message);
+  if (publish.retain) {
+    retained_.store(message);
+    persist_retained(*message);
+  }
   match_subscribers(publish.topic, origin);
   const bool with_ids = !delivery_ids_.empty();
   if (with_ids) gather_subscription_ids();
@@ -217,6 +223,7 @@ void Broker::State::deliver(Session& s, OutboundMessage&& outbound, InboundPubli
   }
   s.dropping = false;
   s.queued.push_back(std::move(outbound));
+  persist_message(s, s.queued.back(), InflightState::kAwaitingPuback, 0, /*queued=*/true);
 }
 
 }  // namespace trustmq::mqtt

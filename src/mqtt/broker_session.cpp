@@ -61,6 +61,7 @@ void Broker::State::publish_will(Session& s, TimeMs now) {
 
 void Broker::State::end_session(Session* s, TimeMs now) {
   if (s->pending_will) publish_will(*s, now);
+  persist_session_end(*s);
   for (const std::string& filter : s->subscriptions) subscriptions_.unsubscribe(filter, s);
   s->subscriptions.clear();
   std::string id = s->client_id;
@@ -134,6 +135,7 @@ void Broker::State::resume(Session& s, Connection& c, TimeMs now) {
       continue;
     }
     if (!send_publish(c, entry.outbound, entry.packet_id, /*dup=*/true, nullptr, now)) {
+      unpersist_message(s, entry.outbound);
       s.inflight.erase(s.inflight.begin() + static_cast<std::ptrdiff_t>(i));
       continue;
     }
@@ -163,9 +165,15 @@ void Broker::State::recheck_acl_on_resume(Session& s) {
   auto may_read = [&](const OutboundMessage& m) {
     return acl_permits(s.username, s.client_id, m.message->publish().topic, AclAccess::kRead);
   };
-  std::erase_if(s.queued, [&](const OutboundMessage& m) { return !may_read(m); });
-  std::erase_if(s.inflight, [&](const InflightMessage& entry) {
-    return entry.outbound.message != nullptr && !may_read(entry.outbound);
+  std::erase_if(s.queued, [&](OutboundMessage& m) {
+    if (may_read(m)) return false;
+    unpersist_message(s, m);
+    return true;
+  });
+  std::erase_if(s.inflight, [&](InflightMessage& entry) {
+    if (entry.outbound.message == nullptr || may_read(entry.outbound)) return false;
+    unpersist_message(s, entry.outbound);
+    return true;
   });
 }
 

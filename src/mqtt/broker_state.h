@@ -28,6 +28,7 @@
 #include "mqtt/message.h"
 #include "mqtt/outbound_topic_aliases.h"
 #include "mqtt/packet.h"
+#include "mqtt/persistence_record.h"
 #include "mqtt/reason_code.h"
 #include "mqtt/retained_store.h"
 #include "mqtt/session.h"
@@ -105,6 +106,7 @@ class Broker::State {
   void on_close(ConnectionId id, TimeMs now);
   TimeMs on_tick(TimeMs now);
   void reload_security(std::optional<AclRules> acl, TimeMs now);  // broker_security_reload.cpp
+  bool restore(ByteView record, TimeMs now);                      // broker_persistence.cpp
   BrokerStats stats() const;
 
  private:
@@ -237,6 +239,19 @@ class Broker::State {
   static void complete_payload(Message& message, InboundPublish* inbound);
   bool fits(const Connection& c, ByteView bytes);
 
+  // ---- broker_persistence.cpp: records for BrokerHost::persist, and restore
+  bool durable(const Session& s) const { return config_.persistence && s.expiry_interval != 0; }
+  void persist_session(Session& s);
+  void persist_session_end(Session& s);
+  void persist_retained(const Message& message);
+  void persist_message(const Session& s, OutboundMessage& outbound, InflightState state,
+                       std::uint16_t packet_id, bool queued);
+  void unpersist_message(const Session& s, OutboundMessage& outbound);
+  void emit_record(RecordOp op, ByteView key, ByteView value);
+  bool restore_session(ByteView value, TimeMs now);
+  bool restore_retained(ByteView value, TimeMs now);
+  bool restore_message(ByteView value);
+
   // ---- broker_sys.cpp
   void publish_sys(TimeMs now);
 
@@ -258,6 +273,9 @@ class Broker::State {
   std::uint64_t assigned_ids_ = 0;          // client identifiers assigned so far
   std::vector<std::string> last_sys_values_;
   AttestationCounters attestation_counters_;  // broker_auth.cpp
+  std::uint64_t next_stored_number_ = 1;      // OutboundMessage::stored_number
+  Bytes record_;                              // one persistence record being encoded
+  Bytes record_value_;
 
   // Routing scratch, reused from message to message (route never re-enters itself: it only
   // sends, and host callbacks cannot reach it, see Reentry).

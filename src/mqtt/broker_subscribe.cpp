@@ -54,6 +54,7 @@ HandlerResult Broker::State::handle_subscribe(Connection& c, const SubscribePack
                     (request.retain_handling == RetainHandling::kSendAtSubscribeIfNew && !existed));
     if (send_retained) retained_requests.push_back({request.filter, granted});
   }
+  persist_session(s);
   send_packet(c, suback);
   for (const RetainedRequest& request : retained_requests) {
     send_retained(s, request.filter, request.qos, subscription_id, now);
@@ -108,6 +109,7 @@ void Broker::State::handle_unsubscribe(Connection& c, const UnsubscribePacket& p
     }
     unsuback.reasons.push_back(existed ? ReasonCode::kSuccess : ReasonCode::kNoSubscriptionExisted);
   }
+  persist_session(s);
   if (!is_v5(c.version)) unsuback.reasons.clear();
   send_packet(c, unsuback);
 }

@@ -24,6 +24,7 @@ struct OutboundMessage {
   QoS qos = QoS::kAtMostOnce;
   bool retain = false;
   std::vector<std::uint32_t> subscription_ids;
+  std::uint64_t stored_number = 0;  // its persistence record's number; 0 = not stored
 };
 
 enum class InflightState : std::uint8_t {
@@ -54,6 +55,7 @@ struct Session {
   bool dropping = false;                  // queue full: messages are being dropped
   std::uint16_t last_packet_id = 0;
   std::vector<std::uint16_t> inbound_qos2;  // PUBREC sent, awaiting PUBREL
+  bool stored = false;                      // has a persistence record (broker_persistence.cpp)
 
   // A will triggered by an abnormal disconnect, published at `will_at` (will delay).
   std::optional<Will> pending_will;

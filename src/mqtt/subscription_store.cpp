@@ -4,6 +4,15 @@
 
 namespace trustmq::mqtt {
 
+const Subscriber* SubscriptionStore::find(std::string_view filter, const Session* session) const {
+  auto found = index_.find(std::string(filter));
+  if (found == index_.end()) return nullptr;
+  for (const Subscriber& subscriber : entries_[found->second].subscribers) {
+    if (subscriber.session == session) return &subscriber;
+  }
+  return nullptr;
+}
+
 bool SubscriptionStore::subscribe(std::string_view filter, const Subscriber& subscriber) {
   std::string key(filter);
   auto found = index_.find(key);

@@ -56,6 +56,9 @@ class SubscriptionStore {
     }
   }
 
+  // The subscription of `session` to `filter`, if it has one.
+  const Subscriber* find(std::string_view filter, const Session* session) const;
+
   std::size_t filter_count() const { return index_.size(); }
   std::size_t subscription_count() const { return count_; }
 

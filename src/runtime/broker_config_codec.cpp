@@ -159,6 +159,7 @@ Bytes encode_broker_config(const BrokerConfig& config) {
   w.u16(config.max_keepalive_seconds);
   w.u16(config.topic_alias_maximum);
   w.u32(config.max_subscriptions_per_client);
+  w.boolean(config.persistence);
   w.boolean(config.acl.has_value());
   if (config.acl) {
     write_rules(w, config.acl->anonymous);
@@ -189,7 +190,7 @@ bool decode_broker_config(ByteView bytes, BrokerConfig& config) {
       !read_optional_u32(r, config.persistent_client_expiration_seconds) ||
       !r.u32(config.sys_interval_seconds) || !r.u16(config.max_keepalive_seconds) ||
       !r.u16(config.topic_alias_maximum) || !r.u32(config.max_subscriptions_per_client) ||
-      !r.boolean(has_acl)) {
+      !r.boolean(config.persistence) || !r.boolean(has_acl)) {
     return false;
   }
   config.acl.reset();

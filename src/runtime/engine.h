@@ -62,6 +62,10 @@ class Engine {
   // std::runtime_error if the engine cannot apply it (a module without the export); the
   // running rules are then kept.
   virtual void reload_security(const std::optional<mqtt::AclRules>& acl, TimeMs now) = 0;
+
+  // Gives back one stored persistence record before the first open() (mqtt::Broker::restore);
+  // false if the core refused it (it logged why).
+  virtual bool restore(mqtt::ByteView record, TimeMs now) = 0;
 };
 
 }  // namespace trustmq::runtime

@@ -129,6 +129,13 @@ bool HostAbi::produce_evidence(GuestMemory memory, std::uint32_t conn, std::uint
   return true;
 }
 
+bool HostAbi::persist(GuestMemory memory, std::uint32_t ptr, std::uint32_t length) {
+  auto record = guest_range(memory, ptr, length);
+  if (!record) return bad_range("persist", "record", memory, ptr, length);
+  host_.persist(mqtt::ByteView(record->data(), record->size()));
+  return true;
+}
+
 bool HostAbi::fatal(GuestMemory memory, std::uint32_t ptr, std::uint32_t length) {
   auto text = guest_range(memory, ptr, length > 1024 ? 1024 : length);
   if (!text) return bad_range("fatal", "text", memory, ptr, length);

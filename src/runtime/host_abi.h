@@ -38,6 +38,7 @@ class HostAbi {
                         std::uint32_t request_length, std::uint32_t authenticated,
                         std::uint32_t out_ptr, std::uint32_t capacity, std::uint32_t length_ptr,
                         std::uint32_t& status);
+  bool persist(GuestMemory memory, std::uint32_t ptr, std::uint32_t length);
   // The module reports an unrecoverable condition; always returns false (trap).
   bool fatal(GuestMemory memory, std::uint32_t ptr, std::uint32_t length);
 

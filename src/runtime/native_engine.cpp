@@ -30,6 +30,7 @@ class NativeEngine final : public Engine {
   void reload_security(const std::optional<mqtt::AclRules>& acl, TimeMs now) override {
     broker_.reload_security(acl, now);
   }
+  bool restore(mqtt::ByteView record, TimeMs now) override { return broker_.restore(record, now); }
 
  private:
   mqtt::Broker broker_;

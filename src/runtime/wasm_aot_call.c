@@ -66,3 +66,11 @@ wasm_rt_trap_t wasm_aot_call_reload_security(const WasmAotModule* m, void* insta
   *result = m->reload_security(instance, ptr, length, now);
   return WASM_RT_TRAP_NONE;
 }
+
+wasm_rt_trap_t wasm_aot_call_restore(const WasmAotModule* m, void* instance, uint32_t ptr,
+                                     uint32_t length, uint64_t now, uint32_t* result) {
+  wasm_rt_trap_t trap = (wasm_rt_trap_t)wasm_rt_impl_try();
+  if (trap != WASM_RT_TRAP_NONE) return trap;
+  *result = m->restore(instance, ptr, length, now);
+  return WASM_RT_TRAP_NONE;
+}

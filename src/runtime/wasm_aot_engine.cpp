@@ -71,7 +71,8 @@ class WasmAotEngine final : public WasmGuestEngine {
          {module.initialize ? nullptr : "_initialize",
           module.input_buffer ? nullptr : "input_buffer", module.init ? nullptr : "init",
           module.on_open ? nullptr : "on_open", module.on_data ? nullptr : "on_data",
-          module.on_close ? nullptr : "on_close", module.on_tick ? nullptr : "on_tick"}) {
+          module.on_close ? nullptr : "on_close", module.on_tick ? nullptr : "on_tick",
+          module.restore ? nullptr : "restore"}) {
       if (missing != nullptr) {
         throw std::runtime_error(std::string("wasm-aot engine: module ") + module.name +
                                  " lacks the export " + missing);
@@ -129,6 +130,11 @@ class WasmAotEngine final : public WasmGuestEngine {
     check(wasm_aot_call_reload_security(&module_, instance_.get(), ptr, length, now, &result),
           "reload_security");
     return result;
+  }
+  bool guest_restore(std::uint32_t ptr, std::uint32_t length, TimeMs now) override {
+    std::uint32_t result = 0;
+    check(wasm_aot_call_restore(&module_, instance_.get(), ptr, length, now, &result), "restore");
+    return result != 0;
   }
   GuestMemory guest_memory() override { return context_.guest_memory(); }
   std::uint64_t guest_max_memory_bytes() override {

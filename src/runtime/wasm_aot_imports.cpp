@@ -65,6 +65,10 @@ u32 Z_trustmqZ_produce_evidence(struct Z_trustmq_instance_t* self, u32 conn, u32
   return status;
 }
 
+void Z_trustmqZ_persist(struct Z_trustmq_instance_t* self, u32 ptr, u32 length) {
+  serve(self->context, [&](HostAbi& abi, auto memory) { return abi.persist(memory, ptr, length); });
+}
+
 void Z_trustmqZ_fatal(struct Z_trustmq_instance_t* self, u32 ptr, u32 length) {
   serve(self->context, [&](HostAbi& abi, auto memory) { return abi.fatal(memory, ptr, length); });
 }

@@ -41,6 +41,7 @@ typedef struct WasmAotModule {
   void (*on_close)(void* instance, uint32_t conn, uint64_t now);
   uint64_t (*on_tick)(void* instance, uint64_t now);
   uint32_t (*reload_security)(void* instance, uint32_t ptr, uint32_t length, uint64_t now);
+  uint32_t (*restore)(void* instance, uint32_t ptr, uint32_t length, uint64_t now);
 } WasmAotModule;
 
 /* Guarded calls (wasm_aot_call.c): each runs one export under wasm_rt_impl_try() and returns
@@ -60,6 +61,8 @@ wasm_rt_trap_t wasm_aot_call_on_tick(const WasmAotModule* m, void* instance, uin
                                      uint64_t* result);
 wasm_rt_trap_t wasm_aot_call_reload_security(const WasmAotModule* m, void* instance, uint32_t ptr,
                                              uint32_t length, uint64_t now, uint32_t* result);
+wasm_rt_trap_t wasm_aot_call_restore(const WasmAotModule* m, void* instance, uint32_t ptr,
+                                     uint32_t length, uint64_t now, uint32_t* result);
 
 #ifdef __cplusplus
 }

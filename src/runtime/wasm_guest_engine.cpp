@@ -121,4 +121,10 @@ void WasmGuestEngine::reload_security(const std::optional<mqtt::AclRules>& acl, 
   }
 }
 
+bool WasmGuestEngine::restore(mqtt::ByteView record, TimeMs now) {
+  check_running();
+  const std::uint32_t ptr = place_in_guest(record);
+  return guest_restore(ptr, static_cast<std::uint32_t>(record.size()), now);
+}
+
 }  // namespace trustmq::runtime

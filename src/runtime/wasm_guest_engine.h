@@ -30,6 +30,7 @@ class WasmGuestEngine : public Engine {
   void close(ConnectionId conn, TimeMs now) final;
   TimeMs tick(TimeMs now) final;
   void reload_security(const std::optional<mqtt::AclRules>& acl, TimeMs now) final;
+  bool restore(mqtt::ByteView record, TimeMs now) final;
 
  protected:
   // Logs "<name> engine: module sha256 <measurement>" before anything of the module runs.
@@ -54,6 +55,7 @@ class WasmGuestEngine : public Engine {
   virtual bool guest_has_reload_security() = 0;
   virtual std::uint32_t guest_reload_security(std::uint32_t ptr, std::uint32_t length,
                                               TimeMs now) = 0;
+  virtual bool guest_restore(std::uint32_t ptr, std::uint32_t length, TimeMs now) = 0;
   // The module's linear memory now (re-read after every guest call).
   virtual GuestMemory guest_memory() = 0;
   // The most the module's linear memory may grow to, in bytes.

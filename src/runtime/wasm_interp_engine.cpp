@@ -45,6 +45,7 @@ class WasmInterpEngine final : public WasmGuestEngine {
       on_data_ = interpreter_->find_function("on_data", "iiiI", "");
       on_close_ = interpreter_->find_function("on_close", "iI", "");
       on_tick_ = interpreter_->find_function("on_tick", "I", "I");
+      restore_ = interpreter_->find_function("restore", "iiI", "i");
     } catch (const std::runtime_error& e) {
       throw std::runtime_error(std::string("wasm-interp engine: ") + e.what());
     }
@@ -81,6 +82,9 @@ class WasmInterpEngine final : public WasmGuestEngine {
                                       TimeMs now) override {
     return static_cast<std::uint32_t>(
         call(*reload_security_, {ptr, length, now}, "reload_security"));
+  }
+  bool guest_restore(std::uint32_t ptr, std::uint32_t length, TimeMs now) override {
+    return call(restore_, {ptr, length, now}, "restore") != 0;
   }
   GuestMemory guest_memory() override {
     if (!interpreter_) return {};
@@ -161,6 +165,10 @@ class WasmInterpEngine final : public WasmGuestEngine {
                  out[0] = status;
                  return true;
                }),
+        import("trustmq", "persist", "ii", "",
+               [](HostAbi& abi, GuestMemory m, A a, std::uint64_t*) {
+                 return abi.persist(m, arg32(a, 0), arg32(a, 1));
+               }),
         import("trustmq", "fatal", "ii", "",
                [](HostAbi& abi, GuestMemory m, A a, std::uint64_t*) {
                  return abi.fatal(m, arg32(a, 0), arg32(a, 1));
@@ -215,7 +223,7 @@ class WasmInterpEngine final : public WasmGuestEngine {
   std::unique_ptr<WabtInterpreter> interpreter_;
   std::vector<std::uint64_t> results_;
   std::size_t initialize_ = 0, input_buffer_ = 0, init_ = 0, on_open_ = 0, on_data_ = 0,
-              on_close_ = 0, on_tick_ = 0;
+              on_close_ = 0, on_tick_ = 0, restore_ = 0;
   std::optional<std::size_t> reload_security_;
 };
 

@@ -389,6 +389,26 @@ void parse_lines(std::string_view text, std::string_view file_name, ServerConfig
       broker.max_keepalive_seconds = static_cast<std::uint16_t>(p.unsigned_integer(65535));
     } else if (option == "max_topic_alias") {
       broker.topic_alias_maximum = static_cast<std::uint16_t>(p.unsigned_integer(65535));
+    } else if (option == "persistence") {
+      config.persistence.enabled = p.boolean();
+    } else if (option == "persistence_location") {
+      config.persistence.location = p.text();
+      while (config.persistence.location.size() > 1 && config.persistence.location.back() == '/') {
+        config.persistence.location.pop_back();
+      }
+    } else if (option == "autosave_interval") {
+      const auto v = p.unsigned_integer(std::numeric_limits<std::uint32_t>::max());
+      if (v == 0) p.fail("must be at least 1 (seconds)");
+      config.persistence.autosave_interval_seconds = static_cast<std::uint32_t>(v);
+    } else if (option == "persistence_durability") {
+      const auto w = p.word();
+      if (w == "sync") {
+        config.persistence.durability = PersistenceDurability::kSync;
+      } else if (w == "interval") {
+        config.persistence.durability = PersistenceDurability::kInterval;
+      } else {
+        p.fail("expected sync or interval, not '" + std::string(w) + "'");
+      }
     } else if (option == "persistent_client_expiration") {
       const auto w = p.word();
       const auto seconds = parse_duration_seconds(w);

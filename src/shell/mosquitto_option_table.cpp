@@ -7,9 +7,11 @@ using enum OptionTreatment;
 
 constexpr std::string_view kBridges =
     "bridges are not implemented yet; a bridge configured here would not run";
-constexpr std::string_view kNoPersistence =
-    "persistence is not implemented yet: sessions, retained and queued messages live in "
-    "memory only and are lost when the broker stops";
+constexpr std::string_view kOneStoreFile =
+    "trustmq keeps its store in persistence_location/trustmq.db (docs/persistence.md)";
+constexpr std::string_view kNoAutosaveOnChanges =
+    "persistence_durability sync makes every change durable before it is acknowledged; "
+    "interval commits every autosave_interval seconds";
 constexpr std::string_view kNoPlugins = "trustmq loads no plugins (auth_plugin, plugin)";
 
 // Sorted by name within each group, as in mosquitto.conf(5).
@@ -24,8 +26,7 @@ constexpr UnsupportedOption kOptions[] = {
     {"auth_plugin_deny_special_chars", std::nullopt, kNoEffect, kNoPlugins},
     {"auto_id_prefix", "auto-", kRefused,
      "only 'auto-' (mosquitto's default) is implemented for generated client ids"},
-    {"autosave_interval", std::nullopt, kNoEffect, kNoPersistence},
-    {"autosave_on_changes", std::nullopt, kNoEffect, kNoPersistence},
+    {"autosave_on_changes", std::nullopt, kNoEffect, kNoAutosaveOnChanges},
     {"check_retain_source", "false", kRefused,
      "re-checking a retained message's publisher against the ACL is not implemented"},
     {"clientid_prefixes", std::nullopt, kRefused,
@@ -36,9 +37,7 @@ constexpr UnsupportedOption kOptions[] = {
     {"per_listener_settings", "false", kRefused,
      "only 'false' is implemented: allow_anonymous, password_file, acl_file and psk_file "
      "apply to every listener, so per-listener security settings would mean something else"},
-    {"persistence", "false", kNoEffect, kNoPersistence},
-    {"persistence_file", std::nullopt, kNoEffect, kNoPersistence},
-    {"persistence_location", std::nullopt, kNoEffect, kNoPersistence},
+    {"persistence_file", std::nullopt, kNoEffect, kOneStoreFile},
     {"plugin", std::nullopt, kRefused, kNoPlugins},
     {"plugin_opt_", std::nullopt, kRefused, kNoPlugins},
     {"queue_qos0_messages", "false", kNoEffect,

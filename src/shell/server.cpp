@@ -69,6 +69,7 @@ void Server::start_engine(const EngineFactory& make_engine) {
   now_ = monotonic_now_ms();
   engine_ = make_engine(*this, now_);
   next_tick_ = now_;
+  if (config_.persistence.enabled) open_persistence();
 }
 
 void Server::bind_listeners() {
@@ -188,11 +189,14 @@ int Server::run() {
         } else if (tag == kTagConnection) {
           if (Connection* c = find(value)) on_connection_event(*c, events[i].events);
         }
-        process_scheduled();
+        // With a store, once per batch of events: one commit (fsync) covers them all.
+        if (!store_) process_scheduled();
       }
+      if (store_) process_scheduled();
       if (stop) break;
       run_tick_if_due(false);
       check_deadlines();
+      commit_persistence(false);  // changes that sent nothing (expiry, closes) too
     }
   } catch (const runtime::EngineTrap& trap) {
     logger_.log(LogType::kError, "engine " + std::string(engine_->name()) +
@@ -203,6 +207,7 @@ int Server::run() {
   logger_.log(LogType::kNotice,
               "stopping: closing " + std::to_string(connections_.size()) + " connection(s)");
   close_all();
+  commit_persistence(true);
   return 0;
 }
 
@@ -488,6 +493,8 @@ void Server::process_scheduled() {
     for (const mqtt::ConnectionId id : resume) {
       if (Connection* c = find(id)) resume_input(*c);
     }
+    // What the engine calls since the last flush stored is durable before their bytes leave.
+    commit_persistence(false);
     std::vector<mqtt::ConnectionId> batch;
     batch.swap(scheduled_);
     for (const mqtt::ConnectionId id : batch) {
@@ -499,6 +506,7 @@ void Server::process_scheduled() {
         continue;
       }
       if (c->state == Connection::State::kHandshaking) continue;
+      commit_persistence(false);  // finish() and start_draining() above may have stored more
       if (!flush(*c)) continue;
       if (c->state == Connection::State::kClosing && c->queue.empty()) start_draining(*c);
     }
@@ -596,7 +604,9 @@ void Server::send(mqtt::ConnectionId conn, mqtt::ByteView bytes, mqtt::SendKind 
   Connection* c = find(conn);
   if (c == nullptr || c->overflowed) return;
   if (c->state != Connection::State::kOpen && c->state != Connection::State::kClosing) return;
-  if (bytes.size() >= kDirectWriteMinBytes && c->queue.empty() && c->transport->buffers_writes()) {
+  // Not with a store: the transport may write earlier bytes on, before their records commit.
+  if (bytes.size() >= kDirectWriteMinBytes && c->queue.empty() && c->transport->buffers_writes() &&
+      !store_) {
     // Zero-copy: a large packet goes from the engine's memory straight into the transport
     // (TLS: encrypted from there), sent with the connection's next flush; only what the
     // transport does not take now is queued (always accepted: the queue is empty). A failed

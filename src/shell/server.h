@@ -22,6 +22,7 @@
 #include "shell/listener_socket.h"
 #include "shell/logger.h"
 #include "shell/password_file.h"
+#include "shell/persistence_store.h"
 #include "shell/server_config.h"
 #include "shell/server_transport.h"
 
@@ -95,6 +96,7 @@ class Server final : public mqtt::BrokerHost {
   bool authenticate(std::string_view username, mqtt::ByteView password) override;
   mqtt::EvidenceStatus produce_evidence(mqtt::ConnectionId conn, mqtt::ByteView request,
                                         bool client_authenticated, mqtt::Bytes& evidence) override;
+  void persist(mqtt::ByteView record) override;  // server_persistence.cpp
 
  private:
   struct Listener {
@@ -129,6 +131,11 @@ class Server final : public mqtt::BrokerHost {
   void finish(mqtt::ConnectionId id, std::string_view reason,
               FinishKind kind = FinishKind::kConnectionMessage);
   void check_deadlines();
+  // server_persistence.cpp: opens the store, gives the engine what it holds (persistence on).
+  void open_persistence();
+  // Commits staged records when due: always for durability sync (called before any flush),
+  // every autosave_interval for interval; `force` at a clean stop.
+  void commit_persistence(bool force);
   void run_tick_if_due(bool force);
   mqtt::ConnectionId allocate_id();
   Connection* find(mqtt::ConnectionId id);
@@ -144,6 +151,8 @@ class Server final : public mqtt::BrokerHost {
   int signal_fd_ = -1;                                   // handle_signals
   std::function<void()> on_reload_;
   std::unique_ptr<runtime::Engine> engine_;
+  std::unique_ptr<PersistenceStore> store_;  // persistence on
+  mqtt::TimeMs next_commit_ = 0;             // durability interval
   int epoll_fd_ = -1;
   int stop_fd_ = -1;     // eventfd written by request_stop
   int reserve_fd_ = -1;  // spare descriptor released to shed a connection when out of fds

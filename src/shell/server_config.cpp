@@ -24,6 +24,10 @@ void resolve_server_defaults(ServerConfig& config) {
   config.broker.allow_anonymous = config.allow_anonymous.value_or(config.local_only);
   config.broker.check_passwords = !config.password_file.empty();
   if (config.state_dir.empty()) config.state_dir = default_state_dir();
+  if (config.persistence.enabled && config.persistence.location.empty()) {
+    config.persistence.location = config.state_dir;
+  }
+  config.broker.persistence = config.persistence.enabled;
 }
 
 }  // namespace trustmq::shell

@@ -13,6 +13,7 @@
 #include "shell/listener_config.h"
 #include "shell/log_settings.h"
 #include "shell/log_type.h"
+#include "shell/persistence_config.h"
 
 namespace trustmq::shell {
 
@@ -51,6 +52,7 @@ struct ServerConfig {
   // queue drains to a quarter — for at most this long per congestion of that subscriber.
   // 0 (the default) = never pause: a slow consumer must not stall others.
   std::uint32_t max_publisher_pause_ms = kDefaultMaxPublisherPauseMs;
+  PersistenceConfig persistence;
   std::optional<std::uint32_t> max_connections;  // none = unlimited
   // Where the broker keeps generated keys (TLS certificate, sim platform); empty: the default,
   // see default_state_dir().

@@ -132,11 +132,13 @@ class BrokerProcess:
 
     # ---- lifecycle ----------------------------------------------------------------------
 
-    def start(self) -> "BrokerProcess":
+    def start(self, same_port: bool = False) -> "BrokerProcess":
+        """Starts the broker; `same_port` restarts it on the port it had (after kill())."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         last_error = ""
-        for _ in range(3):  # a port picked free can be taken by someone else meanwhile
-            self.port = free_port()
+        for _ in range(1 if same_port else 3):  # a free port can be taken by someone else
+            if not same_port:
+                self.port = free_port()
             self._write_config()
             if self._spawn_and_wait():
                 return self
@@ -170,6 +172,10 @@ class BrokerProcess:
                 time.sleep(0.01)
         self._kill()
         return False
+
+    def kill(self) -> None:
+        """SIGKILL by PID (a crash: nothing is flushed or committed); start() may follow."""
+        self._kill()
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

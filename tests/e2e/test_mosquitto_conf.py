@@ -84,9 +84,9 @@ def test_debian_stock_config_with_conf_d_starts_unchanged(broker_kind, tmp_path)
         while "New client connected" not in read(log) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert "New client connected" in read(log), read(log) + read(stdout)
-        if broker_kind.name == "trustmq":
-            assert "option 'persistence true' has no effect: persistence is not implemented" in \
-                read(log)
+        if broker_kind.name == "trustmq":  # persistence true, persistence_location .../lib/
+            assert f"persistence: {root / 'lib'}/trustmq.db (durability sync): restored 0" in \
+                read(log), read(log)
     finally:
         status = stop(process)
     assert status == 0, read(root / "log/mosquitto.log") + read(stdout)
@@ -202,9 +202,9 @@ def test_sighup_with_a_bad_config_line_keeps_running(broker_factory):
 # give one warning.
 WARNED_LINES = [
     "allow_duplicate_messages true", "auth_plugin_deny_special_chars true",
-    "autosave_interval 1800", "autosave_on_changes false", "log_dest topic", "log_dest dlt",
-    "max_inflight_bytes 100000", "persistence true", "persistence_file mosquitto.db",
-    "persistence_location {dir}/", "queue_qos0_messages true", "set_tcp_nodelay true",
+    "autosave_on_changes false", "log_dest topic", "log_dest dlt",
+    "max_inflight_bytes 100000", "persistence_file mosquitto.db",
+    "queue_qos0_messages true", "set_tcp_nodelay true",
     "http_dir {dir}", "websockets_log_level 0",
 ]
 
@@ -222,7 +222,8 @@ def test_a_file_with_every_accepted_option_starts(broker_kind, tmp_path):
         "max_inflight_messages 10", "max_keepalive 120", "max_packet_size 100000",
         "max_queued_bytes 100000", "max_queued_messages 100", "memory_limit 10000000",
         "message_size_limit 50000", "password_file {dir}/passwords",
-        "per_listener_settings false", "persistence false", "persistent_client_expiration 1d",
+        "per_listener_settings false", "persistence false", "persistence_location {dir}/",
+        "autosave_interval 1800", "persistence_durability sync", "persistent_client_expiration 1d",
         "pid_file {pid}", "retain_available true", "sys_interval 10",
         "upgrade_outgoing_qos false", "user " + os.environ.get("USER", "root"),
         f"listener {port} 127.0.0.1", "socket_domain ipv4", "max_connections 100",

@@ -1,7 +1,7 @@
 // The BrokerHost of the core's tests, shared by tests/mqtt and tests/runtime (which include
 // it as "tests/mqtt/fake_broker_host.h"): records every send, close, log line and
-// authenticate() call, and answers authenticate() from a table of username → password and
-// produce_evidence() with a configurable status.
+// authenticate() call and persistence record, and answers authenticate() from a table of
+// username → password and produce_evidence() with a configurable status.
 #pragma once
 
 #include <algorithm>
@@ -56,6 +56,8 @@ class FakeBrokerHost : public BrokerHost {
     return evidence_status;
   }
 
+  void persist(ByteView record) override { persisted.emplace_back(record.begin(), record.end()); }
+
   // Removes and returns the raw sends to `conn`, oldest first.
   std::vector<SentBytes> take_raw(ConnectionId conn) {
     std::vector<SentBytes> out;
@@ -94,6 +96,7 @@ class FakeBrokerHost : public BrokerHost {
   std::vector<ConnectionId> closed;
   std::vector<std::pair<LogLevel, std::string>> logs;
   std::vector<Bytes> decode_failures;
+  std::vector<Bytes> persisted;  // persistence records, in the order the core emitted them
   std::vector<std::pair<std::string, std::string>> auth_calls;  // (username, password)
   std::map<std::string, std::string> passwords;
 

@@ -22,6 +22,7 @@ BrokerConfig sample_config() {
   config.max_keepalive_seconds = 120;
   config.topic_alias_maximum = 3;
   config.max_subscriptions_per_client = 17;
+  config.persistence = true;
   AclRules acl;
   acl.anonymous = {{AclAccess::kRead, "public/#", false}};
   acl.users = {
@@ -45,6 +46,7 @@ void expect_equal(const BrokerConfig& a, const BrokerConfig& b) {
   EXPECT_EQ(a.max_keepalive_seconds, b.max_keepalive_seconds);
   EXPECT_EQ(a.topic_alias_maximum, b.topic_alias_maximum);
   EXPECT_EQ(a.max_subscriptions_per_client, b.max_subscriptions_per_client);
+  EXPECT_EQ(a.persistence, b.persistence);
   EXPECT_EQ(a.acl, b.acl);
   EXPECT_TRUE(a == b);  // catches a field added to BrokerConfig but not to the codec
 }

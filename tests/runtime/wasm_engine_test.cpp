@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mqtt/codec.h"
+#include "mqtt/persistence_record.h"
 #include "mqtt_test_packets.h"
 #include "runtime/engine_factory.h"
 #include "runtime/module_measurement.h"
@@ -201,6 +202,91 @@ TEST_P(CoreEngineTest, BehavesExactlyLikeTheNativeCore) {
   EXPECT_EQ(run_session(*engine, host), expected);
   EXPECT_EQ(host.closed, native_host.closed);
   EXPECT_EQ(host.auth_calls, native_host.auth_calls);
+}
+
+// A persistent session with a queued QoS 1 message: the records the engine emits through
+// `persist`, and what a fresh engine makes of them through `restore`.
+std::vector<mqtt::Bytes> persist_session(Engine& engine, mqtt::testing::FakeBrokerHost& host) {
+  mqtt::PeerInfo peer;
+  peer.address = "127.0.0.1:40000";
+  engine.open(1, peer, 10);
+  mqtt::ConnectPacket connect;
+  connect.version = mqtt::ProtocolVersion::kV311;
+  connect.client_id = "sub";
+  connect.clean_start = false;
+  connect.username = "alice";
+  connect.password = mqtt::Bytes{'s', 'e', 'c', 'r', 'e', 't'};
+  mqtt::Bytes bytes;
+  mqtt::encode_packet(connect, mqtt::ProtocolVersion::kV311, bytes);
+  mqtt::SubscribePacket subscribe;
+  subscribe.packet_id = 1;
+  mqtt::SubscriptionRequest request;
+  request.filter = "t";
+  request.max_qos = mqtt::QoS::kAtLeastOnce;
+  subscribe.subscriptions.push_back(request);
+  mqtt::encode_packet(subscribe, mqtt::ProtocolVersion::kV311, bytes);
+  feed(engine, 1, bytes, 11);
+  engine.close(1, 12);
+  engine.open(2, peer, 13);
+  feed(engine, 2, packets::connect("pub", "alice", "secret"), 14);
+  mqtt::PublishPacket publish;
+  publish.topic = "t";
+  publish.qos = mqtt::QoS::kAtLeastOnce;
+  publish.packet_id = 5;
+  publish.payload = mqtt::Bytes{'q', '1'};
+  bytes.clear();
+  mqtt::encode_packet(publish, mqtt::ProtocolVersion::kV311, bytes);
+  feed(engine, 2, bytes, 15);
+  return host.persisted;
+}
+
+TEST_P(CoreEngineTest, PersistsAndRestoresLikeTheNativeCore) {
+  mqtt::BrokerConfig config = core_config();
+  config.persistence = true;
+  mqtt::testing::FakeBrokerHost native_host{kUsers};
+  auto native = make_engine("native", "", config, native_host, 0);
+  const std::vector<mqtt::Bytes> expected = persist_session(*native, native_host);
+  ASSERT_GE(expected.size(), 3u);  // session, subscription, message
+
+  mqtt::testing::FakeBrokerHost host{kUsers};
+  auto engine = make_engine(GetParam(), "", config, host, 0);
+  EXPECT_EQ(persist_session(*engine, host), expected);
+
+  mqtt::testing::FakeBrokerHost restored_host{kUsers};
+  auto restored = make_engine(GetParam(), "", config, restored_host, 0);
+  // What a host keeps: the last put of each key, in key order.
+  std::map<mqtt::Bytes, mqtt::Bytes> store;
+  for (const mqtt::Bytes& record : expected) {
+    const auto view = mqtt::decode_record(record);
+    ASSERT_TRUE(view.has_value());
+    const mqtt::Bytes key(view->key.begin(), view->key.end());
+    if (view->op == mqtt::RecordOp::kPut) {
+      store[key] = record;
+    } else {
+      store.erase(key);
+    }
+  }
+  ASSERT_EQ(store.size(), 2u);  // the session and its queued message
+  for (const auto& [key, record] : store) EXPECT_TRUE(restored->restore(record, 1));
+  EXPECT_FALSE(restored->restore(mqtt::Bytes{1, 0, 1, 9, 9}, 1));  // unknown kind: refused
+  mqtt::PeerInfo peer;
+  peer.address = "127.0.0.1:40002";
+  restored->open(1, peer, 20);
+  mqtt::ConnectPacket connect;
+  connect.version = mqtt::ProtocolVersion::kV311;
+  connect.client_id = "sub";
+  connect.clean_start = false;
+  connect.username = "alice";
+  connect.password = mqtt::Bytes{'s', 'e', 'c', 'r', 'e', 't'};
+  mqtt::Bytes bytes;
+  mqtt::encode_packet(connect, mqtt::ProtocolVersion::kV311, bytes);
+  feed(*restored, 1, bytes, 21);
+  auto got = restored_host.take(1, mqtt::ProtocolVersion::kV311);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(std::get<mqtt::ConnackPacket>(got[0]).session_present);
+  const auto& message = std::get<mqtt::PublishPacket>(got[1]);
+  EXPECT_EQ(message.payload, (mqtt::Bytes{'q', '1'}));
+  EXPECT_EQ(message.qos, mqtt::QoS::kAtLeastOnce);
 }
 
 TEST_P(CoreEngineTest, MeasurementIsThatOfTheBuiltModule) {

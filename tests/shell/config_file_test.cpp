@@ -346,21 +346,48 @@ TEST(ConfigFileTest, EveryMosquittoOptionIsKnown) {
 
 TEST(ConfigFileTest, OptionsWithoutEffectAreAcceptedWithOneWarningEach) {
   const ServerConfig c = parse(
-      "persistence true\n"
-      "persistence_location /var/lib/mosquitto/\n"
-      "autosave_interval 1800\n"
+      "persistence_file mosquitto.db\n"
+      "autosave_on_changes true\n"
       "set_tcp_nodelay true\n"
       "log_dest topic\n"
-      "persistence false\n"
-      "max_inflight_bytes 0\n");
-  ASSERT_EQ(c.warnings.size(), 5u);
+      "max_inflight_bytes 0\n");  // 0 is implemented: no warning
+  ASSERT_EQ(c.warnings.size(), 4u);
   EXPECT_EQ(c.warnings[0],
-            "test.conf:1: option 'persistence true' has no effect: persistence is not "
-            "implemented yet: sessions, retained and queued messages live in memory only and "
-            "are lost when the broker stops");
-  EXPECT_TRUE(c.warnings[1].starts_with(
-      "test.conf:2: option 'persistence_location' has no effect: persistence is not"));
-  EXPECT_TRUE(c.warnings[4].starts_with("test.conf:5: option 'log_dest topic' has no effect"));
+            "test.conf:1: option 'persistence_file' has no effect: trustmq keeps its store in "
+            "persistence_location/trustmq.db (docs/persistence.md)");
+  EXPECT_TRUE(c.warnings[1].starts_with("test.conf:2: option 'autosave_on_changes' has no effect"));
+  EXPECT_TRUE(c.warnings[3].starts_with("test.conf:4: option 'log_dest topic' has no effect"));
+}
+
+TEST(ConfigFileTest, PersistenceOptions) {
+  ServerConfig c = parse(
+      "persistence true\n"
+      "persistence_location /var/lib/mosquitto/\n"
+      "autosave_interval 60\n"
+      "persistence_durability interval\n");
+  EXPECT_TRUE(c.warnings.empty());
+  EXPECT_TRUE(c.persistence.enabled);
+  EXPECT_EQ(c.persistence.location, "/var/lib/mosquitto");
+  EXPECT_EQ(c.persistence.autosave_interval_seconds, 60u);
+  EXPECT_EQ(c.persistence.durability, PersistenceDurability::kInterval);
+  resolve_server_defaults(c);
+  EXPECT_TRUE(c.broker.persistence);
+
+  ServerConfig d = parse("persistence true\nstate_dir /s\n");
+  EXPECT_EQ(d.persistence.durability, PersistenceDurability::kSync);  // the default
+  EXPECT_EQ(d.persistence.autosave_interval_seconds, kDefaultAutosaveIntervalSeconds);
+  resolve_server_defaults(d);
+  EXPECT_EQ(d.persistence.location, "/s");  // persistence_location defaults to state_dir
+
+  ServerConfig off = parse("persistence_location /x\n");
+  resolve_server_defaults(off);
+  EXPECT_FALSE(off.broker.persistence);
+
+  EXPECT_EQ(error_of("persistence_durability always\n"),
+            "test.conf:1: option 'persistence_durability': expected sync or interval, not "
+            "'always'");
+  EXPECT_EQ(error_of("autosave_interval 0\n"),
+            "test.conf:1: option 'autosave_interval': must be at least 1 (seconds)");
 }
 
 TEST(ConfigFileTest, UnsupportedValuesAreRefusedWithTheReason) {
@@ -520,7 +547,9 @@ TEST(ConfigFileTest, DebianStockFileParses) {
   EXPECT_EQ(c.log.file, dir.file("mosquitto.log"));
   EXPECT_FALSE(c.log.to_stderr);
   EXPECT_TRUE(c.listeners.empty());  // local only mode, as mosquitto 2.0
-  ASSERT_EQ(c.warnings.size(), 2u);  // persistence, persistence_location
+  EXPECT_TRUE(c.warnings.empty());   // persistence and persistence_location are implemented
+  EXPECT_TRUE(c.persistence.enabled);
+  EXPECT_EQ(c.persistence.location, dir.file("lib"));
 }
 
 TEST(ConfigFileTest, ErrorStopsAtTheFirstBadLine) {

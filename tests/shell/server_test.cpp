@@ -396,6 +396,7 @@ class TrappingEngine final : public runtime::Engine {
   void close(mqtt::ConnectionId, mqtt::TimeMs) override {}
   mqtt::TimeMs tick(mqtt::TimeMs now) override { return now + 1000; }
   void reload_security(const std::optional<mqtt::AclRules>&, mqtt::TimeMs) override {}
+  bool restore(mqtt::ByteView, mqtt::TimeMs) override { return false; }
 
  private:
   std::vector<std::uint8_t> buffer_;

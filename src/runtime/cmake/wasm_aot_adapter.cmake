@@ -63,7 +63,8 @@ set(exports
   "on_data|on_data|void|void* instance, uint32_t a, uint32_t b, uint32_t c, uint64_t d|, a, b, c, d"
   "on_close|on_close|void|void* instance, uint32_t a, uint64_t b|, a, b"
   "on_tick|on_tick|uint64_t|void* instance, uint64_t a|, a"
-  "reload_security|reload_security|uint32_t|void* instance, uint32_t a, uint32_t b, uint64_t c|, a, b, c")
+  "reload_security|reload_security|uint32_t|void* instance, uint32_t a, uint32_t b, uint64_t c|, a, b, c"
+  "restore|restore|uint32_t|void* instance, uint32_t a, uint32_t b, uint64_t c|, a, b, c")
 set(fields "")
 foreach(e IN LISTS exports)
   string(REPLACE "|" ";" parts "${e}")

@@ -23,6 +23,9 @@ TRUSTMQ_IMPORT("produce_evidence")
 std::uint32_t host_produce_evidence(std::uint32_t conn, const void* request,
                                     std::uint32_t request_length, std::uint32_t authenticated,
                                     void* out, std::uint32_t capacity, std::uint32_t* out_length);
+
+// One persistence record (mqtt/persistence_record.h) for the host to store.
+TRUSTMQ_IMPORT("persist") void host_persist(const void* record, std::uint32_t length);
 // Reports an unrecoverable condition ("module memory limit reached"); the host stops the
 // instance with a trap and never returns.
 TRUSTMQ_IMPORT("fatal") void host_fatal(const char* text, std::uint32_t length);

@@ -41,6 +41,10 @@ mqtt::EvidenceStatus ImportedBrokerHost::produce_evidence(mqtt::ConnectionId con
   return static_cast<mqtt::EvidenceStatus>(status);
 }
 
+void ImportedBrokerHost::persist(mqtt::ByteView record) {
+  host_persist(record.data(), static_cast<std::uint32_t>(record.size()));
+}
+
 void fatal(const char* text) {
   host_fatal(text, static_cast<std::uint32_t>(std::strlen(text)));
   __builtin_trap();

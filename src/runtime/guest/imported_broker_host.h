@@ -13,6 +13,7 @@ class ImportedBrokerHost final : public mqtt::BrokerHost {
   bool authenticate(std::string_view username, mqtt::ByteView password) override;
   mqtt::EvidenceStatus produce_evidence(mqtt::ConnectionId conn, mqtt::ByteView request,
                                         bool client_authenticated, mqtt::Bytes& evidence) override;
+  void persist(mqtt::ByteView record) override;
 };
 
 }  // namespace trustmq::guest

@@ -80,6 +80,12 @@ TRUSTMQ_EXPORT("on_close") void trustmq_on_close(std::uint32_t conn, std::uint64
   broker().on_close(conn, now);
 }
 
+// `record` holds one stored persistence record; returns 1 if the core took it, 0 if not.
+TRUSTMQ_EXPORT("restore")
+std::int32_t trustmq_restore(const std::uint8_t* record, std::uint32_t length, std::uint64_t now) {
+  return broker().restore(input_view(record, length), now) ? 1 : 0;
+}
+
 TRUSTMQ_EXPORT("on_tick") std::uint64_t trustmq_on_tick(std::uint64_t now) {
   return broker().on_tick(now);
 }

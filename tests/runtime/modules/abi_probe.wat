@@ -28,6 +28,7 @@
   (func (export "init") (param i32 i32 i64) (result i32) (i32.const 0))
   (func (export "on_open") (param i32 i32 i32 i64))
   (func (export "on_close") (param i32 i64))
+  (func (export "restore") (param i32 i32 i64) (result i32) (i32.const 0))
   (func (export "on_tick") (param $now i64) (result i64)
     (i64.add (local.get $now) (i64.const 1000)))
 

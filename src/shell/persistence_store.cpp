@@ -1,0 +1,142 @@
+#include "shell/persistence_store.h"
+
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+#include "mqtt/persistence_record.h"
+
+namespace trustmq::shell {
+
+PersistenceStore::PersistenceStore(const std::string& directory,
+                                   std::unique_ptr<RecordSealer> sealer)
+    : path_(directory + "/trustmq.db"), sealer_(std::move(sealer)) {
+  if (sqlite3_open_v2(path_.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    const std::string why = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw std::runtime_error("persistence: cannot open " + path_ + ": " + why);
+  }
+  try {
+    execute("PRAGMA journal_mode=WAL");
+    execute("PRAGMA synchronous=FULL");
+    execute(
+        "CREATE TABLE IF NOT EXISTS records (key BLOB PRIMARY KEY, value BLOB NOT NULL) "
+        "WITHOUT ROWID");
+    if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO records (key, value) VALUES (?1, ?2)", -1,
+                           &put_, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(db_, "DELETE FROM records WHERE key = ?1", -1, &delete_, nullptr) !=
+            SQLITE_OK) {
+      throw std::runtime_error("persistence: " + path_ + ": " + sqlite3_errmsg(db_));
+    }
+  } catch (...) {
+    sqlite3_finalize(put_);
+    sqlite3_finalize(delete_);
+    sqlite3_close(db_);
+    throw;
+  }
+}
+
+PersistenceStore::~PersistenceStore() {
+  sqlite3_finalize(put_);
+  sqlite3_finalize(delete_);
+  sqlite3_close(db_);
+}
+
+void PersistenceStore::execute(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    const std::string why = message != nullptr ? message : "unknown error";
+    sqlite3_free(message);
+    throw std::runtime_error("persistence: " + path_ + ": " + sql + ": " + why);
+  }
+}
+
+void PersistenceStore::fail(const std::string& what) noexcept {
+  if (failure_.empty()) failure_ = what;
+}
+
+PersistenceStore::Loaded PersistenceStore::load() {
+  Loaded loaded;
+  sqlite3_stmt* select = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT key, value FROM records ORDER BY key", -1, &select,
+                         nullptr) != SQLITE_OK) {
+    throw std::runtime_error("persistence: " + path_ + ": " + sqlite3_errmsg(db_));
+  }
+  int status = SQLITE_ROW;
+  while ((status = sqlite3_step(select)) == SQLITE_ROW) {
+    const auto* key_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 0));
+    const mqtt::ByteView key(key_bytes, static_cast<std::size_t>(sqlite3_column_bytes(select, 0)));
+    const auto* value_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 1));
+    const mqtt::ByteView value(value_bytes,
+                               static_cast<std::size_t>(sqlite3_column_bytes(select, 1)));
+    std::string error;
+    std::optional<mqtt::Bytes> plaintext;
+    if (key.empty() || key.size() > 65535 || !mqtt::record_kind(key)) {
+      error = "unknown key";
+    } else {
+      plaintext = sealer_->open(key, value, error);
+    }
+    if (!plaintext) {
+      loaded.refused.push_back("record " + mqtt::describe_key(key) + " refused: " + error);
+      continue;
+    }
+    mqtt::Bytes record;
+    mqtt::encode_record(mqtt::RecordOp::kPut, key, *plaintext, record);
+    loaded.records.push_back(std::move(record));
+  }
+  sqlite3_finalize(select);
+  if (status != SQLITE_DONE) {
+    throw std::runtime_error("persistence: reading " + path_ + ": " + sqlite3_errmsg(db_));
+  }
+  return loaded;
+}
+
+void PersistenceStore::stage(mqtt::ByteView bytes) noexcept {
+  try {
+    const std::optional<mqtt::RecordView> record = mqtt::decode_record(bytes);
+    if (!record) {
+      fail("the core emitted a malformed record");
+      return;
+    }
+    if (!in_transaction_) {
+      if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        fail(std::string("BEGIN: ") + sqlite3_errmsg(db_));
+        return;
+      }
+      in_transaction_ = true;
+    }
+    sqlite3_stmt* statement = record->op == mqtt::RecordOp::kPut ? put_ : delete_;
+    mqtt::Bytes sealed;
+    sqlite3_bind_blob(statement, 1, record->key.data(), static_cast<int>(record->key.size()),
+                      SQLITE_STATIC);
+    if (record->op == mqtt::RecordOp::kPut) {
+      sealed = sealer_->seal(record->key, record->value);
+      sqlite3_bind_blob(statement, 2, sealed.data(), static_cast<int>(sealed.size()),
+                        SQLITE_STATIC);
+    }
+    const int status = sqlite3_step(statement);
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    if (status != SQLITE_DONE) {
+      fail("writing " + mqtt::describe_key(record->key) + ": " + sqlite3_errmsg(db_));
+      return;
+    }
+    ++staged_;
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+}
+
+void PersistenceStore::commit() {
+  if (!failure_.empty()) {
+    throw std::runtime_error("persistence: " + path_ + ": " + failure_);
+  }
+  if (!in_transaction_) return;
+  in_transaction_ = false;
+  execute("COMMIT");
+}
+
+}  // namespace trustmq::shell

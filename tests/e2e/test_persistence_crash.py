@@ -1,0 +1,294 @@
+"""Persistence under kill -9 (docs/persistence.md): a persistent publisher sends QoS 1
+and QoS 2 messages to an offline persistent session while the broker is killed at random
+moments and restarted on the same store. Every message the publisher saw acknowledged
+(PUBACK/PUBCOMP) is delivered after the last restart, QoS 2 exactly once; the retained
+message and the subscription survive.
+
+TRUSTMQ_CRASH_ITERATIONS (default 20) sets the number of kills; `make soak` runs more.
+TRUSTMQ_CRASH_SEED replays one run (the seed is printed on failure).
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import random
+import struct
+import threading
+import time
+
+
+import paho.mqtt.client as mqtt
+import pytest
+from raw_mqtt import CONNACK, RawConnection, connect_packet, encode_varint, utf8
+
+ITERATIONS = int(os.environ.get("TRUSTMQ_CRASH_ITERATIONS", "20"))
+SEED = int(os.environ.get("TRUSTMQ_CRASH_SEED", str(random.randrange(1 << 30))))
+TOPIC = "crash/data"
+RETAINED_TOPIC = "crash/retained"
+WAIT_S = 30.0
+
+
+class Publisher:
+    """A QoS 1/2 publisher with a persistent session (clean session 0, MQTT 3.1.1), written on
+    raw sockets so that every retransmission is ours to see: after a reconnect it resends
+    what was not acknowledged, in order — PUBLISH with DUP while PUBREC is awaited, PUBREL
+    while PUBCOMP is — as MQTT 3.1.1 §4.4 asks, keeping at most WINDOW messages in flight."""
+
+    WINDOW = 20
+
+    def __init__(self, port: int):
+        self.port = port
+        self.next_mid = 0
+        self.pending: dict[int, list] = {}  # mid -> [payload, qos, awaiting PUBREC/PUBCOMP]
+        self.confirmed: list[tuple[bytes, int]] = []
+        self.connection: RawConnection | None = None
+
+    def _mid(self) -> int:
+        self.next_mid = self.next_mid % 65535 + 1
+        return self.next_mid
+
+    @staticmethod
+    def _publish(mid: int, payload: bytes, qos: int, dup: bool, topic: str = TOPIC,
+                 retain: bool = False) -> bytes:
+        body = utf8(topic) + struct.pack("!H", mid) + payload
+        first = 0x30 | (0x08 if dup else 0) | (qos << 1) | (0x01 if retain else 0)
+        return bytes([first]) + encode_varint(len(body)) + body
+
+    def connect(self) -> None:
+        self.connection = RawConnection("127.0.0.1", self.port, timeout=2.0)
+        self.connection.send(connect_packet("crash-publisher", version=4, clean=False))
+        packet = self.connection.read_packet(2.0)
+        assert packet is not None and packet[0] == CONNACK and packet[2][1] == 0, packet
+        for mid, (payload, qos, state) in self.pending.items():
+            if state == "pubcomp":
+                self.connection.send(b"\x62\x02" + struct.pack("!H", mid))
+            else:
+                self.connection.send(self._publish(mid, payload, qos, dup=True))
+
+    def publish_retained(self, topic: str, payload: bytes) -> None:
+        mid = self._mid()
+        self.connection.send(self._publish(mid, payload, 1, dup=False, topic=topic, retain=True))
+        packet = self.connection.read_packet(2.0)
+        assert packet is not None and packet[0] == 4, packet
+
+    def run(self, make_payload, until: float) -> None:
+        """Publishes until `until` (monotonic) or until the connection dies."""
+        try:
+            while time.monotonic() < until or self.pending:
+                while len(self.pending) < self.WINDOW and time.monotonic() < until:
+                    mid = self._mid()
+                    payload, qos = make_payload()
+                    self.pending[mid] = [payload, qos, "pubrec" if qos == 2 else "puback"]
+                    self.connection.send(self._publish(mid, payload, qos, dup=False))
+                packet = self.connection.read_packet(1.0)
+                if packet is None:
+                    return
+                kind, _, body = packet
+                (mid,) = struct.unpack("!H", body[:2])
+                entry = self.pending.get(mid)
+                if entry is None:
+                    continue
+                if kind == 4 or kind == 7:  # PUBACK, PUBCOMP: the message is the broker's now
+                    self.confirmed.append((entry[0], entry[1]))
+                    del self.pending[mid]
+                elif kind == 5:  # PUBREC
+                    entry[2] = "pubcomp"
+                    self.connection.send(b"\x62\x02" + struct.pack("!H", mid))
+        except (OSError, AssertionError):
+            return  # the broker was killed
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.send(b"\xe0\x00")
+            except OSError:
+                pass
+            self.connection.close()
+
+
+def drain_session(port: int, client_id: str, expected: int) -> list[mqtt.MQTTMessage]:
+    """Reconnects the persistent session and collects messages until `expected` distinct
+    payloads arrived and nothing more came for a second (duplicates would show then)."""
+    got: list[mqtt.MQTTMessage] = []
+    lock = threading.Lock()
+    present: list[bool] = []
+    client = mqtt.Client(client_id=client_id, clean_session=False)
+
+    def on_message(c, u, message):
+        with lock:
+            got.append(message)
+
+    client.on_message = on_message
+    client.on_connect = lambda c, u, flags, rc: present.append(bool(flags.get("session present")))
+    client.connect("127.0.0.1", port, keepalive=30)
+    client.loop_start()
+    try:
+        deadline = time.monotonic() + WAIT_S
+        last_count, quiet_since = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            with lock:
+                count = len(got)
+                distinct = len({m.payload for m in got})
+            if count != last_count:
+                last_count, quiet_since = count, time.monotonic()
+            elif distinct >= expected and time.monotonic() - quiet_since > 1.0:
+                break
+            time.sleep(0.05)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    assert present == [True], "the persistent session did not survive the restarts"
+    return got
+
+
+@pytest.mark.trustmq_only
+def test_acknowledged_messages_survive_kill_9(broker_factory, tmp_path):
+    rng = random.Random(SEED)
+    store = tmp_path / "store"
+    broker = broker_factory(
+        max_queued_messages=0,  # unlimited: the offline session must keep every message
+        extra_lines=["persistence true", f"persistence_location {store}"],
+    )
+
+    subscriber = mqtt.Client(client_id="crash-subscriber", clean_session=False)
+    subscriber.connect("127.0.0.1", broker.port)
+    subscriber.loop_start()
+    granted = subscriber.subscribe(TOPIC, qos=2)
+    time.sleep(0.2)
+    subscriber.disconnect()
+    subscriber.loop_stop()
+    assert granted[0] == mqtt.MQTT_ERR_SUCCESS
+
+    publisher = Publisher(broker.port)
+    publisher.connect()
+    publisher.publish_retained(RETAINED_TOPIC, b"kept")
+    counter = iter(range(1 << 30))
+
+    def make_payload() -> tuple[bytes, int]:
+        n = next(counter)
+        return f"m{n}".encode(), 1 + n % 2
+
+    for iteration in range(ITERATIONS):
+        killer = threading.Timer(rng.uniform(0.01, 0.25), broker.kill)
+        killer.start()
+        publisher.run(make_payload, until=time.monotonic() + 10)  # ends when the broker dies
+        killer.join()
+        publisher.connection.close()
+        broker.start(same_port=True)
+        publisher.connect()
+    publisher.run(make_payload, until=time.monotonic())  # drain what is still in flight
+    assert not publisher.pending, f"seed {SEED}: {len(publisher.pending)} never acknowledged"
+    publisher.close()
+    confirmed = publisher.confirmed
+    sent = len(confirmed)
+    assert sent > 0
+
+    received = drain_session(broker.port, "crash-subscriber", len(confirmed))
+    counts = collections.Counter(m.payload for m in received)
+    missing = [p for p, _ in confirmed if counts[p] == 0]
+    duplicated_qos2 = [p for p, qos in confirmed if qos == 2 and counts[p] > 1]
+    # Not acknowledged when the broker died, hence unknown to `confirmed`, yet possibly
+    # delivered: those still pending were all acknowledged in the end (pending is empty).
+    unknown = set(counts) - {p for p, _ in confirmed}
+    assert not missing, f"seed {SEED}: {len(missing)} acknowledged messages lost, e.g. {missing[:5]}"
+    assert not duplicated_qos2, f"seed {SEED}: QoS 2 delivered twice: " + str(
+        [(p, [(m.mid, m.dup, m.qos) for m in received if m.payload == p]) for p in duplicated_qos2[:5]]
+    )
+    assert not unknown, f"seed {SEED}: messages nobody published: {sorted(unknown)[:5]}"
+
+    # The retained message survived every restart.
+    fresh = mqtt.Client(client_id="crash-fresh", clean_session=True)
+    retained: list[bytes] = []
+    fresh.on_message = lambda c, u, m: retained.append(m.payload)
+    fresh.connect("127.0.0.1", broker.port)
+    fresh.loop_start()
+    fresh.subscribe(RETAINED_TOPIC, qos=1)
+    deadline = time.monotonic() + 5
+    while not retained and time.monotonic() < deadline:
+        time.sleep(0.02)
+    fresh.disconnect()
+    fresh.loop_stop()
+    assert retained == [b"kept"]
+    print(f"crash loop: seed {SEED}, {ITERATIONS} kills, {sent} messages acknowledged, "
+          f"{sum(counts.values()) - len(counts)} QoS 1 duplicates")
+
+
+@pytest.mark.trustmq_only
+def test_tampered_record_is_reported_and_the_rest_loads(broker_factory, tmp_path):
+    import sqlite3
+
+    store = tmp_path / "store"
+    broker = broker_factory(extra_lines=["persistence true", f"persistence_location {store}"])
+    client = mqtt.Client(client_id="tamper", clean_session=True)
+    client.connect("127.0.0.1", broker.port)
+    client.loop_start()
+    for topic in ("tamper/a", "tamper/b"):
+        client.publish(topic, b"value-" + topic.encode(), qos=1, retain=True).wait_for_publish()
+    client.disconnect()
+    client.loop_stop()
+    broker.kill()
+
+    db = sqlite3.connect(store / "trustmq.db")
+    key = b"\x02tamper/a"  # RecordKind::kRetained + topic (src/mqtt/persistence_record.h)
+    (value,) = db.execute("SELECT value FROM records WHERE key = ?", (key,)).fetchone()
+    altered = bytearray(value)
+    altered[50] ^= 0x01
+    db.execute("UPDATE records SET value = ? WHERE key = ?", (bytes(altered), key))
+    db.commit()
+    db.close()
+
+    broker.start(same_port=True)
+    log = broker.read_log()
+    assert "record retained 'tamper/a' refused: authentication failed" in log
+    got: list[tuple[str, bytes]] = []
+    reader = mqtt.Client(client_id="tamper-reader", clean_session=True)
+    reader.on_message = lambda c, u, m: got.append((m.topic, m.payload))
+    reader.connect("127.0.0.1", broker.port)
+    reader.loop_start()
+    reader.subscribe("tamper/#", qos=1)
+    deadline = time.monotonic() + 5
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)
+    reader.disconnect()
+    reader.loop_stop()
+    assert got == [("tamper/b", b"value-tamper/b")]
+
+
+def read_retained(port: int, topic: str) -> list[bytes]:
+    got: list[bytes] = []
+    reader = mqtt.Client(client_id="retained-reader", clean_session=True)
+    reader.on_message = lambda c, u, m: got.append(m.payload)
+    reader.connect("127.0.0.1", port)
+    reader.loop_start()
+    reader.subscribe(topic, qos=1)
+    deadline = time.monotonic() + 5
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)
+    reader.disconnect()
+    reader.loop_stop()
+    return got
+
+
+@pytest.mark.trustmq_only
+def test_interval_durability_commits_at_a_clean_stop(broker_factory, tmp_path):
+    store = tmp_path / "store"
+    broker = broker_factory(
+        extra_lines=[
+            "persistence true",
+            f"persistence_location {store}",
+            "persistence_durability interval",
+            "autosave_interval 3600",  # no commit while running: only the clean stop commits
+        ]
+    )
+    client = mqtt.Client(client_id="interval", clean_session=True)
+    client.connect("127.0.0.1", broker.port)
+    client.loop_start()
+    client.publish("interval/r", b"kept", qos=1, retain=True).wait_for_publish()
+    client.disconnect()
+    client.loop_stop()
+    assert broker.stop() == []  # SIGTERM: exit status 0 after the final commit
+    broker.start(same_port=True)
+    assert read_retained(broker.port, "interval/r") == [b"kept"]

@@ -1,0 +1,250 @@
+// A broker restored from the persistence records of another has the same retained messages,
+// persistent sessions (subscriptions, inbound QoS 2 state) and queued and in-flight messages;
+// acknowledged messages leave the store; clean sessions and persistence off store nothing.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "broker_test_harness.h"
+#include "mqtt/persistence_record.h"
+
+namespace trustmq::mqtt::testing {
+namespace {
+
+constexpr auto kV5 = ProtocolVersion::kV5;
+
+BrokerConfig persistent_config() {
+  BrokerConfig config = BrokerHarness::default_config();
+  config.persistence = true;
+  return config;
+}
+
+ConnectPacket persistent(std::string id, std::uint32_t expiry = 3600) {
+  ConnectPacket p;
+  p.client_id = std::move(id);
+  p.clean_start = false;
+  p.properties.session_expiry_interval = expiry;
+  return p;
+}
+
+AckPacket ack(PacketType type, std::uint16_t id) {
+  AckPacket a;
+  a.type = type;
+  a.packet_id = id;
+  return a;
+}
+
+// What a host keeps: the last put of each key, deletes applied, in key order.
+std::map<Bytes, Bytes> stored(const FakeBrokerHost& host) {
+  std::map<Bytes, Bytes> store;
+  for (const Bytes& bytes : host.persisted) {
+    auto record = decode_record(bytes);
+    EXPECT_TRUE(record);
+    if (!record) continue;
+    Bytes key(record->key.begin(), record->key.end());
+    if (record->op == RecordOp::kPut) {
+      store[key] = bytes;
+    } else {
+      store.erase(key);
+    }
+  }
+  return store;
+}
+
+std::size_t count_kind(const std::map<Bytes, Bytes>& store, RecordKind kind) {
+  std::size_t n = 0;
+  for (const auto& [key, record] : store) n += record_kind(key) == kind ? 1 : 0;
+  return n;
+}
+
+void restore_into(BrokerHarness& target, const BrokerHarness& source) {
+  for (const auto& [key, record] : stored(source.host)) {
+    EXPECT_TRUE(target.broker().restore(record, target.now)) << describe_key(key);
+  }
+}
+
+TEST(BrokerPersistenceTest, RestoredBrokerHasRetainedSessionsAndQueuedMessages) {
+  BrokerHarness a(persistent_config());
+  TestClient& sub = a.open(kV5);
+  sub.connect(persistent("p"));
+  sub.subscribe("t/#", QoS::kExactlyOnce, 7);
+  sub.close();
+  TestClient& pub = a.connected("pub", kV5);
+  pub.publish("t/1", "q1", QoS::kAtLeastOnce, false, 1);
+  pub.publish("t/2", "q2", QoS::kExactlyOnce, false, 2);
+  pub.publish("t/0", "q0", QoS::kAtMostOnce);  // not queued, not stored
+  pub.publish("r", "kept", QoS::kAtLeastOnce, true, 3);
+  pub.publish("gone", "x", QoS::kAtMostOnce, true);
+  pub.publish("gone", "", QoS::kAtMostOnce, true);  // cleared: its record is deleted
+  const auto store = stored(a.host);
+  EXPECT_EQ(count_kind(store, RecordKind::kSession), 1u);
+  EXPECT_EQ(count_kind(store, RecordKind::kRetained), 1u);
+  EXPECT_EQ(count_kind(store, RecordKind::kMessage), 2u);
+
+  BrokerHarness b(persistent_config());
+  restore_into(b, a);
+  TestClient& fresh = b.connected("fresh", kV5);
+  fresh.subscribe("r", QoS::kAtLeastOnce);
+  auto retained = fresh.receive_publishes();
+  ASSERT_EQ(retained.size(), 1u);
+  EXPECT_EQ(to_string(retained[0].payload), "kept");
+  EXPECT_TRUE(retained[0].retain);
+
+  TestClient& back = b.open(kV5);
+  EXPECT_TRUE(back.connect(persistent("p")).session_present);
+  auto got = back.receive_publishes();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(to_string(got[0].payload), "q1");
+  EXPECT_EQ(got[0].qos, QoS::kAtLeastOnce);
+  EXPECT_EQ(to_string(got[1].payload), "q2");
+  EXPECT_EQ(got[1].qos, QoS::kExactlyOnce);
+  EXPECT_EQ(got[1].properties.subscription_identifiers, std::vector<std::uint32_t>{7});
+  // The subscription itself came back: new messages are routed to it.
+  b.connected("pub2", kV5).publish("t/3", "q3", QoS::kAtLeastOnce, false, 1);
+  auto later = back.receive_publishes();
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(to_string(later[0].payload), "q3");
+}
+
+TEST(BrokerPersistenceTest, InFlightStateAndPacketIdsSurvive) {
+  BrokerHarness a(persistent_config());
+  TestClient& sub = a.open(kV5);
+  sub.connect(persistent("p"));
+  sub.subscribe("t", QoS::kExactlyOnce);
+  TestClient& pub = a.connected("pub", kV5);
+  pub.publish("t", "one", QoS::kAtLeastOnce, false, 1);
+  pub.publish("t", "two", QoS::kExactlyOnce, false, 2);
+  auto sent = sub.receive_publishes();
+  ASSERT_EQ(sent.size(), 2u);
+  sub.send(ack(PacketType::kPubrec, sent[1].packet_id));  // QoS 2 released, PUBCOMP pending
+  sub.receive();
+
+  BrokerHarness b(persistent_config());
+  restore_into(b, a);
+  TestClient& back = b.open(kV5);
+  EXPECT_TRUE(back.connect(persistent("p")).session_present);
+  std::vector<Packet> packets = back.receive();
+  bool republished = false;
+  bool pubrel = false;
+  for (const Packet& packet : packets) {
+    if (auto* p = std::get_if<PublishPacket>(&packet)) {
+      EXPECT_EQ(to_string(p->payload), "one");
+      EXPECT_EQ(p->packet_id, sent[0].packet_id);
+      EXPECT_TRUE(p->dup);
+      republished = true;
+    } else if (auto* a2 = std::get_if<AckPacket>(&packet)) {
+      EXPECT_EQ(a2->type, PacketType::kPubrel);
+      EXPECT_EQ(a2->packet_id, sent[1].packet_id);
+      pubrel = true;
+    }
+  }
+  EXPECT_TRUE(republished);
+  EXPECT_TRUE(pubrel);
+}
+
+TEST(BrokerPersistenceTest, AcknowledgedMessagesLeaveTheStore) {
+  BrokerHarness a(persistent_config());
+  TestClient& sub = a.open(kV5);
+  sub.connect(persistent("p"));
+  sub.subscribe("t", QoS::kExactlyOnce);
+  TestClient& pub = a.connected("pub", kV5);
+  pub.publish("t", "one", QoS::kAtLeastOnce, false, 1);
+  pub.publish("t", "two", QoS::kExactlyOnce, false, 2);
+  auto sent = sub.receive_publishes();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(count_kind(stored(a.host), RecordKind::kMessage), 2u);
+  sub.send(ack(PacketType::kPuback, sent[0].packet_id));
+  sub.send(ack(PacketType::kPubrec, sent[1].packet_id));
+  EXPECT_EQ(count_kind(stored(a.host), RecordKind::kMessage), 1u);
+  sub.send(ack(PacketType::kPubcomp, sent[1].packet_id));
+  EXPECT_EQ(count_kind(stored(a.host), RecordKind::kMessage), 0u);
+}
+
+TEST(BrokerPersistenceTest, InboundQos2IsDeliveredOnceAcrossARestart) {
+  BrokerHarness a(persistent_config());
+  TestClient& sub = a.open(kV5);
+  sub.connect(persistent("sub"));
+  sub.subscribe("t", QoS::kAtLeastOnce);
+  sub.close();
+  TestClient& pub = a.open(kV5);
+  pub.connect(persistent("pub"));
+  pub.publish("t", "once", QoS::kExactlyOnce, false, 9);  // PUBREC sent, no PUBREL yet
+
+  BrokerHarness b(persistent_config());
+  restore_into(b, a);
+  TestClient& pub_back = b.open(kV5);
+  EXPECT_TRUE(pub_back.connect(persistent("pub")).session_present);
+  PublishPacket again;
+  again.topic = "t";
+  again.qos = QoS::kExactlyOnce;
+  again.packet_id = 9;
+  again.dup = true;
+  again.payload = to_bytes("once");
+  pub_back.publish(again);  // the retry after the crash: answered, not routed again
+  auto answers = pub_back.receive();
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(std::get<AckPacket>(answers[0]).type, PacketType::kPubrec);
+  pub_back.send(ack(PacketType::kPubrel, 9));
+  auto comp = pub_back.receive();
+  ASSERT_EQ(comp.size(), 1u);
+  EXPECT_EQ(std::get<AckPacket>(comp[0]).reason, ReasonCode::kSuccess);
+  TestClient& sub_back = b.open(kV5);
+  sub_back.connect(persistent("sub"));
+  auto got = sub_back.receive_publishes();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(to_string(got[0].payload), "once");
+}
+
+TEST(BrokerPersistenceTest, EndedSessionLeavesNoRecords) {
+  BrokerHarness a(persistent_config());
+  TestClient& sub = a.open(kV5);
+  sub.connect(persistent("p", 10));
+  sub.subscribe("t", QoS::kAtLeastOnce);
+  sub.close();
+  a.connected("pub", kV5).publish("t", "x", QoS::kAtLeastOnce, false, 1);
+  EXPECT_EQ(stored(a.host).size(), 2u);  // the session and its message
+  a.advance(11'000);                     // the session expires
+  EXPECT_TRUE(stored(a.host).empty());
+}
+
+TEST(BrokerPersistenceTest, CleanSessionsAndPersistenceOffStoreNothing) {
+  BrokerHarness a(persistent_config());
+  TestClient& sub = a.connected("clean", kV5);
+  sub.subscribe("t", QoS::kAtLeastOnce);
+  a.connected("pub", kV5).publish("t", "x", QoS::kAtLeastOnce, false, 1);
+  EXPECT_TRUE(a.host.persisted.empty());
+
+  BrokerHarness off;  // persistence false
+  TestClient& p = off.open(kV5);
+  p.connect(persistent("p"));
+  p.subscribe("t", QoS::kAtLeastOnce);
+  off.connected("pub", kV5).publish("r", "x", QoS::kAtLeastOnce, true, 1);
+  EXPECT_TRUE(off.host.persisted.empty());
+}
+
+TEST(BrokerPersistenceTest, UnusableRecordsAreRefusedAndTheRestLoads) {
+  BrokerHarness a(persistent_config());
+  TestClient& sub = a.open(kV5);
+  sub.connect(persistent("p"));
+  sub.subscribe("t", QoS::kAtLeastOnce);
+  sub.close();
+  a.connected("pub", kV5).publish("t", "x", QoS::kAtLeastOnce, false, 1);
+  BrokerHarness b(persistent_config());
+  const auto store = stored(a.host);
+  ASSERT_EQ(store.size(), 2u);
+  // The message alone, before its session: refused (no session to put it in).
+  EXPECT_FALSE(b.broker().restore(std::prev(store.end())->second, b.now));
+  EXPECT_TRUE(b.host.logged("message 1 of 'p'"));
+  Bytes garbage = {1, 0, 1, 1, 0xff};
+  EXPECT_FALSE(b.broker().restore(garbage, b.now));
+  EXPECT_TRUE(b.broker().restore(store.begin()->second, b.now));
+  EXPECT_FALSE(b.broker().restore(store.begin()->second, b.now));  // the same session twice
+  TestClient& back = b.open(kV5);
+  EXPECT_TRUE(back.connect(persistent("p")).session_present);
+  EXPECT_TRUE(back.receive_publishes().empty());
+  // No record is taken once connections exist.
+  EXPECT_FALSE(b.broker().restore(std::prev(store.end())->second, b.now));
+}
+
+}  // namespace
+}  // namespace trustmq::mqtt::testing

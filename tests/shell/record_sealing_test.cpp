@@ -1,0 +1,126 @@
+// Sealing of persistence records: round trip; a flipped byte, a value moved to another key, a
+// different module measurement or platform secret are each refused with a reason; the
+// platform secret file is created 0600 and refused when others may read it.
+#include "shell/record_sealing.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "support/temp_directory.h"
+
+namespace trustmq::shell {
+namespace {
+
+const std::string kMeasurementA(64, 'a');
+const std::string kMeasurementB(64, 'b');
+
+std::array<std::uint8_t, kPlatformSecretBytes> secret(std::uint8_t fill) {
+  std::array<std::uint8_t, kPlatformSecretBytes> s{};
+  s.fill(fill);
+  return s;
+}
+
+mqtt::Bytes bytes_of(std::string_view text) { return mqtt::Bytes(text.begin(), text.end()); }
+
+TEST(RecordSealingTest, SealedRecordOpensAndHidesThePlaintext) {
+  RecordSealer sealer(secret(1), kMeasurementA);
+  const mqtt::Bytes key = bytes_of("\x01key");
+  const mqtt::Bytes plaintext = bytes_of("a retained message payload");
+  const mqtt::Bytes sealed = sealer.seal(key, plaintext);
+  EXPECT_EQ(std::search(sealed.begin(), sealed.end(), plaintext.begin(), plaintext.end()),
+            sealed.end());
+  EXPECT_NE(sealer.seal(key, plaintext), sealed);  // a fresh nonce each time
+  std::string error;
+  auto opened = sealer.open(key, sealed, error);
+  ASSERT_TRUE(opened) << error;
+  EXPECT_EQ(*opened, plaintext);
+}
+
+TEST(RecordSealingTest, EveryFlippedByteIsRefused) {
+  RecordSealer sealer(secret(1), kMeasurementA);
+  const mqtt::Bytes key = bytes_of("\x01k");
+  const mqtt::Bytes sealed = sealer.seal(key, bytes_of("payload"));
+  for (std::size_t i = 0; i < sealed.size(); ++i) {
+    mqtt::Bytes altered = sealed;
+    altered[i] ^= 0x01;
+    std::string error;
+    EXPECT_FALSE(sealer.open(key, altered, error)) << i;
+    EXPECT_FALSE(error.empty());
+  }
+  mqtt::Bytes truncated(sealed.begin(), sealed.end() - 1);
+  std::string error;
+  EXPECT_FALSE(sealer.open(key, truncated, error));
+}
+
+TEST(RecordSealingTest, AlteredCiphertextNamesAuthenticationFailure) {
+  RecordSealer sealer(secret(1), kMeasurementA);
+  mqtt::Bytes sealed = sealer.seal(bytes_of("\x01k"), bytes_of("payload"));
+  sealed[50] ^= 0x80;
+  std::string error;
+  EXPECT_FALSE(sealer.open(bytes_of("\x01k"), sealed, error));
+  EXPECT_TRUE(error.starts_with("authentication failed")) << error;
+}
+
+TEST(RecordSealingTest, ValueMovedToAnotherKeyIsRefused) {
+  RecordSealer sealer(secret(1), kMeasurementA);
+  const mqtt::Bytes sealed = sealer.seal(bytes_of("\x01one"), bytes_of("payload"));
+  std::string error;
+  EXPECT_FALSE(sealer.open(bytes_of("\x01two"), sealed, error));
+  EXPECT_TRUE(error.starts_with("authentication failed")) << error;
+}
+
+TEST(RecordSealingTest, AnotherModuleMeasurementIsRefusedByName) {
+  const mqtt::Bytes key = bytes_of("\x01k");
+  const mqtt::Bytes sealed = RecordSealer(secret(1), kMeasurementA).seal(key, bytes_of("x"));
+  std::string error;
+  EXPECT_FALSE(RecordSealer(secret(1), kMeasurementB).open(key, sealed, error));
+  EXPECT_EQ(error, "sealed by module measurement " + kMeasurementA + ", not by this broker's " +
+                       kMeasurementB);
+  // Rewriting the clear measurement does not help: the key differs.
+  mqtt::Bytes relabelled = sealed;
+  for (std::size_t i = 0; i < 32; ++i) relabelled[1 + i] = 0xbb;
+  EXPECT_FALSE(RecordSealer(secret(1), kMeasurementB).open(key, relabelled, error));
+  EXPECT_TRUE(error.starts_with("authentication failed")) << error;
+}
+
+TEST(RecordSealingTest, AnotherPlatformSecretIsRefused) {
+  const mqtt::Bytes key = bytes_of("\x01k");
+  const mqtt::Bytes sealed = RecordSealer(secret(1), kMeasurementA).seal(key, bytes_of("x"));
+  std::string error;
+  EXPECT_FALSE(RecordSealer(secret(2), kMeasurementA).open(key, sealed, error));
+  EXPECT_TRUE(error.starts_with("authentication failed")) << error;
+}
+
+TEST(RecordSealingTest, MeasurementMustBeASha256) {
+  EXPECT_THROW(RecordSealer(secret(1), "abc"), std::runtime_error);
+  EXPECT_THROW(RecordSealer(secret(1), std::string(64, 'G')), std::runtime_error);
+}
+
+TEST(RecordSealingTest, PlatformSecretIsCreatedOnceWithMode0600) {
+  test_support::TempDirectory dir;
+  const std::string path = dir.file("platform_secret");
+  const auto first = load_or_create_platform_secret(path);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, static_cast<off_t>(kPlatformSecretBytes));
+  EXPECT_EQ(load_or_create_platform_secret(path), first);
+  EXPECT_NE(first, secret(0));
+}
+
+TEST(RecordSealingTest, PlatformSecretReadableByOthersOrOfTheWrongSizeIsRefused) {
+  test_support::TempDirectory dir;
+  const std::string path = dir.file("platform_secret");
+  load_or_create_platform_secret(path);
+  ::chmod(path.c_str(), 0644);
+  EXPECT_THROW(load_or_create_platform_secret(path), std::runtime_error);
+  const std::string short_path = dir.write("short", "abc");
+  ::chmod(short_path.c_str(), 0600);
+  EXPECT_THROW(load_or_create_platform_secret(short_path), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace trustmq::shell
