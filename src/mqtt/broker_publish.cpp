@@ -28,7 +28,9 @@ HandlerResult Broker::State::handle_publish(Connection& c, ByteView bytes, ByteV
       send_ack(c, PacketType::kPubrec, packet_id, ReasonCode::kSuccess);
       return std::nullopt;
     }
-    if (s.inbound_qos2.size() >= inbound_receive_maximum()) {
+    // MQTT 5 only: the Receive Maximum we announced in CONNACK (spec §3.3.4). MQTT 3.1.1 has
+    // none; the 65535 packet identifiers bound what a session keeps.
+    if (is_v5(c.version) && s.inbound_qos2.size() >= inbound_receive_maximum()) {
       return Violation{ReasonCode::kReceiveMaximumExceeded, ""};
     }
   }

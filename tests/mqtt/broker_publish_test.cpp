@@ -182,6 +182,38 @@ TEST(BrokerPublish, ClientReceiveMaximumLimitsWindow) {
   EXPECT_EQ(to_string(got[0].payload), "b");
 }
 
+// Inbound QoS 2 messages awaiting PUBREL: an MQTT 5 client past the Receive Maximum the broker
+// announced is in protocol error (0x93, spec §3.3.4); MQTT 3.1.1 has no such limit (only the
+// packet identifier space bounds it), so a 3.1.1 client that sends many — paho re-sends all
+// it has after a reconnect — keeps its connection and gets every PUBREC.
+TEST(BrokerPublish, InboundQos2PastTheReceiveMaximumEndsOnlyAnMqtt5Client) {
+  BrokerConfig config = BrokerHarness::default_config();
+  config.max_inflight_messages = 2;
+  BrokerHarness h(config);
+  TestClient& v5 = h.connected("v5", kV5);
+  TestClient& v311 = h.connected("v311", kV311);
+  for (std::uint16_t id = 1; id <= 3; ++id) {
+    PublishPacket p;
+    p.topic = "t";
+    p.payload = {'x'};
+    p.qos = QoS::kExactlyOnce;
+    p.packet_id = id;
+    v5.send(p);
+    v311.send(p);
+  }
+  auto v5_packets = v5.receive();
+  ASSERT_EQ(v5_packets.size(), 3u);
+  EXPECT_EQ(std::get<AckPacket>(v5_packets[1]).type, PacketType::kPubrec);
+  EXPECT_EQ(std::get<DisconnectPacket>(v5_packets[2]).reason, ReasonCode::kReceiveMaximumExceeded);
+  EXPECT_TRUE(v5.closed());
+  auto v311_packets = v311.receive();
+  ASSERT_EQ(v311_packets.size(), 3u);
+  for (const Packet& packet : v311_packets) {
+    EXPECT_EQ(std::get<AckPacket>(packet).type, PacketType::kPubrec);
+  }
+  EXPECT_FALSE(v311.closed());
+}
+
 TEST(BrokerPublish, QueueBoundDropsNewestWithLog) {
   BrokerConfig config = BrokerHarness::default_config();
   config.max_inflight_messages = 1;
