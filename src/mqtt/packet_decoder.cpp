@@ -1,6 +1,8 @@
 // MQTT 3.1 / 3.1.1 / 5.0 packet decoder. Decoding validates everything the spec makes a
 // Malformed Packet or Protocol Error at the packet level; the broker checks the rest (topic
 // filter validity per subscription, topic alias ranges, session state).
+#include <optional>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -402,6 +404,20 @@ std::uint8_t required_flags(std::uint8_t type) {
   }
 }
 
+// What is wrong with a packet's first byte (type and flags), if anything (spec §2.1.2, §2.1.3).
+std::optional<std::string> first_byte_error(std::uint8_t type, std::uint8_t flags,
+                                            ProtocolVersion version) {
+  if (type == 0) return "packet type 0 is reserved";
+  if (type == static_cast<std::uint8_t>(PacketType::kAuth) && !is_v5(version)) {
+    return "packet type 15 (AUTH) does not exist before MQTT 5";
+  }
+  if (type != static_cast<std::uint8_t>(PacketType::kPublish) && flags != required_flags(type)) {
+    return std::string(packet_type_name(type)) + ": fixed header flags " + hex_code(flags) +
+           " must be " + hex_code(required_flags(type));
+  }
+  return std::nullopt;
+}
+
 DecodeResult decode_packet_at_front(ByteView input, ProtocolVersion version,
                                     std::uint32_t max_packet_size, ByteView* publish_payload) {
   DecodeResult result;
@@ -417,18 +433,8 @@ DecodeResult decode_packet_at_front(ByteView input, ProtocolVersion version,
     result.error_detail = std::move(detail);
   };
 
-  if (type == 0) {
-    fail(ReasonCode::kMalformedPacket, "packet type 0 is reserved");
-    return result;
-  }
-  if (type == static_cast<std::uint8_t>(PacketType::kAuth) && !is_v5(version)) {
-    fail(ReasonCode::kMalformedPacket, "packet type 15 (AUTH) does not exist before MQTT 5");
-    return result;
-  }
-  if (type != static_cast<std::uint8_t>(PacketType::kPublish) && flags != required_flags(type)) {
-    fail(ReasonCode::kMalformedPacket, std::string(name) + ": fixed header flags " +
-                                           hex_code(flags) + " must be " +
-                                           hex_code(required_flags(type)));
+  if (std::optional<std::string> wrong = first_byte_error(type, flags, version)) {
+    fail(ReasonCode::kMalformedPacket, std::move(*wrong));
     return result;
   }
 
