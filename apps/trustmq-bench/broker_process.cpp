@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "attestation_policy.h"
+#include "runtime/engine.h"
 
 namespace trustmq::bench {
 namespace {
@@ -55,11 +56,13 @@ std::optional<Target> parse_target(const std::string& name) {
   }
   if (name == "mosquitto") return Target{name, true, false, {}, {}, {}};
   if (name == "mosquitto-nodelay") return Target{name, true, true, {}, {}, {}};
-  if (name == "native" || name == "wasm-aot" || name == "wasm-interp") {
+  if (name == runtime::kNativeEngine || name == runtime::kWasmAotEngine ||
+      name == runtime::kWasmInterpEngine) {
     return Target{name, false, false, name, {}, {}};
   }
   if (name == "native-backpressure") {
-    return Target{name, false, false, "native", {}, "max_publisher_pause_ms 1000\n"};
+    return Target{name, false, false, std::string(runtime::kNativeEngine), {},
+                  "max_publisher_pause_ms 1000\n"};
   }
   return std::nullopt;
 }
