@@ -61,8 +61,9 @@ std::optional<Target> parse_target(const std::string& name) {
     return Target{name, false, false, name, {}, {}};
   }
   if (name == "native-backpressure") {
-    return Target{name, false, false, std::string(runtime::kNativeEngine), {},
-                  "max_publisher_pause_ms 1000\n"};
+    return Target{name,  false,
+                  false, std::string(runtime::kNativeEngine),
+                  {},    "max_publisher_pause_ms 1000\n"};
   }
   return std::nullopt;
 }
