@@ -116,6 +116,7 @@ Bytes retained_key(std::string_view topic) { return key_with_kind(RecordKind::kR
 
 Bytes message_key(std::string_view client_id, std::uint64_t number) {
   Bytes key;
+  key.reserve(1 + 2 + client_id.size() + 8);  // kind, string, number: one allocation
   ByteWriter w(key);
   w.u8(static_cast<std::uint8_t>(RecordKind::kMessage));
   write_string(w, client_id);
