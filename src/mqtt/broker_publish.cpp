@@ -28,9 +28,11 @@ HandlerResult Broker::State::handle_publish(Connection& c, ByteView bytes, ByteV
       send_ack(c, PacketType::kPubrec, packet_id, ReasonCode::kSuccess);
       return std::nullopt;
     }
-    // MQTT 5 only: the Receive Maximum we announced in CONNACK (spec §3.3.4). MQTT 3.1.1 has
-    // none; the 65535 packet identifiers bound what a session keeps.
-    if (is_v5(c.version) && s.inbound_qos2.size() >= inbound_receive_maximum()) {
+    // MQTT 5: the Receive Maximum we announced in CONNACK (spec §3.3.4). MQTT 3.1.1 has none,
+    // but the same bound applies: without it a session could hold 65535 ids, each PUBLISH
+    // scanning and (when persistent) re-storing them all. Ending the connection loses nothing
+    // (the client re-sends with DUP); mosquitto instead PUBRECs and drops the message.
+    if (s.inbound_qos2.size() >= inbound_receive_maximum()) {
       return Violation{ReasonCode::kReceiveMaximumExceeded, ""};
     }
   }
