@@ -45,7 +45,7 @@ constexpr const char* kUsage =
     "Exit status: 0 verified to a trusted root (and accepted by the policy, if given),\n"
     "1 not verified or not accepted, 2 usage error.\n";
 
-int usage_error(const std::string& message) {
+int evidence_usage_error(const std::string& message) {
   std::fprintf(stderr, "trustmq attest: %s\n\n%s", message.c_str(), kUsage);
   return 2;
 }
@@ -176,37 +176,39 @@ int run_attest_evidence_command(std::span<char*> args) {
       std::fputs(kUsage, stdout);
       return 0;
     } else if (arg == "--evidence") {
-      if (!value(evidence_path)) return usage_error("--evidence needs a file");
+      if (!value(evidence_path)) return evidence_usage_error("--evidence needs a file");
     } else if (arg == "--type") {
-      if (!value(type_name)) return usage_error("--type needs sev-snp, sgx-dcap or tdx");
+      if (!value(type_name)) return evidence_usage_error("--type needs sev-snp, sgx-dcap or tdx");
     } else if (arg == "--collateral") {
-      if (!value(v)) return usage_error("--collateral needs a file or folder");
+      if (!value(v)) return evidence_usage_error("--collateral needs a file or folder");
       collateral_paths.push_back(v);
     } else if (arg == "--policy") {
-      if (!value(policy_path)) return usage_error("--policy needs a file");
+      if (!value(policy_path)) return evidence_usage_error("--policy needs a file");
     } else if (arg == "--at") {
-      if (!value(at)) return usage_error("--at needs a time");
+      if (!value(at)) return evidence_usage_error("--at needs a time");
     } else {
-      return usage_error("unknown option '" + arg + "' (offline mode: --evidence given)");
+      return evidence_usage_error("unknown option '" + arg + "' (offline mode: --evidence given)");
     }
   }
-  if (evidence_path.empty()) return usage_error("--evidence FILE is required");
-  if (type_name.empty()) return usage_error("--type is required (sev-snp, sgx-dcap or tdx)");
+  if (evidence_path.empty()) return evidence_usage_error("--evidence FILE is required");
+  if (type_name.empty())
+    return evidence_usage_error("--type is required (sev-snp, sgx-dcap or tdx)");
   const auto type = attest::evidence_type_from_name(type_name);
   if (!type || (*type != attest::EvidenceType::kSevSnp && *type != attest::EvidenceType::kSgxDcap &&
                 *type != attest::EvidenceType::kTdx && *type != attest::EvidenceType::kTpm2Quote)) {
-    return usage_error("--type must be sev-snp, sgx-dcap, tdx or tpm2-quote, not '" + type_name +
-                       "'");
+    return evidence_usage_error("--type must be sev-snp, sgx-dcap, tdx or tpm2-quote, not '" +
+                                type_name + "'");
   }
   if (*type == attest::EvidenceType::kTpm2Quote && policy_path.empty()) {
-    return usage_error(
+    return evidence_usage_error(
         "--type tpm2-quote needs --policy (no built-in TPM roots: the policy's "
         "\"tpm2-quote\" section names the enrolment CA)");
   }
   std::uint64_t now = static_cast<std::uint64_t>(std::time(nullptr));
   if (!at.empty()) {
     auto t = parse_time(at);
-    if (!t) return usage_error("--at: '" + at + "' is not Unix seconds or YYYY-MM-DDTHH:MM:SSZ");
+    if (!t)
+      return evidence_usage_error("--at: '" + at + "' is not Unix seconds or YYYY-MM-DDTHH:MM:SSZ");
     now = *t;
   }
 

@@ -13,6 +13,10 @@ namespace trustmq::client::testing {
 
 enum class BrokerKind { kTrustmq, kMosquitto };
 
+inline std::string kind_name(BrokerKind k) {
+  return k == BrokerKind::kTrustmq ? "trustmq" : "mosquitto";
+}
+
 class BrokerProcess {
  public:
   // `listener_config`: lines that follow "listener PORT 127.0.0.1" (TLS, PSK, auth …);

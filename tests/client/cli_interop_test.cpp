@@ -17,8 +17,6 @@ using testing::BrokerProcess;
 using testing::ChildProcess;
 using testing::run_cli;
 
-std::string kind_name(BrokerKind k) { return k == BrokerKind::kTrustmq ? "trustmq" : "mosquitto"; }
-
 class CliInteropTest : public ::testing::TestWithParam<BrokerKind> {
  protected:
   void SetUp() override {

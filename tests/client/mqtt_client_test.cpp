@@ -24,8 +24,6 @@ using testing::local_endpoint;
 using testing::options_for;
 using testing::try_connect;
 
-std::string kind_name(BrokerKind k) { return k == BrokerKind::kTrustmq ? "trustmq" : "mosquitto"; }
-
 class PubSubTest
     : public ::testing::TestWithParam<std::tuple<BrokerKind, mqtt::ProtocolVersion, mqtt::QoS>> {};
 

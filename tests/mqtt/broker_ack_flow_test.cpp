@@ -11,16 +11,6 @@
 namespace trustmq::mqtt::testing {
 namespace {
 
-constexpr auto kV5 = ProtocolVersion::kV5;
-constexpr auto kV311 = ProtocolVersion::kV311;
-
-AckPacket ack(PacketType type, std::uint16_t id) {
-  AckPacket a;
-  a.type = type;
-  a.packet_id = id;
-  return a;
-}
-
 struct WrongAck {
   const char* name;
   QoS delivered_qos;

@@ -6,9 +6,6 @@
 namespace trustmq::mqtt::testing {
 namespace {
 
-constexpr auto kV5 = ProtocolVersion::kV5;
-constexpr auto kV311 = ProtocolVersion::kV311;
-
 // The bytes of the one packet the broker sent to `c` since the last look.
 Bytes only_raw_send(BrokerHarness& h, const TestClient& c) {
   auto raw = h.host.take_raw(c.conn());

@@ -10,8 +10,6 @@ namespace trustmq::mqtt::testing {
 namespace {
 
 constexpr ProtocolVersion kV31 = ProtocolVersion::kV31;
-constexpr ProtocolVersion kV311 = ProtocolVersion::kV311;
-constexpr ProtocolVersion kV5 = ProtocolVersion::kV5;
 
 PublishPacket message(std::string topic, std::string payload, bool retain = false) {
   PublishPacket p;

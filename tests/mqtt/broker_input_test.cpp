@@ -10,8 +10,6 @@
 namespace trustmq::mqtt::testing {
 namespace {
 
-constexpr ProtocolVersion kV311 = ProtocolVersion::kV311;
-
 PublishPacket publish_of(std::string topic, std::size_t payload_size, std::uint8_t fill) {
   PublishPacket p;
   p.topic = std::move(topic);

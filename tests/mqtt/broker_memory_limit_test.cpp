@@ -12,9 +12,6 @@
 namespace trustmq::mqtt::testing {
 namespace {
 
-constexpr auto kV5 = ProtocolVersion::kV5;
-constexpr auto kV311 = ProtocolVersion::kV311;
-
 // A fixed header of `type` claiming `remaining` bytes, and nothing of the body.
 Bytes fixed_header(std::uint8_t type, std::uint32_t remaining) {
   Bytes out{type};

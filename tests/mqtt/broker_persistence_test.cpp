@@ -11,8 +11,6 @@
 namespace trustmq::mqtt::testing {
 namespace {
 
-constexpr auto kV5 = ProtocolVersion::kV5;
-
 BrokerConfig persistent_config() {
   BrokerConfig config = BrokerHarness::default_config();
   config.persistence = true;
@@ -25,13 +23,6 @@ ConnectPacket persistent(std::string id, std::uint32_t expiry = 3600) {
   p.clean_start = false;
   p.properties.session_expiry_interval = expiry;
   return p;
-}
-
-AckPacket ack(PacketType type, std::uint16_t id) {
-  AckPacket a;
-  a.type = type;
-  a.packet_id = id;
-  return a;
 }
 
 // What a host keeps: the last put of each key, deletes applied, in key order.

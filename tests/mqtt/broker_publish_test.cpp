@@ -7,9 +7,6 @@
 namespace trustmq::mqtt::testing {
 namespace {
 
-constexpr auto kV5 = ProtocolVersion::kV5;
-constexpr auto kV311 = ProtocolVersion::kV311;
-
 template <typename T>
 std::vector<T> only(const std::vector<Packet>& packets) {
   std::vector<T> out;
@@ -17,14 +14,6 @@ std::vector<T> only(const std::vector<Packet>& packets) {
     if (auto* t = std::get_if<T>(&p)) out.push_back(*t);
   }
   return out;
-}
-
-AckPacket ack(PacketType type, std::uint16_t id, ReasonCode reason = ReasonCode::kSuccess) {
-  AckPacket a;
-  a.type = type;
-  a.packet_id = id;
-  a.reason = reason;
-  return a;
 }
 
 class BrokerPublishTest : public ::testing::TestWithParam<ProtocolVersion> {};

@@ -6,9 +6,6 @@
 namespace trustmq::mqtt::testing {
 namespace {
 
-constexpr auto kV5 = ProtocolVersion::kV5;
-constexpr auto kV311 = ProtocolVersion::kV311;
-
 SubscribePacket with_handling(const std::string& filter, RetainHandling handling) {
   SubscribePacket p;
   p.packet_id = 3;

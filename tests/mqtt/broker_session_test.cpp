@@ -6,9 +6,6 @@
 namespace trustmq::mqtt::testing {
 namespace {
 
-constexpr auto kV5 = ProtocolVersion::kV5;
-constexpr auto kV311 = ProtocolVersion::kV311;
-
 ConnectPacket persistent(std::string id, ProtocolVersion version, std::uint32_t expiry = 3600) {
   ConnectPacket p;
   p.client_id = std::move(id);

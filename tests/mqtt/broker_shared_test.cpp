@@ -6,9 +6,6 @@
 namespace trustmq::mqtt::testing {
 namespace {
 
-constexpr auto kV5 = ProtocolVersion::kV5;
-constexpr auto kV311 = ProtocolVersion::kV311;
-
 TEST(BrokerShared, RoundRobinWithinGroup) {
   BrokerHarness h;
   TestClient& a = h.connected("a", kV5);

@@ -7,9 +7,6 @@
 namespace trustmq::mqtt::testing {
 namespace {
 
-constexpr auto kV5 = ProtocolVersion::kV5;
-constexpr auto kV311 = ProtocolVersion::kV311;
-
 SubscribePacket subscribe_packet(std::vector<SubscriptionRequest> requests,
                                  std::uint32_t subscription_id = 0) {
   SubscribePacket p;

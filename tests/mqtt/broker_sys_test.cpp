@@ -8,8 +8,6 @@
 namespace trustmq::mqtt::testing {
 namespace {
 
-constexpr auto kV311 = ProtocolVersion::kV311;
-
 std::map<std::string, std::string> by_topic(const std::vector<PublishPacket>& publishes) {
   std::map<std::string, std::string> out;
   for (const auto& p : publishes) out[p.topic] = to_string(p.payload);

@@ -16,6 +16,18 @@
 
 namespace trustmq::mqtt::testing {
 
+inline constexpr ProtocolVersion kV5 = ProtocolVersion::kV5;
+inline constexpr ProtocolVersion kV311 = ProtocolVersion::kV311;
+
+// PUBACK, PUBREC, PUBREL or PUBCOMP for `id`.
+inline AckPacket ack(PacketType type, std::uint16_t id, ReasonCode reason = ReasonCode::kSuccess) {
+  AckPacket a;
+  a.type = type;
+  a.packet_id = id;
+  a.reason = reason;
+  return a;
+}
+
 inline Bytes to_bytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
 inline std::string to_string(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
 

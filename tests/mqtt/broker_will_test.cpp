@@ -6,9 +6,6 @@
 namespace trustmq::mqtt::testing {
 namespace {
 
-constexpr auto kV5 = ProtocolVersion::kV5;
-constexpr auto kV311 = ProtocolVersion::kV311;
-
 ConnectPacket with_will(std::string client_id, std::uint32_t will_delay = 0,
                         std::uint32_t session_expiry = 0) {
   ConnectPacket p;

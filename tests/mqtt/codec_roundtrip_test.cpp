@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "encode_to_bytes.h"
 #include "mqtt/codec.h"
 
 namespace trustmq::mqtt {
@@ -31,21 +32,15 @@ Properties reason_properties() {
   return p;
 }
 
-Bytes encode(const Packet& packet, ProtocolVersion version) {
-  Bytes out;
-  encode_packet(packet, version, out);
-  return out;
-}
-
 // Encodes, decodes and checks the decoded packet equals the original and re-encodes alike.
 void expect_round_trip(const Packet& packet, ProtocolVersion version) {
-  const Bytes wire = encode(packet, version);
+  const Bytes wire = encode_to_bytes(packet, version);
   const DecodeResult result = decode_packet(wire, version);
   ASSERT_EQ(result.status, DecodeStatus::kOk) << result.error_detail;
   EXPECT_EQ(result.consumed, wire.size());
   EXPECT_EQ(result.packet.index(), packet.index());
   EXPECT_TRUE(result.packet == packet);
-  EXPECT_EQ(encode(result.packet, version), wire);
+  EXPECT_EQ(encode_to_bytes(result.packet, version), wire);
 
   // Every strict prefix is incomplete, never an error.
   for (std::size_t n = 0; n < wire.size(); ++n) {

@@ -4,16 +4,11 @@
 
 #include <string>
 
+#include "encode_to_bytes.h"
 #include "mqtt/codec.h"
 
 namespace trustmq::mqtt {
 namespace {
-
-Bytes encode(const Packet& packet, ProtocolVersion version) {
-  Bytes out;
-  encode_packet(packet, version, out);
-  return out;
-}
 
 Packet decode_ok(const Bytes& bytes, ProtocolVersion version) {
   const DecodeResult r = decode_packet(bytes, version);
@@ -74,7 +69,7 @@ TEST(CodecVectorsTest, Connect311SpecExample) {
   c.will = Will{"w", Bytes{'m'}, QoS::kAtLeastOnce, false, {}};
   c.username = "u";
   c.password = Bytes{'p'};
-  EXPECT_EQ(encode(c, ProtocolVersion::kV311), wire);
+  EXPECT_EQ(encode_to_bytes(c, ProtocolVersion::kV311), wire);
   EXPECT_EQ(std::get<ConnectPacket>(decode_ok(wire, ProtocolVersion::kV311)), c);
 }
 
@@ -90,7 +85,7 @@ TEST(CodecVectorsTest, Connect5SpecExample) {
   c.client_id = "c";
   c.username = "u";
   c.password = Bytes{'p'};
-  EXPECT_EQ(encode(c, ProtocolVersion::kV5), wire);
+  EXPECT_EQ(encode_to_bytes(c, ProtocolVersion::kV5), wire);
   EXPECT_EQ(std::get<ConnectPacket>(decode_ok(wire, ProtocolVersion::kV5)), c);
 }
 
@@ -102,7 +97,7 @@ TEST(CodecVectorsTest, Connect31UsesMQIsdp) {
   c.protocol_name = "MQIsdp";
   c.keep_alive_seconds = 60;
   c.client_id = "x";
-  EXPECT_EQ(encode(c, ProtocolVersion::kV31), wire);
+  EXPECT_EQ(encode_to_bytes(c, ProtocolVersion::kV31), wire);
   EXPECT_EQ(std::get<ConnectPacket>(decode_ok(wire, ProtocolVersion::kV31)), c);
 }
 
@@ -115,8 +110,8 @@ TEST(CodecVectorsTest, PublishSpecExample) {
   p.payload = Bytes{'h', 'i'};
   const Bytes v311 = {0x32, 0x09, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x0A, 'h', 'i'};
   const Bytes v5 = {0x32, 0x0A, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x0A, 0x00, 'h', 'i'};
-  EXPECT_EQ(encode(p, ProtocolVersion::kV311), v311);
-  EXPECT_EQ(encode(p, ProtocolVersion::kV5), v5);
+  EXPECT_EQ(encode_to_bytes(p, ProtocolVersion::kV311), v311);
+  EXPECT_EQ(encode_to_bytes(p, ProtocolVersion::kV5), v5);
   EXPECT_EQ(std::get<PublishPacket>(decode_ok(v311, ProtocolVersion::kV311)), p);
   EXPECT_EQ(std::get<PublishPacket>(decode_ok(v5, ProtocolVersion::kV5)), p);
 }
@@ -133,7 +128,7 @@ TEST(CodecVectorsTest, PublishFlagsAndProperties) {
   const Bytes wire = {0x3D, 0x0E, 0x00, 0x01, 't',  0x01, 0x02, 0x08,
                       0x02, 0x00, 0x00, 0x00, 0x3C, 0x0B, 0xC8, 0x01};
   // Remaining length 14: topic 3, packet id 2, property length 1, expiry 5, identifier 3.
-  EXPECT_EQ(encode(p, ProtocolVersion::kV5), wire);
+  EXPECT_EQ(encode_to_bytes(p, ProtocolVersion::kV5), wire);
   EXPECT_EQ(std::get<PublishPacket>(decode_ok(wire, ProtocolVersion::kV5)), p);
 }
 
@@ -142,7 +137,7 @@ TEST(CodecVectorsTest, Utf8StringSpecExample) {
   PublishPacket p;
   p.topic = "A\xF0\xAA\x9B\x94";
   const Bytes wire = {0x30, 0x07, 0x00, 0x05, 0x41, 0xF0, 0xAA, 0x9B, 0x94};
-  EXPECT_EQ(encode(p, ProtocolVersion::kV311), wire);
+  EXPECT_EQ(encode_to_bytes(p, ProtocolVersion::kV311), wire);
   EXPECT_EQ(std::get<PublishPacket>(decode_ok(wire, ProtocolVersion::kV311)), p);
 }
 
@@ -154,7 +149,7 @@ TEST(CodecVectorsTest, SubscribeSpecExample) {
                      {"c/d", QoS::kExactlyOnce, false, false, RetainHandling::kSendAtSubscribe}};
   const Bytes wire = {0x82, 0x0E, 0x00, 0x0A, 0x00, 0x03, 'a', '/',
                       'b',  0x01, 0x00, 0x03, 'c',  '/',  'd', 0x02};
-  EXPECT_EQ(encode(s, ProtocolVersion::kV311), wire);
+  EXPECT_EQ(encode_to_bytes(s, ProtocolVersion::kV311), wire);
   EXPECT_EQ(std::get<SubscribePacket>(decode_ok(wire, ProtocolVersion::kV311)), s);
 }
 
@@ -164,11 +159,11 @@ TEST(CodecVectorsTest, SubscribeOptionsV5) {
   s.subscriptions = {{"a", QoS::kAtLeastOnce, true, true, RetainHandling::kDoNotSend}};
   s.properties.subscription_identifiers = {5};
   const Bytes wire = {0x82, 0x09, 0x00, 0x01, 0x02, 0x0B, 0x05, 0x00, 0x01, 'a', 0x2D};
-  EXPECT_EQ(encode(s, ProtocolVersion::kV5), wire);
+  EXPECT_EQ(encode_to_bytes(s, ProtocolVersion::kV5), wire);
   EXPECT_EQ(std::get<SubscribePacket>(decode_ok(wire, ProtocolVersion::kV5)), s);
   // In 3.1.1 only the QoS is written.
   const Bytes v311 = {0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 'a', 0x01};
-  EXPECT_EQ(encode(s, ProtocolVersion::kV311), v311);
+  EXPECT_EQ(encode_to_bytes(s, ProtocolVersion::kV311), v311);
 }
 
 // Spec 3.1.1 §3.9.3 example: granted QoS 0, granted QoS 2, failure.
@@ -177,14 +172,14 @@ TEST(CodecVectorsTest, Suback311SpecExampleMapsFailures) {
   s.packet_id = 10;
   s.reasons = {ReasonCode::kSuccess, ReasonCode::kGrantedQoS2, ReasonCode::kNotAuthorized};
   const Bytes wire = {0x90, 0x05, 0x00, 0x0A, 0x00, 0x02, 0x80};
-  EXPECT_EQ(encode(s, ProtocolVersion::kV311), wire);
+  EXPECT_EQ(encode_to_bytes(s, ProtocolVersion::kV311), wire);
   const auto decoded = std::get<SubackPacket>(decode_ok(wire, ProtocolVersion::kV311));
   EXPECT_EQ(decoded.reasons,
             (std::vector<ReasonCode>{ReasonCode::kSuccess, ReasonCode::kGrantedQoS2,
                                      ReasonCode::kUnspecifiedError}));
   // v5 keeps the precise reason code.
   const Bytes v5 = {0x90, 0x06, 0x00, 0x0A, 0x00, 0x00, 0x02, 0x87};
-  EXPECT_EQ(encode(s, ProtocolVersion::kV5), v5);
+  EXPECT_EQ(encode_to_bytes(s, ProtocolVersion::kV5), v5);
 }
 
 TEST(CodecVectorsTest, UnsubscribeAndUnsuback) {
@@ -192,19 +187,20 @@ TEST(CodecVectorsTest, UnsubscribeAndUnsuback) {
   u.packet_id = 10;
   u.filters = {"a/b", "c/d"};
   const Bytes wire = {0xA2, 0x0C, 0x00, 0x0A, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x03, 'c', '/', 'd'};
-  EXPECT_EQ(encode(u, ProtocolVersion::kV311), wire);
+  EXPECT_EQ(encode_to_bytes(u, ProtocolVersion::kV311), wire);
   UnsubackPacket a;
   a.packet_id = 10;
-  EXPECT_EQ(encode(a, ProtocolVersion::kV311), (Bytes{0xB0, 0x02, 0x00, 0x0A}));
+  EXPECT_EQ(encode_to_bytes(a, ProtocolVersion::kV311), (Bytes{0xB0, 0x02, 0x00, 0x0A}));
   a.reasons = {ReasonCode::kSuccess, ReasonCode::kNoSubscriptionExisted};
-  EXPECT_EQ(encode(a, ProtocolVersion::kV5), (Bytes{0xB0, 0x05, 0x00, 0x0A, 0x00, 0x00, 0x11}));
+  EXPECT_EQ(encode_to_bytes(a, ProtocolVersion::kV5),
+            (Bytes{0xB0, 0x05, 0x00, 0x0A, 0x00, 0x00, 0x11}));
 }
 
 // In MQTT 3.1 the first CONNACK byte is reserved (the session-present flag came with 3.1.1).
 TEST(CodecVectorsTest, V31ConnackSessionPresentIsReserved) {
   ConnackPacket c;
   c.session_present = true;
-  EXPECT_EQ(encode(c, ProtocolVersion::kV31), (Bytes{0x20, 0x02, 0x00, 0x00}));
+  EXPECT_EQ(encode_to_bytes(c, ProtocolVersion::kV31), (Bytes{0x20, 0x02, 0x00, 0x00}));
   // Decoding agrees (found by the decoder fuzzer: 20 02 01 00 must not round-trip to 00).
   const DecodeResult decoded = decode_packet(Bytes{0x20, 0x02, 0x01, 0x00}, ProtocolVersion::kV31);
   ASSERT_EQ(decoded.status, DecodeStatus::kOk);
@@ -213,53 +209,53 @@ TEST(CodecVectorsTest, V31ConnackSessionPresentIsReserved) {
 
 TEST(CodecVectorsTest, Connack311UsesReturnCodes) {
   ConnackPacket c;
-  EXPECT_EQ(encode(c, ProtocolVersion::kV311), (Bytes{0x20, 0x02, 0x00, 0x00}));
+  EXPECT_EQ(encode_to_bytes(c, ProtocolVersion::kV311), (Bytes{0x20, 0x02, 0x00, 0x00}));
   c.session_present = true;
-  EXPECT_EQ(encode(c, ProtocolVersion::kV311), (Bytes{0x20, 0x02, 0x01, 0x00}));
+  EXPECT_EQ(encode_to_bytes(c, ProtocolVersion::kV311), (Bytes{0x20, 0x02, 0x01, 0x00}));
   c.session_present = false;
   c.reason = ReasonCode::kUnsupportedProtocolVersion;
-  EXPECT_EQ(encode(c, ProtocolVersion::kV311), (Bytes{0x20, 0x02, 0x00, 0x01}));
+  EXPECT_EQ(encode_to_bytes(c, ProtocolVersion::kV311), (Bytes{0x20, 0x02, 0x00, 0x01}));
   c.reason = ReasonCode::kBadUserNameOrPassword;
-  EXPECT_EQ(encode(c, ProtocolVersion::kV311), (Bytes{0x20, 0x02, 0x00, 0x04}));
+  EXPECT_EQ(encode_to_bytes(c, ProtocolVersion::kV311), (Bytes{0x20, 0x02, 0x00, 0x04}));
   c.reason = ReasonCode::kBanned;
-  EXPECT_EQ(encode(c, ProtocolVersion::kV311), (Bytes{0x20, 0x02, 0x00, 0x05}));
+  EXPECT_EQ(encode_to_bytes(c, ProtocolVersion::kV311), (Bytes{0x20, 0x02, 0x00, 0x05}));
   c.reason = ReasonCode::kServerBusy;
-  EXPECT_EQ(encode(c, ProtocolVersion::kV311), (Bytes{0x20, 0x02, 0x00, 0x03}));
+  EXPECT_EQ(encode_to_bytes(c, ProtocolVersion::kV311), (Bytes{0x20, 0x02, 0x00, 0x03}));
   // v5: reason code and an (empty) property length.
-  EXPECT_EQ(encode(c, ProtocolVersion::kV5), (Bytes{0x20, 0x03, 0x00, 0x89, 0x00}));
+  EXPECT_EQ(encode_to_bytes(c, ProtocolVersion::kV5), (Bytes{0x20, 0x03, 0x00, 0x89, 0x00}));
 }
 
 TEST(CodecVectorsTest, V5AcknowledgementsUseTheShortestForm) {
   AckPacket a;
   a.type = PacketType::kPuback;
   a.packet_id = 1;
-  EXPECT_EQ(encode(a, ProtocolVersion::kV5), (Bytes{0x40, 0x02, 0x00, 0x01}));
+  EXPECT_EQ(encode_to_bytes(a, ProtocolVersion::kV5), (Bytes{0x40, 0x02, 0x00, 0x01}));
   a.reason = ReasonCode::kNoMatchingSubscribers;
-  EXPECT_EQ(encode(a, ProtocolVersion::kV5), (Bytes{0x40, 0x03, 0x00, 0x01, 0x10}));
+  EXPECT_EQ(encode_to_bytes(a, ProtocolVersion::kV5), (Bytes{0x40, 0x03, 0x00, 0x01, 0x10}));
   a.properties.reason_string = "r";
-  EXPECT_EQ(encode(a, ProtocolVersion::kV5),
+  EXPECT_EQ(encode_to_bytes(a, ProtocolVersion::kV5),
             (Bytes{0x40, 0x08, 0x00, 0x01, 0x10, 0x04, 0x1F, 0x00, 0x01, 'r'}));
   // 3.1.1 never carries a reason code.
-  EXPECT_EQ(encode(a, ProtocolVersion::kV311), (Bytes{0x40, 0x02, 0x00, 0x01}));
+  EXPECT_EQ(encode_to_bytes(a, ProtocolVersion::kV311), (Bytes{0x40, 0x02, 0x00, 0x01}));
   a = AckPacket{PacketType::kPubrel, 2, ReasonCode::kSuccess, {}};
-  EXPECT_EQ(encode(a, ProtocolVersion::kV5), (Bytes{0x62, 0x02, 0x00, 0x02}));
+  EXPECT_EQ(encode_to_bytes(a, ProtocolVersion::kV5), (Bytes{0x62, 0x02, 0x00, 0x02}));
 }
 
 TEST(CodecVectorsTest, PingDisconnectAuth) {
-  EXPECT_EQ(encode(PingreqPacket{}, ProtocolVersion::kV311), (Bytes{0xC0, 0x00}));
-  EXPECT_EQ(encode(PingrespPacket{}, ProtocolVersion::kV5), (Bytes{0xD0, 0x00}));
-  EXPECT_EQ(encode(DisconnectPacket{}, ProtocolVersion::kV5), (Bytes{0xE0, 0x00}));
+  EXPECT_EQ(encode_to_bytes(PingreqPacket{}, ProtocolVersion::kV311), (Bytes{0xC0, 0x00}));
+  EXPECT_EQ(encode_to_bytes(PingrespPacket{}, ProtocolVersion::kV5), (Bytes{0xD0, 0x00}));
+  EXPECT_EQ(encode_to_bytes(DisconnectPacket{}, ProtocolVersion::kV5), (Bytes{0xE0, 0x00}));
   DisconnectPacket d;
   d.reason = ReasonCode::kDisconnectWithWillMessage;
-  EXPECT_EQ(encode(d, ProtocolVersion::kV5), (Bytes{0xE0, 0x01, 0x04}));
-  EXPECT_EQ(encode(d, ProtocolVersion::kV311), (Bytes{0xE0, 0x00}));
+  EXPECT_EQ(encode_to_bytes(d, ProtocolVersion::kV5), (Bytes{0xE0, 0x01, 0x04}));
+  EXPECT_EQ(encode_to_bytes(d, ProtocolVersion::kV311), (Bytes{0xE0, 0x00}));
   d.properties.session_expiry_interval = 0;
-  EXPECT_EQ(encode(d, ProtocolVersion::kV5),
+  EXPECT_EQ(encode_to_bytes(d, ProtocolVersion::kV5),
             (Bytes{0xE0, 0x07, 0x04, 0x05, 0x11, 0x00, 0x00, 0x00, 0x00}));
   AuthPacket a;
   a.reason = ReasonCode::kContinueAuthentication;
   a.properties.authentication_method = "M";
-  EXPECT_EQ(encode(a, ProtocolVersion::kV5),
+  EXPECT_EQ(encode_to_bytes(a, ProtocolVersion::kV5),
             (Bytes{0xF0, 0x06, 0x18, 0x04, 0x15, 0x00, 0x01, 'M'}));
 }
 

@@ -23,7 +23,7 @@ namespace trustmq::runtime {
 namespace {
 
 // The one user the fake host accepts, as the CONNECT packets of these tests log in.
-const std::map<std::string, std::string> kUsers = {{"alice", "secret"}};
+const std::map<std::string, std::string> kEngineUsers = {{"alice", "secret"}};
 
 namespace packets = test_packets;
 
@@ -63,7 +63,7 @@ class WasmProbeTest : public ::testing::TestWithParam<std::string> {
     return EngineTrap("none", "");
   }
 
-  mqtt::testing::FakeBrokerHost host{kUsers};
+  mqtt::testing::FakeBrokerHost host{kEngineUsers};
 };
 
 TEST_P(WasmProbeTest, EchoesThroughSendAndTicks) {
@@ -189,14 +189,14 @@ std::vector<std::string> run_session(Engine& engine, mqtt::testing::FakeBrokerHo
 class CoreEngineTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CoreEngineTest, BehavesExactlyLikeTheNativeCore) {
-  mqtt::testing::FakeBrokerHost native_host{kUsers};
+  mqtt::testing::FakeBrokerHost native_host{kEngineUsers};
   auto native = make_engine("native", "", core_config(), native_host, 0);
   const auto expected = run_session(*native, native_host);
   ASSERT_GE(expected.size(), 4u);
   EXPECT_EQ(expected[0], "1:20020000");    // CONNACK accepted
   EXPECT_EQ(expected[1], "1:9003000100");  // SUBACK QoS 0
 
-  mqtt::testing::FakeBrokerHost host{kUsers};
+  mqtt::testing::FakeBrokerHost host{kEngineUsers};
   auto engine = make_engine(GetParam(), "", core_config(), host, 0);
   EXPECT_EQ(engine->name(), GetParam());
   EXPECT_EQ(run_session(*engine, host), expected);
@@ -243,16 +243,16 @@ std::vector<mqtt::Bytes> persist_session(Engine& engine, mqtt::testing::FakeBrok
 TEST_P(CoreEngineTest, PersistsAndRestoresLikeTheNativeCore) {
   mqtt::BrokerConfig config = core_config();
   config.persistence = true;
-  mqtt::testing::FakeBrokerHost native_host{kUsers};
+  mqtt::testing::FakeBrokerHost native_host{kEngineUsers};
   auto native = make_engine("native", "", config, native_host, 0);
   const std::vector<mqtt::Bytes> expected = persist_session(*native, native_host);
   ASSERT_GE(expected.size(), 3u);  // session, subscription, message
 
-  mqtt::testing::FakeBrokerHost host{kUsers};
+  mqtt::testing::FakeBrokerHost host{kEngineUsers};
   auto engine = make_engine(GetParam(), "", config, host, 0);
   EXPECT_EQ(persist_session(*engine, host), expected);
 
-  mqtt::testing::FakeBrokerHost restored_host{kUsers};
+  mqtt::testing::FakeBrokerHost restored_host{kEngineUsers};
   auto restored = make_engine(GetParam(), "", config, restored_host, 0);
   // What a host keeps: the last put of each key, in key order.
   std::map<mqtt::Bytes, mqtt::Bytes> store;
@@ -290,7 +290,7 @@ TEST_P(CoreEngineTest, PersistsAndRestoresLikeTheNativeCore) {
 }
 
 TEST_P(CoreEngineTest, MeasurementIsThatOfTheBuiltModule) {
-  mqtt::testing::FakeBrokerHost host{kUsers};
+  mqtt::testing::FakeBrokerHost host{kEngineUsers};
   auto engine = make_engine(GetParam(), "", core_config(), host, 0);
   const std::string expected = measure_module(read_module_file(default_module_path()));
   EXPECT_EQ(engine->module_measurement(), expected);
@@ -298,7 +298,7 @@ TEST_P(CoreEngineTest, MeasurementIsThatOfTheBuiltModule) {
 }
 
 TEST_P(CoreEngineTest, RuntimeMemoryCapStopsTheBrokerWithMemoryLimit) {
-  mqtt::testing::FakeBrokerHost host{kUsers};
+  mqtt::testing::FakeBrokerHost host{kEngineUsers};
   mqtt::BrokerConfig config = core_config();
   auto engine = make_engine(GetParam(), "", config, host, 0, WasmLimits{1});
   engine->open(1, mqtt::PeerInfo{}, 1);
@@ -319,7 +319,7 @@ TEST_P(CoreEngineTest, RuntimeMemoryCapStopsTheBrokerWithMemoryLimit) {
 // core's memory_limit to half of it, so the packets that would not fit are refused at their
 // fixed header (DISCONNECT 0x97 to that client only) and the module never traps.
 TEST_P(CoreEngineTest, ClientInputCannotFillTheModuleMemory) {
-  mqtt::testing::FakeBrokerHost host{kUsers};
+  mqtt::testing::FakeBrokerHost host{kEngineUsers};
   mqtt::BrokerConfig config = core_config();
   config.allow_anonymous = true;
   config.check_passwords = false;
@@ -355,9 +355,9 @@ TEST_P(CoreEngineTest, ConfigurationWithAclRulesCrossesTheBoundary) {
   mqtt::BrokerConfig config = core_config();
   config.acl = mqtt::AclRules{};
   config.acl->users = {{"alice", {{mqtt::AclAccess::kReadWrite, "open/#", false}}}};
-  mqtt::testing::FakeBrokerHost native_host{kUsers};
+  mqtt::testing::FakeBrokerHost native_host{kEngineUsers};
   auto native = make_engine("native", "", config, native_host, 0);
-  mqtt::testing::FakeBrokerHost host{kUsers};
+  mqtt::testing::FakeBrokerHost host{kEngineUsers};
   auto engine = make_engine(GetParam(), "", config, host, 0);
   for (Engine* e : {native.get(), engine.get()}) {
     e->open(1, mqtt::PeerInfo{}, 1);
@@ -415,7 +415,7 @@ TEST_P(CoreEngineTest, ReloadSecurityCrossesTheBoundary) {
 
 TEST(WasmProbeReloadTest, AModuleWithoutTheExportSaysSo) {
   for (const std::string name : {"wasm-aot", "wasm-interp"}) {
-    mqtt::testing::FakeBrokerHost host{kUsers};
+    mqtt::testing::FakeBrokerHost host{kEngineUsers};
     auto engine = make_probe_engine(name, host);
     try {
       engine->reload_security(std::nullopt, 1);
@@ -450,7 +450,7 @@ TEST_P(CoreEngineTest, AttestationRequestsCrossTheBoundaryBothWays) {
   mqtt::encode_packet(reauth, mqtt::ProtocolVersion::kV5, auth_bytes);
 
   auto run = [&](const std::string& name, std::size_t evidence_size) {
-    auto host = std::make_unique<mqtt::testing::FakeBrokerHost>(kUsers);
+    auto host = std::make_unique<mqtt::testing::FakeBrokerHost>(kEngineUsers);
     host->evidence_status = mqtt::EvidenceStatus::kProduced;
     host->evidence_answer.assign(evidence_size, 0xEE);
     auto engine = make_engine(name, "", config, *host, 0);
@@ -484,19 +484,19 @@ TEST_P(CoreEngineTest, AttestationRequestsCrossTheBoundaryBothWays) {
 }
 
 TEST(EngineFactoryTest, UnknownEngineIsRejected) {
-  mqtt::testing::FakeBrokerHost host{kUsers};
+  mqtt::testing::FakeBrokerHost host{kEngineUsers};
   EXPECT_THROW(make_engine("wasm-jit", "", {}, host, 0), std::invalid_argument);
 }
 
 TEST(EngineFactoryTest, AotRefusesAModuleOtherThanTheTranslatedOne) {
-  mqtt::testing::FakeBrokerHost host{kUsers};
+  mqtt::testing::FakeBrokerHost host{kEngineUsers};
   EXPECT_THROW(make_engine("wasm-aot", TRUSTMQ_TEST_ABI_PROBE_WASM, {}, host, 0),
                std::invalid_argument);
   EXPECT_NO_THROW(make_engine("wasm-aot", default_module_path(), core_config(), host, 0));
 }
 
 TEST(EngineFactoryTest, InterpLoadsTheModuleGivenByPath) {
-  mqtt::testing::FakeBrokerHost host{kUsers};
+  mqtt::testing::FakeBrokerHost host{kEngineUsers};
   auto engine = make_engine("wasm-interp", TRUSTMQ_TEST_ABI_PROBE_WASM, {}, host, 0);
   EXPECT_EQ(engine->module_measurement(),
             measure_module(read_module_file(TRUSTMQ_TEST_ABI_PROBE_WASM)));

@@ -54,9 +54,10 @@ class SwitchableAttester final : public attest::Attester {
   std::atomic<bool> switched_{false};
 };
 
-class RunningServer {
+class ReattestationServer {
  public:
-  RunningServer(const std::string& config_text, std::shared_ptr<const attest::Attester> attester)
+  ReattestationServer(const std::string& config_text,
+                      std::shared_ptr<const attest::Attester> attester)
       : logger_(kAllLogTypes, [this](std::string_view line) {
           std::lock_guard lock(mutex_);
           lines_.emplace_back(line);
@@ -71,7 +72,7 @@ class RunningServer {
     server_->bind_listeners();
     thread_ = std::thread([this] { server_->run(); });
   }
-  ~RunningServer() {
+  ~ReattestationServer() {
     server_->request_stop();
     thread_.join();
   }
@@ -111,7 +112,7 @@ class BrokerReattestationTest : public ::testing::Test {
     platform_.emplace(*platform);
     attester_ = std::make_shared<SwitchableAttester>(make_attester(kModule),
                                                      make_attester(digest_of(0x99)));
-    server_ = std::make_unique<RunningServer>(
+    server_ = std::make_unique<ReattestationServer>(
         "allow_anonymous true\nstate_dir " + dir_.file("state") +
             "\nlistener 0 127.0.0.1\nattestation sim\n"
             "listener 0 127.0.0.1\nattestation sim\nattestation_requires_authentication true\n"
@@ -180,7 +181,7 @@ class BrokerReattestationTest : public ::testing::Test {
   TempDirectory dir_;
   std::optional<attest::SimPlatform> platform_;
   std::shared_ptr<SwitchableAttester> attester_;
-  std::unique_ptr<RunningServer> server_;
+  std::unique_ptr<ReattestationServer> server_;
   std::string policy_file_;
 };
 

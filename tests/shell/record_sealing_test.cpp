@@ -14,8 +14,8 @@
 namespace trustmq::shell {
 namespace {
 
-const std::string kMeasurementA(64, 'a');
-const std::string kMeasurementB(64, 'b');
+const std::string kSealingMeasurementA(64, 'a');
+const std::string kSealingMeasurementB(64, 'b');
 
 std::array<std::uint8_t, kPlatformSecretBytes> secret(std::uint8_t fill) {
   std::array<std::uint8_t, kPlatformSecretBytes> s{};
@@ -26,7 +26,7 @@ std::array<std::uint8_t, kPlatformSecretBytes> secret(std::uint8_t fill) {
 mqtt::Bytes bytes_of(std::string_view text) { return mqtt::Bytes(text.begin(), text.end()); }
 
 TEST(RecordSealingTest, SealedRecordOpensAndHidesThePlaintext) {
-  RecordSealer sealer(secret(1), kMeasurementA);
+  RecordSealer sealer(secret(1), kSealingMeasurementA);
   const mqtt::Bytes key = bytes_of("\x01key");
   const mqtt::Bytes plaintext = bytes_of("a retained message payload");
   const mqtt::Bytes sealed = sealer.seal(key, plaintext);
@@ -40,7 +40,7 @@ TEST(RecordSealingTest, SealedRecordOpensAndHidesThePlaintext) {
 }
 
 TEST(RecordSealingTest, EveryFlippedByteIsRefused) {
-  RecordSealer sealer(secret(1), kMeasurementA);
+  RecordSealer sealer(secret(1), kSealingMeasurementA);
   const mqtt::Bytes key = bytes_of("\x01k");
   const mqtt::Bytes sealed = sealer.seal(key, bytes_of("payload"));
   for (std::size_t i = 0; i < sealed.size(); ++i) {
@@ -56,7 +56,7 @@ TEST(RecordSealingTest, EveryFlippedByteIsRefused) {
 }
 
 TEST(RecordSealingTest, AlteredCiphertextNamesAuthenticationFailure) {
-  RecordSealer sealer(secret(1), kMeasurementA);
+  RecordSealer sealer(secret(1), kSealingMeasurementA);
   mqtt::Bytes sealed = sealer.seal(bytes_of("\x01k"), bytes_of("payload"));
   sealed[50] ^= 0x80;
   std::string error;
@@ -65,7 +65,7 @@ TEST(RecordSealingTest, AlteredCiphertextNamesAuthenticationFailure) {
 }
 
 TEST(RecordSealingTest, ValueMovedToAnotherKeyIsRefused) {
-  RecordSealer sealer(secret(1), kMeasurementA);
+  RecordSealer sealer(secret(1), kSealingMeasurementA);
   const mqtt::Bytes sealed = sealer.seal(bytes_of("\x01one"), bytes_of("payload"));
   std::string error;
   EXPECT_FALSE(sealer.open(bytes_of("\x01two"), sealed, error));
@@ -74,23 +74,23 @@ TEST(RecordSealingTest, ValueMovedToAnotherKeyIsRefused) {
 
 TEST(RecordSealingTest, AnotherModuleMeasurementIsRefusedByName) {
   const mqtt::Bytes key = bytes_of("\x01k");
-  const mqtt::Bytes sealed = RecordSealer(secret(1), kMeasurementA).seal(key, bytes_of("x"));
+  const mqtt::Bytes sealed = RecordSealer(secret(1), kSealingMeasurementA).seal(key, bytes_of("x"));
   std::string error;
-  EXPECT_FALSE(RecordSealer(secret(1), kMeasurementB).open(key, sealed, error));
-  EXPECT_EQ(error, "sealed by module measurement " + kMeasurementA + ", not by this broker's " +
-                       kMeasurementB);
+  EXPECT_FALSE(RecordSealer(secret(1), kSealingMeasurementB).open(key, sealed, error));
+  EXPECT_EQ(error, "sealed by module measurement " + kSealingMeasurementA +
+                       ", not by this broker's " + kSealingMeasurementB);
   // Rewriting the clear measurement does not help: the key differs.
   mqtt::Bytes relabelled = sealed;
   for (std::size_t i = 0; i < 32; ++i) relabelled[1 + i] = 0xbb;
-  EXPECT_FALSE(RecordSealer(secret(1), kMeasurementB).open(key, relabelled, error));
+  EXPECT_FALSE(RecordSealer(secret(1), kSealingMeasurementB).open(key, relabelled, error));
   EXPECT_TRUE(error.starts_with("authentication failed")) << error;
 }
 
 TEST(RecordSealingTest, AnotherPlatformSecretIsRefused) {
   const mqtt::Bytes key = bytes_of("\x01k");
-  const mqtt::Bytes sealed = RecordSealer(secret(1), kMeasurementA).seal(key, bytes_of("x"));
+  const mqtt::Bytes sealed = RecordSealer(secret(1), kSealingMeasurementA).seal(key, bytes_of("x"));
   std::string error;
-  EXPECT_FALSE(RecordSealer(secret(2), kMeasurementA).open(key, sealed, error));
+  EXPECT_FALSE(RecordSealer(secret(2), kSealingMeasurementA).open(key, sealed, error));
   EXPECT_TRUE(error.starts_with("authentication failed")) << error;
 }
 

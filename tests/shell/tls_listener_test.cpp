@@ -38,9 +38,9 @@ using testing::subscribe_packet;
 
 constexpr const char* kPskHex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
-class RunningServer {
+class RunningTlsServer {
  public:
-  explicit RunningServer(const std::string& config_text)
+  explicit RunningTlsServer(const std::string& config_text)
       : logger_(kAllLogTypes, [this](std::string_view line) {
           std::lock_guard lock(mutex_);
           lines_.emplace_back(line);
@@ -55,7 +55,7 @@ class RunningServer {
     server_->bind_listeners();
     thread_ = std::thread([this] { server_->run(); });
   }
-  ~RunningServer() {
+  ~RunningTlsServer() {
     server_->request_stop();
     thread_.join();
   }
@@ -176,8 +176,9 @@ attest::Policy sim_policy(const std::string& sim_dir, const std::string& module_
 
 TEST(TlsListenerTest, AttestedClientVerifiesEvidenceThenTalksMqtt) {
   TempDirectory dir;
-  RunningServer server("listener 0 127.0.0.1\nattestation sim\nallow_anonymous true\nstate_dir " +
-                       dir.file("state") + "\n");
+  RunningTlsServer server(
+      "listener 0 127.0.0.1\nattestation sim\nallow_anonymous true\nstate_dir " +
+      dir.file("state") + "\n");
   tls::TlsClientConfig config;
   config.verify_peer = false;  // the evidence binds the certificate's key
   TlsClient client(server.port(0), config,
@@ -195,8 +196,9 @@ TEST(TlsListenerTest, AttestedClientVerifiesEvidenceThenTalksMqtt) {
 
 TEST(TlsListenerTest, EvidenceForAnotherModuleAbortsOnlyThatHandshake) {
   TempDirectory dir;
-  RunningServer server("listener 0 127.0.0.1\nattestation sim\nallow_anonymous true\nstate_dir " +
-                       dir.file("state") + "\n");
+  RunningTlsServer server(
+      "listener 0 127.0.0.1\nattestation sim\nallow_anonymous true\nstate_dir " +
+      dir.file("state") + "\n");
   tls::TlsClientConfig config;
   config.verify_peer = false;
   TlsClient refused(server.port(0), config,
@@ -216,8 +218,8 @@ TEST(TlsListenerTest, EvidenceForAnotherModuleAbortsOnlyThatHandshake) {
 TEST(TlsListenerTest, PskIdentityBecomesTheUserName) {
   TempDirectory dir;
   const std::string psk = dir.write("psk", std::string("device9:") + kPskHex + "\n");
-  RunningServer server("listener 0 127.0.0.1\npsk_file " + psk +
-                       "\nuse_identity_as_username true\nallow_anonymous true\n");
+  RunningTlsServer server("listener 0 127.0.0.1\npsk_file " + psk +
+                          "\nuse_identity_as_username true\nallow_anonymous true\n");
   tls::TlsClientConfig config;
   config.verify_peer = false;
   config.psk_identity = "device9";
@@ -232,8 +234,8 @@ TEST(TlsListenerTest, PskIdentityBecomesTheUserName) {
 
 TEST(TlsListenerTest, LargeMessagesCrossTlsRecordsBothWays) {
   TempDirectory dir;
-  RunningServer server("listener 0 127.0.0.1\ntls true\nallow_anonymous true\nstate_dir " +
-                       dir.file("state") + "\n");
+  RunningTlsServer server("listener 0 127.0.0.1\ntls true\nallow_anonymous true\nstate_dir " +
+                          dir.file("state") + "\n");
   tls::TlsClientConfig config;
   config.verify_peer = false;
   TlsClient client(server.port(0), config);
@@ -265,7 +267,7 @@ TEST(TlsListenerTest, StalledSubscriberGetsEveryMessageIntactAfterPartialTlsWrit
   // stop half-way (WANT_WRITE) both on the zero-copy path (large packets into an empty queue)
   // and from the chunked queue, and must be retried with the same bytes.
   TempDirectory dir;
-  RunningServer server(
+  RunningTlsServer server(
       "listener 0 127.0.0.1\ntls true\nallow_anonymous true\n"
       "max_queued_bytes 0\nstate_dir " +
       dir.file("state") + "\n");
@@ -311,8 +313,8 @@ TEST(TlsListenerTest, StalledSubscriberGetsEveryMessageIntactAfterPartialTlsWrit
 
 TEST(TlsListenerTest, StalledHandshakeIsClosedAfterTheTimeout) {
   TempDirectory dir;
-  RunningServer server("listener 0 127.0.0.1\ntls true\ntls_handshake_timeout 1\nstate_dir " +
-                       dir.file("state") + "\n");
+  RunningTlsServer server("listener 0 127.0.0.1\ntls true\ntls_handshake_timeout 1\nstate_dir " +
+                          dir.file("state") + "\n");
   const int fd = connect_loopback(server.port(0));
   ASSERT_GE(fd, 0);
   const auto start = std::chrono::steady_clock::now();

@@ -30,7 +30,7 @@ using attest::Sha256Digest;
 using test_support::TempDirectory;
 using testing::run_handshake;
 
-Sha256Digest digest_of(std::uint8_t fill) {
+Sha256Digest filled_digest(std::uint8_t fill) {
   Sha256Digest d;
   d.fill(fill);
   return d;
@@ -44,8 +44,8 @@ struct Connection {
 
 class PostHandshakeAttestationTest : public ::testing::Test {
  protected:
-  const Sha256Digest kModule = digest_of(0x3f);
-  const Sha256Digest kRuntime = digest_of(0x51);
+  const Sha256Digest kModule = filled_digest(0x3f);
+  const Sha256Digest kRuntime = filled_digest(0x51);
 
   void SetUp() override {
     auto platform = attest::SimPlatform::open_or_create(dir_.file("sim"));
@@ -199,7 +199,7 @@ TEST_F(PostHandshakeAttestationTest, BrokerThatStopsMatchingThePolicyIsRefused) 
           .ok());
   // The broker now runs another module.
   server_ = std::make_unique<AttestationServer>(
-      std::vector<std::shared_ptr<const attest::Attester>>{make_attester(digest_of(0x99))});
+      std::vector<std::shared_ptr<const attest::Attester>>{make_attester(filled_digest(0x99))});
   PostHandshakeRequest again = request(client);
   expect_refused(verify_post_handshake_evidence(c.client.get(), client, again.nonce,
                                                 answer(c.server.get(), again)),
