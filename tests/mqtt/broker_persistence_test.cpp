@@ -97,21 +97,31 @@ TEST(BrokerPersistenceTest, RestoredBrokerHasRetainedSessionsAndQueuedMessages) 
   EXPECT_EQ(to_string(later[0].payload), "q3");
 }
 
-TEST(BrokerPersistenceTest, InFlightStateAndPacketIdsSurvive) {
-  BrokerHarness a(persistent_config());
-  TestClient& sub = a.open(kV5);
-  sub.connect(persistent("p"));
-  sub.subscribe("t", QoS::kExactlyOnce);
-  TestClient& pub = a.connected("pub", kV5);
-  pub.publish("t", "one", QoS::kAtLeastOnce, false, 1);
-  pub.publish("t", "two", QoS::kExactlyOnce, false, 2);
-  auto sent = sub.receive_publishes();
-  ASSERT_EQ(sent.size(), 2u);
-  sub.send(ack(PacketType::kPubrec, sent[1].packet_id));  // QoS 2 released, PUBCOMP pending
-  sub.receive();
+// A persistent subscriber of "t" that was sent a QoS 1 and a QoS 2 message, neither acknowledged.
+class BrokerPersistenceInFlightTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sub_ = &a_.open(kV5);
+    sub_->connect(persistent("p"));
+    sub_->subscribe("t", QoS::kExactlyOnce);
+    TestClient& pub = a_.connected("pub", kV5);
+    pub.publish("t", "one", QoS::kAtLeastOnce, false, 1);
+    pub.publish("t", "two", QoS::kExactlyOnce, false, 2);
+    sent_ = sub_->receive_publishes();
+    ASSERT_EQ(sent_.size(), 2u);
+  }
+
+  BrokerHarness a_{persistent_config()};
+  TestClient* sub_ = nullptr;
+  std::vector<PublishPacket> sent_;
+};
+
+TEST_F(BrokerPersistenceInFlightTest, InFlightStateAndPacketIdsSurvive) {
+  sub_->send(ack(PacketType::kPubrec, sent_[1].packet_id));  // QoS 2 released, PUBCOMP pending
+  sub_->receive();
 
   BrokerHarness b(persistent_config());
-  restore_into(b, a);
+  restore_into(b, a_);
   TestClient& back = b.open(kV5);
   EXPECT_TRUE(back.connect(persistent("p")).session_present);
   std::vector<Packet> packets = back.receive();
@@ -120,12 +130,12 @@ TEST(BrokerPersistenceTest, InFlightStateAndPacketIdsSurvive) {
   for (const Packet& packet : packets) {
     if (auto* p = std::get_if<PublishPacket>(&packet)) {
       EXPECT_EQ(to_string(p->payload), "one");
-      EXPECT_EQ(p->packet_id, sent[0].packet_id);
+      EXPECT_EQ(p->packet_id, sent_[0].packet_id);
       EXPECT_TRUE(p->dup);
       republished = true;
     } else if (auto* a2 = std::get_if<AckPacket>(&packet)) {
       EXPECT_EQ(a2->type, PacketType::kPubrel);
-      EXPECT_EQ(a2->packet_id, sent[1].packet_id);
+      EXPECT_EQ(a2->packet_id, sent_[1].packet_id);
       pubrel = true;
     }
   }
@@ -133,22 +143,13 @@ TEST(BrokerPersistenceTest, InFlightStateAndPacketIdsSurvive) {
   EXPECT_TRUE(pubrel);
 }
 
-TEST(BrokerPersistenceTest, AcknowledgedMessagesLeaveTheStore) {
-  BrokerHarness a(persistent_config());
-  TestClient& sub = a.open(kV5);
-  sub.connect(persistent("p"));
-  sub.subscribe("t", QoS::kExactlyOnce);
-  TestClient& pub = a.connected("pub", kV5);
-  pub.publish("t", "one", QoS::kAtLeastOnce, false, 1);
-  pub.publish("t", "two", QoS::kExactlyOnce, false, 2);
-  auto sent = sub.receive_publishes();
-  ASSERT_EQ(sent.size(), 2u);
-  EXPECT_EQ(count_kind(stored(a.host), RecordKind::kMessage), 2u);
-  sub.send(ack(PacketType::kPuback, sent[0].packet_id));
-  sub.send(ack(PacketType::kPubrec, sent[1].packet_id));
-  EXPECT_EQ(count_kind(stored(a.host), RecordKind::kMessage), 1u);
-  sub.send(ack(PacketType::kPubcomp, sent[1].packet_id));
-  EXPECT_EQ(count_kind(stored(a.host), RecordKind::kMessage), 0u);
+TEST_F(BrokerPersistenceInFlightTest, AcknowledgedMessagesLeaveTheStore) {
+  EXPECT_EQ(count_kind(stored(a_.host), RecordKind::kMessage), 2u);
+  sub_->send(ack(PacketType::kPuback, sent_[0].packet_id));
+  sub_->send(ack(PacketType::kPubrec, sent_[1].packet_id));
+  EXPECT_EQ(count_kind(stored(a_.host), RecordKind::kMessage), 1u);
+  sub_->send(ack(PacketType::kPubcomp, sent_[1].packet_id));
+  EXPECT_EQ(count_kind(stored(a_.host), RecordKind::kMessage), 0u);
 }
 
 TEST(BrokerPersistenceTest, InboundQos2IsDeliveredOnceAcrossARestart) {
