@@ -2,11 +2,12 @@
 
 import socket
 import time
+from pathlib import Path
 
 import pytest
 
 from mqtt_clients import CLIENT_KINDS
-from raw_mqtt import encode_varint, utf8
+from raw_mqtt import RawConnection, encode_varint, utf8
 
 LARGE_PAYLOAD = bytes((i * 7 + 3) % 256 for i in range(1024 * 1024))  # 1 MiB
 
@@ -43,6 +44,65 @@ def test_slow_consumer_does_not_stall_other_subscribers(clients, raw_connection,
     probe = clients.subscriber("mosquitto-v5", f"{topic}/probe", qos=1)
     clients.publish("mosquitto-v311", f"{topic}/probe", [b"alive"], qos=1)
     assert probe.wait_for_messages(1)[0].payload == b"alive"
+
+
+def resident_kib(pid: int) -> int:
+    """The process's resident set (VmRSS) in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for pid {pid}")
+
+
+@pytest.mark.trustmq_only
+def test_twenty_subscribers_keep_receiving_while_one_stalls_and_memory_stays_flat(
+    broker_factory, client_factory, topic
+):
+    # Issue "nothing lost, nothing stalled": one subscriber stops reading; 20 others get every
+    # message; the stalled one's queue stays at max_queued_bytes (its QoS 0 messages are
+    # dropped and logged, docs/configuration.md "Slow clients"), so the broker's memory does
+    # not grow with what is published.
+    queue_limit = 1024 * 1024
+    broker = broker_factory(extra_lines=[f"max_queued_bytes {queue_limit}"])
+    clients = client_factory(broker)
+    stalled = RawConnection(broker.host, broker.port)
+    try:
+        stalled.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.connect("stalled", version=4)
+        body = b"\x00\x01" + utf8(topic) + b"\x00"
+        stalled.send(b"\x82" + encode_varint(len(body)) + body)
+        time.sleep(0.1)  # SUBACK on its way; never read from here on
+
+        healthy = [clients.subscriber("paho-v311", topic, qos=1) for _ in range(20)]
+        publisher = clients.paho(5)
+        publisher.connect()
+        payload = b"m" * (32 * 1024)
+        per_round = 100  # 3.2 MiB a round: more than the stalled queue's limit each time
+        resident = [resident_kib(broker.process.pid)]
+        started = time.monotonic()
+        for round_index in range(3):
+            for i in range(per_round):
+                sequence = round_index * per_round + i
+                publisher.publish(topic, sequence.to_bytes(4, "big") + payload, qos=1, timeout=10)
+            for sub in healthy:
+                sub.wait_for_messages((round_index + 1) * per_round, timeout=30)
+            resident.append(resident_kib(broker.process.pid))
+        elapsed = time.monotonic() - started
+
+        expected = list(range(3 * per_round))
+        for sub in healthy:
+            got = [int.from_bytes(m.payload[:4], "big") for m in sub.inbox.snapshot()]
+            assert got == expected, "a healthy subscriber lost or reordered messages"
+        assert elapsed < 60, f"20 subscribers took {elapsed:.1f} s for 300 messages"
+        # Rounds 2 and 3 published 6.4 MiB more; an unbounded queue for the stalled subscriber
+        # would hold all of it. Allow 2 MiB for allocator noise.
+        growth = resident[3] - resident[1]
+        assert growth < 2048, f"broker memory grew {growth} KiB over two rounds: {resident}"
+        log = broker.read_log()
+        assert "full (" in log and "QoS 0 message(s)" in log, "the drops were not logged"
+        assert ": outbound queue full" not in log, "no one should be disconnected: only QoS 0 drops"
+    finally:
+        stalled.close()
 
 
 def test_max_queued_messages_bounds_an_offline_session(broker_factory, client_factory, topic):
