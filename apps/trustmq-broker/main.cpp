@@ -15,6 +15,7 @@
 #include "shell/engine_selection.h"
 #include "shell/heap_tuning.h"
 #include "shell/logger.h"
+#include "shell/open_file_limit.h"
 #include "shell/password_file.h"
 #include "shell/pid_file.h"
 #include "shell/privileges.h"
@@ -171,6 +172,13 @@ int run(int argc, char** argv) {
                "possible from this machine (127.0.0.1 and ::1); anonymous clients are " +
                    std::string(config.broker.allow_anonymous ? "allowed" : "not allowed") +
                    ". Configure a listener to allow remote access.");
+  }
+  if (const auto files = raise_open_file_limit(); !files) {
+    logger.log(LogType::kWarning, "open file limit not raised: " + files.error());
+  } else if (files->now != files->before) {
+    logger.log(LogType::kNotice, "open file limit raised from " + std::to_string(files->before) +
+                                     " to " + std::to_string(files->now) +
+                                     " (the hard limit): one per client connection");
   }
   const bool any_identity_listener =
       std::any_of(config.listeners.begin(), config.listeners.end(),

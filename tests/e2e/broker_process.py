@@ -223,6 +223,14 @@ class BrokerProcess:
                 break
         return problems
 
+    def resident_kib(self) -> int:
+        """The broker process's resident set (VmRSS) in KiB."""
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise AssertionError(f"no VmRSS for pid {self.process.pid}")
+
     def read_log(self) -> str:
         try:
             return self.log_path.read_bytes().decode("utf-8", errors="replace")

@@ -2,7 +2,6 @@
 
 import socket
 import time
-from pathlib import Path
 
 import pytest
 
@@ -46,14 +45,6 @@ def test_slow_consumer_does_not_stall_other_subscribers(clients, raw_connection,
     assert probe.wait_for_messages(1)[0].payload == b"alive"
 
 
-def resident_kib(pid: int) -> int:
-    """The process's resident set (VmRSS) in KiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError(f"no VmRSS for pid {pid}")
-
-
 @pytest.mark.trustmq_only
 def test_twenty_subscribers_keep_receiving_while_one_stalls_and_memory_stays_flat(
     broker_factory, client_factory, topic
@@ -78,7 +69,7 @@ def test_twenty_subscribers_keep_receiving_while_one_stalls_and_memory_stays_fla
         publisher.connect()
         payload = b"m" * (32 * 1024)
         per_round = 100  # 3.2 MiB a round: more than the stalled queue's limit each time
-        resident = [resident_kib(broker.process.pid)]
+        resident = [broker.resident_kib()]
         started = time.monotonic()
         for round_index in range(3):
             for i in range(per_round):
@@ -86,7 +77,7 @@ def test_twenty_subscribers_keep_receiving_while_one_stalls_and_memory_stays_fla
                 publisher.publish(topic, sequence.to_bytes(4, "big") + payload, qos=1, timeout=10)
             for sub in healthy:
                 sub.wait_for_messages((round_index + 1) * per_round, timeout=30)
-            resident.append(resident_kib(broker.process.pid))
+            resident.append(broker.resident_kib())
         elapsed = time.monotonic() - started
 
         expected = list(range(3 * per_round))
