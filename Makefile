@@ -69,8 +69,8 @@ asan-test: deps
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRUSTMQ_SANITIZE=ON -DTRUSTMQ_WASM=ON \
 	  -DTRUSTMQ_BENCH=OFF -DTRUSTMQ_WERROR=ON
 	cmake --build $(ASAN_DIR) -j $(JOBS)
-	ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit --timeout 300 \
-	  -E '^runtime[.]wasm_core_reproducible$$'
+	ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L '^(unit|sanitized-e2e)$$' \
+	  --timeout 300 -E '^runtime[.]wasm_core_reproducible$$'
 
 fuzz: deps
 	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRUSTMQ_FUZZ=ON \
