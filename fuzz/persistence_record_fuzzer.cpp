@@ -48,11 +48,14 @@ void round_trip(const mqtt::RecordView& record, std::vector<std::string>& client
     }
     case mqtt::RecordKind::kRetained: {
       mqtt::PublishPacket p;
-      if (!mqtt::decode_stored_publish(record.value, p)) return;
+      mqtt::TimeMs expires_at = 0;
+      if (!mqtt::decode_stored_publish(record.value, p, expires_at)) return;
       mqtt::Bytes again;
-      mqtt::encode_stored_publish(p, again);
+      mqtt::encode_stored_publish(p, expires_at, again);
       mqtt::PublishPacket q;
-      check(mqtt::decode_stored_publish(again, q) && q == p);
+      mqtt::TimeMs expires_again = 0;
+      check(mqtt::decode_stored_publish(again, q, expires_again) && q == p &&
+            expires_again == expires_at);
       return;
     }
     case mqtt::RecordKind::kMessage: {

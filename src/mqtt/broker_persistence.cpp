@@ -34,14 +34,11 @@ InflightState inflight_state(StoredMessageState state) {
   }
 }
 
-// The message's expiry restarts from its full interval: the core has no wall clock, so time
-// spent stopped is not counted (docs/persistence.md, What a restart keeps).
-MessageRef restored_message(PublishPacket&& publish, TimeMs now) {
+// A message as stored, with its expiry deadline on the broker's clock (0 = none): the host
+// keeps that clock running across a restart, so time spent stopped counts.
+MessageRef restored_message(PublishPacket&& publish, TimeMs expires_at) {
   auto message = std::make_shared<Message>();
-  if (publish.properties.message_expiry_interval) {
-    message->expires_at =
-        now + static_cast<TimeMs>(*publish.properties.message_expiry_interval) * 1000;
-  }
+  if (expires_at != 0) message->expires_at = expires_at;
   message->packet = std::move(publish);
   return message;
 }
@@ -73,6 +70,11 @@ void Broker::State::persist_session(Session& s) {
         {filter, sub->qos, sub->no_local, sub->retain_as_published, sub->subscription_id});
   }
   stored.inbound_qos2 = s.inbound_qos2;
+  if (!s.connected && s.expires_at) stored.expires_at = *s.expires_at;
+  if (s.pending_will) {
+    stored.pending_will = *s.pending_will;
+    stored.will_at = s.will_at;
+  }
   record_value_.clear();
   encode_session(stored, record_value_);
   emit_record(RecordOp::kPut, session_key(s.client_id), record_value_);
@@ -97,7 +99,7 @@ void Broker::State::persist_retained(const Message& message) {
     return;
   }
   record_value_.clear();
-  encode_stored_publish(publish, record_value_);
+  encode_stored_publish(publish, message.expires_at.value_or(0), record_value_);
   emit_record(RecordOp::kPut, retained_key(publish.topic), record_value_);
 }
 
@@ -113,6 +115,7 @@ void Broker::State::persist_message(const Session& s, OutboundMessage& outbound,
   stored.subscription_ids = outbound.subscription_ids;
   stored.state = queued ? StoredMessageState::kQueued : stored_state(state);
   stored.packet_id = queued ? 0 : packet_id;
+  if (outbound.message) stored.expires_at = outbound.message->expires_at.value_or(0);
   const PublishPacket* publish =
       state == InflightState::kAwaitingPubcomp && !queued ? nullptr : &outbound.message->publish();
   record_value_.clear();
@@ -128,7 +131,8 @@ void Broker::State::unpersist_message(const Session& s, OutboundMessage& outboun
 
 bool Broker::State::restore(ByteView bytes, TimeMs now) {
   Reentry guard(*this);
-  last_now_ = now;
+  // `now` is the time the records are as of, which may be before the broker's start.
+  last_now_ = std::max(last_now_, now);
   if (!connections_.empty()) {
     log(LogLevel::kError, "persistence: a record was given back after the first connection");
     return false;
@@ -144,7 +148,7 @@ bool Broker::State::restore(ByteView bytes, TimeMs now) {
       ok = restore_session(record->value, now);
       break;
     case RecordKind::kRetained:
-      ok = restore_retained(record->value, now);
+      ok = restore_retained(record->value);
       break;
     case RecordKind::kMessage:
       ok = restore_message(record->value);
@@ -169,8 +173,16 @@ bool Broker::State::restore_session(ByteView value, TimeMs now) {
   s.username = stored.username;
   s.anonymous = stored.anonymous;
   s.expiry_interval = stored.expiry_interval;
-  if (s.expiry_interval != kSessionNeverExpires) {
+  if (stored.expires_at != 0) {
+    s.expires_at = stored.expires_at;  // disconnected before the broker stopped
+  } else if (s.expiry_interval != kSessionNeverExpires) {
+    // Connected when the broker stopped: the connection ended then, and `now` is that time
+    // (the time the host's records are as of, docs/persistence.md).
     s.expires_at = now + static_cast<TimeMs>(s.expiry_interval) * 1000;
+  }
+  if (stored.pending_will) {
+    s.pending_will = std::move(stored.pending_will);
+    s.will_at = stored.will_at;
   }
   s.last_packet_id = stored.last_packet_id;
   s.inbound_qos2 = stored.inbound_qos2;
@@ -191,13 +203,14 @@ bool Broker::State::restore_session(ByteView value, TimeMs now) {
   return true;
 }
 
-bool Broker::State::restore_retained(ByteView value, TimeMs now) {
+bool Broker::State::restore_retained(ByteView value) {
   PublishPacket publish;
-  if (!decode_stored_publish(value, publish) || publish.payload.empty() ||
+  TimeMs expires_at = 0;
+  if (!decode_stored_publish(value, publish, expires_at) || publish.payload.empty() ||
       !is_valid_topic_name(publish.topic)) {
     return false;
   }
-  retained_.store(restored_message(std::move(publish), now));
+  retained_.store(restored_message(std::move(publish), expires_at));
   return true;
 }
 
@@ -209,7 +222,9 @@ bool Broker::State::restore_message(ByteView value) {
   if (found == sessions_.end()) return false;
   Session& s = *found->second;
   OutboundMessage outbound;
-  if (stored.publish) outbound.message = restored_message(std::move(*stored.publish), last_now_);
+  if (stored.publish) {
+    outbound.message = restored_message(std::move(*stored.publish), stored.expires_at);
+  }
   outbound.qos = stored.qos;
   outbound.retain = stored.retain;
   outbound.subscription_ids = std::move(stored.subscription_ids);

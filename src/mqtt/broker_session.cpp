@@ -27,11 +27,15 @@ void Broker::State::detach(Connection& c, TimeMs now, bool abnormal) {
   if (s->pending_will && s->will_at <= now) publish_will(*s, now);
   if (s->expiry_interval == 0) {
     end_session(s, now);
-  } else if (s->expiry_interval == kSessionNeverExpires) {
+    return;
+  }
+  if (s->expiry_interval == kSessionNeverExpires) {
     s->expires_at.reset();
   } else {
     s->expires_at = now + static_cast<TimeMs>(s->expiry_interval) * 1000;
   }
+  // Its deadline and any delayed will survive a restart (docs/persistence.md).
+  persist_session(*s);
 }
 
 void Broker::State::publish_will(Session& s, TimeMs now) {
@@ -77,7 +81,10 @@ void Broker::State::run_session_timers(TimeMs now) {
     if (s->pending_will && s->will_at <= now) wills.push_back(s);
     if (s->expires_at && *s->expires_at <= now) expired.push_back(s);
   }
-  for (Session* s : wills) publish_will(*s, now);
+  for (Session* s : wills) {
+    publish_will(*s, now);
+    persist_session(*s);  // the will is out: a restart must not publish it again
+  }
   for (Session* s : expired) {
     log(LogLevel::kNotice, "Expiring session of client " + s->client_id);
     end_session(s, now);

@@ -249,7 +249,7 @@ class Broker::State {
   void unpersist_message(const Session& s, OutboundMessage& outbound);
   void emit_record(RecordOp op, ByteView key, ByteView value);
   bool restore_session(ByteView value, TimeMs now);
-  bool restore_retained(ByteView value, TimeMs now);
+  bool restore_retained(ByteView value);
   bool restore_message(ByteView value);
 
   // ---- broker_sys.cpp

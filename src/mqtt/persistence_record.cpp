@@ -70,6 +70,30 @@ bool read_publish(ByteReader& r, PublishPacket& p) {
   return true;
 }
 
+void write_will(ByteWriter& w, const Will& will) {
+  write_string(w, will.topic);
+  w.u8(static_cast<std::uint8_t>(will.qos));
+  w.u8(will.retain ? 1 : 0);
+  write_properties(will.properties, w);
+  w.u32(static_cast<std::uint32_t>(will.payload.size()));
+  w.raw(will.payload.data(), will.payload.size());
+}
+
+bool read_will(ByteReader& r, Will& will) {
+  std::uint32_t payload_size = 0;
+  ByteView payload;
+  DecodeError error;
+  will = Will{};
+  if (!read_string(r, will.topic) || will.topic.empty() || !read_qos(r, will.qos) ||
+      !read_flag(r, will.retain) ||
+      !decode_properties(r, PropertyContext::kWill, will.properties, error) ||
+      !r.read_u32(payload_size) || !r.read_bytes(payload_size, payload)) {
+    return false;
+  }
+  will.payload.assign(payload.begin(), payload.end());
+  return true;
+}
+
 Bytes key_with_kind(RecordKind kind, std::string_view text) {
   Bytes key;
   key.reserve(1 + text.size());
@@ -175,6 +199,12 @@ void encode_session(const StoredSession& s, Bytes& out) {
   }
   w.u32(static_cast<std::uint32_t>(s.inbound_qos2.size()));
   for (const std::uint16_t id : s.inbound_qos2) w.u16(id);
+  write_u64(w, s.expires_at);
+  w.u8(s.pending_will ? 1 : 0);
+  if (s.pending_will) {
+    write_will(w, *s.pending_will);
+    write_u64(w, s.will_at);
+  }
 }
 
 bool decode_session(ByteView value, StoredSession& s) {
@@ -203,18 +233,25 @@ bool decode_session(ByteView value, StoredSession& s) {
     if (!r.read_u16(id) || id == 0) return false;
     s.inbound_qos2.push_back(id);
   }
+  bool has_will = false;
+  if (!read_u64(r, s.expires_at) || !read_flag(r, has_will)) return false;
+  if (has_will) {
+    s.pending_will.emplace();
+    if (!read_will(r, *s.pending_will) || !read_u64(r, s.will_at)) return false;
+  }
   return r.empty();
 }
 
-void encode_stored_publish(const PublishPacket& publish, Bytes& out) {
+void encode_stored_publish(const PublishPacket& publish, TimeMs expires_at, Bytes& out) {
   ByteWriter w(out);
   w.u8(kRecordVersion);
   write_publish(w, publish);
+  write_u64(w, expires_at);
 }
 
-bool decode_stored_publish(ByteView value, PublishPacket& out) {
+bool decode_stored_publish(ByteView value, PublishPacket& out, TimeMs& expires_at) {
   ByteReader r(value);
-  return read_version(r) && read_publish(r, out) && r.empty();
+  return read_version(r) && read_publish(r, out) && read_u64(r, expires_at) && r.empty();
 }
 
 void encode_message(const StoredMessage& m, const PublishPacket* publish, Bytes& out) {
@@ -230,6 +267,7 @@ void encode_message(const StoredMessage& m, const PublishPacket* publish, Bytes&
   w.u16(m.packet_id);
   w.u8(publish != nullptr ? 1 : 0);
   if (publish != nullptr) write_publish(w, *publish);
+  write_u64(w, m.expires_at);
 }
 
 void encode_message(const StoredMessage& m, Bytes& out) {
@@ -269,7 +307,7 @@ bool decode_message(ByteView value, StoredMessage& m) {
     m.publish.emplace();
     if (!read_publish(r, *m.publish)) return false;
   }
-  return r.empty();
+  return read_u64(r, m.expires_at) && r.empty();
 }
 
 }  // namespace trustmq::mqtt

@@ -8,7 +8,10 @@
 //   retained  topic name
 //   message   u16 length + client id, u64 (big-endian) message number in that session
 // Values: a version byte (kRecordVersion), then the fields of StoredSession, the retained
-// PublishPacket, or StoredMessage, in the order below.
+// PublishPacket and its expiry, or StoredMessage, in the order below.
+//
+// Times (expires_at, will_at) are deadlines on the broker's clock, which the host keeps
+// running across restarts (docs/persistence.md, "Time across a restart"); 0 means none.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +25,9 @@
 
 namespace trustmq::mqtt {
 
-inline constexpr std::uint8_t kRecordVersion = 1;
+// 2: deadlines of sessions, pending wills and messages. Version 1 is refused like any other
+// foreign record (a new core has a new measurement, so its store is refused anyway).
+inline constexpr std::uint8_t kRecordVersion = 2;
 
 enum class RecordOp : std::uint8_t { kPut = 1, kDelete = 2 };
 enum class RecordKind : std::uint8_t { kSession = 1, kRetained = 2, kMessage = 3 };
@@ -60,6 +65,9 @@ struct StoredSession {
   std::uint16_t last_packet_id = 0;
   std::vector<StoredSubscription> subscriptions;
   std::vector<std::uint16_t> inbound_qos2;  // PUBREC sent, awaiting PUBREL
+  TimeMs expires_at = 0;             // while disconnected; 0 when connected (or it never expires)
+  std::optional<Will> pending_will;  // a delayed will not yet published
+  TimeMs will_at = 0;                // when it is due (with pending_will only)
   bool operator==(const StoredSession&) const = default;
 };
 
@@ -80,13 +88,15 @@ struct StoredMessage {
   StoredMessageState state = StoredMessageState::kQueued;
   std::uint16_t packet_id = 0;
   std::optional<PublishPacket> publish;  // none once released (kAwaitingPubcomp)
+  TimeMs expires_at = 0;                 // of the message (message expiry interval)
   bool operator==(const StoredMessage&) const = default;
 };
 
 void encode_session(const StoredSession& session, Bytes& out);
 bool decode_session(ByteView value, StoredSession& out);
-void encode_stored_publish(const PublishPacket& publish, Bytes& out);
-bool decode_stored_publish(ByteView value, PublishPacket& out);
+// A retained message and its expiry deadline (0 = none).
+void encode_stored_publish(const PublishPacket& publish, TimeMs expires_at, Bytes& out);
+bool decode_stored_publish(ByteView value, PublishPacket& out, TimeMs& expires_at);
 // Encodes `message` with `publish` as its message (message.publish is not read), so the core
 // can store a message without copying it first.
 void encode_message(const StoredMessage& message, const PublishPacket* publish, Bytes& out);

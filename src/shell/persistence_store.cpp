@@ -25,15 +25,24 @@ PersistenceStore::PersistenceStore(const std::string& directory,
     execute(
         "CREATE TABLE IF NOT EXISTS records (key BLOB PRIMARY KEY, value BLOB NOT NULL) "
         "WITHOUT ROWID");
+    // One row: not sealed, since the host controls the clock anyway (docs/persistence.md).
+    execute(
+        "CREATE TABLE IF NOT EXISTS clock (id INTEGER PRIMARY KEY CHECK (id = 0), "
+        "broker_ms INTEGER NOT NULL, wall_ms INTEGER NOT NULL)");
     if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO records (key, value) VALUES (?1, ?2)", -1,
                            &put_, nullptr) != SQLITE_OK ||
         sqlite3_prepare_v2(db_, "DELETE FROM records WHERE key = ?1", -1, &delete_, nullptr) !=
-            SQLITE_OK) {
+            SQLITE_OK ||
+        sqlite3_prepare_v2(db_,
+                           "INSERT OR REPLACE INTO clock (id, broker_ms, wall_ms) VALUES "
+                           "(0, ?1, ?2)",
+                           -1, &put_clock_, nullptr) != SQLITE_OK) {
       throw std::runtime_error("persistence: " + path_ + ": " + sqlite3_errmsg(db_));
     }
   } catch (...) {
     sqlite3_finalize(put_);
     sqlite3_finalize(delete_);
+    sqlite3_finalize(put_clock_);
     sqlite3_close(db_);
     throw;
   }
@@ -42,6 +51,7 @@ PersistenceStore::PersistenceStore(const std::string& directory,
 PersistenceStore::~PersistenceStore() {
   sqlite3_finalize(put_);
   sqlite3_finalize(delete_);
+  sqlite3_finalize(put_clock_);
   sqlite3_close(db_);
 }
 
@@ -94,6 +104,44 @@ PersistenceStore::Loaded PersistenceStore::load() {
   return loaded;
 }
 
+std::optional<ClockAnchor> PersistenceStore::clock_anchor() {
+  sqlite3_stmt* select = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT broker_ms, wall_ms FROM clock WHERE id = 0", -1, &select,
+                         nullptr) != SQLITE_OK) {
+    throw std::runtime_error("persistence: " + path_ + ": " + sqlite3_errmsg(db_));
+  }
+  std::optional<ClockAnchor> anchor;
+  const int status = sqlite3_step(select);
+  if (status == SQLITE_ROW && sqlite3_column_int64(select, 0) >= 0) {
+    anchor = ClockAnchor{static_cast<mqtt::TimeMs>(sqlite3_column_int64(select, 0)),
+                         sqlite3_column_int64(select, 1)};
+  }
+  sqlite3_finalize(select);
+  if (status != SQLITE_ROW && status != SQLITE_DONE) {
+    throw std::runtime_error("persistence: reading " + path_ + ": " + sqlite3_errmsg(db_));
+  }
+  return anchor;
+}
+
+bool PersistenceStore::begin_if_needed() noexcept {
+  if (in_transaction_) return true;
+  if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    fail(std::string("BEGIN: ") + sqlite3_errmsg(db_));
+    return false;
+  }
+  in_transaction_ = true;
+  return true;
+}
+
+void PersistenceStore::stage_clock(const ClockAnchor& anchor) noexcept {
+  if (!begin_if_needed()) return;
+  sqlite3_bind_int64(put_clock_, 1, static_cast<sqlite3_int64>(anchor.broker_ms));
+  sqlite3_bind_int64(put_clock_, 2, anchor.wall_ms);
+  const int status = sqlite3_step(put_clock_);
+  sqlite3_reset(put_clock_);
+  if (status != SQLITE_DONE) fail(std::string("writing the clock: ") + sqlite3_errmsg(db_));
+}
+
 void PersistenceStore::stage(mqtt::ByteView bytes) noexcept {
   try {
     const std::optional<mqtt::RecordView> record = mqtt::decode_record(bytes);
@@ -101,13 +149,7 @@ void PersistenceStore::stage(mqtt::ByteView bytes) noexcept {
       fail("the core emitted a malformed record");
       return;
     }
-    if (!in_transaction_) {
-      if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) {
-        fail(std::string("BEGIN: ") + sqlite3_errmsg(db_));
-        return;
-      }
-      in_transaction_ = true;
-    }
+    if (!begin_if_needed()) return;
     sqlite3_stmt* statement = record->op == mqtt::RecordOp::kPut ? put_ : delete_;
     mqtt::Bytes sealed;
     sqlite3_bind_blob(statement, 1, record->key.data(), static_cast<int>(record->key.size()),

@@ -3,9 +3,15 @@
 // mode, one row per key. Records staged between two commits form one transaction, so a crash
 // leaves either all or none of them. The server commits before it flushes the bytes produced
 // with them (durability sync) or every autosave_interval (durability interval).
+//
+// Each commit also saves the broker's clock (ClockAnchor), so that the next start can continue
+// it: deadlines in the records (session expiry, delayed wills, message expiry) are times on
+// that clock, and time spent stopped counts (docs/persistence.md, "Time across a restart").
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +23,12 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace trustmq::shell {
+
+// The broker's clock (the `now` the core is given) and the wall clock at one commit.
+struct ClockAnchor {
+  mqtt::TimeMs broker_ms = 0;
+  std::int64_t wall_ms = 0;  // CLOCK_REALTIME, milliseconds since the epoch
+};
 
 class PersistenceStore {
  public:
@@ -36,6 +48,10 @@ class PersistenceStore {
   // failure is kept and reported by the next commit().
   void stage(mqtt::ByteView record) noexcept;
   bool has_pending() const { return in_transaction_; }
+  // The clock saved by the last commit, if any commit saved one.
+  std::optional<ClockAnchor> clock_anchor();
+  // Saves the clock with the next commit (starting a transaction if none is open).
+  void stage_clock(const ClockAnchor& anchor) noexcept;
   // Makes what was staged durable (SQLite COMMIT, fsync of the WAL). Throws
   // std::runtime_error if that or any staged write failed: nothing staged may be trusted then.
   void commit();
@@ -43,6 +59,7 @@ class PersistenceStore {
 
  private:
   void execute(const char* sql);
+  bool begin_if_needed() noexcept;
   void fail(const std::string& what) noexcept;
 
   std::string path_;
@@ -50,6 +67,7 @@ class PersistenceStore {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* put_ = nullptr;
   sqlite3_stmt* delete_ = nullptr;
+  sqlite3_stmt* put_clock_ = nullptr;
   bool in_transaction_ = false;
   std::string failure_;
   std::size_t staged_ = 0;  // records staged since start, for logs and tests

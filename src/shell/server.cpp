@@ -66,7 +66,7 @@ Server::~Server() {
 }
 
 void Server::start_engine(const EngineFactory& make_engine) {
-  now_ = monotonic_now_ms();
+  now_ = broker_now();
   engine_ = make_engine(*this, now_);
   next_tick_ = now_;
   if (config_.persistence.enabled) open_persistence();
@@ -146,7 +146,7 @@ void Server::set_passwords(std::shared_ptr<const PasswordFile> passwords) {
 
 void Server::reload_security(const std::optional<mqtt::AclRules>& acl) {
   if (!engine_) throw std::logic_error("Server::reload_security before start_engine");
-  now_ = monotonic_now_ms();
+  now_ = broker_now();
   engine_->reload_security(acl, now_);
 }
 
@@ -159,7 +159,7 @@ int Server::run() {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
   try {
-    now_ = monotonic_now_ms();
+    now_ = broker_now();
     run_tick_if_due(true);
     while (true) {
       mqtt::TimeMs wake = std::min(next_tick_, last_tick_ + kMaxTickIntervalMs);
@@ -169,13 +169,13 @@ int Server::run() {
       for (const mqtt::ConnectionId id : paused_) {
         if (const Connection* c = find(id)) wake = std::min(wake, c->pause_deadline);
       }
-      now_ = monotonic_now_ms();
+      now_ = broker_now();
       const int timeout =
           wake <= now_ ? 0
                        : static_cast<int>(std::min<mqtt::TimeMs>(wake - now_, kMaxTickIntervalMs));
       const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
       if (n < 0 && errno != EINTR) throw_errno("epoll_wait");
-      now_ = monotonic_now_ms();
+      now_ = broker_now();
       bool stop = false;
       for (int i = 0; i < n; ++i) {
         const std::uint64_t tag = events[i].data.u64 >> 32;

@@ -21,6 +21,7 @@
 #include "shell/connection.h"
 #include "shell/listener_socket.h"
 #include "shell/logger.h"
+#include "shell/monotonic_clock.h"
 #include "shell/password_file.h"
 #include "shell/persistence_store.h"
 #include "shell/server_config.h"
@@ -153,6 +154,10 @@ class Server final : public mqtt::BrokerHost {
   std::unique_ptr<runtime::Engine> engine_;
   std::unique_ptr<PersistenceStore> store_;  // persistence on
   mqtt::TimeMs next_commit_ = 0;             // durability interval
+  mqtt::TimeMs clock_saved_at_ = 0;          // last commit (it saves the clock)
+  // Added to CLOCK_MONOTONIC to make the broker's clock: with persistence, it continues the
+  // clock of the previous run (server_persistence.cpp); otherwise 0.
+  mqtt::TimeMs clock_offset_ = 0;
   int epoll_fd_ = -1;
   int stop_fd_ = -1;     // eventfd written by request_stop
   int reserve_fd_ = -1;  // spare descriptor released to shed a connection when out of fds
@@ -170,7 +175,8 @@ class Server final : public mqtt::BrokerHost {
   // The connection whose input the engine is processing (0 outside commit_input).
   mqtt::ConnectionId reading_from_ = 0;
   mqtt::ConnectionId next_id_ = 1;
-  mqtt::TimeMs now_ = 0;
+  mqtt::TimeMs now_ = 0;  // the broker's clock at the current event; see broker_now()
+  mqtt::TimeMs broker_now() const { return monotonic_now_ms() + clock_offset_; }
   mqtt::TimeMs next_tick_ = 0;
   mqtt::TimeMs last_tick_ = 0;
 };

@@ -1,10 +1,14 @@
 // The server's side of persistence (docs/persistence.md): the store is opened and handed to
 // the engine before any listener accepts, records from the core are staged, and staged
 // records are committed before the bytes of the same engine calls are flushed (sync) or
-// every autosave_interval (interval).
+// every autosave_interval (interval). Each commit saves the broker's clock, and a start
+// continues it, so that time spent stopped counts in the deadlines the records hold.
 #include <sys/stat.h>
+#include <time.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -13,6 +17,20 @@
 #include "shell/server.h"
 
 namespace trustmq::shell {
+namespace {
+
+// With nothing else to commit, durability sync still saves the clock this often, so that a
+// crash is placed at most this long before it happened (docs/persistence.md).
+constexpr mqtt::TimeMs kClockSaveIntervalMs = 10'000;
+constexpr mqtt::TimeMs kClockRefreshMs = 1'000;
+
+std::int64_t wall_clock_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+}  // namespace
 
 void Server::open_persistence() {
   const PersistenceConfig& p = config_.persistence;
@@ -24,12 +42,26 @@ void Server::open_persistence() {
   auto sealer = std::make_unique<RecordSealer>(secret, engine_->module_measurement());
   store_ = std::make_unique<PersistenceStore>(p.location, std::move(sealer));
   const mqtt::TimeMs started = monotonic_now_ms();
+  // The records are as of the last commit. Continue the clock from there, plus the wall-clock
+  // time spent stopped; never backwards (the engine has already seen now_).
+  mqtt::TimeMs records_as_of = now_;
+  if (const std::optional<ClockAnchor> anchor = store_->clock_anchor()) {
+    const std::int64_t stopped_ms = std::max<std::int64_t>(0, wall_clock_ms() - anchor->wall_ms);
+    const mqtt::TimeMs continued = anchor->broker_ms + static_cast<mqtt::TimeMs>(stopped_ms);
+    if (continued > now_) clock_offset_ += continued - now_;
+    now_ = broker_now();
+    records_as_of = std::min(anchor->broker_ms, now_);
+    logger_.log(LogType::kNotice, "persistence: last saved " + std::to_string(stopped_ms / 1000) +
+                                      " s ago; that time counts in session, will and message "
+                                      "expiry");
+  }
   PersistenceStore::Loaded loaded = store_->load();
   for (const std::string& refused : loaded.refused) logger_.log(LogType::kError, refused);
   std::size_t restored = 0;
   for (const mqtt::Bytes& record : loaded.records) {
-    if (engine_->restore(record, now_)) ++restored;
+    if (engine_->restore(record, records_as_of)) ++restored;
   }
+  clock_saved_at_ = 0;  // the first commit saves the clock
   next_commit_ = now_ + static_cast<mqtt::TimeMs>(p.autosave_interval_seconds) * 1000;
   logger_.log(LogType::kNotice,
               "persistence: " + p.location + "/trustmq.db (" +
@@ -47,10 +79,18 @@ void Server::persist(mqtt::ByteView record) {
 }
 
 void Server::commit_persistence(bool force) {
-  if (!store_ || !store_->has_pending()) return;
-  if (!force && config_.persistence.durability == PersistenceDurability::kInterval &&
-      now_ < next_commit_) {
-    return;
+  if (!store_) return;
+  const bool interval = config_.persistence.durability == PersistenceDurability::kInterval;
+  if (!force) {
+    if (interval && now_ < next_commit_) return;
+    if (!store_->has_pending() && (interval || now_ < clock_saved_at_ + kClockSaveIntervalMs)) {
+      return;
+    }
+  }
+  // The clock row costs one more page per transaction: at most once a second under load.
+  if (force || now_ >= clock_saved_at_ + kClockRefreshMs) {
+    store_->stage_clock(ClockAnchor{now_, wall_clock_ms()});
+    clock_saved_at_ = now_;
   }
   store_->commit();
   next_commit_ =

@@ -292,3 +292,63 @@ def test_interval_durability_commits_at_a_clean_stop(broker_factory, tmp_path):
     assert broker.stop() == []  # SIGTERM: exit status 0 after the final commit
     broker.start(same_port=True)
     assert read_retained(broker.port, "interval/r") == [b"kept"]
+
+
+def v5_connect(client_id: str, session_expiry: int, will_topic: str | None = None,
+               will_delay: int = 0, will_payload: bytes = b"") -> bytes:
+    """MQTT 5 CONNECT, clean start 0, with a session expiry and optionally a retained QoS 1
+    will with a delay."""
+    flags = 0x00
+    properties = b"\x11" + struct.pack("!I", session_expiry)
+    payload = utf8(client_id)
+    if will_topic is not None:
+        flags |= 0x04 | (1 << 3) | 0x20  # will, QoS 1, retain
+        will_properties = b"\x18" + struct.pack("!I", will_delay)
+        payload += encode_varint(len(will_properties)) + will_properties + utf8(will_topic)
+        payload += struct.pack("!H", len(will_payload)) + will_payload
+    body = utf8("MQTT") + bytes([5, flags]) + struct.pack("!H", 60)
+    body += encode_varint(len(properties)) + properties + payload
+    return b"\x10" + encode_varint(len(body)) + body
+
+
+def session_present(port: int, client_id: str, session_expiry: int) -> bool:
+    connection = RawConnection("127.0.0.1", port)
+    try:
+        connection.send(v5_connect(client_id, session_expiry))
+        packet = connection.read_packet()
+        assert packet is not None and packet[0] == CONNACK, packet
+        assert packet[2][1] == 0, f"CONNACK reason {packet[2][1]:#x}"
+        connection.send(b"\xe0\x00")
+        return bool(packet[2][0] & 0x01)
+    finally:
+        connection.close()
+
+
+@pytest.mark.trustmq_only
+def test_time_stopped_counts_in_session_expiry_and_delayed_wills(broker_factory, tmp_path):
+    # Deadlines are kept on the broker's clock, which the store continues across a restart
+    # (docs/persistence.md, "Time across a restart").
+    store = tmp_path / "store"
+    broker = broker_factory(extra_lines=["persistence true", f"persistence_location {store}"])
+    # A session that expires 2 s after its client leaves.
+    short = RawConnection("127.0.0.1", broker.port)
+    short.send(v5_connect("short-lived", session_expiry=2))
+    assert short.read_packet()[0] == CONNACK
+    short.send(b"\xe0\x00")
+    short.close()
+    # A client that goes away without DISCONNECT: its will is due 3 s later.
+    willing = RawConnection("127.0.0.1", broker.port)
+    willing.send(v5_connect("willing", session_expiry=600, will_topic="wills/willing",
+                            will_delay=3, will_payload=b"gone"))
+    assert willing.read_packet()[0] == CONNACK
+    willing.close()
+    time.sleep(0.5)  # both disconnects processed and committed (durability sync)
+    broker.kill()
+    time.sleep(3.5)  # stopped past both deadlines
+    broker.start(same_port=True)
+    assert "that time counts in session, will and message expiry" in broker.read_log()
+    # The will was published at the restart (it is retained, so a late reader sees it) ...
+    assert read_retained(broker.port, "wills/willing") == [b"gone"]
+    # ... the short session is gone, the long one is kept.
+    assert not session_present(broker.port, "short-lived", 2)
+    assert session_present(broker.port, "willing", 600)

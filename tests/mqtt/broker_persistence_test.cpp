@@ -48,10 +48,15 @@ std::size_t count_kind(const std::map<Bytes, Bytes>& store, RecordKind kind) {
   return n;
 }
 
-void restore_into(BrokerHarness& target, const BrokerHarness& source) {
-  for (const auto& [key, record] : stored(source.host)) {
+void restore_records(BrokerHarness& target, const std::map<Bytes, Bytes>& store) {
+  for (const auto& [key, record] : store) {
     EXPECT_TRUE(target.broker().restore(record, target.now)) << describe_key(key);
   }
+}
+
+// Restores what `source` stored, as of target.now.
+void restore_into(BrokerHarness& target, const BrokerHarness& source) {
+  restore_records(target, stored(source.host));
 }
 
 TEST(BrokerPersistenceTest, RestoredBrokerHasRetainedSessionsAndQueuedMessages) {
@@ -212,6 +217,102 @@ TEST(BrokerPersistenceTest, CleanSessionsAndPersistenceOffStoreNothing) {
   p.subscribe("t", QoS::kAtLeastOnce);
   off.connected("pub", kV5).publish("r", "x", QoS::kAtLeastOnce, true, 1);
   EXPECT_TRUE(off.host.persisted.empty());
+}
+
+// Deadlines are stored on the broker's clock, which the host continues across a restart
+// (docs/persistence.md, "Time across a restart"): `b.now` below is that continued clock.
+TEST(BrokerPersistenceTest, DisconnectedSessionExpiryCountsTheTimeStopped) {
+  BrokerHarness a(persistent_config());
+  TestClient& c = a.open(kV5);
+  c.connect(persistent("p", /*expiry=*/10));
+  c.subscribe("t", QoS::kAtLeastOnce);
+  c.close();  // expires 10 s from now
+  const TimeMs disconnected = a.now;
+
+  BrokerHarness before(persistent_config());
+  before.now = disconnected + 2'000;  // stopped for 2 s
+  restore_into(before, a);
+  before.advance(7'000);  // 9 s after the disconnect
+  EXPECT_TRUE(before.open(kV5).connect(persistent("p", 10)).session_present);
+
+  BrokerHarness after(persistent_config());
+  after.now = disconnected + 2'000;
+  restore_into(after, a);
+  after.advance(9'000);  // 11 s after the disconnect
+  EXPECT_FALSE(after.open(kV5).connect(persistent("p", 10)).session_present);
+}
+
+TEST(BrokerPersistenceTest, SessionConnectedWhenTheBrokerStoppedExpiresFromThen) {
+  BrokerHarness a(persistent_config());
+  a.open(kV5).connect(persistent("p", /*expiry=*/10));  // still connected when "a" stops
+  BrokerHarness b(persistent_config());
+  b.now = a.now + 4'000;  // the records are as of the stop
+  restore_into(b, a);
+  b.advance(11'000);
+  EXPECT_FALSE(b.open(kV5).connect(persistent("p", 10)).session_present);
+}
+
+TEST(BrokerPersistenceTest, DelayedWillSurvivesARestartAndIsPublishedOnce) {
+  BrokerHarness a(persistent_config());
+  ConnectPacket p = persistent("w", 60);
+  Will will;
+  will.topic = "wills/w";
+  will.payload = to_bytes("gone");
+  will.qos = QoS::kAtLeastOnce;
+  will.properties.will_delay_interval = 5;
+  p.will = will;
+  TestClient& c = a.open(kV5);
+  c.connect(p);
+  c.close();  // abnormal: the will is due 5 s from now
+
+  BrokerHarness b(persistent_config());
+  b.now = a.now + 1'000;
+  restore_into(b, a);
+  TestClient& watcher = b.connected("watcher", kV5);
+  watcher.subscribe("wills/#", QoS::kAtLeastOnce);
+  b.advance(3'000);
+  EXPECT_TRUE(watcher.receive_publishes().empty());
+  b.advance(1'000);
+  auto got = watcher.receive_publishes();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(to_string(got[0].payload), "gone");
+
+  // What "b" stored replaces what "a" stored: the session remains, its will does not.
+  std::map<Bytes, Bytes> store = stored(a.host);
+  for (const auto& [key, record] : stored(b.host)) store[key] = record;
+  BrokerHarness d(persistent_config());
+  d.now = b.now;
+  restore_records(d, store);
+  TestClient& watcher2 = d.connected("watcher2", kV5);
+  watcher2.subscribe("wills/#", QoS::kAtLeastOnce);
+  d.advance(10'000);
+  EXPECT_TRUE(watcher2.receive_publishes().empty());
+  EXPECT_TRUE(d.open(kV5).connect(persistent("w", 60)).session_present);
+}
+
+TEST(BrokerPersistenceTest, QueuedMessageExpiryCountsTheTimeStopped) {
+  BrokerHarness a(persistent_config());
+  TestClient& sub = a.open(kV5);
+  sub.connect(persistent("p"));
+  sub.subscribe("t", QoS::kAtLeastOnce);
+  sub.close();
+  PublishPacket publish;
+  publish.topic = "t";
+  publish.qos = QoS::kAtLeastOnce;
+  publish.packet_id = 1;
+  publish.payload = to_bytes("ten seconds");
+  publish.properties.message_expiry_interval = 10;
+  a.connected("pub", kV5).publish(publish);
+
+  BrokerHarness b(persistent_config());
+  b.now = a.now + 4'000;
+  restore_into(b, a);
+  b.advance(2'000);  // 6 s after it was published
+  TestClient& back = b.open(kV5);
+  EXPECT_TRUE(back.connect(persistent("p")).session_present);
+  auto got = back.receive_publishes();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].properties.message_expiry_interval, 4u);
 }
 
 TEST(BrokerPersistenceTest, UnusableRecordsAreRefusedAndTheRestLoads) {

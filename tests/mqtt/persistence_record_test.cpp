@@ -43,6 +43,7 @@ StoredMessage sample_message() {
   m.state = StoredMessageState::kAwaitingPubrec;
   m.packet_id = 17;
   m.publish = sample_publish();
+  m.expires_at = 0x0000123456789abcull;
   return m;
 }
 
@@ -148,14 +149,42 @@ TEST(PersistenceRecordTest, ContradictoryMessagesAreRefused) {
   EXPECT_TRUE(refused(m, &publish));
 }
 
-TEST(PersistenceRecordTest, RetainedPublishRoundTrips) {
+TEST(PersistenceRecordTest, RetainedPublishRoundTripsWithItsExpiry) {
   Bytes value;
-  encode_stored_publish(sample_publish(), value);
+  encode_stored_publish(sample_publish(), 123456789, value);
   PublishPacket decoded;
-  ASSERT_TRUE(decode_stored_publish(value, decoded));
+  TimeMs expires_at = 0;
+  ASSERT_TRUE(decode_stored_publish(value, decoded, expires_at));
   EXPECT_EQ(decoded, sample_publish());
+  EXPECT_EQ(expires_at, 123456789u);
   value[0] = kRecordVersion + 1;
-  EXPECT_FALSE(decode_stored_publish(value, decoded));
+  EXPECT_FALSE(decode_stored_publish(value, decoded, expires_at));
+  value[0] = 1;  // version 1 had no deadlines
+  EXPECT_FALSE(decode_stored_publish(value, decoded, expires_at));
+}
+
+TEST(PersistenceRecordTest, SessionDeadlineAndPendingWillRoundTrip) {
+  StoredSession s;
+  s.client_id = "c1";
+  s.expiry_interval = 600;
+  s.expires_at = 1'000'000;
+  Will will;
+  will.topic = "last/words";
+  will.payload = {'b', 'y', 'e'};
+  will.qos = QoS::kAtLeastOnce;
+  will.retain = true;
+  will.properties.will_delay_interval = 30;
+  will.properties.content_type = "text/plain";
+  s.pending_will = will;
+  s.will_at = 950'000;
+  Bytes value;
+  encode_session(s, value);
+  StoredSession decoded;
+  ASSERT_TRUE(decode_session(value, decoded));
+  EXPECT_EQ(decoded, s);
+  for (std::size_t cut = 1; cut < value.size(); ++cut) {
+    EXPECT_FALSE(decode_session(ByteView(value.data(), cut), decoded)) << "cut at " << cut;
+  }
 }
 
 }  // namespace

@@ -41,6 +41,25 @@ std::vector<std::string> keys_of(const PersistenceStore::Loaded& loaded) {
   return keys;
 }
 
+TEST(PersistenceStoreTest, TheClockOfTheLastCommitLoadsBack) {
+  test_support::TempDirectory dir;
+  {
+    PersistenceStore store(dir.path(), sealer(kMeasurementA));
+    EXPECT_FALSE(store.clock_anchor().has_value());  // a new store has none
+    store.stage_clock(ClockAnchor{1'000, 1'700'000'000'000});
+    store.commit();
+    store.stage_clock(ClockAnchor{5'000, 1'700'000'004'000});
+    store.commit();
+    store.stage_clock(ClockAnchor{9'000, 1'700'000'008'000});  // never committed
+  }
+  PersistenceStore again(dir.path(), sealer(kMeasurementA));
+  const std::optional<ClockAnchor> anchor = again.clock_anchor();
+  ASSERT_TRUE(anchor.has_value());
+  EXPECT_EQ(anchor->broker_ms, 5'000u);
+  EXPECT_EQ(anchor->wall_ms, 1'700'000'004'000);
+  EXPECT_TRUE(again.load().records.empty());  // the clock is not a record
+}
+
 TEST(PersistenceStoreTest, CommittedRecordsLoadInKeyOrder) {
   test_support::TempDirectory dir;
   {
