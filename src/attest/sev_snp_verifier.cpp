@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "attest/amd_key_certificate.h"
+#include "attest/crl_check.h"
 #include "attest/raw_ecdsa.h"
 #include "attest/sev_snp_report.h"
 #include "attest/well_known_roots.h"
@@ -202,58 +203,18 @@ R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, 
   // the collateral. Without one the step is logged NOT CHECKED.
   {
     const std::string step = intermediate_name + " not revoked (CRL of " + ark_cn + ")";
-    const CollateralCrl* found = nullptr;
-    for (const auto& c : collateral_->crls) {
-      if (X509_NAME_cmp(X509_CRL_get_issuer(c.crl.get()), X509_get_subject_name(ark.get())) == 0) {
-        found = &c;
-        break;
-      }
-    }
-    if (found == nullptr) {
+    const CollateralCrl* crl = find_crl_of(*collateral_, ark.get());
+    if (crl == nullptr) {
       steps.skip(step, "NOT CHECKED: no CRL issued by " + ark_cn +
                            " in the collateral (fetch https://kdsintf.amd.com/" +
                            (vlek ? "vlek" : "vcek") + "/v1/" + product + "/crl)");
     } else {
-      bool known = false;
-      {
-        std::lock_guard lock(mutex_);
-        for (const auto& v : verified_crls_) {
-          if (v.crl == found->crl && X509_cmp(v.ark.get(), ark.get()) == 0) known = true;
-        }
-      }
-      if (!known) {
-        EVP_PKEY* ark_key = X509_get0_pubkey(ark.get());
-        const bool ok = ark_key != nullptr && X509_CRL_verify(found->crl.get(), ark_key) == 1;
-        ERR_clear_error();
-        if (!ok) {
-          return steps.fail(step, VerifyError::kCollateralInvalid,
-                            "CRL " + found->source + " names " + ark_cn +
-                                " as issuer but its signature does not verify with it");
-        }
-        std::lock_guard lock(mutex_);
-        if (verified_crls_.size() >= kMaxCachedChains) verified_crls_.erase(verified_crls_.begin());
-        verified_crls_.push_back({found->crl, ark});
-      }
-      auto t = static_cast<time_t>(now);
-      const ASN1_TIME* this_update = X509_CRL_get0_lastUpdate(found->crl.get());
-      const ASN1_TIME* next_update = X509_CRL_get0_nextUpdate(found->crl.get());
-      if (this_update == nullptr || X509_cmp_time(this_update, &t) != -1) {
-        return steps.fail(step, VerifyError::kCollateralInvalid,
-                          "CRL " + found->source + " is not yet valid (thisUpdate " +
-                              asn1_time_text(this_update) + ")");
-      }
-      if (next_update == nullptr || X509_cmp_time(next_update, &t) != 1) {
-        return steps.fail(step, VerifyError::kCollateralInvalid,
-                          "CRL " + found->source + " has expired (nextUpdate " +
-                              asn1_time_text(next_update) + "); fetch a fresh one");
-      }
-      X509_REVOKED* revoked = nullptr;
-      if (X509_CRL_get0_by_cert(found->crl.get(), &revoked, intermediate.get()) == 1) {
-        return steps.fail(step, VerifyError::kCertificateRevoked,
-                          intermediate_name + " " + intermediate_cn + " (" + intermediate_source +
-                              ") is revoked (listed in " + found->source + ")");
-      }
-      steps.pass(step, found->source);
+      auto checked =
+          check_crl(*crl, ark, intermediate.get(), ark_cn,
+                    intermediate_name + " " + intermediate_cn + " (" + intermediate_source + ")",
+                    now, verified_crls_);
+      if (!checked) return steps.fail(step, checked.error().code, checked.error().message);
+      steps.pass(step, crl->source);
     }
   }
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "attest/collateral.h"
+#include "attest/crl_check.h"
 #include "attest/hardware_verifier.h"
 
 namespace trustmq::attest {
@@ -60,12 +61,8 @@ class SevSnpVerifier final : public HardwareEvidenceVerifier {
   Options options_;
   mutable std::mutex mutex_;
   mutable std::vector<VerifiedChain> verified_;
-  // CRLs whose signature by the ARK verified (the collateral keeps them alive).
-  struct VerifiedCrl {
-    SharedCrl crl;
-    SharedX509 ark;
-  };
-  mutable std::vector<VerifiedCrl> verified_crls_;
+  // CRLs whose signature by the ARK verified.
+  mutable VerifiedCrls verified_crls_;
   mutable std::uint64_t chain_signature_checks_ = 0;
 };
 
