@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Connection latency of trustmq-broker on loopback: TCP connect + TLS 1.3 handshake + MQTT
 # CONNECT/CONNACK, median of COUNT connections, for plain TCP, ECDHE (certificate) and PSK, each
-# with and without attestation (sim evidence requested and verified against a policy).
+# with and without attestation (sim evidence requested and verified against a policy), and
+# ecdhe/psk with tpm2-quote evidence from a private swtpm (a SOFTWARE TPM) that this script
+# provisions, enrols (trustmq tpm enroll), starts and stops by its PID. When the TPM cases cannot
+# run (no swtpm, provisioning or enrolment failed) they are printed as MISSING with the reason,
+# never left out silently.
 # Broker and client are pinned to different cores when taskset and 2 cores are available.
 #
 # Plain and attested connections alternate one by one (the tool's --alternate), and the cases
@@ -54,11 +58,67 @@ cost_tool=""
 
 work="$(mktemp -d)"
 broker_pid=""
+swtpm_pid=""
+stop_pid() {  # pid: SIGTERM, reaped
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 cleanup() {
-  if [ -n "$broker_pid" ]; then kill "$broker_pid" 2>/dev/null || true; wait "$broker_pid" 2>/dev/null || true; fi
+  if [ -n "$broker_pid" ]; then stop_pid "$broker_pid"; fi
+  if [ -n "$swtpm_pid" ]; then stop_pid "$swtpm_pid"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# tpm2-quote: a private swtpm provisioned as tests/support/swtpm.h does (EK certificate from a
+# local swtpm-localca), started on a unix socket, the AK enrolled with `trustmq tpm enroll`.
+# Sets tpm_missing to the reason when any step fails.
+tpm_missing=""
+tpm_dir="$work/tpm"
+tpm_tcti="swtpm:path=$tpm_dir/sock"
+setup_tpm() {
+  local tool
+  for tool in swtpm swtpm_setup swtpm_ioctl swtpm_localca; do
+    command -v "$tool" >/dev/null || { tpm_missing="$tool not installed (Debian swtpm, swtpm-tools)"; return; }
+  done
+  mkdir -p "$tpm_dir/state" "$tpm_dir/ca"
+  cat > "$tpm_dir/swtpm_setup.conf" <<SETUP
+create_certs_tool = $(command -v swtpm_localca)
+create_certs_tool_config = $tpm_dir/swtpm-localca.conf
+create_certs_tool_options = $tpm_dir/swtpm-localca.options
+active_pcr_banks = sha256
+SETUP
+  cat > "$tpm_dir/swtpm-localca.conf" <<LOCALCA
+statedir = $tpm_dir/ca
+signingkey = $tpm_dir/ca/signkey.pem
+issuercert = $tpm_dir/ca/issuercert.pem
+certserial = $tpm_dir/ca/certserial
+LOCALCA
+  printf -- '--platform-manufacturer trustmq-bench\n--platform-version 2.1\n--platform-model swtpm\n' \
+    > "$tpm_dir/swtpm-localca.options"
+  if ! timeout 60 swtpm_setup --tpm2 --tpmstate "$tpm_dir/state" --create-ek-cert \
+      --config "$tpm_dir/swtpm_setup.conf" --overwrite > "$tpm_dir/setup.log" 2>&1; then
+    tpm_missing="swtpm_setup failed: $(tail -n 1 "$tpm_dir/setup.log")"; return
+  fi
+  swtpm socket --tpm2 --tpmstate "dir=$tpm_dir/state" --flags not-need-init,startup-clear \
+    --server "type=unixio,path=$tpm_dir/sock" --ctrl "type=unixio,path=$tpm_dir/sock.ctrl" \
+    > "$tpm_dir/swtpm.log" 2>&1 &
+  swtpm_pid=$!
+  local ready=""
+  for _ in $(seq 100); do
+    if [ -S "$tpm_dir/sock" ] && swtpm_ioctl --unix "$tpm_dir/sock.ctrl" -c >/dev/null 2>&1; then
+      ready=yes; break
+    fi
+    sleep 0.05
+  done
+  [ -n "$ready" ] || { tpm_missing="swtpm did not come up within 5 s: $(tail -n 1 "$tpm_dir/swtpm.log")"; return; }
+  if ! "$cli" tpm enroll --tcti "$tpm_tcti" --ek-ca "$tpm_dir/ca/swtpm-localca-rootca-cert.pem" \
+      --ek-ca "$tpm_dir/ca/issuercert.pem" --ca-dir "$tpm_dir/enrolment" > "$tpm_dir/enroll.log" 2>&1; then
+    tpm_missing="trustmq tpm enroll failed: $(tail -n 1 "$tpm_dir/enroll.log")"; return
+  fi
+}
+if [ "${TPM:-1}" = 0 ]; then tpm_missing="TPM=0 given"; else setup_tpm; fi
+if [ -n "$tpm_missing" ] && [ -n "$swtpm_pid" ]; then stop_pid "$swtpm_pid"; swtpm_pid=""; fi
 
 psk_hex=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 echo "bench:$psk_hex" > "$work/psk"
@@ -75,6 +135,19 @@ log_type error
 log_type warning
 log_type notice
 CONF
+listeners=3
+if [ -z "$tpm_missing" ]; then
+  cat >> "$work/broker.conf" <<CONF
+tpm_tcti $tpm_tcti
+tpm_ak_certificate $tpm_dir/enrolment/tpm-ak.pem
+listener 0 127.0.0.1
+attestation tpm2-quote
+listener 0 127.0.0.1
+psk_file $work/psk
+attestation tpm2-quote
+CONF
+  listeners=5
+fi
 
 server_pin=() client_pin=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
@@ -83,16 +156,20 @@ fi
 "${server_pin[@]}" "$broker" -c "$work/broker.conf" --engine "$engine" 2>"$work/broker.log" &
 broker_pid=$!
 for _ in $(seq 100); do
-  [ "$(grep -c 'listening on' "$work/broker.log" || true)" -ge 3 ] && break
+  [ "$(grep -c 'listening on' "$work/broker.log" || true)" -ge "$listeners" ] && break
   sleep 0.05
 done
 mapfile -t ports < <(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/broker.log" | sed 's/.*://')
-[ "${#ports[@]}" -eq 3 ] || { cat "$work/broker.log" >&2; exit 1; }
+[ "${#ports[@]}" -eq "$listeners" ] || { cat "$work/broker.log" >&2; exit 1; }
 module="$(grep -o 'module measurement (sha-256) [0-9a-f]*' "$work/broker.log" | awk '{print $4}')"
 "$cli" policy init --module-measurement "$module" --anchor "$work/state/sim/sim-root-ca.pem" \
   --allow-sim -o "$work/policy.json" 2>/dev/null
+if [ -z "$tpm_missing" ]; then
+  "$cli" policy init --module-measurement "$module" --type tpm2-quote \
+    --tpm-anchor "$tpm_dir/enrolment/tpm-enrolment-ca.pem" -o "$work/policy-tpm.json" 2>/dev/null
+fi
 
-cases=(tcp ecdhe ecdhe+attest psk psk+attest)
+cases=(tcp ecdhe ecdhe+attest psk psk+attest ecdhe-tpm ecdhe-tpm+attest psk-tpm psk-tpm+attest)
 run_case() {  # label round; ecdhe and psk alternate plain and attested connections
   local label="$1" round="$2" args=()
   case "$label" in
@@ -100,13 +177,19 @@ run_case() {  # label round; ecdhe and psk alternate plain and attested connecti
     ecdhe) args=(--mode ecdhe --port "${ports[1]}" --policy "$work/policy.json" --alternate yes) ;;
     psk) args=(--mode psk --psk "$psk_hex" --psk-identity bench --port "${ports[2]}"
                --policy "$work/policy.json" --alternate yes) ;;
+    ecdhe-tpm) args=(--mode ecdhe --port "${ports[3]}" --policy "$work/policy-tpm.json"
+                     --alternate yes) ;;
+    psk-tpm) args=(--mode psk --psk "$psk_hex" --psk-identity bench --port "${ports[4]}"
+                   --policy "$work/policy-tpm.json" --alternate yes) ;;
   esac
   "${client_pin[@]}" "$tool" --count "$per_round" --label "$label" \
     --samples "$work/samples.$label" "${args[@]}" >> "$work/round.$round"
 }
+run_labels=(tcp ecdhe psk)
+[ -z "$tpm_missing" ] && run_labels+=(ecdhe-tpm psk-tpm)
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$rounds"); do
-  for label in tcp ecdhe psk; do run_case "$label" "$round"; done
+  for label in "${run_labels[@]}"; do run_case "$label" "$round"; done
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -114,7 +197,9 @@ echo "trustmq-broker (engine $engine), loopback, $((per_round * rounds)) connect
 echo "($rounds rounds of $per_round after 20 warm-up connections; plain and attested connections"
 echo "alternate one by one);"
 echo "TLS 1.3 TLS_AES_128_GCM_SHA256, ECDSA P-256 certificate (ecdhe) or PSK + (EC)DHE (psk);"
-echo "+attest: sim evidence requested and verified (sim: NO hardware protection)."
+echo "+attest: sim evidence requested and verified (sim: NO hardware protection);"
+echo "-tpm+attest: tpm2-quote evidence from swtpm (a SOFTWARE TPM: proves the protocol and the"
+echo "code paths, nothing about the machine), verified against the enrolment CA."
 [ ${#server_pin[@]} -gt 0 ] && echo "broker on core 0, client on core 1 (taskset)."
 echo "load average (1/5/15 min) before: $load_before, after: $load_after"
 echo
@@ -129,17 +214,25 @@ percentiles() {  # file -> "median p10 p90 p99"
     printf "\n" }'
 }
 for label in "${cases[@]}"; do
-  echo "$label $(percentiles "$work/samples.$label")"
+  if [ -s "$work/samples.$label" ]; then
+    echo "$label $(percentiles "$work/samples.$label")"
+  else
+    echo "$label MISSING"
+  fi
 done > "$work/pooled"
-awk '
+awk -v missing="$tpm_missing" '
   { name[NR] = $1; med[$1] = $2; p10[$1] = $3; p90[NR] = $4; p99[NR] = $5 }
   END {
-    printf "| %-13s | %9s | %6s | %6s | %6s | %-26s |\n", "case", "median µs", "p10 µs", "p90 µs", "p99 µs", "attestation adds (median)"
-    printf "|%s|%s|%s|%s|%s|%s|\n", "---------------", "-----------", "--------", "--------", "--------", "----------------------------"
+    printf "| %-16s | %9s | %6s | %6s | %6s | %-26s |\n", "case", "median µs", "p10 µs", "p90 µs", "p99 µs", "attestation adds (median)"
+    printf "|%s|%s|%s|%s|%s|%s|\n", "------------------", "-----------", "--------", "--------", "--------", "----------------------------"
     for (i = 1; i <= NR; i++) {
       n = name[i]; base = n; sub(/\+attest$/, "", base)
+      if (med[n] == "MISSING") {
+        printf "| %-16s | MISSING: %s |\n", n, (missing != "" ? missing : "no samples")
+        continue
+      }
       delta = (base != n) ? sprintf("%+d µs (p10 %+d µs)", med[n] - med[base], p10[n] - p10[base]) : ""
-      printf "| %-13s | %9d | %6d | %6d | %6d | %-28s |\n", n, med[n], p10[n], p90[i], p99[i], delta
+      printf "| %-16s | %9d | %6d | %6d | %6d | %-28s |\n", n, med[n], p10[n], p90[i], p99[i], delta
     }
   }' "$work/pooled"
 echo
@@ -148,13 +241,31 @@ for round in $(seq "$rounds"); do
   awk -F'\t' -v r="$round" '
     { split($3, m, "="); med[$1] = m[2] }
     END {
-      printf "  round %d: tcp %d, ecdhe %d, ecdhe+attest %d (%+d), psk %d, psk+attest %d (%+d)\n", r,
+      printf "  round %d: tcp %d, ecdhe %d, ecdhe+attest %d (%+d), psk %d, psk+attest %d (%+d)", r,
         med["tcp"], med["ecdhe"], med["ecdhe+attest"], med["ecdhe+attest"] - med["ecdhe"],
         med["psk"], med["psk+attest"], med["psk+attest"] - med["psk"]
+      if ("ecdhe-tpm" in med)
+        printf ", ecdhe-tpm+attest %+d, psk-tpm+attest %+d",
+          med["ecdhe-tpm+attest"] - med["ecdhe-tpm"], med["psk-tpm+attest"] - med["psk-tpm"]
+      else
+        printf ", tpm2-quote MISSING"
+      printf "\n"
     }' "$work/round.$round"
 done
 
+# The broker's TPM attester is done with the TPM: stop the broker before attestation_cost starts
+# its own TpmAttester on the same swtpm (it resets PCR 23, which would break the broker's log).
+stop_pid "$broker_pid"
+broker_pid=""
 if [ "${IN_PROCESS:-1}" != 0 ]; then
   echo
-  "${client_pin[@]}" "$cost_tool" --count "$((count > 1000 ? count : 1000))" --state "$work/cost"
+  tpm_args=()
+  if [ -z "$tpm_missing" ]; then
+    tpm_args=(--tpm-tcti "$tpm_tcti" --tpm-ak-certificate "$tpm_dir/enrolment/tpm-ak.pem"
+              --tpm-enrolment-ca "$tpm_dir/enrolment/tpm-enrolment-ca.pem")
+  else
+    tpm_args=(--tpm-missing "$tpm_missing")
+  fi
+  "${client_pin[@]}" "$cost_tool" --count "$((count > 1000 ? count : 1000))" --state "$work/cost" \
+    "${tpm_args[@]}"
 fi

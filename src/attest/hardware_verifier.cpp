@@ -15,7 +15,7 @@ std::unique_ptr<HardwareEvidenceVerifier> make_hardware_verifier(
     case EvidenceType::kTdx:
       return std::make_unique<IntelQuoteVerifier>(type, std::move(collateral));
     case EvidenceType::kTpm2Quote:
-      return std::make_unique<TpmQuoteVerifier>();
+      return std::make_unique<TpmQuoteVerifier>(std::move(collateral));
     default:
       return nullptr;
   }

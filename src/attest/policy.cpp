@@ -33,6 +33,7 @@ std::shared_ptr<const Collateral> Policy::collateral_for(EvidenceType type) cons
   if (type == EvidenceType::kSevSnp) return sev_snp.collateral;
   if (type == EvidenceType::kSgxDcap) return sgx_dcap.collateral;
   if (type == EvidenceType::kTdx) return tdx.collateral;
+  if (type == EvidenceType::kTpm2Quote) return tpm.collateral;
   return std::make_shared<const Collateral>();
 }
 

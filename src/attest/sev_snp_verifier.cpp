@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "attest/amd_key_certificate.h"
+#include "attest/crl_check.h"
 #include "attest/raw_ecdsa.h"
 #include "attest/sev_snp_report.h"
 #include "attest/well_known_roots.h"
@@ -196,6 +197,25 @@ R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, 
                             intermediate_cn + " (signature does not verify)");
     }
     steps.pass(leaf_step);
+  }
+
+  // 5b. Revocation of the ASK/ASVK: AMD's CRL (KDS `…/crl`, issued and signed by the ARK) from
+  // the collateral. Without one the step is logged NOT CHECKED.
+  {
+    const std::string step = intermediate_name + " not revoked (CRL of " + ark_cn + ")";
+    const CollateralCrl* crl = find_crl_of(*collateral_, ark.get());
+    if (crl == nullptr) {
+      steps.skip(step, "NOT CHECKED: no CRL issued by " + ark_cn +
+                           " in the collateral (fetch https://kdsintf.amd.com/" +
+                           (vlek ? "vlek" : "vcek") + "/v1/" + product + "/crl)");
+    } else {
+      auto checked =
+          check_crl(*crl, ark, intermediate.get(), ark_cn,
+                    intermediate_name + " " + intermediate_cn + " (" + intermediate_source + ")",
+                    now, verified_crls_);
+      if (!checked) return steps.fail(step, checked.error().code, checked.error().message);
+      steps.pass(step, crl->source);
+    }
   }
 
   // 6. Validity at `now` (every time).

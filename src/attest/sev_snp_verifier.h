@@ -11,10 +11,14 @@
 // The VCEK/VLEK comes from the collateral (files or a cache folder; never the network); the
 // ASK/ASVK from the collateral or, when absent there, the built-in copies (well_known_roots.h).
 //
+// Revocation: AMD's CRL of the ARK (KDS `/vcek/v1/<family>/crl`, `/vlek/v1/<family>/crl`) from
+// the collateral — signed by the ARK, thisUpdate <= now < nextUpdate, the ASK/ASVK's serial not
+// listed. Without such a CRL the step is logged NOT CHECKED (and verification goes on).
+//
 // Cached (per verifier, keyed by the certificate objects and the anchor set): the three
-// certificate signature checks after they succeeded once. Re-checked every time: validity
-// periods at `now`, hwID / TCB / product matches, the report signature. Never cached: anything
-// that failed.
+// certificate signature checks and the CRL signature after they succeeded once. Re-checked
+// every time: validity periods and CRL dates at `now`, the revoked list, hwID / TCB / product
+// matches, the report signature. Never cached: anything that failed.
 #pragma once
 
 #include <memory>
@@ -22,6 +26,7 @@
 #include <vector>
 
 #include "attest/collateral.h"
+#include "attest/crl_check.h"
 #include "attest/hardware_verifier.h"
 
 namespace trustmq::attest {
@@ -56,6 +61,8 @@ class SevSnpVerifier final : public HardwareEvidenceVerifier {
   Options options_;
   mutable std::mutex mutex_;
   mutable std::vector<VerifiedChain> verified_;
+  // CRLs whose signature by the ARK verified.
+  mutable VerifiedCrls verified_crls_;
   mutable std::uint64_t chain_signature_checks_ = 0;
 };
 

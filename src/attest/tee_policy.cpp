@@ -296,7 +296,9 @@ Result<TdxPolicy> parse_tdx_policy(const JsonValue& section, const std::string& 
 Result<TpmPolicy> parse_tpm_policy(const JsonValue& section, const std::string& base_dir) {
   SectionReader r(section, "tpm2-quote", base_dir);
   TpmPolicy p;
-  if (!r.check_known({"trust_anchors", "pcrs"})) return Result<TpmPolicy>::failure(r.error());
+  if (!r.check_known({"trust_anchors", "collateral", "pcrs"})) {
+    return Result<TpmPolicy>::failure(r.error());
+  }
   if (section.find("trust_anchors") == nullptr) {
     r.fail("trust_anchors",
            "missing: list the PEM file of the enrolment CA that issued the attestation key "

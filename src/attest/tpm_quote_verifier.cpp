@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include <tss2/tss2_mu.h>
 
 #include <algorithm>
@@ -98,6 +99,31 @@ Result<Claims, VerifyFailure> TpmQuoteVerifier::verify_logged(ByteSpan evidence,
     return Result<Claims, VerifyFailure>::failure(chain.error());
   }
   steps.pass("AK chain to an anchor", name_of(X509_get_issuer_name(cert->x509())));
+
+  // 3b. AK revocation: a CRL of the enrolment CA (the anchor that issued the AK certificate)
+  // from the policy section's collateral. Without one the step is logged NOT CHECKED.
+  {
+    SharedX509 issuer;
+    for (const auto& a : anchors) {
+      if (a && X509_check_issued(a.get(), cert->x509()) == X509_V_OK) {
+        issuer = a;
+        break;
+      }
+    }
+    const std::string issuer_name =
+        issuer ? name_of(X509_get_subject_name(issuer.get())) : std::string("the enrolment CA");
+    const std::string step = "AK not revoked (CRL of " + issuer_name + ")";
+    const CollateralCrl* crl = issuer ? find_crl_of(*collateral_, issuer.get()) : nullptr;
+    if (crl == nullptr) {
+      steps.skip(step, "NOT CHECKED: no CRL issued by " + issuer_name +
+                           " in the collateral of the policy's \"tpm2-quote\" section");
+    } else {
+      auto checked =
+          check_crl(*crl, issuer, cert->x509(), issuer_name, "AK certificate", now, verified_crls_);
+      if (!checked) return steps.fail(step, checked.error().code, checked.error().message);
+      steps.pass(step, crl->source);
+    }
+  }
 
   // 4. What the TPM signed.
   TPMS_ATTEST attest{};

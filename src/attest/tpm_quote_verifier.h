@@ -11,16 +11,26 @@
 //                                            platform-mismatch
 //   event log replayed into PCR 23 = the quoted PCR 23; exactly one runtime and one module
 //   event                                    platform-mismatch
+//   AK not revoked: a CRL of the enrolment CA in the collateral (signed by it, dates, the AK
+//   certificate's serial not listed)      certificate-revoked, collateral-invalid; without
+//                                            one: logged NOT CHECKED
 // Successful AK chain checks are remembered as for sim (CertificateChainVerifier).
 #pragma once
 
+#include <memory>
+
 #include "attest/certificate_chain_verifier.h"
+#include "attest/collateral.h"
+#include "attest/crl_check.h"
 #include "attest/hardware_verifier.h"
 
 namespace trustmq::attest {
 
 class TpmQuoteVerifier final : public HardwareEvidenceVerifier {
  public:
+  // `collateral`: the policy section's (CRLs of the enrolment CA for AK revocation).
+  explicit TpmQuoteVerifier(std::shared_ptr<const Collateral> collateral = nullptr)
+      : collateral_(collateral ? std::move(collateral) : std::make_shared<const Collateral>()) {}
   EvidenceType type() const override { return EvidenceType::kTpm2Quote; }
   Result<Claims, VerifyFailure> verify_logged(ByteSpan evidence, const TrustAnchors& anchors,
                                               std::uint64_t now_unix_seconds,
@@ -28,6 +38,8 @@ class TpmQuoteVerifier final : public HardwareEvidenceVerifier {
 
  private:
   CertificateChainVerifier certificates_;
+  std::shared_ptr<const Collateral> collateral_;
+  mutable VerifiedCrls verified_crls_;
 };
 
 }  // namespace trustmq::attest

@@ -174,10 +174,14 @@ void apply_listener_option(const LineParser& p, std::string_view option, Listene
       tls.attestation = ListenerAttestation::kSim;
     } else if (v == "tpm2-quote") {
       tls.attestation = ListenerAttestation::kTpm2Quote;
+    } else if (v == "tdx") {
+      tls.attestation = ListenerAttestation::kTdx;
+    } else if (v == "sev-snp") {
+      tls.attestation = ListenerAttestation::kSevSnp;
     } else if (v == "none") {
       tls.attestation = ListenerAttestation::kNone;
     } else {
-      p.fail("expected sim, tpm2-quote or none, got '" + std::string(v) + "'");
+      p.fail("expected sim, tpm2-quote, tdx, sev-snp or none, got '" + std::string(v) + "'");
     }
   } else if (option == "protocol") {
     const auto v = p.word();
@@ -458,6 +462,10 @@ void parse_lines(std::string_view text, std::string_view file_name, ServerConfig
       config.tpm_tcti = p.text();
     } else if (option == "tpm_ak_certificate") {
       config.tpm_ak_certificate = p.text();
+    } else if (option == "tsm_report_dir") {
+      config.tsm_report_dir = p.text();
+    } else if (option == "tsm_privlevel") {
+      config.tsm_privlevel = static_cast<unsigned>(p.unsigned_integer(3));
     } else if (option == "tls_handshake_timeout") {
       const auto v = p.unsigned_integer(3600);
       if (v == 0) p.fail("must be at least 1 (seconds)");

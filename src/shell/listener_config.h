@@ -14,6 +14,8 @@ enum class ListenerAttestation : std::uint8_t {
   kNone,       // plain TLS: clients asking for evidence get none (they decide)
   kSim,        // software platform key in <state_dir>/sim: NO hardware protection (development)
   kTpm2Quote,  // TPM 2.0 quotes (tpm_tcti, tpm_ak_certificate): platform state, not isolation
+  kTdx,        // TDX quotes from configfs-tsm (tsm_report_dir) in a TDX guest
+  kSevSnp,     // SEV-SNP reports from configfs-tsm (tsm_report_dir, tsm_privlevel)
 };
 
 // TLS options of a listener (mosquitto names, plus trustmq's `tls` and `attestation`). A

@@ -79,6 +79,8 @@ void Server::bind_listeners() {
   environment.sim_attester = sim_attester_;
   environment.tpm_tcti = config_.tpm_tcti;
   environment.tpm_ak_certificate = config_.tpm_ak_certificate;
+  environment.tsm_report_dir = config_.tsm_report_dir;
+  environment.tsm_privlevel = config_.tsm_privlevel;
   environment.log = [this](LogType type, std::string_view line) { logger_.log(type, line); };
   environment.websockets_headers_size = config_.websockets_headers_size;
   environment.websockets_max_frame_payload = std::uint64_t{config_.broker.max_packet_size} + 5;

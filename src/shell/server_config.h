@@ -61,6 +61,10 @@ struct ServerConfig {
   // `trustmq tpm enroll`.
   std::string tpm_tcti = "device:/dev/tpmrm0";
   std::string tpm_ak_certificate;
+  // `attestation tdx|sev-snp`: the configfs-tsm report folder, and the SEV-SNP VMPL to request
+  // (unset: the kernel's privlevel_floor).
+  std::string tsm_report_dir = "/sys/kernel/config/tsm/report";
+  std::optional<unsigned> tsm_privlevel;
   // A TLS handshake not finished within this time closes the connection.
   std::uint32_t handshake_timeout_ms = kDefaultHandshakeTimeoutMs;
 };

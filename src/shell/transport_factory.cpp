@@ -7,6 +7,7 @@
 
 #include "attest/appraisal.h"
 #include "attest/certificate_issuer.h"
+#include "attest/configfs_tsm_attester.h"
 #include "attest/measurement.h"
 #include "attest/private_key_permissions.h"
 #include "attest/sim_attester.h"
@@ -140,6 +141,54 @@ std::shared_ptr<const attest::Attester> tpm_attester(const ListenerConfig& liste
   return env.tpm_attester;
 }
 
+std::shared_ptr<const attest::Attester> tsm_attester(const ListenerConfig& listener,
+                                                     TransportEnvironment& env,
+                                                     attest::EvidenceType type) {
+  if (env.tsm_attester) {
+    if (env.tsm_attester->type() != type) {
+      fail(listener, "attestation " + std::string(attest::evidence_type_name(type)) +
+                         ": another listener already uses configfs-tsm for " +
+                         std::string(attest::evidence_type_name(env.tsm_attester->type())) +
+                         " (a guest is either TDX or SEV-SNP)");
+    }
+    return env.tsm_attester;
+  }
+  attest::ConfigfsTsmAttesterConfig config;
+  config.type = type;
+  config.report_dir =
+      env.tsm_report_dir.empty() ? attest::kDefaultTsmReportDir : env.tsm_report_dir;
+  if (type == attest::EvidenceType::kSevSnp) config.privlevel = env.tsm_privlevel;
+  auto attester = attest::ConfigfsTsmAttester::start(config);
+  if (!attester) {
+    fail(listener,
+         "attestation " + std::string(attest::evidence_type_name(type)) + ": " + attester.error());
+  }
+  env.log(LogType::kNotice, "attestation " + std::string(attest::evidence_type_name(type)) +
+                                ": reports from configfs-tsm at " + config.report_dir +
+                                " (provider " + (*attester)->provider() +
+                                "); this attester has not been run on real hardware by the "
+                                "trustmq project (docs/attestation.md)");
+  env.tsm_attester = std::move(*attester);
+  return env.tsm_attester;
+}
+
+std::shared_ptr<const attest::Attester> listener_attester(const ListenerConfig& listener,
+                                                          TransportEnvironment& env) {
+  switch (listener.tls.attestation) {
+    case ListenerAttestation::kSim:
+      return sim_attester(listener, env);
+    case ListenerAttestation::kTpm2Quote:
+      return tpm_attester(listener, env);
+    case ListenerAttestation::kTdx:
+      return tsm_attester(listener, env, attest::EvidenceType::kTdx);
+    case ListenerAttestation::kSevSnp:
+      return tsm_attester(listener, env, attest::EvidenceType::kSevSnp);
+    case ListenerAttestation::kNone:
+      break;
+  }
+  fail(listener, "no attester for this listener");
+}
+
 TransportFactory make_tls_factory(const ListenerConfig& listener, TransportEnvironment& env) {
   check_tls_options(listener);
   const ListenerTlsOptions& options = listener.tls;
@@ -183,8 +232,7 @@ TransportFactory make_tls_factory(const ListenerConfig& listener, TransportEnvir
   auto shared = std::make_shared<TlsListenerContext>();
   shared->attestation_requires_authentication = options.attestation_requires_authentication;
   if (options.attestation != ListenerAttestation::kNone) {
-    auto attester = options.attestation == ListenerAttestation::kSim ? sim_attester(listener, env)
-                                                                     : tpm_attester(listener, env);
+    auto attester = listener_attester(listener, env);
     auto log = env.log;
     shared->attestation = std::make_unique<tls::AttestationServer>(
         std::vector<std::shared_ptr<const attest::Attester>>{attester},

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,11 @@ struct TransportEnvironment {
   std::string tpm_tcti;
   std::string tpm_ak_certificate;
   std::shared_ptr<const attest::Attester> tpm_attester;
+  // `attestation tdx|sev-snp`: configfs-tsm (attest/configfs_tsm_attester.h); the attester is
+  // started (interface and provider checked) by the first such listener and shared.
+  std::string tsm_report_dir;
+  std::optional<unsigned> tsm_privlevel;
+  std::shared_ptr<const attest::Attester> tsm_attester;
 };
 
 // Sub-directories of the state directory.

@@ -190,6 +190,7 @@ TEST_F(PolicyTest, TpmSection_HasItsOwnAnchorsAndPinnedPcrs) {
       "trust_anchors": ["sim/sim-root-ca.pem"],
       "module_measurements": "any", "runtime_measurements": "any",
       "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem", "sim/sim-root-ca.pem"],
+                     "collateral": ["sim/sim-root-ca.pem"],
                      "pcrs": {"0": [")" +
                             kHashA + R"("], "23": "any"}}})",
                         dir_.path());
@@ -201,6 +202,8 @@ TEST_F(PolicyTest, TpmSection_HasItsOwnAnchorsAndPinnedPcrs) {
   ASSERT_EQ(p->tpm.pcrs.size(), 2u);
   EXPECT_FALSE(p->tpm.pcrs.at(0).any);
   EXPECT_TRUE(p->tpm.pcrs.at(23).any);
+  // Collateral (CRLs of the enrolment CA for AK revocation) reaches the TPM verifier.
+  EXPECT_EQ(p->collateral_for(EvidenceType::kTpm2Quote)->certificates.size(), 1u);
 }
 
 TEST_F(PolicyTest, TpmSection_ErrorsNameTheField) {
@@ -215,6 +218,8 @@ TEST_F(PolicyTest, TpmSection_ErrorsNameTheField) {
       {head +
            R"(, "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem"], "pcrs": {"7": ["00"]}}})",
        "\"tpm2-quote.pcrs.7\": entry 1 is not 64 hex digits"},
+      {head + R"(, "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem"], "collateral": "x"}})",
+       "\"tpm2-quote.collateral\": must be a list"},
       {R"({"version": 1, "allowed_types": ["tpm2-quote"], "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem"]}})",
        "\"module_measurements\": missing"},
   };

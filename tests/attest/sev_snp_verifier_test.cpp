@@ -4,6 +4,10 @@
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
 
 #include "attest/well_known_roots.h"
 #include "support/vector_files.h"
@@ -263,6 +267,162 @@ TEST_F(SevSnpVlekTest, VlekChainAndReportSignatureVerifyToTheTestArk) {
   auto bad = v.verify(tampered, test_ark, kVlekNow);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, VerifyError::kSignatureInvalid);
+}
+
+// AMD's CRL of the ARK (revoked ASKs/ASVKs), signed like AMD's: RSA-PSS SHA-384, salt 48.
+Bytes test_crl(EVP_PKEY* signer, X509* issuer, const std::vector<long>& revoked_serials,
+               std::int64_t this_update, std::int64_t next_update) {
+  X509_CRL* crl = X509_CRL_new();
+  EXPECT_EQ(X509_CRL_set_version(crl, 1), 1);
+  EXPECT_EQ(X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer)), 1);
+  ASN1_TIME* last = ASN1_TIME_set(nullptr, static_cast<time_t>(this_update));
+  ASN1_TIME* next = ASN1_TIME_set(nullptr, static_cast<time_t>(next_update));
+  X509_CRL_set1_lastUpdate(crl, last);
+  X509_CRL_set1_nextUpdate(crl, next);
+  for (long serial : revoked_serials) {
+    X509_REVOKED* r = X509_REVOKED_new();
+    ASN1_INTEGER* n = ASN1_INTEGER_new();
+    ASN1_INTEGER_set(n, serial);
+    X509_REVOKED_set_serialNumber(r, n);
+    X509_REVOKED_set_revocationDate(r, last);
+    X509_CRL_add0_revoked(crl, r);
+    ASN1_INTEGER_free(n);
+  }
+  X509_CRL_sort(crl);
+  ASN1_TIME_free(last);
+  ASN1_TIME_free(next);
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  EXPECT_EQ(EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha384(), nullptr, signer), 1);
+  EXPECT_EQ(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING), 1);
+  EXPECT_EQ(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48), 1);
+  EXPECT_GT(X509_CRL_sign_ctx(crl, ctx.get()), 0);
+  unsigned char* der = nullptr;
+  const int len = i2d_X509_CRL(crl, &der);
+  Bytes out(der, der + std::max(len, 0));
+  OPENSSL_free(der);
+  X509_CRL_free(crl);
+  return out;
+}
+
+const VerificationStep* revocation_step(const VerificationLog& log) {
+  const auto it = std::find_if(log.begin(), log.end(), [](const VerificationStep& s) {
+    return s.name == "ASVK not revoked (CRL of ARK-Milan)";
+  });
+  return it == log.end() ? nullptr : &*it;
+}
+
+// The ASVK's revocation by a CRL of the (test) ARK: synthetic-vlek/ark.key signs the CRLs.
+class SevSnpCrlTest : public SevSnpVlekTest {
+ protected:
+  void SetUp() override {
+    BioPtr bio(
+        BIO_new_file(test_support::vector_path("sev-snp/synthetic-vlek/ark.key").c_str(), "r"));
+    ark_key_.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    ASSERT_TRUE(ark_key_);
+    const unsigned char* p = ark_[0].data();
+    ark_cert_ = share_x509(X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(ark_[0].size()))));
+    ASSERT_TRUE(ark_cert_);
+    const unsigned char* q = asvk_[0].data();
+    asvk_cert_.reset(d2i_X509(nullptr, &q, static_cast<long>(asvk_[0].size())));
+    ASSERT_TRUE(asvk_cert_);
+    asvk_serial_ = ASN1_INTEGER_get(X509_get0_serialNumber(asvk_cert_.get()));
+  }
+
+  Result<Claims, VerifyFailure> verify_with(const Bytes& crl, VerificationLog* log = nullptr) {
+    auto collateral = std::make_shared<Collateral>();
+    EXPECT_TRUE(collateral->add_bytes("vlek.der", vlek_).ok());
+    EXPECT_TRUE(collateral->add_bytes("asvk", asvk_[0]).ok());
+    if (!crl.empty()) {
+      EXPECT_TRUE(collateral->add_bytes("ark.crl", crl).ok());
+    }
+    verifier_ = std::make_unique<SevSnpVerifier>(collateral);
+    return verifier_->verify_logged(report_, TrustAnchors{ark_cert_}, kVlekNow, log);
+  }
+
+  static constexpr std::int64_t kDay = 86400;
+  static constexpr std::int64_t kNow = static_cast<std::int64_t>(kVlekNow);
+  EvpPkeyPtr ark_key_;
+  SharedX509 ark_cert_;
+  X509Ptr asvk_cert_;
+  long asvk_serial_ = 0;
+  std::unique_ptr<SevSnpVerifier> verifier_;
+};
+
+TEST_F(SevSnpCrlTest, WithoutACrlTheRevocationStepIsNotChecked) {
+  VerificationLog log;
+  auto r = verify_with({}, &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const VerificationStep* step = revocation_step(log);
+  ASSERT_NE(step, nullptr);
+  EXPECT_TRUE(step->skipped);
+  EXPECT_NE(step->detail.find("NOT CHECKED"), std::string::npos) << step->detail;
+  EXPECT_NE(step->detail.find("https://kdsintf.amd.com/vlek/v1/Milan/crl"), std::string::npos)
+      << step->detail;
+}
+
+TEST_F(SevSnpCrlTest, CrlThatDoesNotListTheAsvk_Passes) {
+  VerificationLog log;
+  auto r = verify_with(
+      test_crl(ark_key_.get(), ark_cert_.get(), {asvk_serial_ + 100}, kNow - kDay, kNow + kDay),
+      &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const VerificationStep* step = revocation_step(log);
+  ASSERT_NE(step, nullptr);
+  EXPECT_TRUE(step->passed);
+  EXPECT_FALSE(step->skipped);
+  // The CRL signature is remembered; its dates and list are re-checked every time.
+  auto again = verifier_->verify(report_, TrustAnchors{ark_cert_}, kVlekNow);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  auto later = verifier_->verify(report_, TrustAnchors{ark_cert_}, kVlekNow + 2 * kDay);
+  ASSERT_FALSE(later.ok());
+  EXPECT_EQ(later.error().code, VerifyError::kCollateralInvalid);
+  EXPECT_NE(later.error().message.find("has expired"), std::string::npos) << later.error().message;
+}
+
+TEST_F(SevSnpCrlTest, RevokedAsvk_IsCertificateRevoked) {
+  auto r = verify_with(
+      test_crl(ark_key_.get(), ark_cert_.get(), {asvk_serial_}, kNow - kDay, kNow + kDay));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, VerifyError::kCertificateRevoked) << r.error().message;
+  EXPECT_NE(r.error().message.find("ASVK SEV-VLEK-Milan (asvk) is revoked"), std::string::npos)
+      << r.error().message;
+}
+
+TEST_F(SevSnpCrlTest, TamperedCrl_IsCollateralInvalid) {
+  // A flipped bit in the signature: the ARK's name, but not the ARK's signature (a forged
+  // "nothing is revoked" CRL fails the same way).
+  Bytes crl = test_crl(ark_key_.get(), ark_cert_.get(), {}, kNow - kDay, kNow + kDay);
+  crl[crl.size() - 1] ^= 1;
+  auto r = verify_with(crl);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, VerifyError::kCollateralInvalid) << r.error().message;
+  EXPECT_NE(r.error().message.find("signature does not verify"), std::string::npos)
+      << r.error().message;
+}
+
+TEST_F(SevSnpCrlTest, CrlOutsideItsDates_IsCollateralInvalid) {
+  auto expired =
+      verify_with(test_crl(ark_key_.get(), ark_cert_.get(), {}, kNow - 10 * kDay, kNow - kDay));
+  ASSERT_FALSE(expired.ok());
+  EXPECT_EQ(expired.error().code, VerifyError::kCollateralInvalid);
+  EXPECT_NE(expired.error().message.find("has expired"), std::string::npos);
+  auto future =
+      verify_with(test_crl(ark_key_.get(), ark_cert_.get(), {}, kNow + kDay, kNow + 10 * kDay));
+  ASSERT_FALSE(future.ok());
+  EXPECT_EQ(future.error().code, VerifyError::kCollateralInvalid);
+  EXPECT_NE(future.error().message.find("is not yet valid"), std::string::npos);
+}
+
+TEST_F(SevSnpCrlTest, CrlOfAnotherIssuer_IsNotConsulted) {
+  // Only a CRL issued by the chain's ARK counts (AMD's CRLs are the ARK's).
+  VerificationLog log;
+  auto r = verify_with(
+      test_crl(ark_key_.get(), asvk_cert_.get(), {asvk_serial_}, kNow - kDay, kNow + kDay), &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const VerificationStep* step = revocation_step(log);
+  ASSERT_NE(step, nullptr);
+  EXPECT_TRUE(step->skipped);
 }
 
 }  // namespace

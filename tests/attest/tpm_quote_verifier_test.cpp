@@ -3,9 +3,14 @@
 #include "attest/tpm_quote_verifier.h"
 
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
+#include <algorithm>
 #include <ctime>
+#include <vector>
 
+#include "attest/collateral.h"
 #include "attest/tpm_attester.h"
 #include "attest/tpm_claims.h"
 #include "tpm_enrolled_swtpm.h"
@@ -172,6 +177,101 @@ TEST_F(TpmQuoteVerifierTest, AttesterWithAForeignAkCertificate_DoesNotStart) {
   auto a = TpmAttester::start(config);
   ASSERT_FALSE(a);
   EXPECT_NE(a.error().find("does not certify"), std::string::npos) << a.error();
+}
+
+// A CRL of the enrolment CA (ECDSA P-256 SHA-256, as the CA's key) listing `serials`.
+Bytes enrolment_crl(const EnrolledSwtpm& tpm, const std::vector<const ASN1_INTEGER*>& serials,
+                    std::int64_t this_update, std::int64_t next_update) {
+  X509_CRL* crl = X509_CRL_new();
+  X509_CRL_set_version(crl, 1);
+  X509_CRL_set_issuer_name(crl, X509_get_subject_name(tpm.ca_cert.get()));
+  ASN1_TIME* last = ASN1_TIME_set(nullptr, static_cast<time_t>(this_update));
+  ASN1_TIME* next = ASN1_TIME_set(nullptr, static_cast<time_t>(next_update));
+  X509_CRL_set1_lastUpdate(crl, last);
+  X509_CRL_set1_nextUpdate(crl, next);
+  for (const ASN1_INTEGER* serial : serials) {
+    X509_REVOKED* r = X509_REVOKED_new();
+    X509_REVOKED_set_serialNumber(r, const_cast<ASN1_INTEGER*>(serial));
+    X509_REVOKED_set_revocationDate(r, last);
+    X509_CRL_add0_revoked(crl, r);
+  }
+  X509_CRL_sort(crl);
+  EXPECT_GT(X509_CRL_sign(crl, tpm.ca_key.get(), EVP_sha256()), 0);
+  ASN1_TIME_free(last);
+  ASN1_TIME_free(next);
+  unsigned char* der = nullptr;
+  const int len = i2d_X509_CRL(crl, &der);
+  Bytes out(der, der + std::max(len, 0));
+  OPENSSL_free(der);
+  X509_CRL_free(crl);
+  return out;
+}
+
+class TpmAkRevocationTest : public TpmQuoteVerifierTest {
+ protected:
+  Result<Claims, VerifyFailure> verify_with_crl(const Bytes& crl, VerificationLog* log = nullptr) {
+    auto collateral = std::make_shared<Collateral>();
+    EXPECT_TRUE(collateral->add_bytes("enrolment.crl", crl).ok());
+    TpmQuoteVerifier verifier(collateral);
+    return verifier.verify_logged(evidence(), tpm_.anchors(), now(), log);
+  }
+  X509Ptr ak_certificate() const {
+    BioPtr bio(BIO_new_file(tpm_.ak_cert_path.c_str(), "r"));
+    return X509Ptr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  }
+  static const VerificationStep* revocation_step(const VerificationLog& log) {
+    for (const auto& s : log) {
+      if (s.name.rfind("AK not revoked", 0) == 0) return &s;
+    }
+    return nullptr;
+  }
+  static constexpr std::int64_t kDay = 86400;
+};
+
+TEST_F(TpmAkRevocationTest, WithoutACrlTheStepIsNotChecked) {
+  VerificationLog log;
+  ASSERT_TRUE(verifier_.verify_logged(evidence(), tpm_.anchors(), now(), &log));
+  const VerificationStep* step = revocation_step(log);
+  ASSERT_NE(step, nullptr);
+  EXPECT_TRUE(step->skipped);
+  EXPECT_NE(step->detail.find("NOT CHECKED"), std::string::npos) << step->detail;
+}
+
+TEST_F(TpmAkRevocationTest, CrlWithoutTheAk_Passes) {
+  const auto t = static_cast<std::int64_t>(now());
+  VerificationLog log;
+  auto r = verify_with_crl(enrolment_crl(tpm_, {}, t - kDay, t + kDay), &log);
+  ASSERT_TRUE(r) << r.error().message;
+  const VerificationStep* step = revocation_step(log);
+  ASSERT_NE(step, nullptr);
+  EXPECT_TRUE(step->passed);
+  EXPECT_FALSE(step->skipped);
+  EXPECT_NE(step->name.find("test enrolment CA"), std::string::npos) << step->name;
+}
+
+TEST_F(TpmAkRevocationTest, RevokedAk_IsCertificateRevoked) {
+  const auto t = static_cast<std::int64_t>(now());
+  X509Ptr ak = ak_certificate();
+  ASSERT_TRUE(ak);
+  auto r =
+      verify_with_crl(enrolment_crl(tpm_, {X509_get0_serialNumber(ak.get())}, t - kDay, t + kDay));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, VerifyError::kCertificateRevoked) << r.error().message;
+  EXPECT_NE(r.error().message.find("AK certificate is revoked"), std::string::npos)
+      << r.error().message;
+}
+
+TEST_F(TpmAkRevocationTest, TamperedOrExpiredCrl_IsCollateralInvalid) {
+  const auto t = static_cast<std::int64_t>(now());
+  Bytes tampered = enrolment_crl(tpm_, {}, t - kDay, t + kDay);
+  tampered[tampered.size() - 1] ^= 1;
+  auto bad = verify_with_crl(tampered);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, VerifyError::kCollateralInvalid) << bad.error().message;
+  auto expired = verify_with_crl(enrolment_crl(tpm_, {}, t - 3 * kDay, t - kDay));
+  ASSERT_FALSE(expired);
+  EXPECT_EQ(expired.error().code, VerifyError::kCollateralInvalid);
+  EXPECT_NE(expired.error().message.find("has expired"), std::string::npos);
 }
 
 TEST(TpmAttester, UnreachableTpm_ErrorNamesTheTcti) {

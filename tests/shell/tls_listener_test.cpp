@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -350,6 +351,22 @@ TEST(TlsListenerConfigTest, TlsAndAttestationOptions) {
   EXPECT_THROW(parsed("tls_handshake_timeout 0\n"), ConfigError);
 }
 
+TEST(TlsListenerConfigTest, ConfigfsTsmAttestationOptions) {
+  const ServerConfig c = parsed(
+      "tsm_report_dir /tmp/tsm/report\ntsm_privlevel 2\nlistener 8883\nattestation tdx\n"
+      "listener 8884\nattestation sev-snp\n");
+  EXPECT_EQ(c.listeners[0].tls.attestation, ListenerAttestation::kTdx);
+  EXPECT_TRUE(c.listeners[0].tls.requests_tls());
+  EXPECT_EQ(c.listeners[1].tls.attestation, ListenerAttestation::kSevSnp);
+  EXPECT_EQ(c.tsm_report_dir, "/tmp/tsm/report");
+  ASSERT_TRUE(c.tsm_privlevel);
+  EXPECT_EQ(*c.tsm_privlevel, 2u);
+  EXPECT_EQ(parsed("listener 1\n").tsm_report_dir, "/sys/kernel/config/tsm/report");
+  EXPECT_FALSE(parsed("listener 1\n").tsm_privlevel);
+  EXPECT_THROW(parsed("tsm_privlevel 4\n"), ConfigError);  // VMPL 0..3
+  EXPECT_THROW(parsed("listener 1\nattestation snp\n"), ConfigError);
+}
+
 void expect_bind_error(const std::string& config_text, const std::string& message) {
   ServerConfig config;
   parse_config_text(config_text, "t.conf", config);
@@ -379,6 +396,21 @@ TEST(TlsListenerConfigTest, ContradictoryListenersStopStartUp) {
                     "require_certificate true needs a cafile");
   expect_bind_error("listener 0 127.0.0.1\ncertfile /nonexistent.pem\nkeyfile /k.pem\n" + state,
                     "certfile /nonexistent.pem unusable");
+}
+
+// No TDX or SEV-SNP guest here: the configfs-tsm attester is unit-tested on a fake folder
+// (tests/attest/configfs_tsm_attester_test.cpp); the broker must refuse to start without it.
+TEST(TlsListenerConfigTest, ConfigfsTsmWithoutTheInterfaceStopsStartUp) {
+  TempDirectory dir;
+  const std::string state = "state_dir " + dir.file("s") + "\n";
+  expect_bind_error("listener 0 127.0.0.1\nattestation sev-snp\n" + state +
+                        "tsm_report_dir /nonexistent/trustmq/tsm/report\n",
+                    "attestation sev-snp: configfs-tsm interface missing: "
+                    "/nonexistent/trustmq/tsm/report is not a folder");
+  std::filesystem::create_directories(dir.file("plain/report"));  // a folder, not configfs
+  expect_bind_error("listener 0 127.0.0.1\nattestation tdx\n" + state + "tsm_report_dir " +
+                        dir.file("plain/report") + "\n",
+                    "attestation tdx: configfs-tsm: cannot open " + dir.file("plain/report"));
 }
 
 }  // namespace

@@ -3,8 +3,9 @@
 # real AMD root): a test "ARK-Milan" (RSA-PSS, self-signed), a test "SEV-VLEK-Milan" ASVK signed
 # by it, and a "SEV-VLEK" P-384 certificate with AMD's VLEK extensions (productName Milan-B0,
 # SPLs bl=2 tee=0 snp=5 ucode=68 = the reported TCB of ../attestation.bin, cspId). The tests
-# re-sign the sample report with vlek.key to exercise the VLEK path end to end. Re-run to
-# regenerate (the tests only need the files to be consistent with each other).
+# re-sign the sample report with vlek.key to exercise the VLEK path end to end, and sign test
+# CRLs with ark.key (kept for that: AMD's CRLs are issued by the ARK). Re-run to regenerate (the
+# tests only need the files to be consistent with each other).
 set -euo pipefail
 cd "$(dirname "$0")"
 pss=(-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:48 -sigopt rsa_mgf1_md:sha384 -sha384)
@@ -33,4 +34,4 @@ openssl x509 -req -in asvk.csr -CA ark.pem -CAkey ark.key -set_serial 2 -days 90
 openssl req -new -key vlek.key -subj "$subj/CN=SEV-VLEK" -out vlek.csr
 openssl x509 -req -in vlek.csr -CA asvk.pem -CAkey asvk.key -set_serial 3 -days 9000 \
   "${pss[@]}" -extfile ext.cnf -extensions test_vlek -outform der -out vlek.der
-rm -f asvk.csr vlek.csr ext.cnf ark.key asvk.key
+rm -f asvk.csr vlek.csr ext.cnf asvk.key
