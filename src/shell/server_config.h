@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mqtt/broker_config.h"
+#include "shell/bridge_config.h"
 #include "shell/listener_config.h"
 #include "shell/log_settings.h"
 #include "shell/log_type.h"
@@ -61,6 +62,8 @@ struct ServerConfig {
   // `trustmq tpm enroll`.
   std::string tpm_tcti = "device:/dev/tpmrm0";
   std::string tpm_ak_certificate;
+  // `connection` sections (docs/bridges.md), in file order.
+  std::vector<BridgeConfig> bridges;
   // A TLS handshake not finished within this time closes the connection.
   std::uint32_t handshake_timeout_ms = kDefaultHandshakeTimeoutMs;
 };
