@@ -288,7 +288,9 @@ void Bridge::run() {
     for (std::size_t i = 0; i < kBatch && local_ok; ++i) {
       auto from_local = local_->receive(Deadline::after(i == 0 ? local_wait : kNoWait));
       if (!from_local) {
-        log(LogType::kError, "lost the local broker: " + from_local.error().message);
+        // At shutdown the event loop closes every connection before the bridges are stopped.
+        log(LogType::kNotice, "the local broker closed the bridge's connection (" +
+                                  from_local.error().message + "); the bridge stops");
         local_ok = false;
         break;
       }
