@@ -136,6 +136,32 @@ def test_state_is_announced_on_sys_and_qos1_messages_wait_for_a_restarted_remote
         at_remote.close_all()
 
 
+def test_the_local_acl_applies_to_the_bridge_as_its_local_username(broker_factory, tmp_path):
+    remote = broker_factory()
+    acl = ("topic write a/#\n"  # anonymous clients (the publisher, the bridge without a user)
+           "user edge-bridge\n"
+           "topic read a/#\n"
+           "topic write $SYS/broker/connection/#\n")
+    edge = broker_factory(acl=acl, extra_lines=[
+        *bridge_lines("named", remote.port, ["a/# out 1"], extra=["local_username edge-bridge"]),
+        *bridge_lines("anonymous", remote.port, ["a/# out 1 \"\" anon/"]),
+    ])
+    connected(edge, "named")
+    connected(edge, "anonymous")
+    wait_log(edge, r"bridge anonymous: the local broker refused the subscription to 'a/#'")
+    wait_log(edge, r"bridge anonymous: the local broker refused the notification")
+    at_edge, at_remote = ClientSet(edge, tmp_path), ClientSet(remote, tmp_path)
+    try:
+        sub = at_remote.subscriber("paho-v5", "#", qos=1)
+        at_edge.publish("mosquitto-v5", "a/x", [b"acl"], qos=1)
+        got = sub.wait_for_messages(1)
+        assert (got[0].topic, got[0].payload) == ("a/x", b"acl")
+        sub.inbox.expect_no_more(1, quiet=0.5)  # nothing on anon/a/x
+    finally:
+        at_edge.close_all()
+        at_remote.close_all()
+
+
 def write_policy(cli, remote_tls, path: Path, module: str | None = None) -> Path:
     result = run([cli, "policy", "init", "--module-measurement",
                   module or remote_tls.module_measurement(),
