@@ -162,6 +162,29 @@ def test_the_local_acl_applies_to_the_bridge_as_its_local_username(broker_factor
         at_remote.close_all()
 
 
+def test_the_bridge_needs_no_password_on_its_broker_but_a_network_client_does(
+        broker_factory, tmp_path):
+    remote = broker_factory()
+    edge = broker_factory(allow_anonymous=False, users={"alice": "secret"},
+                          extra_lines=bridge_lines("internal", remote.port, ["a/# out 1"],
+                                                   extra=["local_clientid bridge-local"]))
+    connected(edge, "internal")
+    wait_log(edge, r"New client connected from bridge internal as bridge-local")
+    at_edge, at_remote = ClientSet(edge, tmp_path), ClientSet(remote, tmp_path)
+    try:
+        sub = at_remote.subscriber("paho-v5", "a/#", qos=1)
+        at_edge.publish("mosquitto-v5", "a/x", [b"authenticated"], qos=1, username="alice",
+                        password="secret")
+        got = sub.wait_for_messages(1)
+        assert got[0].payload == b"authenticated"
+        # An anonymous network client gets no such pass: refused, nothing forwarded.
+        at_edge.publish("mosquitto-v5", "a/y", [b"anonymous"], qos=1, check=False)
+        sub.inbox.expect_no_more(1, quiet=0.5)
+    finally:
+        at_edge.close_all()
+        at_remote.close_all()
+
+
 def write_policy(cli, remote_tls, path: Path, module: str | None = None) -> Path:
     result = run([cli, "policy", "init", "--module-measurement",
                   module or remote_tls.module_measurement(),
