@@ -2,14 +2,21 @@
 // creates the engine, binds the listeners, drops root (`user`) and runs the event loop until
 // SIGINT/SIGTERM; SIGHUP reloads what can change at run time (see reload_configuration).
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "shell/acl_file.h"
+#include "shell/bridge.h"
 #include "shell/command_line.h"
 #include "shell/config_file.h"
 #include "shell/engine_selection.h"
@@ -128,6 +135,28 @@ void reload_configuration(const trustmq::shell::CommandLine& command_line,
   reload_access_rules(fresh, running, logger, server);
 }
 
+// One thread per `connection` (docs/bridges.md), each with its local side adopted by the
+// server as an internal connection.
+std::vector<std::unique_ptr<trustmq::shell::Bridge>> start_bridges(
+    const trustmq::shell::ServerConfig& config, trustmq::shell::Logger& logger,
+    trustmq::shell::Server& server) {
+  using namespace trustmq::shell;
+  std::vector<std::unique_ptr<Bridge>> bridges;
+  for (const BridgeConfig& bridge_config : config.bridges) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) {
+      throw std::runtime_error("bridge " + bridge_config.name +
+                               ": socketpair: " + std::strerror(errno));
+    }
+    server.adopt_bridge_connection(fds[0], bridge_config.name);
+    bridges.push_back(std::make_unique<Bridge>(bridge_config, fds[1], logger));
+    logger.log(LogType::kNotice, "bridge " + bridge_config.name + ": starting, remote " +
+                                     bridge_config.host + ":" + std::to_string(bridge_config.port));
+    bridges.back()->start();
+  }
+  return bridges;
+}
+
 int run(int argc, char** argv) {
   using namespace trustmq::shell;
   CommandLine command_line;
@@ -213,7 +242,9 @@ int run(int argc, char** argv) {
   server.handle_signals([&] { reload_configuration(command_line, config, logger, server); });
   server.bind_listeners();
   if (!config.user.empty()) drop_privileges(config.user, logger);
+  std::vector<std::unique_ptr<Bridge>> bridges = start_bridges(config, logger, server);
   const int status = server.run();
+  for (auto& bridge : bridges) bridge->stop();  // every bridge thread is joined
   logger.log(LogType::kNotice, "trustmq-broker stopped");
   return status;
 }

@@ -24,6 +24,10 @@ struct PeerInfo {
   std::string tls_identity;               // certificate subject CN or PSK identity; empty if none
   bool use_identity_as_username = false;  // listener option: tls_identity replaces username
   bool attested = false;                  // the peer verified our attestation evidence
+  // The shell's own bridge (docs/bridges.md), on an internal socket no network peer can reach:
+  // not authenticated (like mosquitto's bridges), and the only client that may publish its
+  // connection state on $SYS/broker/connection/….
+  bool bridge = false;
 };
 
 // Whether the host may drop a send when the connection's outbound queue is full.

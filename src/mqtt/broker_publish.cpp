@@ -79,7 +79,7 @@ ReasonCode Broker::State::accept_publish(Connection& c, ByteView bytes, ByteView
                                "' (" + decimal(payload.size()) + " bytes)");
     return ReasonCode::kQuotaExceeded;
   }
-  if (is_sys_topic(p.topic)) {
+  if (is_sys_topic(p.topic) && !(c.peer.bridge && is_bridge_state_topic(p.topic))) {
     log(LogLevel::kNotice, "Dropped PUBLISH to " + p.topic + " from " + c.client_id);
     return ReasonCode::kNotAuthorized;
   }

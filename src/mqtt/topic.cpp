@@ -47,6 +47,10 @@ bool is_valid_topic_filter(std::string_view filter) {
 
 bool is_sys_topic(std::string_view topic) { return topic.starts_with("$SYS"); }
 
+bool is_bridge_state_topic(std::string_view topic) {
+  return topic.starts_with("$SYS/broker/connection/");
+}
+
 bool topic_matches(std::string_view filter, std::string_view topic) {
   if (filter.empty() || topic.empty()) return false;
   if (topic.front() == '$' && (filter.front() == '+' || filter.front() == '#')) return false;

@@ -19,6 +19,8 @@ bool topic_matches(std::string_view filter, std::string_view topic);
 
 // Whether `topic` is one of the broker's own "$SYS" topics, which clients may not publish to.
 bool is_sys_topic(std::string_view topic);
+// $SYS/broker/connection/…: where a bridge announces its state (mosquitto's notifications).
+bool is_bridge_state_topic(std::string_view topic);
 
 struct SharedFilter {
   std::string_view group;

@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::uint8_t kUseIdentityAsUsername = 1;
 constexpr std::uint8_t kAttested = 2;
+constexpr std::uint8_t kBridge = 4;
 
 void put_u32(mqtt::Bytes& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
@@ -41,7 +42,7 @@ mqtt::Bytes encode_peer_info(const mqtt::PeerInfo& peer) {
   put_string(out, peer.tls_identity);
   out.push_back(
       static_cast<std::uint8_t>((peer.use_identity_as_username ? kUseIdentityAsUsername : 0) |
-                                (peer.attested ? kAttested : 0)));
+                                (peer.attested ? kAttested : 0) | (peer.bridge ? kBridge : 0)));
   return out;
 }
 
@@ -54,9 +55,10 @@ bool decode_peer_info(mqtt::ByteView bytes, mqtt::PeerInfo& peer) {
   if (!take_string(bytes, pos, peer.tls_identity)) return false;
   if (bytes.size() - pos != 1) return false;
   const std::uint8_t flags = bytes[pos];
-  if ((flags & ~(kUseIdentityAsUsername | kAttested)) != 0) return false;
+  if ((flags & ~(kUseIdentityAsUsername | kAttested | kBridge)) != 0) return false;
   peer.use_identity_as_username = (flags & kUseIdentityAsUsername) != 0;
   peer.attested = (flags & kAttested) != 0;
+  peer.bridge = (flags & kBridge) != 0;
   return true;
 }
 

@@ -1,5 +1,7 @@
 #include "shell/config_file.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -14,6 +16,7 @@
 
 #include "mqtt/limits.h"
 #include "runtime/engine.h"
+#include "shell/bridge_config.h"
 #include "shell/duration.h"
 #include "shell/mosquitto_option_table.h"
 
@@ -327,7 +330,19 @@ void parse_lines(std::string_view text, std::string_view file_name, ServerConfig
     const std::string where = std::string(file_name) + ":" + std::to_string(line_number);
     mqtt::BrokerConfig& broker = config.broker;
 
-    if (option == "listener") {
+    if (option == "connection") {
+      const std::string_view name = p.word();
+      for (const BridgeConfig& other : config.bridges) {
+        if (other.name == name) p.fail("bridge '" + std::string(name) + "' defined twice");
+      }
+      BridgeConfig bridge;
+      bridge.name = std::string(name);
+      bridge.origin = where;
+      config.bridges.push_back(std::move(bridge));
+    } else if (is_bridge_option(option)) {
+      if (config.bridges.empty()) p.fail("a bridge option must follow a 'connection NAME' line");
+      if (auto r = apply_bridge_option(option, value, config.bridges.back()); !r) p.fail(r.error());
+    } else if (option == "listener") {
       const auto words = split_words(value);
       if (words.empty() || words.size() > 2) p.fail("expected 'listener PORT [BIND_ADDRESS]'");
       const LineParser port_parser(file_name, line_number, option, words[0]);
@@ -518,6 +533,17 @@ bool is_known_engine_name(std::string_view name) {
 void parse_config_text(std::string_view text, std::string_view file_name, ServerConfig& config) {
   ParseState state;
   parse_lines(text, file_name, config, state);
+  finish_bridges(config);
+}
+
+void finish_bridges(ServerConfig& config) {
+  char hostname[256] = {};
+  if (::gethostname(hostname, sizeof hostname - 1) != 0) std::strcpy(hostname, "trustmq");
+  for (BridgeConfig& bridge : config.bridges) {
+    if (auto r = finish_bridge_config(bridge, hostname); !r) {
+      throw ConfigError(bridge.origin + ": bridge '" + bridge.name + "': " + r.error());
+    }
+  }
 }
 
 std::string read_text_file(const std::string& path, std::string_view what) {

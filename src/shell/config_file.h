@@ -20,6 +20,10 @@ class ConfigError : public std::runtime_error {
 // Applies the lines of `text` to `config`; `file_name` is used in error messages only.
 void parse_config_text(std::string_view text, std::string_view file_name, ServerConfig& config);
 
+// Completes and checks the bridges (bridge_config.h, finish_bridge_config) once every line is
+// read; called by parse_config_text. Throws ConfigError naming the bridge's connection line.
+void finish_bridges(ServerConfig& config);
+
 // Reads `path` and applies it to `config`.
 void load_config_file(const std::string& path, ServerConfig& config);
 

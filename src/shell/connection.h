@@ -32,6 +32,7 @@ struct Connection {
   std::string peer_address;  // "127.0.0.1:50123"
   std::uint16_t listener_port = 0;
   bool use_identity_as_username = false;  // listener option, passed on in PeerInfo
+  bool bridge = false;                    // a bridge's internal socket (PeerInfo::bridge)
   State state = State::kHandshaking;
   bool engine_open = false;        // engine.open() called and engine.close() not yet
   bool overflowed = false;         // a control send did not fit: disconnect at once

@@ -65,6 +65,7 @@ Logger::~Logger() {
 }
 
 void Logger::apply(const LogSettings& settings) {
+  const std::lock_guard lock(mutex_);
   int fd = -1;
   if (!sink_ && !settings.file.empty()) {
     if (settings.file == settings_.file && file_fd_ >= 0) {
@@ -90,6 +91,7 @@ void Logger::apply(const LogSettings& settings) {
 }
 
 void Logger::reopen_file() {
+  const std::lock_guard lock(mutex_);
   if (sink_ || settings_.file.empty()) return;
   const int fd = open_log_file(settings_.file);
   if (fd < 0) {
@@ -121,6 +123,7 @@ std::string Logger::stamp() const {
 }
 
 void Logger::log(LogType type, std::string_view text) {
+  const std::lock_guard lock(mutex_);
   if (!enabled(type)) return;
   std::string line;
   if (settings_.timestamp) {

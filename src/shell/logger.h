@@ -1,9 +1,11 @@
 // Writes log lines, filtered by log type, to the destinations of log_dest (stderr, stdout, a
 // file, syslog) with the stamp of log_timestamp/log_timestamp_format, or to a sink given by
-// tests.
+// tests. Safe to call from several threads (the bridges log from their own threads).
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -25,9 +27,11 @@ class Logger {
   Logger(const Logger&) = delete;
   Logger& operator=(const Logger&) = delete;
 
-  bool enabled(LogType type) const { return (mask_ & static_cast<LogTypeMask>(type)) != 0; }
-  void set_mask(LogTypeMask mask) { mask_ = mask; }
-  LogTypeMask mask() const { return mask_; }
+  bool enabled(LogType type) const {
+    return (mask_.load(std::memory_order_relaxed) & static_cast<LogTypeMask>(type)) != 0;
+  }
+  void set_mask(LogTypeMask mask) { mask_.store(mask, std::memory_order_relaxed); }
+  LogTypeMask mask() const { return mask_.load(std::memory_order_relaxed); }
 
   // Takes the destinations and stamp of `settings`, opening the log file (append) if one is
   // named. Throws ConfigError (config_file.h) if the file cannot be opened; the previous
@@ -43,7 +47,10 @@ class Logger {
  private:
   std::string stamp() const;
 
-  LogTypeMask mask_;
+  std::atomic<LogTypeMask> mask_;
+  // Guards the destinations (a line is written whole; apply/reopen_file do not race a write).
+  // Recursive: reopen_file logs its own failure.
+  std::recursive_mutex mutex_;
   Sink sink_;  // tests: replaces every destination
   LogSettings settings_;
   int file_fd_ = -1;

@@ -5,8 +5,9 @@ namespace {
 
 using enum OptionTreatment;
 
-constexpr std::string_view kBridges =
-    "bridges are not implemented yet; a bridge configured here would not run";
+constexpr std::string_view kBridgeStart =
+    "only start_type automatic is implemented: a bridge connects at start-up and reconnects "
+    "after restart_timeout";
 constexpr std::string_view kOneStoreFile =
     "trustmq keeps its store in persistence_location/trustmq.db (docs/persistence.md)";
 constexpr std::string_view kNoAutosaveOnChanges =
@@ -70,44 +71,33 @@ constexpr UnsupportedOption kOptions[] = {
     {"tls_engine", std::nullopt, kRefused, "OpenSSL engines are not supported"},
     {"tls_engine_kpass_sha1", std::nullopt, kRefused, "OpenSSL engines are not supported"},
     {"tls_keyform", "pem", kRefused, "only PEM key files are supported (OpenSSL engines are not)"},
-    // Bridges.
-    {"address", std::nullopt, kRefused, kBridges},
-    {"addresses", std::nullopt, kRefused, kBridges},
-    {"bridge_alpn", std::nullopt, kRefused, kBridges},
-    {"bridge_attempt_unsubscribe", std::nullopt, kRefused, kBridges},
-    {"bridge_bind_address", std::nullopt, kRefused, kBridges},
-    {"bridge_cafile", std::nullopt, kRefused, kBridges},
-    {"bridge_capath", std::nullopt, kRefused, kBridges},
-    {"bridge_certfile", std::nullopt, kRefused, kBridges},
-    {"bridge_identity", std::nullopt, kRefused, kBridges},
-    {"bridge_insecure", std::nullopt, kRefused, kBridges},
-    {"bridge_keyfile", std::nullopt, kRefused, kBridges},
-    {"bridge_max_packet_size", std::nullopt, kRefused, kBridges},
-    {"bridge_outgoing_retain", std::nullopt, kRefused, kBridges},
-    {"bridge_protocol_version", std::nullopt, kRefused, kBridges},
-    {"bridge_psk", std::nullopt, kRefused, kBridges},
-    {"bridge_require_ocsp", std::nullopt, kRefused, kBridges},
-    {"bridge_tls_version", std::nullopt, kRefused, kBridges},
-    {"cleansession", std::nullopt, kRefused, kBridges},
-    {"connection", std::nullopt, kRefused, kBridges},
-    {"idle_timeout", std::nullopt, kRefused, kBridges},
-    {"keepalive_interval", std::nullopt, kRefused, kBridges},
-    {"local_cleansession", std::nullopt, kRefused, kBridges},
-    {"local_clientid", std::nullopt, kRefused, kBridges},
-    {"local_password", std::nullopt, kRefused, kBridges},
-    {"local_username", std::nullopt, kRefused, kBridges},
-    {"notification_topic", std::nullopt, kRefused, kBridges},
-    {"notifications", std::nullopt, kRefused, kBridges},
-    {"notifications_local_only", std::nullopt, kRefused, kBridges},
-    {"remote_clientid", std::nullopt, kRefused, kBridges},
-    {"remote_password", std::nullopt, kRefused, kBridges},
-    {"remote_username", std::nullopt, kRefused, kBridges},
-    {"restart_timeout", std::nullopt, kRefused, kBridges},
-    {"round_robin", std::nullopt, kRefused, kBridges},
-    {"start_type", std::nullopt, kRefused, kBridges},
-    {"threshold", std::nullopt, kRefused, kBridges},
-    {"topic", std::nullopt, kRefused, kBridges},
-    {"try_private", std::nullopt, kRefused, kBridges},
+    // Bridges (the implemented bridge options are in bridge_config.cpp).
+    {"bridge_alpn", std::nullopt, kRefused, "ALPN on bridge connections is not implemented"},
+    {"bridge_attempt_unsubscribe", "true", kNoEffect,
+     "the bridge does not unsubscribe on the remote; a clean session (cleansession true) drops "
+     "its subscriptions"},
+    {"bridge_bind_address", std::nullopt, kRefused,
+     "choosing the bridge's local address is not implemented"},
+    {"bridge_capath", std::nullopt, kRefused,
+     "a directory of CA certificates is not supported for bridges; give bridge_cafile"},
+    {"bridge_max_packet_size", std::nullopt, kRefused,
+     "not implemented; the remote's Maximum Packet Size still applies"},
+    {"bridge_outgoing_retain", "true", kRefused,
+     "only 'true' is implemented: the retain flag is forwarded as received"},
+    {"bridge_require_ocsp", "false", kRefused,
+     "OCSP checks of the remote's certificate are not implemented (a security option is never "
+     "ignored)"},
+    {"idle_timeout", std::nullopt, kRefused, kBridgeStart},
+    {"local_cleansession", std::nullopt, kRefused,
+     "the bridge's local session always starts clean (messages for a remote that is down are "
+     "kept by the bridge, see docs/bridges.md)"},
+    {"local_password", std::nullopt, kRefused,
+     "the bridge's local connection is internal and not authenticated; local_username names "
+     "it for the ACL"},
+    {"round_robin", std::nullopt, kRefused,
+     "only one address per bridge is supported, so there is nothing to choose from"},
+    {"start_type", "automatic", kRefused, kBridgeStart},
+    {"threshold", std::nullopt, kRefused, kBridgeStart},
 };
 
 }  // namespace

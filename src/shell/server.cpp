@@ -17,6 +17,7 @@
 
 #include "shell/log_type.h"
 #include "shell/monotonic_clock.h"
+#include "shell/plain_tcp_transport.h"
 #include "shell/socket_address.h"
 #include "shell/transport_factory.h"
 
@@ -287,6 +288,26 @@ void Server::accept_connections(std::size_t listener_index) {
   }
 }
 
+void Server::adopt_bridge_connection(int fd, const std::string& name) {
+  const mqtt::ConnectionId id = allocate_id();
+  auto owned = std::make_unique<Connection>(id, fd, config_.max_queued_bytes);
+  Connection& c = *owned;
+  c.transport = std::make_unique<PlainTcpTransport>(fd);
+  c.peer_address = "bridge " + name;
+  c.bridge = true;
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = token(kTagConnection, id);
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    ::close(fd);
+    throw std::runtime_error(std::string("epoll_ctl (bridge): ") + std::strerror(errno));
+  }
+  c.epoll_events = EPOLLIN;
+  connections_.emplace(id, std::move(owned));
+  continue_handshake(c);
+  process_scheduled();
+}
+
 void Server::continue_handshake(Connection& c) {
   const IoResult r = c.transport->handshake();
   if (r.status == IoStatus::kWouldBlock) {
@@ -311,6 +332,7 @@ void Server::continue_handshake(Connection& c) {
   peer.address = c.peer_address;
   peer.listener_port = c.listener_port;
   peer.use_identity_as_username = c.use_identity_as_username;
+  peer.bridge = c.bridge;
   c.transport->describe_peer(peer);
   c.engine_open = true;
   engine_->open(c.id, peer, now_);

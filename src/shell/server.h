@@ -67,6 +67,11 @@ class Server final : public mqtt::BrokerHost {
   // std::runtime_error (or ConfigError for an unusable listener configuration).
   void bind_listeners();
   const std::vector<ListenerSocket>& listener_sockets() const { return listener_sockets_; }
+  // A bridge's local side (docs/bridges.md): `fd`, one end of a non-blocking socketpair, becomes
+  // a connection the engine knows as a bridge (PeerInfo::bridge: internal, not authenticated),
+  // "bridge NAME" in logs. The server owns `fd` from then on. Call after start_engine and
+  // before run(). Throws std::runtime_error.
+  void adopt_bridge_connection(int fd, const std::string& name);
 
   // Runs until request_stop(); returns the process exit status (0, or 1 after an engine trap).
   int run();

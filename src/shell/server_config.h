@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mqtt/broker_config.h"
+#include "shell/bridge_config.h"
 #include "shell/listener_config.h"
 #include "shell/log_settings.h"
 #include "shell/log_type.h"
@@ -65,6 +66,8 @@ struct ServerConfig {
   // (unset: the kernel's privlevel_floor).
   std::string tsm_report_dir = "/sys/kernel/config/tsm/report";
   std::optional<unsigned> tsm_privlevel;
+  // `connection` sections (docs/bridges.md), in file order.
+  std::vector<BridgeConfig> bridges;
   // A TLS handshake not finished within this time closes the connection.
   std::uint32_t handshake_timeout_ms = kDefaultHandshakeTimeoutMs;
 };

@@ -98,6 +98,18 @@ TEST(BrokerConnect, UnsupportedVersionV3Answer) {
   EXPECT_TRUE(c.closed());
 }
 
+// mosquitto's bridges set 0x80 in the level (try_private) and retry without it only on 3.1.1's
+// "unacceptable protocol version".
+TEST(BrokerConnect, BridgeBitGetsTheV3Answer) {
+  for (const std::uint8_t level : {0x83, 0x84}) {
+    BrokerHarness h;
+    TestClient& c = h.open(kV311);
+    c.send_raw(connect_with_level(level));
+    EXPECT_EQ(only_raw_send(h, c), (Bytes{0x20, 0x02, 0x00, 0x01})) << int{level};
+    EXPECT_TRUE(c.closed());
+  }
+}
+
 TEST(BrokerConnect, UnsupportedVersionV5Answer) {
   BrokerHarness h;
   TestClient& c = h.open(kV5);

@@ -12,6 +12,7 @@ mqtt::PeerInfo sample_peer() {
   peer.tls_identity = "client-7";
   peer.use_identity_as_username = true;
   peer.attested = true;
+  peer.bridge = true;
   return peer;
 }
 
@@ -24,6 +25,7 @@ TEST(PeerInfoCodecTest, RoundTrips) {
   EXPECT_EQ(decoded.tls_identity, "client-7");
   EXPECT_TRUE(decoded.use_identity_as_username);
   EXPECT_TRUE(decoded.attested);
+  EXPECT_TRUE(decoded.bridge);
 
   mqtt::PeerInfo plain;
   plain.address = "127.0.0.1:1";
@@ -32,6 +34,7 @@ TEST(PeerInfoCodecTest, RoundTrips) {
   EXPECT_EQ(decoded.tls_identity, "");
   EXPECT_FALSE(decoded.use_identity_as_username);
   EXPECT_FALSE(decoded.attested);
+  EXPECT_FALSE(decoded.bridge);
 }
 
 TEST(PeerInfoCodecTest, RejectsEveryTruncation) {

@@ -395,9 +395,9 @@ TEST(ConfigFileTest, UnsupportedValuesAreRefusedWithTheReason) {
             "test.conf:1: option 'retain_available': 'false' is not supported: only 'true' "
             "(mosquitto's default) is implemented: the broker always keeps retained messages");
   EXPECT_TRUE(parse("retain_available true\nallow_zero_length_clientid true\n").warnings.empty());
-  EXPECT_EQ(error_of("connection bridge-1\n"),
-            "test.conf:1: option 'connection': not supported: bridges are not implemented "
-            "yet; a bridge configured here would not run");
+  EXPECT_EQ(error_of("connection bridge-1\nround_robin true\n"),
+            "test.conf:2: option 'round_robin': not supported: only one address per bridge is "
+            "supported, so there is nothing to choose from");
   EXPECT_TRUE(
       error_of("listener 1883\nmount_point tenant/\n")
           .starts_with(

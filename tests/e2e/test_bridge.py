@@ -1,0 +1,309 @@
+"""Bridges (docs/bridges.md): trustmq → trustmq plain and attested, trustmq → mosquitto and
+mosquitto → trustmq, out/in/both with prefixes, no loops with `both`, the connection state on
+$SYS, a remote restart with QoS 1 messages held meanwhile, bad bridge lines at start-up.
+trustmq only (the bridge under test is trustmq's, or the remote is)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from broker_process import BrokerKind, BrokerProcess, BrokerSettings
+from mqtt_clients import ClientSet
+from tls_helpers import run, start_tls_broker, trustmq_cli
+
+pytestmark = pytest.mark.trustmq_only
+
+OTHER_MODULE = "ab" * 32
+MOSQUITTO = "/usr/sbin/mosquitto"
+
+
+def wait_log(broker: BrokerProcess, pattern: str, timeout: float = 8.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        match = re.search(pattern, broker.read_log())
+        if match:
+            return match.group(0)
+        time.sleep(0.05)
+    raise AssertionError(f"no log line matching {pattern!r} within {timeout} s:\n"
+                         + broker.read_log())
+
+
+def bridge_lines(name: str, port: int, topics: list[str], version: str = "mqttv50",
+                 extra: list[str] | None = None) -> list[str]:
+    return ([f"connection {name}", f"address 127.0.0.1:{port}", f"remote_clientid {name}",
+             f"bridge_protocol_version {version}", "restart_timeout 1 2"]
+            + [f"topic {t}" for t in topics] + (extra or []))
+
+
+def connected(edge: BrokerProcess, name: str, count: int = 1) -> None:
+    """Waits until the edge's bridge `name` has connected `count` times."""
+    deadline = time.monotonic() + 8.0
+    pattern = f"bridge {name}: connected to"
+    while edge.read_log().count(pattern) < count:
+        assert time.monotonic() < deadline, edge.read_log()
+        time.sleep(0.05)
+
+
+def state_topic(name: str) -> str:
+    return f"$SYS/broker/connection/{name}/state"
+
+
+@pytest.fixture
+def cli(broker_kind):
+    return trustmq_cli(broker_kind.path)
+
+
+def test_out_in_and_both_with_prefixes_between_two_trustmq(broker_factory, tmp_path):
+    remote = broker_factory()
+    edge = broker_factory(extra_lines=bridge_lines("b1", remote.port, [
+        "sensors/# out 1 edge/ site1/",
+        "cmd/# in 1 local/ site1/",
+        "chat/# both 1",
+    ]))
+    connected(edge, "b1")
+    at_remote, at_edge = ClientSet(remote, tmp_path), ClientSet(edge, tmp_path)
+    try:
+        sensors = at_remote.subscriber("paho-v5", "#", qos=1)
+        commands = at_edge.subscriber("paho-v5", "local/#", qos=1)
+        chat_edge = at_edge.subscriber("paho-v5", "chat/#", qos=1)
+
+        at_edge.publish("mosquitto-v311", "edge/sensors/t1", [b"21.5"], qos=1)
+        got = sensors.wait_for_messages(1)
+        assert (got[0].topic, got[0].payload) == ("site1/sensors/t1", b"21.5")
+
+        at_remote.publish("mosquitto-v5", "site1/cmd/reboot", [b"now"], qos=1)
+        got = commands.wait_for_messages(1)
+        assert (got[0].topic, got[0].payload) == ("local/cmd/reboot", b"now")
+
+        # `both`: one copy on each side, nothing comes back (No Local on both sides).
+        at_edge.publish("mosquitto-v5", "chat/a", [b"from edge"], qos=1)
+        at_remote.publish("mosquitto-v5", "chat/b", [b"from remote"], qos=1)
+        chat_edge.inbox.wait_for(2)
+        sensors.inbox.wait_for(4)  # site1/sensors/t1, site1/cmd/reboot, chat/a, chat/b
+        time.sleep(1.0)
+        edge_topics = sorted(m.topic for m in chat_edge.inbox.snapshot())
+        remote_topics = sorted(m.topic for m in sensors.inbox.snapshot())
+        assert edge_topics == ["chat/a", "chat/b"]
+        assert remote_topics == ["chat/a", "chat/b", "site1/cmd/reboot", "site1/sensors/t1"]
+        # Not matched by any topic line: stays local.
+        at_edge.publish("mosquitto-v5", "private/x", [b"no"], qos=1)
+        sensors.inbox.expect_no_more(4, quiet=0.5)
+    finally:
+        at_remote.close_all()
+        at_edge.close_all()
+    assert "bridge b1" in edge.read_log()
+
+
+def test_state_is_announced_on_sys_and_qos1_messages_wait_for_a_restarted_remote(
+        broker_factory, tmp_path):
+    store = tmp_path / "remote-store"
+    remote = broker_factory(extra_lines=["persistence true", f"persistence_location {store}"])
+    edge = broker_factory(extra_lines=bridge_lines("b2", remote.port, ["q/# out 1"]))
+    connected(edge, "b2")
+    at_edge = ClientSet(edge, tmp_path)
+    at_remote = ClientSet(remote, tmp_path)
+    try:
+        state = at_edge.subscriber("paho-v5", state_topic("b2"), qos=1)
+        assert state.wait_for_messages(1)[-1].payload == b"1"
+        # A persistent subscriber on the remote, offline while the remote is down.
+        sub = at_remote.subscriber("mosquitto-v5", "q/#", qos=1, client_id="collector",
+                                   persistent=True, session_expiry=600)
+        sub.close()
+
+        problems = remote.stop()
+        assert problems == [], problems
+        state.inbox.wait_for(2)
+        assert state.inbox.snapshot()[-1].payload == b"0"
+        wait_log(edge, r"bridge b2: connection to 127\.0\.0\.1:\d+ lost")
+
+        at_edge.publish("mosquitto-v5", "q/held", [b"m%d" % i for i in range(5)], qos=1)
+        remote.start(same_port=True)
+        connected(edge, "b2", count=2)
+        state.inbox.wait_for(3)
+        assert state.inbox.snapshot()[-1].payload == b"1"
+
+        again = at_remote.subscriber("mosquitto-v5", "q/#", qos=1, client_id="collector",
+                                     persistent=True, session_expiry=600)
+        got = again.wait_for_messages(5)
+        assert [m.payload for m in got] == [b"m%d" % i for i in range(5)]
+    finally:
+        at_edge.close_all()
+        at_remote.close_all()
+
+
+def test_the_local_acl_applies_to_the_bridge_as_its_local_username(broker_factory, tmp_path):
+    remote = broker_factory()
+    acl = ("topic write a/#\n"  # anonymous clients (the publisher, the bridge without a user)
+           "user edge-bridge\n"
+           "topic read a/#\n"
+           "topic write $SYS/broker/connection/#\n")
+    edge = broker_factory(acl=acl, extra_lines=[
+        *bridge_lines("named", remote.port, ["a/# out 1"], extra=["local_username edge-bridge"]),
+        *bridge_lines("anonymous", remote.port, ["a/# out 1 \"\" anon/"]),
+    ])
+    connected(edge, "named")
+    connected(edge, "anonymous")
+    wait_log(edge, r"bridge anonymous: the local broker refused the subscription to 'a/#'")
+    wait_log(edge, r"bridge anonymous: the local broker refused the notification")
+    at_edge, at_remote = ClientSet(edge, tmp_path), ClientSet(remote, tmp_path)
+    try:
+        sub = at_remote.subscriber("paho-v5", "#", qos=1)
+        at_edge.publish("mosquitto-v5", "a/x", [b"acl"], qos=1)
+        got = sub.wait_for_messages(1)
+        assert (got[0].topic, got[0].payload) == ("a/x", b"acl")
+        sub.inbox.expect_no_more(1, quiet=0.5)  # nothing on anon/a/x
+    finally:
+        at_edge.close_all()
+        at_remote.close_all()
+
+
+def test_the_bridge_needs_no_password_on_its_broker_but_a_network_client_does(
+        broker_factory, tmp_path):
+    remote = broker_factory()
+    edge = broker_factory(allow_anonymous=False, users={"alice": "secret"},
+                          extra_lines=bridge_lines("internal", remote.port, ["a/# out 1"],
+                                                   extra=["local_clientid bridge-local"]))
+    connected(edge, "internal")
+    wait_log(edge, r"New client connected from bridge internal as bridge-local")
+    at_edge, at_remote = ClientSet(edge, tmp_path), ClientSet(remote, tmp_path)
+    try:
+        sub = at_remote.subscriber("paho-v5", "a/#", qos=1)
+        at_edge.publish("mosquitto-v5", "a/x", [b"authenticated"], qos=1, username="alice",
+                        password="secret")
+        got = sub.wait_for_messages(1)
+        assert got[0].payload == b"authenticated"
+        # An anonymous network client gets no such pass: refused, nothing forwarded.
+        at_edge.publish("mosquitto-v5", "a/y", [b"anonymous"], qos=1, check=False)
+        sub.inbox.expect_no_more(1, quiet=0.5)
+    finally:
+        at_edge.close_all()
+        at_remote.close_all()
+
+
+def write_policy(cli, remote_tls, path: Path, module: str | None = None) -> Path:
+    result = run([cli, "policy", "init", "--module-measurement",
+                  module or remote_tls.module_measurement(),
+                  "--anchor", remote_tls.state_dir / "sim" / "sim-root-ca.pem", "--allow-sim",
+                  "-o", path])
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_attested_bridge_forwards_only_to_a_remote_whose_evidence_verifies(
+        broker_factory, cli, tmp_path):
+    remote_tls = start_tls_broker(broker_factory, ["attestation sim"],
+                                  state_dir=tmp_path / "remote-state")
+    good = write_policy(cli, remote_tls, tmp_path / "good.json")
+    bad = write_policy(cli, remote_tls, tmp_path / "bad.json", module=OTHER_MODULE)
+    edge = broker_factory(extra_lines=[
+        *bridge_lines("trusted", remote_tls.tls_port, ["a/# out 1"],
+                      extra=[f"bridge_attestation_policy {good}"]),
+        *bridge_lines("untrusted", remote_tls.tls_port, ["b/# out 1"],
+                      extra=[f"bridge_attestation_policy {bad}"]),
+    ])
+    connected(edge, "trusted")
+    wait_log(edge, r"bridge trusted: connected to .*remote attested against")
+    wait_log(edge, r"bridge untrusted: cannot connect to .*module measurement .* not in policy"
+                   r".*nothing forwarded")
+    at_edge, at_remote = ClientSet(edge, tmp_path), ClientSet(remote_tls.broker, tmp_path)
+    try:
+        trusted_state = at_edge.subscriber("paho-v5", state_topic("trusted"), qos=1)
+        untrusted_state = at_edge.subscriber("paho-v5", state_topic("untrusted"), qos=1)
+        assert trusted_state.wait_for_messages(1)[-1].payload == b"1"
+        assert untrusted_state.wait_for_messages(1)[-1].payload == b"0"
+
+        sub = at_remote.subscriber("paho-v5", "#", qos=1)
+        at_edge.publish("mosquitto-v5", "a/x", [b"attested"], qos=1)
+        at_edge.publish("mosquitto-v5", "b/x", [b"must not leave"], qos=1)
+        got = sub.wait_for_messages(1)
+        assert (got[0].topic, got[0].payload) == ("a/x", b"attested")
+        sub.inbox.expect_no_more(1, quiet=1.0)
+    finally:
+        at_edge.close_all()
+        at_remote.close_all()
+    log = remote_tls.broker.read_log()
+    assert log.count("New client connected") >= 2  # the trusted bridge and the subscriber
+    assert "as untrusted" not in log  # no MQTT byte from the bridge that did not trust it
+
+
+def start_mosquitto(tmp_path: Path, label: str, extra: list[str]) -> BrokerProcess:
+    return BrokerProcess(BrokerKind(name="mosquitto", path=MOSQUITTO),
+                         BrokerSettings(extra_lines=extra), tmp_path / label, label).start()
+
+
+def test_trustmq_bridge_to_mosquitto(broker_factory, tmp_path):
+    remote = start_mosquitto(tmp_path, "mosquitto-remote", [])
+    try:
+        edge = broker_factory(extra_lines=bridge_lines(
+            "tm", remote.port, ["up/# out 1 \"\" edge1/", "down/# in 1 \"\" edge1/"],
+            version="mqttv311"))
+        connected(edge, "tm")
+        at_edge, at_remote = ClientSet(edge, tmp_path), ClientSet(remote, tmp_path)
+        try:
+            up = at_remote.subscriber("mosquitto-v311", "edge1/#", qos=1)
+            down = at_edge.subscriber("paho-v311", "down/#", qos=1)
+            at_edge.publish("mosquitto-v311", "up/x", [b"to mosquitto"], qos=1)
+            at_remote.publish("mosquitto-v311", "edge1/down/y", [b"from mosquitto"], qos=1)
+            assert sorted((m.topic, m.payload) for m in up.wait_for_messages(2)) == [
+                ("edge1/down/y", b"from mosquitto"), ("edge1/up/x", b"to mosquitto")]
+            got = down.wait_for_messages(1)
+            assert (got[0].topic, got[0].payload) == ("down/y", b"from mosquitto")
+        finally:
+            at_edge.close_all()
+            at_remote.close_all()
+    finally:
+        assert remote.stop() == []
+
+
+# mosquitto's default try_private true sets the bridge bit in the protocol level; trustmq
+# answers 3.1.1's "unacceptable protocol version" and mosquitto retries without it.
+@pytest.mark.parametrize("try_private", [[], ["try_private false"]], ids=["default", "off"])
+def test_mosquitto_bridge_to_trustmq(broker_factory, tmp_path, try_private):
+    remote = broker_factory()
+    edge = start_mosquitto(tmp_path, "mosquitto-edge", [
+        "connection mq", f"address 127.0.0.1:{remote.port}", "remote_clientid mq-bridge",
+        "bridge_protocol_version mqttv311", "restart_timeout 1", *try_private,
+        "topic up/# out 1 \"\" site/", "topic down/# in 1 \"\" site/"])
+    try:
+        at_edge, at_remote = ClientSet(edge, tmp_path), ClientSet(remote, tmp_path)
+        try:
+            wait_log(remote, r"New client connected from .* as mq-bridge", timeout=10.0)
+            up = at_remote.subscriber("paho-v5", "site/#", qos=1)
+            down = at_edge.subscriber("mosquitto-v311", "down/#", qos=1)
+            time.sleep(0.3)  # mosquitto's bridge subscribes on the remote after CONNACK
+            at_edge.publish("mosquitto-v311", "up/x", [b"to trustmq"], qos=1)
+            at_remote.publish("paho-v5", "site/down/y", [b"from trustmq"], qos=1)
+            got = up.wait_for_messages(2)
+            assert sorted((m.topic, m.payload) for m in got) == [
+                ("site/down/y", b"from trustmq"), ("site/up/x", b"to trustmq")]
+            got = down.wait_for_messages(1)
+            assert (got[0].topic, got[0].payload) == ("down/y", b"from trustmq")
+        finally:
+            at_edge.close_all()
+            at_remote.close_all()
+    finally:
+        assert edge.stop() == []
+
+
+@pytest.mark.parametrize("lines, message", [
+    (["address 127.0.0.1:1"], "a bridge option must follow a 'connection NAME' line"),
+    (["connection x", "topic a/#"], "bridge 'x': no address given"),
+    (["connection x", "address 127.0.0.1:1", "topic a/# sideways"],
+     "option 'topic': direction must be out, in or both"),
+    (["connection x", "address 127.0.0.1:1", "topic a/# both"],
+     "needs bridge_protocol_version mqttv50"),
+    (["connection x", "bridge_insecure true"], "never switched off"),
+])
+def test_bad_bridge_lines_stop_start_up_with_the_reason(broker_kind, tmp_path, lines, message):
+    config = tmp_path / "bad.conf"
+    config.write_text("listener 0 127.0.0.1\n" + "\n".join(lines) + "\n")
+    result = subprocess.run(broker_kind.command(config), capture_output=True, text=True,
+                            timeout=10)
+    assert result.returncode == 1
+    assert message in result.stderr, result.stderr
+    assert f"{config}:" in result.stderr
