@@ -80,6 +80,13 @@ class MqttClient {
   // connection (kProtocol).
   ClientResult<mqtt::AuthPacket> reauthenticate(mqtt::ByteView data);
 
+  // One step of a multi-step MQTT 5 authentication exchange (§4.12): sends AUTH `reason`
+  // (0x19 to start a re-authentication, 0x18 to continue it) with `data` under the CONNECT's
+  // method and returns the broker's AUTH, 0x00 (done) or 0x18 (the broker's next step). A
+  // DISCONNECT instead is kDisconnected with its reason. Attested clients use it
+  // (client_attestation.h).
+  ClientResult<mqtt::AuthPacket> authentication_step(mqtt::ReasonCode reason, mqtt::ByteView data);
+
   // PINGREQ, and waits for PINGRESP.
   ClientResult<void> ping();
 
