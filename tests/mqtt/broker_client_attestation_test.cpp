@@ -229,6 +229,31 @@ TEST(BrokerClientAttestation, ANewReauthenticationWhileTheAnswerIsDueIsAProtocol
   EXPECT_EQ(std::get<DisconnectPacket>(packets[0]).reason, ReasonCode::kProtocolError);
 }
 
+TEST(BrokerClientAttestation, ReloadedAclAppliesClaimBlocksToConnectedClients) {
+  BrokerHarness h(config_with_acl(kClaimAcl));
+  accept_clients(h.host);
+  TestClient& c = h.open();
+  c.connect(attested_connect("gateway", envelope({}, kEvidence)));
+  ASSERT_EQ(c.subscribe("telemetry/#").reason_codes.at(0), ReasonCode::kGrantedQoS0);
+  // The claim block is gone: the subscription it granted is removed.
+  AclRules without;
+  AclParseError error;
+  ASSERT_TRUE(parse_acl("topic read public/#\n", without, error));
+  h.broker().reload_security(without, h.now);
+  c.receive();
+  TestClient& writer = h.open();
+  writer.connect(attested_connect("writer", envelope({}, kEvidence)));
+  writer.publish("telemetry/t", "not delivered");
+  EXPECT_TRUE(c.receive_publishes().empty());
+  // Back: the connected client's claims match again.
+  h.broker().reload_security(config_with_acl(kClaimAcl).acl, h.now);
+  EXPECT_EQ(c.subscribe("telemetry/#").reason_codes.at(0), ReasonCode::kGrantedQoS0);
+  writer.publish("telemetry/t", "delivered");
+  auto got = c.receive_publishes();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(to_string(got[0].payload), "delivered");
+}
+
 TEST(BrokerClientAttestation, SysCountsClientAttestationsByReason) {
   BrokerConfig config = BrokerHarness::default_config();
   config.sys_interval_seconds = 1;
