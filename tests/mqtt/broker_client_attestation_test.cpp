@@ -73,10 +73,10 @@ TEST(BrokerClientAttestation, AcceptedEvidenceGivesTheSessionItsClaimsAndTheClai
   EXPECT_TRUE(h.host.evidence_calls.empty());
   EXPECT_TRUE(h.host.logged("Client gateway attested: type=sim module_measurement=3f3f"));
 
-  EXPECT_EQ(c.subscribe("telemetry/#").reason_codes.at(0), ReasonCode::kGrantedQoS0);
+  EXPECT_EQ(c.subscribe("telemetry/#").reasons.at(0), ReasonCode::kSuccess);
   TestClient& plain = h.connected("plain");
-  EXPECT_EQ(plain.subscribe("telemetry/#").reason_codes.at(0), ReasonCode::kNotAuthorized);
-  EXPECT_EQ(plain.subscribe("public/#").reason_codes.at(0), ReasonCode::kGrantedQoS0);
+  EXPECT_EQ(plain.subscribe("telemetry/#").reasons.at(0), ReasonCode::kNotAuthorized);
+  EXPECT_EQ(plain.subscribe("public/#").reasons.at(0), ReasonCode::kSuccess);
   // The attested client may write telemetry; the plain one may not.
   plain.publish("telemetry/t", "from plain");
   c.publish("telemetry/t", "from gateway");
@@ -158,7 +158,7 @@ TEST(BrokerClientAttestation, ReattestationByChallengeKeepsTheClaims) {
   EXPECT_EQ(std::get<AuthPacket>(packets[0]).reason, ReasonCode::kSuccess);
   ASSERT_EQ(h.host.client_calls.size(), 3u);
   EXPECT_EQ(h.host.client_calls[2].step, ClientEvidenceStep::kAnswer);
-  EXPECT_EQ(c.subscribe("telemetry/#").reason_codes.at(0), ReasonCode::kGrantedQoS0);
+  EXPECT_EQ(c.subscribe("telemetry/#").reasons.at(0), ReasonCode::kSuccess);
 }
 
 TEST(BrokerClientAttestation, FailedReattestationWithdrawsTheClaimsAndEndsTheConnection) {
@@ -170,7 +170,7 @@ TEST(BrokerClientAttestation, FailedReattestationWithdrawsTheClaimsAndEndsTheCon
   p.clean_start = false;
   p.properties.session_expiry_interval = 3600;
   c.connect(p);
-  ASSERT_EQ(c.subscribe("telemetry/#").reason_codes.at(0), ReasonCode::kGrantedQoS0);
+  ASSERT_EQ(c.subscribe("telemetry/#").reasons.at(0), ReasonCode::kSuccess);
   c.send(auth(ReasonCode::kReAuthenticate, {kClientReattestationMarker}));
   ASSERT_EQ(c.receive().size(), 1u);
   h.host.client_answers[2] = {ClientEvidenceStatus::kRefused,
@@ -234,7 +234,7 @@ TEST(BrokerClientAttestation, ReloadedAclAppliesClaimBlocksToConnectedClients) {
   accept_clients(h.host);
   TestClient& c = h.open();
   c.connect(attested_connect("gateway", envelope({}, kEvidence)));
-  ASSERT_EQ(c.subscribe("telemetry/#").reason_codes.at(0), ReasonCode::kGrantedQoS0);
+  ASSERT_EQ(c.subscribe("telemetry/#").reasons.at(0), ReasonCode::kSuccess);
   // The claim block is gone: the subscription it granted is removed.
   AclRules without;
   AclParseError error;
@@ -247,7 +247,7 @@ TEST(BrokerClientAttestation, ReloadedAclAppliesClaimBlocksToConnectedClients) {
   EXPECT_TRUE(c.receive_publishes().empty());
   // Back: the connected client's claims match again.
   h.broker().reload_security(config_with_acl(kClaimAcl).acl, h.now);
-  EXPECT_EQ(c.subscribe("telemetry/#").reason_codes.at(0), ReasonCode::kGrantedQoS0);
+  EXPECT_EQ(c.subscribe("telemetry/#").reasons.at(0), ReasonCode::kSuccess);
   writer.publish("telemetry/t", "delivered");
   auto got = c.receive_publishes();
   ASSERT_EQ(got.size(), 1u);

@@ -23,6 +23,7 @@
 #include "client/mqtt_client.h"
 #include "client/tls_client_transport.h"
 #include "mqtt/attestation_method.h"
+#include "shell/acl_file.h"
 #include "shell/config_file.h"
 #include "shell/engine_selection.h"
 #include "shell/server.h"
@@ -69,6 +70,8 @@ class RunningServer {
         }) {
     parse_config_text(config_text, "test.conf", config_);
     resolve_server_defaults(config_);
+    // As trustmq-broker's main does.
+    if (!config_.acl_file.empty()) config_.broker.acl = load_acl_file(config_.acl_file);
     server_ = std::make_unique<Server>(config_, logger_, nullptr);
     server_->start_engine([this](mqtt::BrokerHost& host, mqtt::TimeMs now) {
       return make_engine("native", "", config_.broker, host, now);
