@@ -120,8 +120,7 @@ def test_client_whose_evidence_the_policy_refuses_gets_connack_0x87(attested_set
     result = run(trustmq(cli, tb, tls_args, stranger, "pub", "-t", "telemetry/" + topic, "-m",
                          "x"))
     assert result.returncode == 0x87, (result.returncode, result.stderr)
-    log = tb.wait_for_log(r"client attestation refused: untrusted-platform")
-    assert "Refused connection" in log
+    tb.wait_for_log(r"Refused connection from .*: client attestation refused: untrusted-platform")
     sys = mosquitto_sub_one(tb.tls_port, ["--cafile", tb.state_dir / "tls" / "tls-cert.pem",
                                           "--insecure"],
                             "$SYS/broker/attestation/clients/refused/untrusted-platform")
