@@ -75,9 +75,9 @@ class MqttClient {
 
   // MQTT 5 re-authentication (§4.12.1): sends AUTH 0x19 with `data` under the method given in
   // CONNECT and waits for the broker's AUTH. Returns the AUTH with reason 0x00; a DISCONNECT
-  // instead is kDisconnected with its reason; AUTH 0x18 (a further step) is kProtocol, since
-  // no method this client supports needs one. An AUTH the client did not ask for ends the
-  // connection (kProtocol).
+  // instead is kDisconnected with its reason; AUTH 0x18 (a further step) is kProtocol here
+  // (broker attestation needs none; a multi-step exchange uses authentication_step). An AUTH
+  // the client did not ask for ends the connection (kProtocol).
   ClientResult<mqtt::AuthPacket> reauthenticate(mqtt::ByteView data);
 
   // One step of a multi-step MQTT 5 authentication exchange (§4.12): sends AUTH `reason`
