@@ -10,7 +10,11 @@
 #include <limits>
 #include <string_view>
 
+#include "attest/measurement.h"
 #include "attest/policy.h"
+#include "attest/sim_attester.h"
+#include "attest/sim_platform.h"
+#include "client/client_attestation.h"
 #include "mqtt/topic.h"
 
 namespace trustmq::cli {
@@ -272,6 +276,22 @@ const std::vector<Flag>& flags() {
          o.connect.version = mqtt::ProtocolVersion::kV5;
          return std::nullopt;
        }},
+      {nullptr, "--client-evidence", "TYPE", kPubSub,
+       "attested client: present our own evidence of TYPE (sim) at CONNECT, over TLS 1.3 and "
+       "MQTT 5; the broker checks it against its client_attestation_policy",
+       [](Options& o, std::string_view v) -> Error {
+         if (v != "sim") return "Invalid --client-evidence type " + std::string(v) + " (sim).";
+         o.client_evidence = std::string(v);
+         o.connect.version = mqtt::ProtocolVersion::kV5;
+         return std::nullopt;
+       }},
+      {nullptr, "--client-evidence-state", "DIR", kPubSub,
+       "with --client-evidence sim: the sim platform's state directory (created on first use; "
+       "a software key, NO hardware protection)",
+       [](Options& o, std::string_view v) -> Error {
+         o.client_evidence_state = std::string(v);
+         return std::nullopt;
+       }},
       {nullptr, "--policy", "POLICY", kAttest, "the same as --attest POLICY",
        tls_text(&client::TlsOptions::attestation_policy)},
       {nullptr, "--timeout", "SECONDS", kAttest, "connect and handshake time limit (default 10)",
@@ -329,6 +349,14 @@ Error validate(ClientCommand command, Options& o) {
       return "--reattest needs --attest POLICY.";
     }
     if (!v5) return "--reattest needs MQTT v5 (-V 5).";
+  }
+  if (!o.client_evidence.empty()) {
+    if (o.client_evidence_state.empty())
+      return "--client-evidence sim needs --client-evidence-state DIR.";
+    if (!o.endpoint.tls) return "--client-evidence needs TLS (--cafile, --attest, --psk …).";
+    if (!v5) return "--client-evidence needs MQTT v5 (-V 5).";
+  } else if (!o.client_evidence_state.empty()) {
+    return "--client-evidence-state needs --client-evidence sim.";
   }
   if (!o.connect.clean_start && o.connect.client_id.empty()) {
     return "You must provide a client id if you are using the -c option.";
@@ -455,6 +483,28 @@ client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
   ::signal(SIGPIPE, SIG_IGN);
   client::ConnectOptions connect = options.connect;
   if (connect.client_id.empty()) connect.client_id = default_client_id(command);
+  // The client's own evidence (--client-evidence): its platform is opened (created on first
+  // use) before anything goes on the network.
+  std::unique_ptr<client::ClientAttestation> presenter;
+  if (!options.client_evidence.empty()) {
+    auto platform = attest::SimPlatform::open_or_create(options.client_evidence_state);
+    if (!platform) {
+      return R::failure(client::make_error(
+          client::ClientErrorKind::kInvalidArgument,
+          "--client-evidence-state " + options.client_evidence_state + ": " + platform.error()));
+    }
+    auto self = attest::runtime_self_measurement();
+    if (!self) {
+      return R::failure(
+          client::make_error(client::ClientErrorKind::kInvalidArgument, self.error()));
+    }
+    // A client has no hosted module: both measurements are its own executable's.
+    attest::SimAttesterClaims claims;
+    claims.runtime_measurement = *self;
+    claims.module_measurement = *self;
+    presenter = std::make_unique<client::ClientAttestation>(
+        std::make_shared<attest::SimAttester>(*platform, claims));
+  }
   auto transport =
       client::open_transport(options.endpoint, client::Deadline::after(connect.timeout));
   if (!transport) return R::failure(transport.error());
@@ -466,6 +516,11 @@ client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
     };
   }
   if (!options.reattest_seconds) {
+    if (presenter) {
+      if (auto prepared = presenter->prepare_connect(**transport, connect); !prepared) {
+        return R::failure(prepared.error());
+      }
+    }
     return client::MqttClient::connect(std::move(transport.value()), connect, std::move(debug));
   }
   auto policy = attest::load_policy_file(options.endpoint.tls->attestation_policy);
@@ -478,6 +533,11 @@ client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
   auto attestation = std::make_unique<client::BrokerAttestation>(std::move(*policy));
   if (auto prepared = attestation->prepare_connect(connect); !prepared) {
     return R::failure(prepared.error());
+  }
+  if (presenter) {
+    if (auto prepared = presenter->prepare_connect(**transport, connect); !prepared) {
+      return R::failure(prepared.error());
+    }
   }
   auto c = client::MqttClient::connect(std::move(transport.value()), connect, std::move(debug));
   if (!c) {

@@ -61,6 +61,11 @@ struct ClientCommandOptions {
   // pub and sub, with --attest: post-handshake attestation (MQTT 5, trustmq-attest-v1) at
   // connect and then every so many seconds (docs/cli.md, "Re-attestation").
   std::optional<std::uint32_t> reattest_seconds;  // --reattest
+
+  // pub and sub: attested client (docs/cli.md, "Attested clients"): present our own evidence
+  // of this type ("sim") at CONNECT, made with the sim platform in client_evidence_state.
+  std::string client_evidence;        // --client-evidence
+  std::string client_evidence_state;  // --client-evidence-state
 };
 
 // Parses `args` (the words after the sub-command). Errors are the one-line messages the

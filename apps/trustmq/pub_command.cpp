@@ -25,6 +25,7 @@ void print_help() {
       "                   [-q QOS] [-r] [-V 5|311] [-i ID] [-u USER [-P PASS]] [-k SECONDS]\n"
       "                   [--cafile FILE [--cert FILE --key FILE] [--insecure]]\n"
       "                   [--psk HEX --psk-identity ID] [--attest POLICY [--reattest SECONDS]]\n"
+      "                   [--client-evidence sim --client-evidence-state DIR]\n"
       "                   [-d]\n\n"
       "options:\n%s\n"
       "exit status: 0 on success; the CONNACK reason code if the broker refused the\n"

@@ -17,6 +17,7 @@ void print_help() {
       "                   [-i ID] [-u USER [-P PASS]] [-c] [-x SECONDS] [-C COUNT] [-W SECONDS]\n"
       "                   [-v] [-N] [-R] [--cafile FILE [--cert FILE --key FILE]]\n"
       "                   [--psk HEX --psk-identity ID] [--attest POLICY [--reattest SECONDS]]\n"
+      "                   [--client-evidence sim --client-evidence-state DIR]\n"
       "                   [-d]\n\n"
       "options:\n%s\n"
       "exit status: 0 on success (-C reached); %d when -W elapsed first; the CONNACK\n"

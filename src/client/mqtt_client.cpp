@@ -364,6 +364,42 @@ ClientResult<mqtt::AuthPacket> MqttClient::reauthenticate(mqtt::ByteView data) {
   return R::success(std::move(auth));
 }
 
+ClientResult<mqtt::AuthPacket> MqttClient::authentication_step(mqtt::ReasonCode reason,
+                                                               mqtt::ByteView data) {
+  using R = ClientResult<mqtt::AuthPacket>;
+  if (options_.version != mqtt::ProtocolVersion::kV5 || !options_.authentication_method) {
+    return fail<mqtt::AuthPacket>(ClientErrorKind::kInvalidArgument,
+                                  "an authentication exchange needs MQTT 5 and an "
+                                  "authentication method in CONNECT");
+  }
+  if (reason != mqtt::ReasonCode::kReAuthenticate &&
+      reason != mqtt::ReasonCode::kContinueAuthentication) {
+    return fail<mqtt::AuthPacket>(ClientErrorKind::kInvalidArgument,
+                                  "a client sends AUTH 0x19 or 0x18 only");
+  }
+  mqtt::AuthPacket request;
+  request.reason = reason;
+  request.properties.authentication_method = options_.authentication_method;
+  request.properties.authentication_data = mqtt::Bytes(data.begin(), data.end());
+  auth_pending_ = true;
+  auto sent = send(request);
+  if (!sent) return R::failure(sent.error());
+  auto answer = wait_for(PacketType::kAuth, 0, operation_deadline());
+  if (!answer) return R::failure(answer.error());
+  auto auth = std::get<mqtt::AuthPacket>(std::move(answer.value()));
+  if (auth.reason != mqtt::ReasonCode::kSuccess &&
+      auth.reason != mqtt::ReasonCode::kContinueAuthentication) {
+    return fail<mqtt::AuthPacket>(
+        ClientErrorKind::kProtocol,
+        "authentication: the broker answered AUTH " + reason_text(auth.reason), auth.reason);
+  }
+  if (auth.properties.authentication_method != options_.authentication_method) {
+    return fail<mqtt::AuthPacket>(ClientErrorKind::kProtocol,
+                                  "authentication: the broker's AUTH names another method");
+  }
+  return R::success(std::move(auth));
+}
+
 ClientResult<std::vector<mqtt::ReasonCode>> MqttClient::subscribe(
     const std::vector<mqtt::SubscriptionRequest>& requests, const mqtt::Properties& properties) {
   using R = ClientResult<std::vector<mqtt::ReasonCode>>;

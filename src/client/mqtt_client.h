@@ -75,10 +75,17 @@ class MqttClient {
 
   // MQTT 5 re-authentication (§4.12.1): sends AUTH 0x19 with `data` under the method given in
   // CONNECT and waits for the broker's AUTH. Returns the AUTH with reason 0x00; a DISCONNECT
-  // instead is kDisconnected with its reason; AUTH 0x18 (a further step) is kProtocol, since
-  // no method this client supports needs one. An AUTH the client did not ask for ends the
-  // connection (kProtocol).
+  // instead is kDisconnected with its reason; AUTH 0x18 (a further step) is kProtocol here
+  // (broker attestation needs none; a multi-step exchange uses authentication_step). An AUTH
+  // the client did not ask for ends the connection (kProtocol).
   ClientResult<mqtt::AuthPacket> reauthenticate(mqtt::ByteView data);
+
+  // One step of a multi-step MQTT 5 authentication exchange (§4.12): sends AUTH `reason`
+  // (0x19 to start a re-authentication, 0x18 to continue it) with `data` under the CONNECT's
+  // method and returns the broker's AUTH, 0x00 (done) or 0x18 (the broker's next step). A
+  // DISCONNECT instead is kDisconnected with its reason. Attested clients use it
+  // (client_attestation.h).
+  ClientResult<mqtt::AuthPacket> authentication_step(mqtt::ReasonCode reason, mqtt::ByteView data);
 
   // PINGREQ, and waits for PINGRESP.
   ClientResult<void> ping();

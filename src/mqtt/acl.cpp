@@ -6,6 +6,9 @@
 //  - "pattern" lines apply to every client, with %c replaced by the client id and %u by the
 //    username (a pattern that uses %u never applies to an anonymous client; a pattern never
 //    applies if the substituted value contains '+', '#' or '/');
+//  - "topic" lines after "claim NAME VALUE" apply to every client whose attestation claims
+//    include NAME = VALUE, in addition to its own rules (trustmq's extension; a claim the
+//    client does not have, or a client without claims, never matches);
 //  - a matching "deny" rule wins over everything; otherwise access is granted if any rule
 //    that matches the topic grants the wanted access; with no match access is denied.
 //  - `topic` may be a topic name (PUBLISH, delivery) or a subscription filter (SUBSCRIBE):
@@ -158,7 +161,7 @@ bool access_grants(AclAccess have, AclAccess wanted) {
 // rules, then the substituted patterns) until it returns false.
 template <typename Visit>
 void for_each_rule(const AclRules& rules, std::string_view username, std::string_view client_id,
-                   Visit visit) {
+                   const ClientClaims& claims, Visit visit) {
   const std::vector<AclRule>* own = &rules.anonymous;
   if (!username.empty()) {
     own = nullptr;
@@ -174,6 +177,14 @@ void for_each_rule(const AclRules& rules, std::string_view username, std::string
       if (!visit(rule.access, std::string_view(rule.topic))) return;
     }
   }
+  if (!claims.empty()) {
+    for (const auto& block : rules.claims) {
+      if (!has_claim(claims, block.name, block.value)) continue;
+      for (const AclRule& rule : block.rules) {
+        if (!visit(rule.access, std::string_view(rule.topic))) return;
+      }
+    }
+  }
   std::string substituted;
   for (const AclRule& rule : rules.patterns) {
     if (!substitute_pattern(rule.topic, username, client_id, substituted)) continue;
@@ -187,6 +198,7 @@ bool parse_acl(std::string_view text, AclRules& rules, AclParseError& error) {
   rules = AclRules{};
   std::uint32_t line_number = 0;
   AclRules::UserRules* current_user = nullptr;
+  AclRules::ClaimRules* current_claim = nullptr;
   while (!text.empty()) {
     ++line_number;
     std::size_t newline = text.find('\n');
@@ -204,12 +216,29 @@ bool parse_acl(std::string_view text, AclRules& rules, AclParseError& error) {
       }
       std::string name(rest);
       current_user = nullptr;
+      current_claim = nullptr;
       for (auto& user : rules.users) {
         if (user.username == name) current_user = &user;
       }
       if (current_user == nullptr) {
         rules.users.push_back({name, {}});
         current_user = &rules.users.back();
+      }
+    } else if (keyword == "claim") {
+      const std::string_view name = take_word(rest);
+      const std::string_view value = take_word(rest);
+      if (name.empty() || value.empty() || !rest.empty()) {
+        error = {line_number, "claim line needs exactly a name and a value: claim NAME VALUE"};
+        return false;
+      }
+      current_user = nullptr;
+      current_claim = nullptr;
+      for (auto& block : rules.claims) {
+        if (block.name == name && block.value == value) current_claim = &block;
+      }
+      if (current_claim == nullptr) {
+        rules.claims.push_back({std::string(name), std::string(value), {}});
+        current_claim = &rules.claims.back();
       }
     } else if (keyword == "topic" || keyword == "pattern") {
       AclRule rule;
@@ -221,6 +250,8 @@ bool parse_acl(std::string_view text, AclRules& rules, AclParseError& error) {
         rules.patterns.push_back(std::move(rule));
       } else if (current_user != nullptr) {
         current_user->rules.push_back(std::move(rule));
+      } else if (current_claim != nullptr) {
+        current_claim->rules.push_back(std::move(rule));
       } else {
         rules.anonymous.push_back(std::move(rule));
       }
@@ -234,9 +265,14 @@ bool parse_acl(std::string_view text, AclRules& rules, AclParseError& error) {
 
 bool acl_allows(const AclRules& rules, std::string_view username, std::string_view client_id,
                 std::string_view topic, AclAccess wanted) {
+  return acl_allows(rules, username, client_id, ClientClaims{}, topic, wanted);
+}
+
+bool acl_allows(const AclRules& rules, std::string_view username, std::string_view client_id,
+                const ClientClaims& claims, std::string_view topic, AclAccess wanted) {
   bool granted = false;
   bool denied = false;
-  for_each_rule(rules, username, client_id, [&](AclAccess access, std::string_view filter) {
+  for_each_rule(rules, username, client_id, claims, [&](AclAccess access, std::string_view filter) {
     if (!rule_covers(filter, topic)) return true;
     if (access == AclAccess::kDeny) {
       denied = true;
@@ -250,9 +286,15 @@ bool acl_allows(const AclRules& rules, std::string_view username, std::string_vi
 
 bool acl_allows_subscription(const AclRules& rules, std::string_view username,
                              std::string_view client_id, std::string_view filter) {
+  return acl_allows_subscription(rules, username, client_id, ClientClaims{}, filter);
+}
+
+bool acl_allows_subscription(const AclRules& rules, std::string_view username,
+                             std::string_view client_id, const ClientClaims& claims,
+                             std::string_view filter) {
   bool granted = false;
   bool denied = false;
-  for_each_rule(rules, username, client_id, [&](AclAccess access, std::string_view rule) {
+  for_each_rule(rules, username, client_id, claims, [&](AclAccess access, std::string_view rule) {
     if (access == AclAccess::kDeny) {
       if (rule_covers(rule, filter)) {
         denied = true;

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mqtt/client_claims.h"
+
 namespace trustmq::mqtt {
 
 enum class AclAccess : std::uint8_t { kRead = 1, kWrite = 2, kReadWrite = 3, kDeny = 4 };
@@ -27,6 +29,16 @@ struct AclRules {
   };
   std::vector<UserRules> users;
   std::vector<AclRule> patterns;  // apply to everyone
+  // "topic" lines after "claim NAME VALUE": they apply, in addition to the client's own
+  // rules, to every client whose attestation claims include NAME = VALUE (mqtt/client_claims.h).
+  // A client without verified evidence has no claims and so matches none of them.
+  struct ClaimRules {
+    std::string name;
+    std::string value;
+    std::vector<AclRule> rules;
+    bool operator==(const ClaimRules&) const = default;
+  };
+  std::vector<ClaimRules> claims;
   bool operator==(const AclRules&) const = default;
 };
 
@@ -42,10 +54,17 @@ bool parse_acl(std::string_view text, AclRules& rules, AclParseError& error);
 bool acl_allows(const AclRules& rules, std::string_view username, std::string_view client_id,
                 std::string_view topic, AclAccess wanted);
 
+// The same for a client with attestation `claims`: the matching claim blocks add their rules.
+bool acl_allows(const AclRules& rules, std::string_view username, std::string_view client_id,
+                const ClientClaims& claims, std::string_view topic, AclAccess wanted);
+
 // Whether a SUBSCRIBE to `filter` is allowed: some rule granting read overlaps the filter and
 // no deny rule covers all of it. What is actually delivered is then checked per message with
 // acl_allows(..., kRead), so a subscription to "#" only ever receives readable topics.
 bool acl_allows_subscription(const AclRules& rules, std::string_view username,
                              std::string_view client_id, std::string_view filter);
+bool acl_allows_subscription(const AclRules& rules, std::string_view username,
+                             std::string_view client_id, const ClientClaims& claims,
+                             std::string_view filter);
 
 }  // namespace trustmq::mqtt

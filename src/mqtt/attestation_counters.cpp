@@ -4,8 +4,18 @@
 
 namespace trustmq::mqtt {
 
+void AttestationCounters::count_client_refusal(std::string_view reason) {
+  auto it = client_refusals.find(reason);
+  if (it == client_refusals.end()) {
+    if (client_refusals.size() >= kMaxClientRefusalReasons) reason = "other";
+    it = client_refusals.try_emplace(std::string(reason), 0).first;
+  }
+  ++it->second;
+}
+
 bool AttestationCounters::any() const {
-  if (handshakes_attested != 0 || at_connect != 0 || reattestations != 0 || rate_limited != 0) {
+  if (handshakes_attested != 0 || at_connect != 0 || reattestations != 0 || rate_limited != 0 ||
+      clients_accepted != 0 || client_reattestations != 0 || !client_refusals.empty()) {
     return true;
   }
   for (std::uint64_t f : failures) {
@@ -29,6 +39,11 @@ void append_attestation_sys_topics(const AttestationCounters& counters,
       if (ch == ' ') ch = '-';
     }
     topics.push_back({base + "failures/" + name, decimal(counters.failures[s])});
+  }
+  topics.push_back({base + "clients/accepted", decimal(counters.clients_accepted)});
+  topics.push_back({base + "clients/reattested", decimal(counters.client_reattestations)});
+  for (const auto& [reason, count] : counters.client_refusals) {
+    topics.push_back({base + "clients/refused/" + reason, decimal(count)});
   }
 }
 

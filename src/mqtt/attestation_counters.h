@@ -4,6 +4,9 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "mqtt/attestation_method.h"
@@ -18,7 +21,16 @@ struct AttestationCounters {
   std::uint64_t rate_limited = 0;         // AUTH 0x19 sooner than kMinReattestationInterval: closed
   std::array<std::uint64_t, kMaxEvidenceStatus + 1> failures{};  // by EvidenceStatus
 
+  // Attested clients (their own evidence, docs/attestation.md "Attested clients").
+  std::uint64_t clients_accepted = 0;       // client evidence accepted at CONNECT
+  std::uint64_t client_reattestations = 0;  // client re-attestations accepted
+  // Refusals by reason ("unsupported", "malformed", the verifier's error name such as
+  // "binding-mismatch"); at most kMaxClientRefusalReasons names, then "other".
+  std::map<std::string, std::uint64_t, std::less<>> client_refusals;
+  static constexpr std::size_t kMaxClientRefusalReasons = 32;
+
   bool any() const;
+  void count_client_refusal(std::string_view reason);
   void count_failure(EvidenceStatus status) { ++failures[static_cast<std::size_t>(status)]; }
   void count_rate_limited() { ++rate_limited; }
 };

@@ -71,3 +71,57 @@ constexpr std::string_view evidence_status_name(EvidenceStatus status) {
 }
 
 }  // namespace trustmq::mqtt
+
+namespace trustmq::mqtt {
+
+// ---- Attested clients (docs/attestation.md, "Attested clients"): the client presents its own
+// evidence under the same method. The core only splits the Authentication Data (below); the
+// host verifies the evidence (TLS exporter, OpenSSL, the listener's client_attestation_policy)
+// and returns claims or the reason it refused.
+//
+// CONNECT Authentication Data whose first byte is kClientEvidenceMarker:
+//   0x00 || opaque broker_request<0..255> || AttestationEvidence client_evidence
+// broker_request (1-byte length) is an AttestationRequest for the broker's own evidence, or
+// empty for none. Any other first byte is the plain AttestationRequest of broker attestation.
+// AUTH 0x19 whose data is exactly kClientReattestationMarker asks the broker for a challenge
+// (AUTH 0x18, an AttestationRequest carrying the broker's nonce); the client answers with AUTH
+// 0x18 carrying AttestationEvidence; the broker ends the exchange with AUTH 0x00 or DISCONNECT.
+inline constexpr std::uint8_t kClientEvidenceMarker = 0x00;
+inline constexpr std::uint8_t kClientReattestationMarker = 0x01;
+
+// The largest host output for a client step: a challenge, or claims, or a refusal reason.
+inline constexpr std::size_t kMaxClientAttestationOutput = 8 * 1024;
+
+enum class ClientEvidenceStep : std::uint8_t {
+  kAtConnect = 0,  // input: the client's AttestationEvidence from CONNECT
+  kChallenge = 1,  // input: empty; the host remembers a fresh nonce and returns the challenge
+  kAnswer = 2,     // input: AttestationEvidence answering the last challenge (used up either way)
+};
+inline constexpr std::uint8_t kMaxClientEvidenceStep = 2;
+
+enum class ClientEvidenceStatus : std::uint8_t {
+  kAccepted = 0,     // output: the claims (mqtt/client_claims.h encoding)
+  kChallenge = 1,    // output: the challenge to send in AUTH 0x18
+  kUnsupported = 2,  // no client_attestation_policy on this listener, or no TLS 1.3
+  kMalformed = 3,    // the evidence does not decode; output: why
+  kRefused = 4,      // signature, binding or policy refused it; output: why
+};
+inline constexpr std::uint8_t kMaxClientEvidenceStatus = 4;
+
+constexpr std::string_view client_evidence_status_name(ClientEvidenceStatus status) {
+  switch (status) {
+    case ClientEvidenceStatus::kAccepted:
+      return "accepted";
+    case ClientEvidenceStatus::kChallenge:
+      return "challenge";
+    case ClientEvidenceStatus::kUnsupported:
+      return "unsupported";
+    case ClientEvidenceStatus::kMalformed:
+      return "malformed";
+    case ClientEvidenceStatus::kRefused:
+      return "refused";
+  }
+  return "refused";
+}
+
+}  // namespace trustmq::mqtt

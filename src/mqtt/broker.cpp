@@ -115,8 +115,9 @@ void Broker::State::close_now(ConnectionId id, TimeMs now) {
 
 bool Broker::State::acl_permits_subscription(const std::string& username,
                                              const std::string& client_id,
+                                             const ClientClaims& claims,
                                              std::string_view filter) const {
-  return !config_.acl || acl_allows_subscription(*config_.acl, username, client_id, filter);
+  return !config_.acl || acl_allows_subscription(*config_.acl, username, client_id, claims, filter);
 }
 
 std::uint32_t Broker::State::inbound_receive_maximum() const {

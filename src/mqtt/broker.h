@@ -64,6 +64,20 @@ class BrokerHost {
     return EvidenceStatus::kUnsupported;
   }
 
+  // Verifies an attested client's evidence (docs/attestation.md, "Attested clients") for
+  // `conn`, bound to that connection's TLS session, against the listener's
+  // client_attestation_policy; `step` says which message `input` came in. `output` gets the
+  // claims, the challenge or the reason of a refusal (at most kMaxClientAttestationOutput
+  // bytes). A host without the feature answers kUnsupported.
+  virtual ClientEvidenceStatus attest_client(ConnectionId conn, ClientEvidenceStep step,
+                                             ByteView input, Bytes& output) {
+    (void)conn;
+    (void)step;
+    (void)input;
+    (void)output;
+    return ClientEvidenceStatus::kUnsupported;
+  }
+
   // With BrokerConfig::persistence: one record (mqtt/persistence_record.h) to store before
   // the bytes sent in the same entry call leave (docs/persistence.md); valid during the call.
   virtual void persist(ByteView record) { (void)record; }

@@ -30,14 +30,37 @@ bool take_evidence_budget(Connection& c, TimeMs now) {
 
 }  // namespace
 
-// Returns false after refusing the CONNECT; `evidence` is set when the method was asked for.
+// Returns false after refusing the CONNECT; `evidence` is set when the method was asked for,
+// `client_claims` when the client presented its own evidence and it was accepted.
 bool Broker::State::attest_at_connect(Connection& c, const ConnectPacket& p, TimeMs now,
-                                      bool client_authenticated, std::optional<Bytes>& evidence) {
+                                      bool client_authenticated, std::optional<Bytes>& evidence,
+                                      std::optional<ClientClaims>& client_claims) {
   if (!is_v5(p.version) || !p.properties.authentication_method) return true;
   // identify_client has refused every other method.
   static const Bytes kNoRequest;
-  const Bytes& request =
+  const Bytes& data =
       p.properties.authentication_data ? *p.properties.authentication_data : kNoRequest;
+  ByteView request(data);
+  if (!data.empty() && data[0] == kClientEvidenceMarker) {
+    // 0x00 || opaque broker_request<0..255> || AttestationEvidence (attestation_method.h).
+    if (data.size() < 2 || data.size() < 2u + data[1] + 1u) {
+      count_client_refusal(ClientEvidenceStatus::kMalformed, "");
+      reject_connect(c, ReasonCode::kProtocolError,
+                     "attestation at connect: malformed client evidence envelope");
+      return false;
+    }
+    request = ByteView(data).subspan(2, data[1]);
+    ClientClaims claims;
+    if (!verify_client_at_connect(c, ByteView(data).subspan(2u + data[1]), claims)) return false;
+    client_claims = std::move(claims);
+    c.attest_method = true;
+    c.evidence_budget -= 1;
+    c.evidence_budget_since = now;
+    if (request.empty()) {
+      evidence = Bytes{};  // CONNACK names the method, carries no broker evidence
+      return true;
+    }
+  }
   Bytes produced;
   const EvidenceStatus status =
       host_.produce_evidence(c.id, request, client_authenticated, produced);
@@ -54,7 +77,7 @@ bool Broker::State::attest_at_connect(Connection& c, const ConnectPacket& p, Tim
   }
   ++attestation_counters_.at_connect;
   c.attest_method = true;
-  c.evidence_budget -= 1;
+  if (c.evidence_budget > 0) c.evidence_budget -= 1;
   c.evidence_budget_since = now;
   evidence = std::move(produced);
   return true;
@@ -65,14 +88,26 @@ HandlerResult Broker::State::handle_auth(Connection& c, const AuthPacket& p, Tim
   if (!c.attest_method) {
     return Violation{ReasonCode::kProtocolError, "AUTH without an authentication method"};
   }
-  // MQTT-4.12.1-1/-2: a client starts re-authentication with 0x19 and the same method; the
-  // method needs no continuation, so 0x18 or 0x00 from the client is out of place.
-  if (p.reason != ReasonCode::kReAuthenticate) {
-    return Violation{ReasonCode::kProtocolError, "AUTH other than re-authenticate"};
-  }
   if (p.properties.authentication_method != kAttestAuthenticationMethod) {
     return Violation{ReasonCode::kProtocolError, "re-authentication changed the method"};
   }
+  // An attested client answers the broker's challenge with AUTH 0x18 (the only continuation
+  // this method has); anything else while the answer is due is out of place.
+  if (c.awaiting_client_evidence) {
+    if (p.reason != ReasonCode::kContinueAuthentication) {
+      return Violation{ReasonCode::kProtocolError,
+                       "AUTH other than continue while client evidence is due"};
+    }
+    return finish_client_reattestation(c, p);
+  }
+  // MQTT-4.12.1-1/-2: a client starts re-authentication with 0x19 and the same method; 0x18
+  // without a challenge outstanding (a replayed answer, say) or 0x00 is out of place.
+  if (p.reason != ReasonCode::kReAuthenticate) {
+    return Violation{ReasonCode::kProtocolError, "AUTH other than re-authenticate"};
+  }
+  const bool client_reattestation =
+      p.properties.authentication_data && p.properties.authentication_data->size() == 1 &&
+      (*p.properties.authentication_data)[0] == kClientReattestationMarker;
   if (!take_evidence_budget(c, now)) {
     attestation_counters_.count_rate_limited();
     return Violation{ReasonCode::kMessageRateTooHigh,
@@ -80,6 +115,7 @@ HandlerResult Broker::State::handle_auth(Connection& c, const AuthPacket& p, Tim
                          " times in a row, and more often than once per " +
                          std::to_string(kEvidenceRefillInterval) + " ms"};
   }
+  if (client_reattestation) return start_client_reattestation(c, now);
   static const Bytes kNoRequest;
   const Bytes& request =
       p.properties.authentication_data ? *p.properties.authentication_data : kNoRequest;

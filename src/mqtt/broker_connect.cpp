@@ -33,8 +33,9 @@ struct Broker::State::ConnectOutcome {
   std::uint16_t keep_alive = 0;     // seconds, as granted
   std::optional<std::uint16_t> server_keep_alive;  // v5: told when lower than asked
   bool session_present = false;
-  bool client_authenticated = false;  // by password or TLS identity (not anonymous)
-  std::optional<Bytes> evidence;      // v5, method trustmq-attest-v1: sent in CONNACK
+  bool client_authenticated = false;          // by password or TLS identity (not anonymous)
+  std::optional<Bytes> evidence;              // v5, method trustmq-attest-v1: sent in CONNACK
+  std::optional<ClientClaims> client_claims;  // the client's own evidence was accepted
 };
 
 void Broker::State::handle_connect(Connection& c, ConnectPacket& p, TimeMs now) {
@@ -44,7 +45,8 @@ void Broker::State::handle_connect(Connection& c, ConnectPacket& p, TimeMs now) 
   ConnectOutcome outcome;
   if (!identify_client(c, p, outcome) || !authenticate_client(c, p, outcome) ||
       !negotiate_keep_alive(c, p, outcome) ||
-      !attest_at_connect(c, p, now, outcome.client_authenticated, outcome.evidence)) {
+      !attest_at_connect(c, p, now, outcome.client_authenticated, outcome.evidence,
+                         outcome.client_claims)) {
     return;
   }
   Session* session = take_over_session(c, p, outcome, now);
@@ -63,6 +65,10 @@ void Broker::State::handle_connect(Connection& c, ConnectPacket& p, TimeMs now) 
                              (p.clean_start ? "1" : "0") + ", k" + decimal(outcome.keep_alive) +
                              (outcome.has_username ? ", u'" + c.username + "'" : std::string()) +
                              ").");
+  if (outcome.client_claims) {
+    log(LogLevel::kNotice,
+        "Client " + c.client_id + " attested: " + describe_client_claims(*outcome.client_claims));
+  }
   if (outcome.session_present) resume(*session, c, now);
 }
 
@@ -204,6 +210,8 @@ void Broker::State::attach_session(Connection& c, ConnectPacket& p, Session& ses
   session.expires_at.reset();
   session.username = c.username;
   session.anonymous = !outcome.has_username;
+  // Before resume() re-checks the session's subscriptions against the ACL.
+  session.claims = outcome.client_claims.value_or(ClientClaims{});
   const bool v5 = is_v5(p.version);
   if (v5) {
     session.expiry_interval = p.properties.session_expiry_interval.value_or(0);
@@ -244,7 +252,7 @@ void Broker::State::send_connack(Connection& c, const ConnectPacket& p,
     props.server_keep_alive = outcome.server_keep_alive;
     if (outcome.evidence) {
       props.authentication_method = std::string(kAttestAuthenticationMethod);
-      props.authentication_data = *outcome.evidence;
+      if (!outcome.evidence->empty()) props.authentication_data = *outcome.evidence;
     }
   }
   send_packet(c, connack);

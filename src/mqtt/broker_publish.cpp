@@ -83,7 +83,7 @@ ReasonCode Broker::State::accept_publish(Connection& c, ByteView bytes, ByteView
     log(LogLevel::kNotice, "Dropped PUBLISH to " + p.topic + " from " + c.client_id);
     return ReasonCode::kNotAuthorized;
   }
-  if (!acl_permits(c.username, c.client_id, p.topic, AclAccess::kWrite)) {
+  if (!acl_permits(c.username, c.client_id, claims_of(c), p.topic, AclAccess::kWrite)) {
     log(LogLevel::kNotice, "Denied PUBLISH from " + c.client_id + " on '" + p.topic + "'");
     return ReasonCode::kNotAuthorized;
   }
@@ -125,7 +125,7 @@ std::size_t Broker::State::route(const MessageRef& message, const Session* origi
   for (std::size_t i = 0; i < deliveries_.size(); ++i) {
     const Delivery& d = deliveries_[i];
     Session& s = *d.session;
-    if (!acl_permits(s.username, s.client_id, publish.topic, AclAccess::kRead)) continue;
+    if (!acl_permits(s.username, s.client_id, s.claims, publish.topic, AclAccess::kRead)) continue;
     OutboundMessage outbound;
     outbound.message = message;
     outbound.qos = min_qos(publish.qos, d.qos);

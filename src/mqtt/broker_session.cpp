@@ -25,6 +25,9 @@ void Broker::State::detach(Connection& c, TimeMs now, bool abnormal) {
   }
   c.will.reset();
   if (s->pending_will && s->will_at <= now) publish_will(*s, now);
+  // Claims are the proof of the connection that just ended: an offline session has none (a
+  // delayed will and messages queued meanwhile are checked without them).
+  s->claims.clear();
   if (s->expiry_interval == 0) {
     end_session(s, now);
     return;
@@ -43,7 +46,7 @@ void Broker::State::publish_will(Session& s, TimeMs now) {
   Will will = std::move(*s.pending_will);
   s.pending_will.reset();
   if (is_sys_topic(will.topic)) return;
-  if (!acl_permits(s.username, s.client_id, will.topic, AclAccess::kWrite)) {
+  if (!acl_permits(s.username, s.client_id, s.claims, will.topic, AclAccess::kWrite)) {
     log(LogLevel::kNotice, "Denied will of " + s.client_id + " on " + will.topic);
     return;
   }
@@ -160,7 +163,7 @@ void Broker::State::recheck_acl_on_resume(Session& s) {
   for (const std::string& filter : s.subscriptions) {
     const auto shared = parse_shared_filter(filter);
     const std::string_view acl_filter = shared ? shared->filter : std::string_view(filter);
-    if (acl_permits_subscription(s.username, s.client_id, acl_filter)) {
+    if (acl_permits_subscription(s.username, s.client_id, s.claims, acl_filter)) {
       kept.push_back(filter);
     } else {
       subscriptions_.unsubscribe(filter, &s);
@@ -170,7 +173,8 @@ void Broker::State::recheck_acl_on_resume(Session& s) {
   }
   s.subscriptions.swap(kept);
   auto may_read = [&](const OutboundMessage& m) {
-    return acl_permits(s.username, s.client_id, m.message->publish().topic, AclAccess::kRead);
+    return acl_permits(s.username, s.client_id, s.claims, m.message->publish().topic,
+                       AclAccess::kRead);
   };
   std::erase_if(s.queued, [&](OutboundMessage& m) {
     if (may_read(m)) return false;

@@ -74,6 +74,9 @@ struct Connection {
   bool attest_method = false;  // CONNECT named trustmq-attest-v1: AUTH 0x19 may ask again
   std::uint32_t evidence_budget = kEvidenceBurst;  // answers it may still get now
   TimeMs evidence_budget_since = 0;                // when the budget last regained one
+  // An attested client asked to re-attest (AUTH 0x19) and got a challenge (AUTH 0x18): its
+  // AUTH 0x18 answer is due (broker_client_attestation.cpp).
+  bool awaiting_client_evidence = false;
 };
 
 // A PUBLISH just received, while route → deliver → send_publish carry it to subscribers:
@@ -135,12 +138,18 @@ class Broker::State {
   void close_connection(Connection& c);
   void close_now(ConnectionId id, TimeMs now);
   // The ACL, when there is one, allows `access` to `topic` (every topic without an ACL).
+  // The attestation claims of the connection's client (none before its session is attached).
+  static const ClientClaims& claims_of(const Connection& c) {
+    static const ClientClaims kNone;
+    return c.session != nullptr ? c.session->claims : kNone;
+  }
+  // `claims`: the attestation claims of the session's client (Session::claims).
   bool acl_permits(const std::string& username, const std::string& client_id,
-                   std::string_view topic, AclAccess access) const {
-    return !config_.acl || acl_allows(*config_.acl, username, client_id, topic, access);
+                   const ClientClaims& claims, std::string_view topic, AclAccess access) const {
+    return !config_.acl || acl_allows(*config_.acl, username, client_id, claims, topic, access);
   }
   bool acl_permits_subscription(const std::string& username, const std::string& client_id,
-                                std::string_view filter) const;
+                                const ClientClaims& claims, std::string_view filter) const;
   // Receive Maximum we announce: max_inflight_messages, 0 meaning 65535.
   std::uint32_t inbound_receive_maximum() const;
 
@@ -178,8 +187,15 @@ class Broker::State {
   HandlerResult handle_disconnect(Connection& c, const DisconnectPacket& p, TimeMs now);
   // Attestation over enhanced authentication (broker_auth.cpp).
   bool attest_at_connect(Connection& c, const ConnectPacket& p, TimeMs now,
-                         bool client_authenticated, std::optional<Bytes>& evidence);
+                         bool client_authenticated, std::optional<Bytes>& evidence,
+                         std::optional<ClientClaims>& client_claims);
   HandlerResult handle_auth(Connection& c, const AuthPacket& p, TimeMs now);
+  // Attested clients (broker_client_attestation.cpp): false after refusing the CONNECT.
+  bool verify_client_at_connect(Connection& c, ByteView client_evidence, ClientClaims& claims);
+  HandlerResult start_client_reattestation(Connection& c, TimeMs now);
+  HandlerResult finish_client_reattestation(Connection& c, const AuthPacket& p);
+  // Counts a client attestation refusal by the reason the host gave ("binding-mismatch: …").
+  void count_client_refusal(ClientEvidenceStatus status, std::string_view detail);
 
   // ---- broker_session.cpp
   void detach(Connection& c, TimeMs now, bool abnormal);

@@ -67,7 +67,7 @@ HandlerResult Broker::State::handle_subscribe(Connection& c, const SubscribePack
 std::optional<ReasonCode> Broker::State::subscription_refusal(const Connection& c, const Session& s,
                                                               const std::string& filter,
                                                               std::string_view acl_filter) {
-  if (!acl_permits_subscription(c.username, c.client_id, acl_filter)) {
+  if (!acl_permits_subscription(c.username, c.client_id, s.claims, acl_filter)) {
     log(LogLevel::kNotice, "Denied subscription of " + c.client_id + " to " + filter);
     return ReasonCode::kNotAuthorized;
   }
@@ -87,7 +87,7 @@ void Broker::State::send_retained(Session& s, const std::string& filter, QoS qos
                                   std::uint32_t subscription_id, TimeMs now) {
   retained_.for_each_match(filter, now, [&](const MessageRef& message) {
     const PublishPacket& publish = message->publish();
-    if (!acl_permits(s.username, s.client_id, publish.topic, AclAccess::kRead)) return;
+    if (!acl_permits(s.username, s.client_id, s.claims, publish.topic, AclAccess::kRead)) return;
     OutboundMessage outbound;
     outbound.message = message;
     outbound.qos = min_qos(publish.qos, qos);

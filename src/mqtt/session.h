@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "mqtt/client_claims.h"
 #include "mqtt/message.h"
 #include "mqtt/packet.h"
 #include "mqtt/types.h"
@@ -43,6 +44,9 @@ struct Session {
   std::string client_id;
   std::string username;   // of the connection that last owned it (ACL decisions)
   bool anonymous = true;  // that connection gave no user name (and had no TLS identity)
+  // The attestation claims its connected client proved (trustmq-attest-v1, client evidence);
+  // empty without evidence, cleared when that connection ends or a re-attestation fails.
+  ClientClaims claims;
   bool connected = false;
   ConnectionId connection = 0;        // valid when connected
   std::uint32_t expiry_interval = 0;  // seconds after disconnect; kSessionNeverExpires

@@ -169,6 +169,12 @@ Bytes encode_broker_config(const BrokerConfig& config) {
       write_rules(w, user.rules);
     }
     write_rules(w, config.acl->patterns);
+    w.u32(static_cast<std::uint32_t>(config.acl->claims.size()));
+    for (const AclRules::ClaimRules& block : config.acl->claims) {
+      w.string(block.name);
+      w.string(block.value);
+      write_rules(w, block.rules);
+    }
   }
   return out;
 }
@@ -206,6 +212,16 @@ bool decode_broker_config(ByteView bytes, BrokerConfig& config) {
       acl.users.push_back(std::move(user));
     }
     if (!read_rules(r, acl.patterns)) return false;
+    std::uint32_t claims = 0;
+    if (!r.count(claims, 4 + 4 + 4)) return false;  // name, value, rule count
+    acl.claims.reserve(claims);
+    for (std::uint32_t i = 0; i < claims; ++i) {
+      AclRules::ClaimRules block;
+      if (!r.string(block.name) || !r.string(block.value) || !read_rules(r, block.rules)) {
+        return false;
+      }
+      acl.claims.push_back(std::move(block));
+    }
     config.acl = std::move(acl);
   }
   return r.remaining() == 0;

@@ -129,6 +129,40 @@ bool HostAbi::produce_evidence(GuestMemory memory, std::uint32_t conn, std::uint
   return true;
 }
 
+bool HostAbi::attest_client(GuestMemory memory, std::uint32_t conn, std::uint32_t step,
+                            std::uint32_t input_ptr, std::uint32_t input_length,
+                            std::uint32_t out_ptr, std::uint32_t capacity, std::uint32_t length_ptr,
+                            std::uint32_t& status) {
+  auto input = guest_range(memory, input_ptr, input_length);
+  if (!input) return bad_range("attest_client", "input", memory, input_ptr, input_length);
+  auto out = guest_range(memory, out_ptr, capacity);
+  if (!out) return bad_range("attest_client", "output buffer", memory, out_ptr, capacity);
+  if (!guest_range(memory, length_ptr, 4)) {
+    return bad_range("attest_client", "length pointer", memory, length_ptr, 4);
+  }
+  if (step > mqtt::kMaxClientEvidenceStep) {
+    return raise(WasmTrapKind::kAbiViolation, "attest_client: step " + std::to_string(step));
+  }
+  // Copied: the host must not hold a view into memory the module may reuse.
+  const mqtt::Bytes input_copy(input->begin(), input->end());
+  mqtt::Bytes output;
+  mqtt::ClientEvidenceStatus result =
+      host_.attest_client(conn, static_cast<mqtt::ClientEvidenceStep>(step), input_copy, output);
+  if (output.size() > capacity) {
+    host_.log(mqtt::LogLevel::kWarning, "attest_client: " + std::to_string(output.size()) +
+                                            " bytes of output exceed the module's buffer of " +
+                                            std::to_string(capacity));
+    output.clear();
+    result = mqtt::ClientEvidenceStatus::kRefused;
+  }
+  if (!output.empty()) std::memcpy(out->data(), output.data(), output.size());
+  if (!store_u32(memory, "attest_client", length_ptr, static_cast<std::uint32_t>(output.size()))) {
+    return false;
+  }
+  status = static_cast<std::uint32_t>(result);
+  return true;
+}
+
 bool HostAbi::persist(GuestMemory memory, std::uint32_t ptr, std::uint32_t length) {
   auto record = guest_range(memory, ptr, length);
   if (!record) return bad_range("persist", "record", memory, ptr, length);

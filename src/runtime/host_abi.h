@@ -38,6 +38,12 @@ class HostAbi {
                         std::uint32_t request_length, std::uint32_t authenticated,
                         std::uint32_t out_ptr, std::uint32_t capacity, std::uint32_t length_ptr,
                         std::uint32_t& status);
+  // Client evidence step `step` (an mqtt::ClientEvidenceStep, checked) for `conn` with the
+  // input at (input_ptr, input_length); the host's output is written to (out_ptr, capacity)
+  // with its length stored at length_ptr; `status` gets the mqtt::ClientEvidenceStatus.
+  bool attest_client(GuestMemory memory, std::uint32_t conn, std::uint32_t step,
+                     std::uint32_t input_ptr, std::uint32_t input_length, std::uint32_t out_ptr,
+                     std::uint32_t capacity, std::uint32_t length_ptr, std::uint32_t& status);
   bool persist(GuestMemory memory, std::uint32_t ptr, std::uint32_t length);
   // The module reports an unrecoverable condition; always returns false (trap).
   bool fatal(GuestMemory memory, std::uint32_t ptr, std::uint32_t length);

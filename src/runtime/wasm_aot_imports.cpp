@@ -65,6 +65,16 @@ u32 Z_trustmqZ_produce_evidence(struct Z_trustmq_instance_t* self, u32 conn, u32
   return status;
 }
 
+u32 Z_trustmqZ_attest_client(struct Z_trustmq_instance_t* self, u32 conn, u32 step, u32 input_ptr,
+                             u32 input_length, u32 out_ptr, u32 capacity, u32 length_ptr) {
+  u32 status = 0;
+  serve(self->context, [&](HostAbi& abi, auto memory) {
+    return abi.attest_client(memory, conn, step, input_ptr, input_length, out_ptr, capacity,
+                             length_ptr, status);
+  });
+  return status;
+}
+
 void Z_trustmqZ_persist(struct Z_trustmq_instance_t* self, u32 ptr, u32 length) {
   serve(self->context, [&](HostAbi& abi, auto memory) { return abi.persist(memory, ptr, length); });
 }

@@ -165,6 +165,16 @@ class WasmInterpEngine final : public WasmGuestEngine {
                  out[0] = status;
                  return true;
                }),
+        import("trustmq", "attest_client", "iiiiiii", "i",
+               [](HostAbi& abi, GuestMemory m, A a, std::uint64_t* out) {
+                 std::uint32_t status = 0;
+                 if (!abi.attest_client(m, arg32(a, 0), arg32(a, 1), arg32(a, 2), arg32(a, 3),
+                                        arg32(a, 4), arg32(a, 5), arg32(a, 6), status)) {
+                   return false;
+                 }
+                 out[0] = status;
+                 return true;
+               }),
         import("trustmq", "persist", "ii", "",
                [](HostAbi& abi, GuestMemory m, A a, std::uint64_t*) {
                  return abi.persist(m, arg32(a, 0), arg32(a, 1));

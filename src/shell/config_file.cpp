@@ -126,6 +126,7 @@ bool is_listener_option(std::string_view option) {
                                                   "tls",
                                                   "attestation",
                                                   "attestation_requires_authentication",
+                                                  "client_attestation_policy",
                                                   "protocol",
                                                   "socket_domain",
                                                   "websockets_origin"};
@@ -169,6 +170,8 @@ void apply_listener_option(const LineParser& p, std::string_view option, Listene
     tls.use_identity_as_username = p.boolean();
   else if (option == "tls")
     tls.tls = p.boolean();
+  else if (option == "client_attestation_policy")
+    tls.client_attestation_policy = p.text();
   else if (option == "attestation_requires_authentication")
     tls.attestation_requires_authentication = p.boolean();
   else if (option == "attestation") {

@@ -41,6 +41,9 @@ struct ListenerTlsOptions {
   ListenerAttestation attestation = ListenerAttestation::kNone;
   // Post-handshake evidence (trustmq-attest-v1) only for clients that authenticated.
   bool attestation_requires_authentication = false;
+  // Attested clients (trustmq-attest-v1 client evidence) are verified against this policy
+  // file (the JSON of `trustmq --attest`); empty: client evidence is refused (0x8C).
+  std::string client_attestation_policy;
 
   // Whether any option asks for TLS on this listener.
   bool requests_tls() const {
@@ -49,7 +52,7 @@ struct ListenerTlsOptions {
            !psk_file.empty() || !psk_hint.empty() || !tls_version.empty() || !ciphers.empty() ||
            !ciphers_tls13.empty() || !crlfile.empty() || !dhparamfile.empty() ||
            require_certificate || use_identity_as_username ||
-           attestation != ListenerAttestation::kNone;
+           attestation != ListenerAttestation::kNone || !client_attestation_policy.empty();
   }
   // Whether any TLS-only option is set (an error together with `tls false`).
   bool has_tls_settings() const {
@@ -57,7 +60,7 @@ struct ListenerTlsOptions {
            !psk_file.empty() || !psk_hint.empty() || !tls_version.empty() || !ciphers.empty() ||
            !ciphers_tls13.empty() || !crlfile.empty() || !dhparamfile.empty() ||
            require_certificate || use_identity_as_username ||
-           attestation != ListenerAttestation::kNone;
+           attestation != ListenerAttestation::kNone || !client_attestation_policy.empty();
   }
 };
 

@@ -709,6 +709,25 @@ mqtt::EvidenceStatus Server::produce_evidence(mqtt::ConnectionId conn, mqtt::Byt
   return status;
 }
 
+// Attested clients (docs/attestation.md): the connection's transport verifies the client's
+// evidence against its listener's client_attestation_policy, on its own TLS session.
+mqtt::ClientEvidenceStatus Server::attest_client(mqtt::ConnectionId conn,
+                                                 mqtt::ClientEvidenceStep step,
+                                                 mqtt::ByteView input, mqtt::Bytes& output) {
+  Connection* c = find(conn);
+  if (c == nullptr || !c->transport) return mqtt::ClientEvidenceStatus::kUnsupported;
+  const mqtt::ClientEvidenceStatus status = c->transport->attest_client(step, input, output);
+  if (status == mqtt::ClientEvidenceStatus::kRefused ||
+      status == mqtt::ClientEvidenceStatus::kMalformed ||
+      status == mqtt::ClientEvidenceStatus::kUnsupported) {
+    logger_.log(LogType::kNotice,
+                "attestation: client evidence from " + c->peer_address + " " +
+                    std::string(mqtt::client_evidence_status_name(status)) + ": " +
+                    std::string(reinterpret_cast<const char*>(output.data()), output.size()));
+  }
+  return status;
+}
+
 bool Server::authenticate(std::string_view username, mqtt::ByteView password) {
   if (passwords_ == nullptr) return false;
   return passwords_->verify(username, password);

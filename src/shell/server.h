@@ -102,6 +102,8 @@ class Server final : public mqtt::BrokerHost {
   bool authenticate(std::string_view username, mqtt::ByteView password) override;
   mqtt::EvidenceStatus produce_evidence(mqtt::ConnectionId conn, mqtt::ByteView request,
                                         bool client_authenticated, mqtt::Bytes& evidence) override;
+  mqtt::ClientEvidenceStatus attest_client(mqtt::ConnectionId conn, mqtt::ClientEvidenceStep step,
+                                           mqtt::ByteView input, mqtt::Bytes& output) override;
   void persist(mqtt::ByteView record) override;  // server_persistence.cpp
 
  private:

@@ -76,6 +76,17 @@ class ServerTransport {
     return mqtt::EvidenceStatus::kUnsupported;
   }
 
+  // Verifies an attested client's evidence (trustmq-attest-v1, docs/attestation.md "Attested
+  // clients") against the listener's client_attestation_policy; `output` gets the claims
+  // (mqtt/client_claims.h), the challenge, or the refusal "reason-name: details". Transports
+  // without TLS or listeners without the policy: kUnsupported.
+  virtual mqtt::ClientEvidenceStatus attest_client(mqtt::ClientEvidenceStep /*step*/,
+                                                   mqtt::ByteView /*input*/, mqtt::Bytes& output) {
+    static constexpr std::string_view kWhy = "unsupported: no attested TLS on this connection";
+    output.assign(kWhy.begin(), kWhy.end());
+    return mqtt::ClientEvidenceStatus::kUnsupported;
+  }
+
   // Before the broker shuts its side down: a TLS close_notify (best effort, never blocks).
   virtual void close_notify() {}
 };

@@ -1,14 +1,19 @@
 #include "shell/tls_server_transport.h"
 
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "attest/evidence_type.h"
+#include "mqtt/client_claims.h"
 #include "shell/socket_write.h"
+#include "tls/attestation_wire.h"
+#include "tls/client_evidence.h"
 #include "tls/post_handshake_attestation.h"
 
 namespace trustmq::shell {
@@ -311,6 +316,55 @@ mqtt::EvidenceStatus TlsServerTransport::produce_evidence(mqtt::ByteView request
   }
   evidence = std::move(produced->answer);
   return mqtt::EvidenceStatus::kProduced;
+}
+
+mqtt::ClientEvidenceStatus TlsServerTransport::attest_client(mqtt::ClientEvidenceStep step,
+                                                             mqtt::ByteView input,
+                                                             mqtt::Bytes& output) {
+  auto say = [&output](std::string_view text) { output.assign(text.begin(), text.end()); };
+  const tls::AttestationClient* verifier = listener_->client_verifier.get();
+  if (verifier == nullptr) {
+    say("unsupported: this listener has no client_attestation_policy");
+    return mqtt::ClientEvidenceStatus::kUnsupported;
+  }
+  if (SSL_version(ssl_.get()) != TLS1_3_VERSION) {
+    say("unsupported: client attestation needs TLS 1.3");
+    return mqtt::ClientEvidenceStatus::kUnsupported;
+  }
+  if (step == mqtt::ClientEvidenceStep::kChallenge) {
+    challenge_nonce_.assign(tls::kClientNonceSize, 0);
+    if (RAND_bytes(challenge_nonce_.data(), static_cast<int>(challenge_nonce_.size())) != 1) {
+      challenge_nonce_.clear();
+      say("failed: no randomness for the challenge");
+      return mqtt::ClientEvidenceStatus::kRefused;
+    }
+    output = tls::encode_request({challenge_nonce_, verifier->offered_types()});
+    return mqtt::ClientEvidenceStatus::kChallenge;
+  }
+  attest::Bytes nonce;  // empty at CONNECT (docs/attestation.md, "Attested clients")
+  if (step == mqtt::ClientEvidenceStep::kAnswer) {
+    if (challenge_nonce_.empty()) {
+      say("no-challenge: an answer without an outstanding challenge");
+      return mqtt::ClientEvidenceStatus::kRefused;
+    }
+    nonce = std::exchange(challenge_nonce_, {});  // each challenge is answered once
+  }
+  const tls::AttestationOutcome outcome =
+      tls::verify_client_evidence(ssl_.get(), *verifier, nonce, attest::ByteSpan(input));
+  if (!outcome.ok()) {
+    say(std::string(tls::attestation_error_name(outcome.error)) + ": " + outcome.message);
+    return outcome.error == tls::AttestationError::kMalformedEvidence
+               ? mqtt::ClientEvidenceStatus::kMalformed
+               : mqtt::ClientEvidenceStatus::kRefused;
+  }
+  mqtt::ClientClaims claims;
+  if (outcome.claims) {
+    for (auto& [name, value] : tls::claims_for_acl(*outcome.claims)) {
+      claims.push_back({std::move(name), std::move(value)});
+    }
+  }
+  output = mqtt::encode_client_claims(claims);
+  return mqtt::ClientEvidenceStatus::kAccepted;
 }
 
 std::string TlsServerTransport::session_summary() const {

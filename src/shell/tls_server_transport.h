@@ -17,6 +17,7 @@
 
 #include "shell/outbound_queue.h"
 #include "shell/server_transport.h"
+#include "tls/attestation_client.h"
 #include "tls/attestation_server.h"
 #include "tls/tls_context.h"
 
@@ -29,6 +30,8 @@ struct TlsListenerContext {
   // attestation_requires_authentication: post-handshake evidence only for clients that proved
   // a user name/password or a TLS identity.
   bool attestation_requires_authentication = false;
+  // client_attestation_policy: verifies attested clients' evidence (null: none accepted).
+  std::unique_ptr<tls::AttestationClient> client_verifier;
   tls::SslCtxPtr ctx;
 };
 
@@ -48,6 +51,8 @@ class TlsServerTransport final : public ServerTransport {
   void describe_peer(mqtt::PeerInfo& peer) const override;
   mqtt::EvidenceStatus produce_evidence(mqtt::ByteView request, bool client_authenticated,
                                         mqtt::Bytes& evidence, std::string& detail) override;
+  mqtt::ClientEvidenceStatus attest_client(mqtt::ClientEvidenceStep step, mqtt::ByteView input,
+                                           mqtt::Bytes& output) override;
   std::string session_summary() const override;
   bool has_pending_input() const override;
   void close_notify() override;
@@ -67,6 +72,8 @@ class TlsServerTransport final : public ServerTransport {
   std::shared_ptr<const TlsListenerContext> listener_;  // outlives ssl_
   OutboundQueue encrypted_{0};  // records from OpenSSL's write BIO; outlives ssl_
   tls::SslPtr ssl_;
+  // The nonce of the challenge sent to an attested client (AUTH 0x18); used up by its answer.
+  attest::Bytes challenge_nonce_;
   bool wants_write_ = false;
   std::string send_error_;  // a failed sendmsg: reported by the next write
 };

@@ -9,6 +9,7 @@
 #include "attest/certificate_issuer.h"
 #include "attest/configfs_tsm_attester.h"
 #include "attest/measurement.h"
+#include "attest/policy.h"
 #include "attest/private_key_permissions.h"
 #include "attest/sim_attester.h"
 #include "attest/sim_platform.h"
@@ -243,6 +244,21 @@ TransportFactory make_tls_factory(const ListenerConfig& listener, TransportEnvir
         });
     auto attached = shared->attestation->attach(ctx->get());
     if (!attached) fail(listener, attached.error());
+  }
+  if (!options.client_attestation_policy.empty()) {
+    auto policy = attest::load_policy_file(options.client_attestation_policy);
+    if (!policy) {
+      fail(listener, "client_attestation_policy " + options.client_attestation_policy + ": " +
+                         policy.error());
+    }
+    shared->client_verifier = std::make_unique<tls::AttestationClient>(std::move(*policy));
+    if (shared->client_verifier->offered_types().empty()) {
+      fail(listener, "client_attestation_policy " + options.client_attestation_policy +
+                         ": allows no evidence type this build can verify");
+    }
+    env.log(LogType::kNotice, "listener at " + listener.origin +
+                                  ": attested clients verified against " +
+                                  options.client_attestation_policy);
   }
   shared->ctx = std::move(*ctx);
   std::shared_ptr<const TlsListenerContext> context = std::move(shared);

@@ -272,6 +272,34 @@ TEST(ClientOptionsTest, AttestValidation) {
   EXPECT_FALSE(parse(ClientCommand::kSub, {"-t", "a", "--policy", "p"}).ok());
 }
 
+TEST(ClientOptionsTest, ClientEvidenceTurnsOnMqtt5AndNeedsTlsAndAState) {
+  auto o =
+      parse(ClientCommand::kPub, {"-t", "a", "-m", "b", "--cafile", "ca.pem", "--client-evidence",
+                                  "sim", "--client-evidence-state", "/tmp/client-sim"});
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->client_evidence, "sim");
+  EXPECT_EQ(o->client_evidence_state, "/tmp/client-sim");
+  EXPECT_EQ(o->connect.version, mqtt::ProtocolVersion::kV5);
+
+  auto no_state =
+      parse(ClientCommand::kSub, {"-t", "a", "--cafile", "ca.pem", "--client-evidence", "sim"});
+  ASSERT_FALSE(no_state.ok());
+  EXPECT_NE(no_state.error().find("--client-evidence-state"), std::string::npos);
+  auto no_tls = parse(ClientCommand::kSub,
+                      {"-t", "a", "--client-evidence", "sim", "--client-evidence-state", "d"});
+  ASSERT_FALSE(no_tls.ok());
+  EXPECT_NE(no_tls.error().find("needs TLS"), std::string::npos);
+  auto v311 = parse(ClientCommand::kSub, {"-t", "a", "--cafile", "ca.pem", "--client-evidence",
+                                          "sim", "--client-evidence-state", "d", "-V", "311"});
+  ASSERT_FALSE(v311.ok());
+  EXPECT_NE(v311.error().find("MQTT v5"), std::string::npos);
+  auto tpm = parse(ClientCommand::kPub, {"-t", "a", "-m", "b", "--client-evidence", "tpm"});
+  ASSERT_FALSE(tpm.ok());
+  auto state_alone =
+      parse(ClientCommand::kPub, {"-t", "a", "-m", "b", "--client-evidence-state", "d"});
+  ASSERT_FALSE(state_alone.ok());
+}
+
 TEST(ClientOptionsTest, HelpNeedsNothingElse) {
   auto o = parse(ClientCommand::kPub, {"--help"});
   ASSERT_TRUE(o.ok()) << o.error();

@@ -110,5 +110,89 @@ TEST(AclSubscription, OverlapAndDeny) {
   EXPECT_FALSE(acl_allows_subscription(rules, "", "c", "$SYS/#"));
 }
 
+// ---- claim blocks (attested clients, docs/configuration.md "ACL rules over claims")
+
+const char* const kClaimRules =
+    "topic read public/#\n"
+    "user alice\n"
+    "topic readwrite alice/#\n"
+    "claim module_measurement 3f3f\n"
+    "topic readwrite telemetry/#\n"
+    "topic deny telemetry/secret\n"
+    "claim type sim\n"
+    "topic read sim/#\n"
+    "pattern read clients/%c\n";
+
+const ClientClaims kSimClaims = {{"type", "sim"}, {"module_measurement", "3f3f"}};
+
+TEST(AclClaims, ParsesClaimBlocks) {
+  AclRules rules = parse(kClaimRules);
+  ASSERT_EQ(rules.claims.size(), 2u);
+  EXPECT_EQ(rules.claims[0].name, "module_measurement");
+  EXPECT_EQ(rules.claims[0].value, "3f3f");
+  ASSERT_EQ(rules.claims[0].rules.size(), 2u);
+  ASSERT_EQ(rules.claims[1].rules.size(), 1u);
+  ASSERT_EQ(rules.users.size(), 1u);
+  EXPECT_EQ(rules.users[0].rules.size(), 1u);  // the claim's topic lines are not alice's
+  EXPECT_EQ(rules.patterns.size(), 1u);
+}
+
+TEST(AclClaims, BadClaimLinesAreErrors) {
+  for (const char* text : {"claim\n", "claim type\n", "claim type sim extra\n"}) {
+    AclRules rules;
+    AclParseError error;
+    EXPECT_FALSE(parse_acl(text, rules, error)) << text;
+    EXPECT_EQ(error.line, 1u);
+    EXPECT_NE(error.message.find("claim NAME VALUE"), std::string::npos) << error.message;
+  }
+}
+
+TEST(AclClaims, MatchingClaimsAddTheirRules) {
+  AclRules rules = parse(kClaimRules);
+  EXPECT_TRUE(acl_allows(rules, "", "gw", kSimClaims, "telemetry/t", AclAccess::kWrite));
+  EXPECT_TRUE(acl_allows(rules, "", "gw", kSimClaims, "sim/x", AclAccess::kRead));
+  EXPECT_TRUE(acl_allows(rules, "", "gw", kSimClaims, "public/x", AclAccess::kRead));
+  EXPECT_TRUE(acl_allows_subscription(rules, "", "gw", kSimClaims, "telemetry/#"));
+  // A user keeps its own rules and gains the claim's.
+  EXPECT_TRUE(acl_allows(rules, "alice", "gw", kSimClaims, "alice/x", AclAccess::kWrite));
+  EXPECT_TRUE(acl_allows(rules, "alice", "gw", kSimClaims, "telemetry/t", AclAccess::kWrite));
+}
+
+TEST(AclClaims, DenyInAClaimBlockWins) {
+  AclRules rules = parse(kClaimRules);
+  EXPECT_FALSE(acl_allows(rules, "", "gw", kSimClaims, "telemetry/secret", AclAccess::kRead));
+  EXPECT_FALSE(acl_allows_subscription(rules, "", "gw", kSimClaims, "telemetry/secret"));
+}
+
+TEST(AclClaims, NoClaimsOrOtherValuesNeverMatch) {
+  AclRules rules = parse(kClaimRules);
+  for (const ClientClaims& claims :
+       {ClientClaims{}, ClientClaims{{"module_measurement", "3f3e"}},
+        ClientClaims{{"module_measurement_x", "3f3f"}}, ClientClaims{{"type", "tpm2-quote"}},
+        ClientClaims{{"unknown", "3f3f"}}}) {
+    EXPECT_FALSE(acl_allows(rules, "", "gw", claims, "telemetry/t", AclAccess::kWrite));
+    EXPECT_FALSE(acl_allows_subscription(rules, "", "gw", claims, "telemetry/#"));
+  }
+  EXPECT_FALSE(acl_allows(rules, "", "gw", "telemetry/t", AclAccess::kWrite));
+  // A claim block never grants what it does not list.
+  EXPECT_FALSE(acl_allows(rules, "", "gw", kSimClaims, "sim/x", AclAccess::kWrite));
+}
+
+TEST(ClientClaims, DecodeAcceptsOnlyWellFormedLines) {
+  ClientClaims claims;
+  const std::string good = "type=sim\nmodule_measurement=3f3f\n";
+  EXPECT_TRUE(decode_client_claims(Bytes(good.begin(), good.end()), claims));
+  EXPECT_EQ(claims, kSimClaims);
+  EXPECT_EQ(encode_client_claims(claims), Bytes(good.begin(), good.end()));
+  EXPECT_TRUE(decode_client_claims({}, claims));
+  EXPECT_TRUE(claims.empty());
+  for (const std::string bad :
+       {"type=sim", "type\n", "=sim\n", "type=\n", "Type=sim\n", "type=s im\n", "type=sim\nx\n"}) {
+    claims = kSimClaims;
+    EXPECT_FALSE(decode_client_claims(Bytes(bad.begin(), bad.end()), claims)) << bad;
+    EXPECT_TRUE(claims.empty()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace trustmq::mqtt

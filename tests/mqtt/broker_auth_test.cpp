@@ -176,7 +176,9 @@ TEST(BrokerAuth, ReattestationInALoopIsCutOffWithMessageRateTooHigh) {
   TestClient& other = h.open();
   other.connect(attest_connect("other"));
   for (std::uint32_t i = 1; i < kEvidenceBurst; ++i) {
-    looping.send(reauth({static_cast<std::uint8_t>(i)}));
+    // 0x10 + i: a one-byte 0x01 would be an attested client's re-attestation request
+    // (kClientReattestationMarker), not a request for the broker's evidence.
+    looping.send(reauth({static_cast<std::uint8_t>(0x10 + i)}));
     auto packets = looping.receive();
     ASSERT_EQ(packets.size(), 1u) << i;
     EXPECT_EQ(std::get<AuthPacket>(packets[0]).reason, ReasonCode::kSuccess) << i;

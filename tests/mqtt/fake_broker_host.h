@@ -56,6 +56,15 @@ class FakeBrokerHost : public BrokerHost {
     return evidence_status;
   }
 
+  // Attested clients: answers every step from `client_answers` (by step), recording each call.
+  ClientEvidenceStatus attest_client(ConnectionId conn, ClientEvidenceStep step, ByteView input,
+                                     Bytes& output) override {
+    client_calls.push_back({conn, step, Bytes(input.begin(), input.end())});
+    const auto& [status, text] = client_answers[static_cast<std::size_t>(step)];
+    output.assign(text.begin(), text.end());
+    return status;
+  }
+
   void persist(ByteView record) override { persisted.emplace_back(record.begin(), record.end()); }
 
   // Removes and returns the raw sends to `conn`, oldest first.
@@ -108,6 +117,18 @@ class FakeBrokerHost : public BrokerHost {
   EvidenceStatus evidence_status = EvidenceStatus::kUnsupported;
   Bytes evidence_answer = {'E', 'V', ':'};
   std::vector<EvidenceCall> evidence_calls;
+
+  struct ClientCall {
+    ConnectionId conn = 0;
+    ClientEvidenceStep step = ClientEvidenceStep::kAtConnect;
+    Bytes input;
+  };
+  // Per ClientEvidenceStep: the status and the output text (claims, challenge or reason).
+  std::pair<ClientEvidenceStatus, std::string> client_answers[kMaxClientEvidenceStep + 1] = {
+      {ClientEvidenceStatus::kUnsupported, "unsupported: no policy"},
+      {ClientEvidenceStatus::kUnsupported, "unsupported: no policy"},
+      {ClientEvidenceStatus::kUnsupported, "unsupported: no policy"}};
+  std::vector<ClientCall> client_calls;
 };
 
 }  // namespace trustmq::mqtt::testing

@@ -29,6 +29,7 @@ BrokerConfig sample_config() {
       {"alice", {{AclAccess::kReadWrite, "alice/#", false}, {AclAccess::kDeny, "x", false}}},
       {"bob", {}}};
   acl.patterns = {{AclAccess::kWrite, "clients/%c/%u", true}};
+  acl.claims = {{"module_measurement", "3f3f", {{AclAccess::kReadWrite, "telemetry/#", false}}}};
   config.acl = acl;
   return config;
 }
@@ -98,7 +99,8 @@ TEST(BrokerConfigCodecTest, RejectsBadMagicVersionEnumAndBoolean) {
   one_rule.acl->anonymous = {{AclAccess::kRead, "t", false}};
   Bytes encoded = encode_broker_config(one_rule);
   ASSERT_TRUE(decode_broker_config(encoded, decoded));
-  const std::size_t rule_start = encoded.size() - (1 + 1 + 4 + 1) - 4 - 4;  // rule, users, patterns
+  // rule, users, patterns, claim blocks
+  const std::size_t rule_start = encoded.size() - (1 + 1 + 4 + 1) - 4 - 4 - 4;
   ASSERT_EQ(encoded[rule_start], static_cast<std::uint8_t>(AclAccess::kRead));
   encoded[rule_start] = 9;
   EXPECT_FALSE(decode_broker_config(encoded, decoded));
@@ -108,11 +110,14 @@ TEST(BrokerConfigCodecTest, RejectsHugeCountsWithoutAllocating) {
   BrokerConfig with_acl;
   with_acl.acl = AclRules{};
   Bytes encoded = encode_broker_config(with_acl);
-  // The anonymous rule count is the 12 bytes before the end (anonymous, users, patterns).
-  const std::size_t count = encoded.size() - 12;
-  encoded[count] = encoded[count + 1] = encoded[count + 2] = encoded[count + 3] = 0xff;
-  BrokerConfig decoded;
-  EXPECT_FALSE(decode_broker_config(encoded, decoded));
+  // The anonymous rule count is the 16 bytes before the end (anonymous, users, patterns,
+  // claim blocks); the claim block count is the last 4.
+  for (const std::size_t count : {encoded.size() - 16, encoded.size() - 4}) {
+    Bytes bad = encoded;
+    bad[count] = bad[count + 1] = bad[count + 2] = bad[count + 3] = 0xff;
+    BrokerConfig decoded;
+    EXPECT_FALSE(decode_broker_config(bad, decoded));
+  }
 }
 
 }  // namespace

@@ -241,6 +241,40 @@ TEST_F(HostAbiTest, ProduceEvidenceWithOutputPastTheEndTraps) {
   EXPECT_TRUE(host.evidence_calls.empty());
 }
 
+TEST_F(HostAbiTest, AttestClientCopiesTheInputOutAndTheClaimsIn) {
+  host.client_answers[0] = {mqtt::ClientEvidenceStatus::kAccepted, "type=sim\n"};
+  put(100, "evi");
+  std::uint32_t status = 99;
+  ASSERT_TRUE(abi.attest_client(memory, 3, 0, 100, 3, 1000, 64, 2000, status));
+  EXPECT_EQ(status, 0u);
+  ASSERT_EQ(host.client_calls.size(), 1u);
+  EXPECT_EQ(host.client_calls[0].conn, 3u);
+  EXPECT_EQ(host.client_calls[0].step, mqtt::ClientEvidenceStep::kAtConnect);
+  EXPECT_EQ(std::string(host.client_calls[0].input.begin(), host.client_calls[0].input.end()),
+            "evi");
+  EXPECT_EQ(get_u32(2000), 9u);
+  EXPECT_EQ(std::string(bytes.begin() + 1000, bytes.begin() + 1009), "type=sim\n");
+  EXPECT_FALSE(abi.raised_trap());
+}
+
+TEST_F(HostAbiTest, AttestClientOutputTooLargeForTheBufferIsARefusalWithoutWriting) {
+  host.client_answers[0] = {mqtt::ClientEvidenceStatus::kAccepted, "type=sim\n"};
+  std::uint32_t status = 0;
+  ASSERT_TRUE(abi.attest_client(memory, 3, 0, 100, 3, 1000, 4, 2000, status));
+  EXPECT_EQ(status, static_cast<std::uint32_t>(mqtt::ClientEvidenceStatus::kRefused));
+  EXPECT_EQ(get_u32(2000), 0u);
+  EXPECT_EQ(bytes[1000], 0);
+}
+
+TEST_F(HostAbiTest, AttestClientWithUnknownStepOrBadRangeTraps) {
+  std::uint32_t status = 0;
+  EXPECT_FALSE(abi.attest_client(memory, 3, 3, 100, 1, 1000, 64, 2000, status));
+  expect_abi_violation();
+  EXPECT_FALSE(abi.attest_client(memory, 3, 0, 65535, 2, 1000, 64, 2000, status));
+  EXPECT_FALSE(abi.attest_client(memory, 3, 0, 100, 1, 65000, 1000, 2000, status));
+  EXPECT_TRUE(host.client_calls.empty());
+}
+
 TEST_F(HostAbiTest, ProduceEvidenceWithUnknownFlagTraps) {
   std::uint32_t status = 0;
   EXPECT_FALSE(abi.produce_evidence(memory, 3, 100, 1, 2, 1000, 64, 2000, status));

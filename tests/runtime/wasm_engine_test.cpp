@@ -429,6 +429,67 @@ TEST(WasmProbeReloadTest, AModuleWithoutTheExportSaysSo) {
   }
 }
 
+// Attested clients: the client's evidence goes out through the attest_client import, the
+// host's claims, challenge and refusals come back in, and every engine answers as the native
+// core (CONNACK, AUTH 0x18 challenge, AUTH 0x00, then DISCONNECT 0x87 after a refusal).
+TEST_P(CoreEngineTest, ClientEvidenceCrossesTheBoundaryBothWays) {
+  mqtt::BrokerConfig config = core_config();
+  config.allow_anonymous = true;
+  config.check_passwords = false;
+  mqtt::ConnectPacket connect;
+  connect.version = mqtt::ProtocolVersion::kV5;
+  connect.client_id = "attested-client";
+  connect.properties.authentication_method = std::string(mqtt::kAttestAuthenticationMethod);
+  connect.properties.authentication_data = mqtt::Bytes{mqtt::kClientEvidenceMarker, 0, 7, 8, 9};
+  auto auth = [](mqtt::ReasonCode reason, mqtt::Bytes data) {
+    mqtt::AuthPacket a;
+    a.reason = reason;
+    a.properties.authentication_method = std::string(mqtt::kAttestAuthenticationMethod);
+    a.properties.authentication_data = std::move(data);
+    return a;
+  };
+  mqtt::Bytes bytes;
+  mqtt::encode_packet(connect, mqtt::ProtocolVersion::kV5, bytes);
+  for (const auto& a :
+       {auth(mqtt::ReasonCode::kReAuthenticate, {mqtt::kClientReattestationMarker}),
+        auth(mqtt::ReasonCode::kContinueAuthentication, {7, 8}),
+        auth(mqtt::ReasonCode::kReAuthenticate, {mqtt::kClientReattestationMarker})}) {
+    mqtt::encode_packet(a, mqtt::ProtocolVersion::kV5, bytes);
+  }
+  mqtt::Bytes last;
+  mqtt::encode_packet(auth(mqtt::ReasonCode::kContinueAuthentication, {6}),
+                      mqtt::ProtocolVersion::kV5, last);
+  auto run = [&](const std::string& name) {
+    auto host = std::make_unique<mqtt::testing::FakeBrokerHost>(kUsers);
+    host->client_answers[0] = {mqtt::ClientEvidenceStatus::kAccepted, "type=sim\n"};
+    host->client_answers[1] = {mqtt::ClientEvidenceStatus::kChallenge, "NONCE"};
+    host->client_answers[2] = {mqtt::ClientEvidenceStatus::kAccepted, "type=sim\n"};
+    auto engine = make_engine(name, "", config, *host, 0);
+    engine->open(1, mqtt::PeerInfo{}, 1);
+    // The first answer is accepted; make the second one fail once the first has gone through.
+    feed(*engine, 1, bytes);
+    host->client_answers[2] = {mqtt::ClientEvidenceStatus::kRefused, "binding-mismatch: x"};
+    feed(*engine, 1, last);
+    return host;
+  };
+  auto native = run("native");
+  auto wasm = run(GetParam());
+  ASSERT_EQ(wasm->client_calls.size(), 5u);
+  EXPECT_EQ(wasm->client_calls[0].input, (mqtt::Bytes{7, 8, 9}));
+  EXPECT_EQ(wasm->client_calls[4].step, mqtt::ClientEvidenceStep::kAnswer);
+  EXPECT_EQ(wasm->client_calls[4].input, (mqtt::Bytes{6}));
+  ASSERT_EQ(wasm->sent.size(), native->sent.size());
+  for (std::size_t i = 0; i < wasm->sent.size(); ++i) {
+    EXPECT_EQ(wasm->sent[i].bytes, native->sent[i].bytes) << i;
+  }
+  auto packets = wasm->take(1, mqtt::ProtocolVersion::kV5);
+  ASSERT_EQ(packets.size(), 5u);
+  EXPECT_EQ(std::get<mqtt::AuthPacket>(packets[1]).reason,
+            mqtt::ReasonCode::kContinueAuthentication);
+  EXPECT_EQ(std::get<mqtt::AuthPacket>(packets[2]).reason, mqtt::ReasonCode::kSuccess);
+  EXPECT_EQ(std::get<mqtt::DisconnectPacket>(packets[4]).reason, mqtt::ReasonCode::kNotAuthorized);
+}
+
 // Post-handshake attestation (method trustmq-attest-v1) crosses the boundary both ways: the
 // request goes out through the produce_evidence import, the host's evidence comes back into
 // the module and out in CONNACK and AUTH, exactly as with the native core.

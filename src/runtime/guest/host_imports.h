@@ -23,6 +23,13 @@ TRUSTMQ_IMPORT("produce_evidence")
 std::uint32_t host_produce_evidence(std::uint32_t conn, const void* request,
                                     std::uint32_t request_length, std::uint32_t authenticated,
                                     void* out, std::uint32_t capacity, std::uint32_t* out_length);
+// Verifies an attested client's evidence (method trustmq-attest-v1): `step` is an
+// mqtt::ClientEvidenceStep; writes at most `capacity` bytes of claims, challenge or refusal
+// reason at `out`, their number at `out_length`, and returns an mqtt::ClientEvidenceStatus.
+TRUSTMQ_IMPORT("attest_client")
+std::uint32_t host_attest_client(std::uint32_t conn, std::uint32_t step, const void* input,
+                                 std::uint32_t input_length, void* out, std::uint32_t capacity,
+                                 std::uint32_t* out_length);
 
 // One persistence record (mqtt/persistence_record.h) for the host to store.
 TRUSTMQ_IMPORT("persist") void host_persist(const void* record, std::uint32_t length);

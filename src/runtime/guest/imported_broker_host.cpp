@@ -41,6 +41,25 @@ mqtt::EvidenceStatus ImportedBrokerHost::produce_evidence(mqtt::ConnectionId con
   return static_cast<mqtt::EvidenceStatus>(status);
 }
 
+mqtt::ClientEvidenceStatus ImportedBrokerHost::attest_client(mqtt::ConnectionId conn,
+                                                             mqtt::ClientEvidenceStep step,
+                                                             mqtt::ByteView input,
+                                                             mqtt::Bytes& output) {
+  output.resize(mqtt::kMaxClientAttestationOutput);
+  std::uint32_t length = 0;
+  const std::uint32_t status =
+      host_attest_client(conn, static_cast<std::uint32_t>(step), input.data(),
+                         static_cast<std::uint32_t>(input.size()), output.data(),
+                         static_cast<std::uint32_t>(output.size()), &length);
+  // The host checked both; a value out of range would be its bug: refuse rather than trust it.
+  if (status > mqtt::kMaxClientEvidenceStatus || length > output.size()) {
+    output.clear();
+    return mqtt::ClientEvidenceStatus::kRefused;
+  }
+  output.resize(length);
+  return static_cast<mqtt::ClientEvidenceStatus>(status);
+}
+
 void ImportedBrokerHost::persist(mqtt::ByteView record) {
   host_persist(record.data(), static_cast<std::uint32_t>(record.size()));
 }
