@@ -5,34 +5,19 @@
 #include <string>
 #include <vector>
 
+#include "attest_cli_run.h"
 #include "command.h"
 
 namespace trustmq::cli {
 namespace {
-
-struct CliRun {
-  int status;
-  std::string out;
-};
-
-CliRun run(std::vector<std::string> args) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  testing::internal::CaptureStdout();
-  testing::internal::CaptureStderr();
-  const int status = run_attest_entry(std::span<char*>(argv.data(), argv.size()));
-  std::string out = testing::internal::GetCapturedStdout();
-  out += testing::internal::GetCapturedStderr();
-  return {status, out};
-}
 
 std::string vec(const std::string& relative) {
   return std::string(TRUSTMQ_TEST_VECTORS_DIR) + "/" + relative;
 }
 
 TEST(AttestEvidenceCommandTest, SevSnpSampleVerifiesAsOfItsValidity) {
-  CliRun r = run({"--evidence", vec("sev-snp/attestation.bin"), "--type", "sev-snp", "--collateral",
-                  vec("sev-snp/vcek.testcer"), "--at", "2025-01-01"});
+  CliRun r = run_attest_cli({"--evidence", vec("sev-snp/attestation.bin"), "--type", "sev-snp",
+                             "--collateral", vec("sev-snp/vcek.testcer"), "--at", "2025-01-01"});
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("[ ok ] report signature"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("measurement:           b07af962"), std::string::npos) << r.out;
@@ -40,37 +25,38 @@ TEST(AttestEvidenceCommandTest, SevSnpSampleVerifiesAsOfItsValidity) {
 }
 
 TEST(AttestEvidenceCommandTest, TamperedOrUnendorsedEvidenceExitsOne) {
-  CliRun r = run(
+  CliRun r = run_attest_cli(
       {"--evidence", vec("sev-snp/attestation.bin"), "--type", "sev-snp", "--at", "2025-01-01"});
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_NE(r.out.find("NOT VERIFIED (collateral-missing)"), std::string::npos) << r.out;
-  CliRun expired = run({"--evidence", vec("sev-snp/attestation.bin"), "--type", "sev-snp",
-                        "--collateral", vec("sev-snp/vcek.testcer"), "--at", "2030-01-01"});
+  CliRun expired =
+      run_attest_cli({"--evidence", vec("sev-snp/attestation.bin"), "--type", "sev-snp",
+                      "--collateral", vec("sev-snp/vcek.testcer"), "--at", "2030-01-01"});
   EXPECT_EQ(expired.status, 1);
   EXPECT_NE(expired.out.find("certificate-expired"), std::string::npos) << expired.out;
 }
 
 TEST(AttestEvidenceCommandTest, TdxAndSgxSamplesWithTheirCollateralFolders) {
-  CliRun tdx = run({"--evidence", vec("tdx/tdx_prod_quote_SPR_E4.dat"), "--type", "tdx",
-                    "--collateral", vec("tdx"), "--at", "2023-07-01T00:00:00Z"});
+  CliRun tdx = run_attest_cli({"--evidence", vec("tdx/tdx_prod_quote_SPR_E4.dat"), "--type", "tdx",
+                               "--collateral", vec("tdx"), "--at", "2023-07-01T00:00:00Z"});
   EXPECT_EQ(tdx.status, 0) << tdx.out;
   EXPECT_NE(tdx.out.find("QE status UpToDate"), std::string::npos) << tdx.out;
   EXPECT_NE(tdx.out.find("skipped (not collateral)"), std::string::npos) << tdx.out;  // LICENSE
-  CliRun sgx = run({"--evidence", vec("sgx-dcap/hw_quote.dat"), "--type", "sgx-dcap",
-                    "--collateral", vec("sgx-dcap"), "--at", "1682899200"});
+  CliRun sgx = run_attest_cli({"--evidence", vec("sgx-dcap/hw_quote.dat"), "--type", "sgx-dcap",
+                               "--collateral", vec("sgx-dcap"), "--at", "1682899200"});
   EXPECT_EQ(sgx.status, 0) << sgx.out;
   EXPECT_NE(sgx.out.find("[skip] TCB info: NOT CHECKED"), std::string::npos) << sgx.out;
-  CliRun wrong =
-      run({"--evidence", vec("sgx-dcap/hw_quote.dat"), "--type", "tdx", "--at", "1682899200"});
+  CliRun wrong = run_attest_cli(
+      {"--evidence", vec("sgx-dcap/hw_quote.dat"), "--type", "tdx", "--at", "1682899200"});
   EXPECT_EQ(wrong.status, 1);
   EXPECT_NE(wrong.out.find("SGX quote, not tdx"), std::string::npos) << wrong.out;
 }
 
 TEST(AttestEvidenceCommandTest, UsageErrorsExitTwo) {
-  EXPECT_EQ(run({"--evidence", "x"}).status, 2);
-  EXPECT_EQ(run({"--evidence", "x", "--type", "sim"}).status, 2);
-  EXPECT_EQ(run({"--evidence", "x", "--type", "tdx", "--at", "yesterday"}).status, 2);
-  EXPECT_EQ(run({"--evidence", "x", "--type", "tdx", "-h", "host"}).status, 2);
+  EXPECT_EQ(run_attest_cli({"--evidence", "x"}).status, 2);
+  EXPECT_EQ(run_attest_cli({"--evidence", "x", "--type", "sim"}).status, 2);
+  EXPECT_EQ(run_attest_cli({"--evidence", "x", "--type", "tdx", "--at", "yesterday"}).status, 2);
+  EXPECT_EQ(run_attest_cli({"--evidence", "x", "--type", "tdx", "-h", "host"}).status, 2);
 }
 
 }  // namespace

@@ -12,26 +12,11 @@
 #include "attest/tpm_attester.h"
 #include "attest/tpm_enrolled_swtpm.h"
 #include "attest/tpm_evidence.h"
+#include "attest_cli_run.h"
 #include "command.h"
 
 namespace trustmq::cli {
 namespace {
-
-struct CliRun {
-  int status;
-  std::string out;
-};
-
-CliRun run(std::vector<std::string> args) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  testing::internal::CaptureStdout();
-  testing::internal::CaptureStderr();
-  const int status = run_attest_entry(std::span<char*>(argv.data(), argv.size()));
-  std::string out = testing::internal::GetCapturedStdout();
-  out += testing::internal::GetCapturedStderr();
-  return {status, out};
-}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -80,8 +65,8 @@ class AttestTpmEvidenceCommandTest : public ::testing::Test {
   }
 
   CliRun verify(const attest::Bytes& evidence, const std::string& policy_path) const {
-    return run({"--evidence", write_evidence("quote.bin", evidence), "--type", "tpm2-quote",
-                "--policy", policy_path});
+    return run_attest_cli({"--evidence", write_evidence("quote.bin", evidence), "--type",
+                           "tpm2-quote", "--policy", policy_path});
   }
 
   template <typename F>
@@ -173,8 +158,8 @@ TEST_F(AttestTpmEvidenceCommandTest, ModuleNotInThePolicy_ExitsOneNotTrusted) {
 }
 
 TEST_F(AttestTpmEvidenceCommandTest, WithoutAPolicy_IsAUsageError) {
-  const CliRun r =
-      run({"--evidence", write_evidence("quote.bin", evidence_), "--type", "tpm2-quote"});
+  const CliRun r = run_attest_cli(
+      {"--evidence", write_evidence("quote.bin", evidence_), "--type", "tpm2-quote"});
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_TRUE(contains(r.out, "needs --policy")) << r.out;
 }

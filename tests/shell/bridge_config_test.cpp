@@ -4,29 +4,15 @@
 
 #include <string>
 
+#include "config_text.h"
 #include "shell/config_file.h"
 #include "shell/server_config.h"
 
 namespace trustmq::shell {
 namespace {
 
-ServerConfig parse(std::string_view text) {
-  ServerConfig config;
-  parse_config_text(text, "test.conf", config);
-  return config;
-}
-
-std::string error_of(std::string_view text) {
-  try {
-    parse(text);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(BridgeConfigTest, EveryImplementedOption) {
-  const ServerConfig c = parse(
+  const ServerConfig c = parse_config(
       "listener 1883\n"
       "connection centre\n"
       "address 10.0.0.1:8883\n"
@@ -78,7 +64,7 @@ TEST(BridgeConfigTest, EveryImplementedOption) {
 }
 
 TEST(BridgeConfigTest, DefaultsFollowMosquitto) {
-  const ServerConfig c = parse("connection b1\naddress remote.example\ntopic #\n");
+  const ServerConfig c = parse_config("connection b1\naddress remote.example\ntopic #\n");
   ASSERT_EQ(c.bridges.size(), 1u);
   const BridgeConfig& b = c.bridges[0];
   EXPECT_EQ(b.port, 1883);
@@ -93,7 +79,7 @@ TEST(BridgeConfigTest, DefaultsFollowMosquitto) {
 }
 
 TEST(BridgeConfigTest, TwoBridgesKeepTheirOwnOptions) {
-  const ServerConfig c = parse(
+  const ServerConfig c = parse_config(
       "connection a\naddress h1:1\ntopic x\n"
       "connection b\naddress [::1]:2\ntopic y in\n");
   ASSERT_EQ(c.bridges.size(), 2u);
@@ -104,39 +90,44 @@ TEST(BridgeConfigTest, TwoBridgesKeepTheirOwnOptions) {
 }
 
 TEST(BridgeConfigTest, BadLinesStopStartUpWithFileLineAndReason) {
-  EXPECT_EQ(error_of("address h\n"),
+  EXPECT_EQ(config_error_of("address h\n"),
             "test.conf:1: option 'address': a bridge option must follow a 'connection NAME' line");
-  EXPECT_EQ(error_of("connection a\naddress h\ntopic #\nconnection a\n"),
+  EXPECT_EQ(config_error_of("connection a\naddress h\ntopic #\nconnection a\n"),
             "test.conf:4: option 'connection': bridge 'a' defined twice");
-  EXPECT_EQ(error_of("connection a\ntopic #\n"), "test.conf:1: bridge 'a': no address given");
-  EXPECT_EQ(error_of("connection a\naddress h\n"), "test.conf:1: bridge 'a': no topic given");
-  EXPECT_NE(error_of("connection a\naddress h:0\n").find("invalid port"), std::string::npos);
-  EXPECT_NE(error_of("connection a\naddress h1 h2\n").find("only one remote address"),
+  EXPECT_EQ(config_error_of("connection a\ntopic #\n"),
+            "test.conf:1: bridge 'a': no address given");
+  EXPECT_EQ(config_error_of("connection a\naddress h\n"),
+            "test.conf:1: bridge 'a': no topic given");
+  EXPECT_NE(config_error_of("connection a\naddress h:0\n").find("invalid port"), std::string::npos);
+  EXPECT_NE(config_error_of("connection a\naddress h1 h2\n").find("only one remote address"),
             std::string::npos);
-  EXPECT_NE(error_of("connection a\naddress h\ntopic # sideways\n")
+  EXPECT_NE(config_error_of("connection a\naddress h\ntopic # sideways\n")
                 .find("test.conf:3: option 'topic': direction must be"),
             std::string::npos);
-  EXPECT_NE(error_of("connection a\nbridge_protocol_version mqttv31\n").find("mqttv311 or mqttv50"),
+  EXPECT_NE(config_error_of("connection a\nbridge_protocol_version mqttv31\n")
+                .find("mqttv311 or mqttv50"),
             std::string::npos);
-  EXPECT_NE(error_of("connection a\nbridge_insecure true\n").find("never switched off"),
+  EXPECT_NE(config_error_of("connection a\nbridge_insecure true\n").find("never switched off"),
             std::string::npos);
-  EXPECT_NE(error_of("connection a\nbridge_psk xyz\n").find("hex"), std::string::npos);
-  EXPECT_NE(error_of("connection a\nrestart_timeout 10 5\n").find("BASE <= CAP"),
+  EXPECT_NE(config_error_of("connection a\nbridge_psk xyz\n").find("hex"), std::string::npos);
+  EXPECT_NE(config_error_of("connection a\nrestart_timeout 10 5\n").find("BASE <= CAP"),
             std::string::npos);
-  EXPECT_NE(error_of("connection a\nkeepalive_interval 0\n").find("5..65535"), std::string::npos);
-  EXPECT_NE(error_of("connection a\naddress h\ntopic #\nremote_password p\n")
+  EXPECT_NE(config_error_of("connection a\nkeepalive_interval 0\n").find("5..65535"),
+            std::string::npos);
+  EXPECT_NE(config_error_of("connection a\naddress h\ntopic #\nremote_password p\n")
                 .find("remote_password needs remote_username"),
             std::string::npos);
-  EXPECT_NE(error_of("connection a\naddress h\ntopic #\nbridge_psk 00\n")
+  EXPECT_NE(config_error_of("connection a\naddress h\ntopic #\nbridge_psk 00\n")
                 .find("bridge_psk and bridge_identity go together"),
             std::string::npos);
   // Loops: an MQTT 3.1.1 remote has no No Local.
-  EXPECT_NE(
-      error_of("connection a\naddress h\ntopic # both\n").find("needs bridge_protocol_version"),
-      std::string::npos);
-  EXPECT_EQ(error_of("connection a\naddress h\ntopic # both\nbridge_protocol_version mqttv50\n"),
-            "");
-  EXPECT_NE(error_of("connection a\nbridge_capath /etc/ssl\n").find("give bridge_cafile"),
+  EXPECT_NE(config_error_of("connection a\naddress h\ntopic # both\n")
+                .find("needs bridge_protocol_version"),
+            std::string::npos);
+  EXPECT_EQ(
+      config_error_of("connection a\naddress h\ntopic # both\nbridge_protocol_version mqttv50\n"),
+      "");
+  EXPECT_NE(config_error_of("connection a\nbridge_capath /etc/ssl\n").find("give bridge_cafile"),
             std::string::npos);
 }
 

@@ -5,19 +5,19 @@
 namespace trustmq::shell {
 namespace {
 
-BridgeTopic parse(std::string_view value) {
+BridgeTopic parse_topic(std::string_view value) {
   auto topic = parse_bridge_topic(value);
   EXPECT_TRUE(topic) << value << ": " << (topic ? "" : topic.error());
   return topic ? topic.value() : BridgeTopic{};
 }
 
-std::string error_of(std::string_view value) {
+std::string topic_error_of(std::string_view value) {
   auto topic = parse_bridge_topic(value);
   return topic ? "" : topic.error();
 }
 
 TEST(BridgeTopicTest, PatternAloneForwardsOutAtQos0) {
-  const BridgeTopic t = parse("sensors/#");
+  const BridgeTopic t = parse_topic("sensors/#");
   EXPECT_EQ(t.direction, BridgeDirection::kOut);
   EXPECT_EQ(t.qos, mqtt::QoS::kAtMostOnce);
   EXPECT_EQ(t.local_filter(), "sensors/#");
@@ -28,7 +28,7 @@ TEST(BridgeTopicTest, PatternAloneForwardsOutAtQos0) {
 }
 
 TEST(BridgeTopicTest, PrefixesAreSwapped) {
-  const BridgeTopic t = parse("room/+ both 1 edge/ centre/site1/");
+  const BridgeTopic t = parse_topic("room/+ both 1 edge/ centre/site1/");
   EXPECT_EQ(t.direction, BridgeDirection::kBoth);
   EXPECT_EQ(t.qos, mqtt::QoS::kAtLeastOnce);
   EXPECT_EQ(t.local_filter(), "edge/room/+");
@@ -41,7 +41,7 @@ TEST(BridgeTopicTest, PrefixesAreSwapped) {
 }
 
 TEST(BridgeTopicTest, InDirectionOnlyMapsIncoming) {
-  const BridgeTopic t = parse("cmd/# in 2 local/ \"\"");
+  const BridgeTopic t = parse_topic("cmd/# in 2 local/ \"\"");
   EXPECT_EQ(t.qos, mqtt::QoS::kExactlyOnce);
   EXPECT_EQ(t.remote_prefix, "");
   EXPECT_EQ(t.remote_filter(), "cmd/#");
@@ -50,20 +50,21 @@ TEST(BridgeTopicTest, InDirectionOnlyMapsIncoming) {
 }
 
 TEST(BridgeTopicTest, EmptyPatternNamesThePrefixAsTheTopic) {
-  const BridgeTopic t = parse("\"\" out 0 a/status b/status");
+  const BridgeTopic t = parse_topic("\"\" out 0 a/status b/status");
   EXPECT_EQ(t.local_filter(), "a/status");
   EXPECT_EQ(t.to_remote("a/status"), "b/status");
   EXPECT_EQ(t.to_remote("a/status/x"), std::nullopt);
 }
 
 TEST(BridgeTopicTest, BadLinesSayWhy) {
-  EXPECT_EQ(error_of(""), "missing topic pattern");
-  EXPECT_NE(error_of("a sideways").find("direction must be out, in or both"), std::string::npos);
-  EXPECT_NE(error_of("a out 3").find("QoS must be 0, 1 or 2"), std::string::npos);
-  EXPECT_NE(error_of("a out 1 x/+/ y/").find("wildcards"), std::string::npos);
-  EXPECT_NE(error_of("a/#/b").find("not a valid topic filter"), std::string::npos);
-  EXPECT_NE(error_of("\"\" out 0").find("needs a local or remote prefix"), std::string::npos);
-  EXPECT_NE(error_of("a out 0 x y z").find("too many words"), std::string::npos);
+  EXPECT_EQ(topic_error_of(""), "missing topic pattern");
+  EXPECT_NE(topic_error_of("a sideways").find("direction must be out, in or both"),
+            std::string::npos);
+  EXPECT_NE(topic_error_of("a out 3").find("QoS must be 0, 1 or 2"), std::string::npos);
+  EXPECT_NE(topic_error_of("a out 1 x/+/ y/").find("wildcards"), std::string::npos);
+  EXPECT_NE(topic_error_of("a/#/b").find("not a valid topic filter"), std::string::npos);
+  EXPECT_NE(topic_error_of("\"\" out 0").find("needs a local or remote prefix"), std::string::npos);
+  EXPECT_NE(topic_error_of("a out 0 x y z").find("too many words"), std::string::npos);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "client/endpoint.h"
 #include "client/mqtt_client.h"
 #include "client/tls_client_transport.h"
+#include "in_process_broker.h"
 #include "mqtt/attestation_method.h"
 #include "shell/acl_file.h"
 #include "shell/config_file.h"
@@ -36,76 +37,7 @@ namespace {
 
 using test_support::TempDirectory;
 
-attest::Sha256Digest digest_of(std::uint8_t fill) {
-  attest::Sha256Digest d;
-  d.fill(fill);
-  return d;
-}
-
 std::string hex(const attest::Sha256Digest& d) { return attest::to_hex(d); }
-
-// Presents the evidence of `good` until switched, then that of `bad`.
-class SwitchableAttester final : public attest::Attester {
- public:
-  SwitchableAttester(std::shared_ptr<const attest::Attester> good,
-                     std::shared_ptr<const attest::Attester> bad)
-      : good_(std::move(good)), bad_(std::move(bad)) {}
-  attest::EvidenceType type() const override { return good_->type(); }
-  Result<attest::Bytes> attest(const attest::ReportData& report_data) const override {
-    return (switched_ ? bad_ : good_)->attest(report_data);
-  }
-  void switch_to_bad() { switched_ = true; }
-
- private:
-  std::shared_ptr<const attest::Attester> good_, bad_;
-  std::atomic<bool> switched_{false};
-};
-
-class RunningServer {
- public:
-  explicit RunningServer(const std::string& config_text)
-      : logger_(kAllLogTypes, [this](std::string_view line) {
-          std::lock_guard lock(mutex_);
-          lines_.emplace_back(line);
-        }) {
-    parse_config_text(config_text, "test.conf", config_);
-    resolve_server_defaults(config_);
-    // As trustmq-broker's main does.
-    if (!config_.acl_file.empty()) config_.broker.acl = load_acl_file(config_.acl_file);
-    server_ = std::make_unique<Server>(config_, logger_, nullptr);
-    server_->start_engine([this](mqtt::BrokerHost& host, mqtt::TimeMs now) {
-      return make_engine("native", "", config_.broker, host, now);
-    });
-    server_->bind_listeners();
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~RunningServer() {
-    server_->request_stop();
-    thread_.join();
-  }
-  std::uint16_t port(std::size_t i) const { return server_->listener_sockets().at(i).port; }
-  bool logged(std::string_view needle) {
-    std::lock_guard lock(mutex_);
-    for (const auto& l : lines_) {
-      if (l.find(needle) != std::string::npos) return true;
-    }
-    return false;
-  }
-  std::string log_text() {
-    std::lock_guard lock(mutex_);
-    std::string all;
-    for (const auto& l : lines_) all += l + "\n";
-    return all;
-  }
-
- private:
-  ServerConfig config_;
-  Logger logger_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
 
 class BrokerClientAttestationTest : public ::testing::Test {
  protected:
@@ -124,7 +56,7 @@ class BrokerClientAttestationTest : public ::testing::Test {
     std::ofstream(dir_.file("acl")) << "topic readwrite public/#\n"
                                     << "claim module_measurement " << hex(kModule) << "\n"
                                     << "topic readwrite telemetry/#\n";
-    server_ = std::make_unique<RunningServer>(
+    server_ = std::make_unique<InProcessBroker>(
         "allow_anonymous true\nstate_dir " + dir_.file("state") + "\nacl_file " + dir_.file("acl") +
         "\nlistener 0 127.0.0.1\ntls true\nclient_attestation_policy " + dir_.file("policy.json") +
         "\nlistener 0 127.0.0.1\ntls true\n");
@@ -188,7 +120,7 @@ class BrokerClientAttestationTest : public ::testing::Test {
   const attest::Sha256Digest kModule = digest_of(0x3f);
   TempDirectory dir_;
   std::optional<attest::SimPlatform> platform_;
-  std::unique_ptr<RunningServer> server_;
+  std::unique_ptr<InProcessBroker> server_;
   std::vector<std::unique_ptr<client::ClientAttestation>> presenters_;
 };
 

@@ -21,6 +21,7 @@
 #include "client/broker_attestation.h"
 #include "client/endpoint.h"
 #include "client/mqtt_client.h"
+#include "in_process_broker.h"
 #include "shell/config_file.h"
 #include "shell/engine_selection.h"
 #include "shell/server.h"
@@ -30,75 +31,6 @@ namespace trustmq::shell {
 namespace {
 
 using test_support::TempDirectory;
-
-attest::Sha256Digest digest_of(std::uint8_t fill) {
-  attest::Sha256Digest d;
-  d.fill(fill);
-  return d;
-}
-
-// Serves the evidence of `good` until switched, then that of `bad`.
-class SwitchableAttester final : public attest::Attester {
- public:
-  SwitchableAttester(std::shared_ptr<const attest::Attester> good,
-                     std::shared_ptr<const attest::Attester> bad)
-      : good_(std::move(good)), bad_(std::move(bad)) {}
-  attest::EvidenceType type() const override { return good_->type(); }
-  Result<attest::Bytes> attest(const attest::ReportData& report_data) const override {
-    return (switched_ ? bad_ : good_)->attest(report_data);
-  }
-  void switch_to_bad() { switched_ = true; }
-
- private:
-  std::shared_ptr<const attest::Attester> good_, bad_;
-  std::atomic<bool> switched_{false};
-};
-
-class ReattestationServer {
- public:
-  ReattestationServer(const std::string& config_text,
-                      std::shared_ptr<const attest::Attester> attester)
-      : logger_(kAllLogTypes, [this](std::string_view line) {
-          std::lock_guard lock(mutex_);
-          lines_.emplace_back(line);
-        }) {
-    parse_config_text(config_text, "test.conf", config_);
-    resolve_server_defaults(config_);
-    server_ = std::make_unique<Server>(config_, logger_, nullptr);
-    server_->start_engine([this](mqtt::BrokerHost& host, mqtt::TimeMs now) {
-      return make_engine("native", "", config_.broker, host, now);
-    });
-    server_->set_sim_attester(std::move(attester));
-    server_->bind_listeners();
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~ReattestationServer() {
-    server_->request_stop();
-    thread_.join();
-  }
-  std::uint16_t port(std::size_t i) const { return server_->listener_sockets().at(i).port; }
-  bool logged(std::string_view needle) {
-    std::lock_guard lock(mutex_);
-    for (const auto& l : lines_) {
-      if (l.find(needle) != std::string::npos) return true;
-    }
-    return false;
-  }
-  std::string log_text() {
-    std::lock_guard lock(mutex_);
-    std::string all;
-    for (const auto& l : lines_) all += l + "\n";
-    return all;
-  }
-
- private:
-  ServerConfig config_;
-  Logger logger_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
 
 class BrokerReattestationTest : public ::testing::Test {
  protected:
@@ -112,7 +44,7 @@ class BrokerReattestationTest : public ::testing::Test {
     platform_.emplace(*platform);
     attester_ = std::make_shared<SwitchableAttester>(make_attester(kModule),
                                                      make_attester(digest_of(0x99)));
-    server_ = std::make_unique<ReattestationServer>(
+    server_ = std::make_unique<InProcessBroker>(
         "allow_anonymous true\nstate_dir " + dir_.file("state") +
             "\nlistener 0 127.0.0.1\nattestation sim\n"
             "listener 0 127.0.0.1\nattestation sim\nattestation_requires_authentication true\n"
@@ -181,7 +113,7 @@ class BrokerReattestationTest : public ::testing::Test {
   TempDirectory dir_;
   std::optional<attest::SimPlatform> platform_;
   std::shared_ptr<SwitchableAttester> attester_;
-  std::unique_ptr<ReattestationServer> server_;
+  std::unique_ptr<InProcessBroker> server_;
   std::string policy_file_;
 };
 

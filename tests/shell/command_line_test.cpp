@@ -7,14 +7,14 @@
 namespace trustmq::shell {
 namespace {
 
-CommandLine parse(std::vector<const char*> args) {
+CommandLine parse_args(std::vector<const char*> args) {
   args.insert(args.begin(), "trustmq-broker");
   return parse_command_line(static_cast<int>(args.size()), args.data());
 }
 
-std::string error_of(std::vector<const char*> args) {
+std::string args_error_of(std::vector<const char*> args) {
   try {
-    parse(std::move(args));
+    parse_args(std::move(args));
   } catch (const UsageError& e) {
     return e.what();
   }
@@ -22,7 +22,7 @@ std::string error_of(std::vector<const char*> args) {
 }
 
 TEST(CommandLineTest, NoArguments) {
-  const CommandLine c = parse({});
+  const CommandLine c = parse_args({});
   EXPECT_TRUE(c.config_file.empty());
   EXPECT_TRUE(c.ports.empty());
   EXPECT_FALSE(c.verbose);
@@ -31,28 +31,28 @@ TEST(CommandLineTest, NoArguments) {
 }
 
 TEST(CommandLineTest, EveryFlag) {
-  const CommandLine c = parse({"-c", "/etc/b.conf", "-p", "1884", "-p", "1885", "-v", "--engine",
-                               "wasm-interp", "--module", "core.wasm"});
+  const CommandLine c = parse_args({"-c", "/etc/b.conf", "-p", "1884", "-p", "1885", "-v",
+                                    "--engine", "wasm-interp", "--module", "core.wasm"});
   EXPECT_EQ(c.config_file, "/etc/b.conf");
   EXPECT_EQ(c.ports, (std::vector<std::uint16_t>{1884, 1885}));
   EXPECT_TRUE(c.verbose);
   EXPECT_EQ(c.engine, "wasm-interp");
   EXPECT_EQ(c.module, "core.wasm");
-  EXPECT_TRUE(parse({"-h"}).help);
-  EXPECT_TRUE(parse({"--help"}).help);
-  EXPECT_TRUE(parse({"--list-engines"}).list_engines);
-  EXPECT_FALSE(parse({}).list_engines);
+  EXPECT_TRUE(parse_args({"-h"}).help);
+  EXPECT_TRUE(parse_args({"--help"}).help);
+  EXPECT_TRUE(parse_args({"--list-engines"}).list_engines);
+  EXPECT_FALSE(parse_args({}).list_engines);
 }
 
 TEST(CommandLineTest, Errors) {
-  EXPECT_EQ(error_of({"-x"}), "unknown option '-x'");
-  EXPECT_EQ(error_of({"-c"}), "option -c needs a value");
-  EXPECT_EQ(error_of({"-p", "0"}), "invalid port '0' (expected 1..65535)");
-  EXPECT_EQ(error_of({"-p", "65536"}), "invalid port '65536' (expected 1..65535)");
-  EXPECT_EQ(error_of({"-p", "18x"}), "invalid port '18x' (expected 1..65535)");
-  EXPECT_EQ(error_of({"--engine", "v8"}),
+  EXPECT_EQ(args_error_of({"-x"}), "unknown option '-x'");
+  EXPECT_EQ(args_error_of({"-c"}), "option -c needs a value");
+  EXPECT_EQ(args_error_of({"-p", "0"}), "invalid port '0' (expected 1..65535)");
+  EXPECT_EQ(args_error_of({"-p", "65536"}), "invalid port '65536' (expected 1..65535)");
+  EXPECT_EQ(args_error_of({"-p", "18x"}), "invalid port '18x' (expected 1..65535)");
+  EXPECT_EQ(args_error_of({"--engine", "v8"}),
             "unknown engine 'v8' (expected native, wasm-aot or wasm-interp)");
-  EXPECT_EQ(error_of({"--module"}), "option --module needs a value");
+  EXPECT_EQ(args_error_of({"--module"}), "option --module needs a value");
 }
 
 TEST(CommandLineTest, AppliesOverTheConfigFile) {
@@ -64,7 +64,7 @@ TEST(CommandLineTest, AppliesOverTheConfigFile) {
   from_file.bind_address = "127.0.0.1";
   config.listeners.push_back(from_file);
 
-  apply_command_line(parse({"-p", "1999", "-v", "--engine", "wasm-aot", "--module", "m.wasm"}),
+  apply_command_line(parse_args({"-p", "1999", "-v", "--engine", "wasm-aot", "--module", "m.wasm"}),
                      config);
   ASSERT_EQ(config.listeners.size(), 2u);
   EXPECT_EQ(config.listeners[1].port, 1999);
@@ -79,7 +79,7 @@ TEST(CommandLineTest, AppliesOverTheConfigFile) {
 // only, anonymous clients allowed (nothing off the machine can connect).
 TEST(CommandLineTest, PortFlagWithoutConfiguredListenersIsLocalOnly) {
   ServerConfig config;
-  apply_command_line(parse({"-p", "1999", "-p", "2000"}), config);
+  apply_command_line(parse_args({"-p", "1999", "-p", "2000"}), config);
   resolve_server_defaults(config);
   ASSERT_EQ(config.listeners.size(), 2u);
   for (const ListenerConfig& listener : config.listeners) {
@@ -93,7 +93,7 @@ TEST(CommandLineTest, PortFlagWithoutConfiguredListenersIsLocalOnly) {
 TEST(CommandLineTest, PortFlagLocalOnlyStillHonoursAllowAnonymousFalse) {
   ServerConfig config;
   config.allow_anonymous = false;  // from a config file without listeners
-  apply_command_line(parse({"-p", "1999"}), config);
+  apply_command_line(parse_args({"-p", "1999"}), config);
   resolve_server_defaults(config);
   EXPECT_TRUE(config.listeners[0].loopback_only);
   EXPECT_FALSE(config.broker.allow_anonymous);
@@ -104,7 +104,7 @@ TEST(CommandLineTest, PortFlagNextToConfiguredListenersRefusesAnonymous) {
   ListenerConfig from_file;
   from_file.port = 1883;
   config.listeners.push_back(from_file);
-  apply_command_line(parse({"-p", "1999"}), config);
+  apply_command_line(parse_args({"-p", "1999"}), config);
   resolve_server_defaults(config);
   ASSERT_EQ(config.listeners.size(), 2u);
   EXPECT_FALSE(config.listeners[1].loopback_only);

@@ -6,30 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "config_text.h"
 #include "shell/server_config.h"
 #include "support/temp_directory.h"
 
 namespace trustmq::shell {
 namespace {
 
-ServerConfig parse(std::string_view text) {
-  ServerConfig config;
-  parse_config_text(text, "test.conf", config);
-  return config;
-}
-
-// The message of the ConfigError `text` raises ("" if it parses).
-std::string error_of(std::string_view text) {
-  try {
-    parse(text);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(ConfigFileTest, EmptyTextKeepsDefaults) {
-  const ServerConfig c = parse("");
+  const ServerConfig c = parse_config("");
   EXPECT_TRUE(c.listeners.empty());
   EXPECT_FALSE(c.allow_anonymous.has_value());
   EXPECT_EQ(c.log_types, kDefaultLogTypes);
@@ -41,7 +26,7 @@ TEST(ConfigFileTest, EmptyTextKeepsDefaults) {
 }
 
 TEST(ConfigFileTest, CommentsBlankLinesAndWhitespace) {
-  const ServerConfig c = parse(
+  const ServerConfig c = parse_config(
       "# a comment\n"
       "\n"
       "   \t\n"
@@ -53,7 +38,7 @@ TEST(ConfigFileTest, CommentsBlankLinesAndWhitespace) {
 }
 
 TEST(ConfigFileTest, Listeners) {
-  const ServerConfig c = parse(
+  const ServerConfig c = parse_config(
       "listener 1883\n"
       "listener 8883 127.0.0.1\n"
       "listener 0 ::1\n");
@@ -69,7 +54,7 @@ TEST(ConfigFileTest, Listeners) {
 }
 
 TEST(ConfigFileTest, EveryGlobalOption) {
-  const ServerConfig c = parse(
+  const ServerConfig c = parse_config(
       "allow_anonymous false\n"
       "password_file /etc/trustmq/passwd\n"
       "acl_file /etc/trustmq/acl file\n"
@@ -108,11 +93,11 @@ TEST(ConfigFileTest, EveryGlobalOption) {
 }
 
 TEST(ConfigFileTest, MaxConnectionsMinusOneIsUnlimited) {
-  EXPECT_FALSE(parse("max_connections 5\nmax_connections -1\n").max_connections.has_value());
+  EXPECT_FALSE(parse_config("max_connections 5\nmax_connections -1\n").max_connections.has_value());
 }
 
 TEST(ConfigFileTest, LaterLinesWin) {
-  const ServerConfig c = parse(
+  const ServerConfig c = parse_config(
       "sys_interval 5\nsys_interval 7\nallow_anonymous true\n"
       "allow_anonymous false\n");
   EXPECT_EQ(c.broker.sys_interval_seconds, 7u);
@@ -121,18 +106,18 @@ TEST(ConfigFileTest, LaterLinesWin) {
 
 TEST(ConfigFileTest, LogTypesReplaceTheDefaultThenAccumulate) {
   const auto bit = [](LogType t) { return static_cast<LogTypeMask>(t); };
-  EXPECT_EQ(parse("log_type error\n").log_types, bit(LogType::kError));
-  EXPECT_EQ(parse("log_type error\nlog_type subscribe\nlog_type unsubscribe\n").log_types,
+  EXPECT_EQ(parse_config("log_type error\n").log_types, bit(LogType::kError));
+  EXPECT_EQ(parse_config("log_type error\nlog_type subscribe\nlog_type unsubscribe\n").log_types,
             bit(LogType::kError) | bit(LogType::kSubscribe) | bit(LogType::kUnsubscribe));
-  EXPECT_EQ(parse("log_type all\n").log_types, kAllLogTypes);
-  EXPECT_EQ(parse("log_type all\nlog_type none\n").log_types, 0u);
-  EXPECT_EQ(parse("log_type none\nlog_type debug\n").log_types, bit(LogType::kDebug));
-  EXPECT_EQ(parse("log_type warning\nlog_type notice\nlog_type information\n").log_types,
+  EXPECT_EQ(parse_config("log_type all\n").log_types, kAllLogTypes);
+  EXPECT_EQ(parse_config("log_type all\nlog_type none\n").log_types, 0u);
+  EXPECT_EQ(parse_config("log_type none\nlog_type debug\n").log_types, bit(LogType::kDebug));
+  EXPECT_EQ(parse_config("log_type warning\nlog_type notice\nlog_type information\n").log_types,
             bit(LogType::kWarning) | bit(LogType::kNotice) | bit(LogType::kInformation));
 }
 
 TEST(ConfigFileTest, TlsOptionsAttachToThePrecedingListener) {
-  const ServerConfig c = parse(
+  const ServerConfig c = parse_config(
       "listener 1883 127.0.0.1\n"
       "listener 8883\n"
       "certfile /c.pem\n"
@@ -164,64 +149,66 @@ TEST(ConfigFileTest, TlsOptionsAttachToThePrecedingListener) {
 }
 
 TEST(ConfigFileTest, ErrorsNameFileLineAndOption) {
-  EXPECT_EQ(error_of("\n\nbogus_option 1\n"), "test.conf:3: unknown option 'bogus_option'");
-  EXPECT_EQ(error_of("allow_anonymous yes\n"),
+  EXPECT_EQ(config_error_of("\n\nbogus_option 1\n"), "test.conf:3: unknown option 'bogus_option'");
+  EXPECT_EQ(config_error_of("allow_anonymous yes\n"),
             "test.conf:1: option 'allow_anonymous': expected true or false, got 'yes'");
-  EXPECT_EQ(error_of("allow_anonymous\n"), "test.conf:1: option 'allow_anonymous': missing value");
-  EXPECT_EQ(error_of("allow_anonymous true false\n"),
+  EXPECT_EQ(config_error_of("allow_anonymous\n"),
+            "test.conf:1: option 'allow_anonymous': missing value");
+  EXPECT_EQ(config_error_of("allow_anonymous true false\n"),
             "test.conf:1: option 'allow_anonymous': expected one value, got 'true false'");
-  EXPECT_EQ(error_of("sys_interval -1\n"),
+  EXPECT_EQ(config_error_of("sys_interval -1\n"),
             "test.conf:1: option 'sys_interval': expected a non-negative integer, got '-1'");
-  EXPECT_EQ(error_of("sys_interval 10s\n"),
+  EXPECT_EQ(config_error_of("sys_interval 10s\n"),
             "test.conf:1: option 'sys_interval': expected a non-negative integer, got '10s'");
-  EXPECT_EQ(error_of("max_inflight_messages 70000\n"),
+  EXPECT_EQ(config_error_of("max_inflight_messages 70000\n"),
             "test.conf:1: option 'max_inflight_messages': value '70000' out of range (0..65535)");
-  EXPECT_EQ(error_of("max_queued_messages 99999999999999999999999\n"),
+  EXPECT_EQ(config_error_of("max_queued_messages 99999999999999999999999\n"),
             "test.conf:1: option 'max_queued_messages': value '99999999999999999999999' out of "
             "range (0..4294967295)");
-  EXPECT_EQ(error_of("message_size_limit 268435456\n"),
+  EXPECT_EQ(config_error_of("message_size_limit 268435456\n"),
             "test.conf:1: option 'message_size_limit': value '268435456' out of range "
             "(0..268435455)");
-  EXPECT_EQ(error_of("max_packet_size 0\n"),
+  EXPECT_EQ(config_error_of("max_packet_size 0\n"),
             "test.conf:1: option 'max_packet_size': must be at least 1");
-  EXPECT_EQ(error_of("persistent_client_expiration 10\n"),
+  EXPECT_EQ(config_error_of("persistent_client_expiration 10\n"),
             "test.conf:1: option 'persistent_client_expiration': invalid duration '10' (expected "
             "a number followed by s, h, d, w, m or y, e.g. 2d)");
-  EXPECT_EQ(error_of("log_type verbose\n"),
+  EXPECT_EQ(config_error_of("log_type verbose\n"),
             "test.conf:1: option 'log_type': unknown log type 'verbose'");
-  EXPECT_EQ(error_of("log_dest printer\n"),
+  EXPECT_EQ(config_error_of("log_dest printer\n"),
             "test.conf:1: option 'log_dest': expected stdout, stderr, syslog, topic, file PATH, "
             "dlt or none, got 'printer'");
-  EXPECT_EQ(error_of("log_dest file\n"),
+  EXPECT_EQ(config_error_of("log_dest file\n"),
             "test.conf:1: option 'log_dest': 'log_dest file' needs a file name");
-  EXPECT_EQ(error_of("engine jit\n"),
+  EXPECT_EQ(config_error_of("engine jit\n"),
             "test.conf:1: option 'engine': unknown engine 'jit' (expected native, wasm-aot or "
             "wasm-interp)");
-  EXPECT_EQ(error_of("password_file\n"), "test.conf:1: option 'password_file': missing value");
-  EXPECT_EQ(error_of("acl_file   \n"), "test.conf:1: option 'acl_file': missing value");
-  EXPECT_EQ(error_of("module\n"), "test.conf:1: option 'module': missing value");
-  EXPECT_EQ(error_of("max_queued_bytes lots\n"),
+  EXPECT_EQ(config_error_of("password_file\n"),
+            "test.conf:1: option 'password_file': missing value");
+  EXPECT_EQ(config_error_of("acl_file   \n"), "test.conf:1: option 'acl_file': missing value");
+  EXPECT_EQ(config_error_of("module\n"), "test.conf:1: option 'module': missing value");
+  EXPECT_EQ(config_error_of("max_queued_bytes lots\n"),
             "test.conf:1: option 'max_queued_bytes': expected a non-negative integer, got 'lots'");
-  EXPECT_EQ(error_of("max_connections -2\n"),
+  EXPECT_EQ(config_error_of("max_connections -2\n"),
             "test.conf:1: option 'max_connections': expected a non-negative integer, got '-2'");
-  EXPECT_EQ(error_of("max_keepalive 65536\n"),
+  EXPECT_EQ(config_error_of("max_keepalive 65536\n"),
             "test.conf:1: option 'max_keepalive': value '65536' out of range (0..65535)");
 }
 
 TEST(ConfigFileTest, ListenerErrors) {
-  EXPECT_EQ(error_of("listener\n"),
+  EXPECT_EQ(config_error_of("listener\n"),
             "test.conf:1: option 'listener': expected 'listener PORT [BIND_ADDRESS]'");
-  EXPECT_EQ(error_of("listener 1883 127.0.0.1 extra\n"),
+  EXPECT_EQ(config_error_of("listener 1883 127.0.0.1 extra\n"),
             "test.conf:1: option 'listener': expected 'listener PORT [BIND_ADDRESS]'");
-  EXPECT_EQ(error_of("listener 65536\n"),
+  EXPECT_EQ(config_error_of("listener 65536\n"),
             "test.conf:1: option 'listener': value '65536' out of range (0..65535)");
-  EXPECT_EQ(error_of("listener http\n"),
+  EXPECT_EQ(config_error_of("listener http\n"),
             "test.conf:1: option 'listener': expected a non-negative integer, got 'http'");
-  EXPECT_EQ(error_of("certfile /c.pem\nlistener 8883\n"),
+  EXPECT_EQ(config_error_of("certfile /c.pem\nlistener 8883\n"),
             "test.conf:1: option 'certfile': must follow a 'listener' line");
-  EXPECT_EQ(error_of("listener 8883\nrequire_certificate maybe\n"),
+  EXPECT_EQ(config_error_of("listener 8883\nrequire_certificate maybe\n"),
             "test.conf:2: option 'require_certificate': expected true or false, got 'maybe'");
-  EXPECT_EQ(error_of("listener 8883\ntls_version tlsv1.1\n"),
+  EXPECT_EQ(config_error_of("listener 8883\ntls_version tlsv1.1\n"),
             "test.conf:2: option 'tls_version': expected tlsv1.2 or tlsv1.3, got 'tlsv1.1'");
 }
 
@@ -339,13 +326,13 @@ TEST(ConfigFileTest, EveryMosquittoOptionIsKnown) {
                                                 "plugin_opt_db x"};
   for (const std::string_view line : kLines) {
     const std::string text = "listener 1883\n" + std::string(line) + "\n";
-    const std::string error = error_of(text);
+    const std::string error = config_error_of(text);
     EXPECT_EQ(error.find("unknown option"), std::string::npos) << line << ": " << error;
   }
 }
 
 TEST(ConfigFileTest, OptionsWithoutEffectAreAcceptedWithOneWarningEach) {
-  const ServerConfig c = parse(
+  const ServerConfig c = parse_config(
       "persistence_file mosquitto.db\n"
       "autosave_on_changes true\n"
       "set_tcp_nodelay true\n"
@@ -360,7 +347,7 @@ TEST(ConfigFileTest, OptionsWithoutEffectAreAcceptedWithOneWarningEach) {
 }
 
 TEST(ConfigFileTest, PersistenceOptions) {
-  ServerConfig c = parse(
+  ServerConfig c = parse_config(
       "persistence true\n"
       "persistence_location /var/lib/mosquitto/\n"
       "autosave_interval 60\n"
@@ -373,47 +360,49 @@ TEST(ConfigFileTest, PersistenceOptions) {
   resolve_server_defaults(c);
   EXPECT_TRUE(c.broker.persistence);
 
-  ServerConfig d = parse("persistence true\nstate_dir /s\n");
+  ServerConfig d = parse_config("persistence true\nstate_dir /s\n");
   EXPECT_EQ(d.persistence.durability, PersistenceDurability::kSync);  // the default
   EXPECT_EQ(d.persistence.autosave_interval_seconds, kDefaultAutosaveIntervalSeconds);
   resolve_server_defaults(d);
   EXPECT_EQ(d.persistence.location, "/s");  // persistence_location defaults to state_dir
 
-  ServerConfig off = parse("persistence_location /x\n");
+  ServerConfig off = parse_config("persistence_location /x\n");
   resolve_server_defaults(off);
   EXPECT_FALSE(off.broker.persistence);
 
-  EXPECT_EQ(error_of("persistence_durability always\n"),
+  EXPECT_EQ(config_error_of("persistence_durability always\n"),
             "test.conf:1: option 'persistence_durability': expected sync or interval, not "
             "'always'");
-  EXPECT_EQ(error_of("autosave_interval 0\n"),
+  EXPECT_EQ(config_error_of("autosave_interval 0\n"),
             "test.conf:1: option 'autosave_interval': must be at least 1 (seconds)");
 }
 
 TEST(ConfigFileTest, UnsupportedValuesAreRefusedWithTheReason) {
-  EXPECT_EQ(error_of("retain_available false\n"),
+  EXPECT_EQ(config_error_of("retain_available false\n"),
             "test.conf:1: option 'retain_available': 'false' is not supported: only 'true' "
             "(mosquitto's default) is implemented: the broker always keeps retained messages");
-  EXPECT_TRUE(parse("retain_available true\nallow_zero_length_clientid true\n").warnings.empty());
-  EXPECT_EQ(error_of("connection bridge-1\nround_robin true\n"),
+  EXPECT_TRUE(
+      parse_config("retain_available true\nallow_zero_length_clientid true\n").warnings.empty());
+  EXPECT_EQ(config_error_of("connection bridge-1\nround_robin true\n"),
             "test.conf:2: option 'round_robin': not supported: only one address per bridge is "
             "supported, so there is nothing to choose from");
   EXPECT_TRUE(
-      error_of("listener 1883\nmount_point tenant/\n")
+      config_error_of("listener 1883\nmount_point tenant/\n")
           .starts_with(
               "test.conf:2: option 'mount_point': not supported: topic prefixes per listener"));
-  EXPECT_TRUE(error_of("clientid_prefixes sensor-\n").find("security option") != std::string::npos);
-  EXPECT_EQ(error_of("listener 0 /run/m.sock\n"),
+  EXPECT_TRUE(config_error_of("clientid_prefixes sensor-\n").find("security option") !=
+              std::string::npos);
+  EXPECT_EQ(config_error_of("listener 0 /run/m.sock\n"),
             "test.conf:1: option 'listener': Unix domain socket listeners are not implemented; "
             "use a TCP port");
-  EXPECT_EQ(error_of("listener 1883\nsocket_domain ipv5\n"),
+  EXPECT_EQ(config_error_of("listener 1883\nsocket_domain ipv5\n"),
             "test.conf:2: option 'socket_domain': expected ipv4 or ipv6, got 'ipv5'");
-  EXPECT_EQ(error_of("listener 1883\nprotocol http\n"),
+  EXPECT_EQ(config_error_of("listener 1883\nprotocol http\n"),
             "test.conf:2: option 'protocol': expected mqtt or websockets, got 'http'");
 }
 
 TEST(ConfigFileTest, ProcessAndLogOptions) {
-  const ServerConfig c = parse(
+  const ServerConfig c = parse_config(
       "pid_file /run/mosquitto/mosquitto.pid\n"
       "user mosquitto\n"
       "connection_messages false\n"
@@ -441,14 +430,14 @@ TEST(ConfigFileTest, ProcessAndLogOptions) {
   EXPECT_EQ(c.listeners[0].socket_domain, SocketDomain::kIpv6);
   EXPECT_EQ(c.listeners[0].tls.crlfile, "/crl.pem");
   EXPECT_TRUE(c.listeners[0].tls.requests_tls());
-  EXPECT_FALSE(parse("log_dest none\n").log.to_stderr);
-  EXPECT_EQ(error_of("log_dest file /a.log\nlog_dest file /b.log\n"),
+  EXPECT_FALSE(parse_config("log_dest none\n").log.to_stderr);
+  EXPECT_EQ(config_error_of("log_dest file /a.log\nlog_dest file /b.log\n"),
             "test.conf:2: option 'log_dest': only one 'log_dest file' may be configured (as in "
             "mosquitto)");
 }
 
 TEST(ConfigFileTest, WebSocketsListenerWithOrigins) {
-  const ServerConfig c = parse(
+  const ServerConfig c = parse_config(
       "listener 8080\nprotocol websockets\nwebsockets_origin https://a.example\n"
       "websockets_origin http://localhost:3000\nwebsockets_headers_size 0\n");
   ASSERT_EQ(c.listeners.size(), 1u);
@@ -459,7 +448,7 @@ TEST(ConfigFileTest, WebSocketsListenerWithOrigins) {
 }
 
 TEST(ConfigFileTest, PortAndBindAddressMakeTheDefaultListener) {
-  const ServerConfig c = parse("bind_address 127.0.0.1\nport 1884\nlistener 8883\n");
+  const ServerConfig c = parse_config("bind_address 127.0.0.1\nport 1884\nlistener 8883\n");
   ASSERT_EQ(c.listeners.size(), 2u);
   EXPECT_EQ(c.listeners[0].port, 1884);
   EXPECT_EQ(c.listeners[0].bind_address, "127.0.0.1");
@@ -553,7 +542,7 @@ TEST(ConfigFileTest, DebianStockFileParses) {
 }
 
 TEST(ConfigFileTest, ErrorStopsAtTheFirstBadLine) {
-  EXPECT_EQ(error_of("sys_interval 1\nfoo\nbar\n"), "test.conf:2: unknown option 'foo'");
+  EXPECT_EQ(config_error_of("sys_interval 1\nfoo\nbar\n"), "test.conf:2: unknown option 'foo'");
 }
 
 TEST(ConfigFileTest, LoadsAFileAndNamesItInErrors) {
@@ -597,38 +586,38 @@ TEST(ServerConfigTest, NoListenerMeansLocalOnlyWithAnonymousAllowed) {
 }
 
 TEST(ServerConfigTest, NoListenerButExplicitAllowAnonymousFalse) {
-  ServerConfig c = parse("allow_anonymous false\n");
+  ServerConfig c = parse_config("allow_anonymous false\n");
   resolve_server_defaults(c);
   EXPECT_EQ(c.listeners.size(), 1u);
   EXPECT_FALSE(c.broker.allow_anonymous);
 }
 
 TEST(ServerConfigTest, ConfiguredListenerMeansAnonymousRefusedByDefault) {
-  ServerConfig c = parse("listener 1884 127.0.0.1\n");
+  ServerConfig c = parse_config("listener 1884 127.0.0.1\n");
   resolve_server_defaults(c);
   EXPECT_EQ(c.listeners.size(), 1u);
   EXPECT_FALSE(c.broker.allow_anonymous);
 
-  ServerConfig allowed = parse("listener 1884 127.0.0.1\nallow_anonymous true\n");
+  ServerConfig allowed = parse_config("listener 1884 127.0.0.1\nallow_anonymous true\n");
   resolve_server_defaults(allowed);
   EXPECT_TRUE(allowed.broker.allow_anonymous);
 }
 
 TEST(ConfigFileTest, MemoryLimits) {
-  ServerConfig defaults = parse("listener 1884\n");
+  ServerConfig defaults = parse_config("listener 1884\n");
   EXPECT_EQ(defaults.broker.memory_limit, 0u);
   EXPECT_EQ(defaults.broker.max_connect_packet_size, mqtt::kDefaultMaxConnectPacketSize);
-  ServerConfig c = parse("memory_limit 104857600\nmax_connect_packet_size 65536\n");
+  ServerConfig c = parse_config("memory_limit 104857600\nmax_connect_packet_size 65536\n");
   EXPECT_EQ(c.broker.memory_limit, 104857600u);
   EXPECT_EQ(c.broker.max_connect_packet_size, 65536u);
-  EXPECT_EQ(error_of("max_connect_packet_size 100\n"),
+  EXPECT_EQ(config_error_of("max_connect_packet_size 100\n"),
             "test.conf:1: option 'max_connect_packet_size': must be at least 256 (bytes)");
-  EXPECT_EQ(error_of("max_connect_packet_size 268435456\n").substr(0, 45),
+  EXPECT_EQ(config_error_of("max_connect_packet_size 268435456\n").substr(0, 45),
             "test.conf:1: option 'max_connect_packet_size'");
 }
 
 TEST(ServerConfigTest, PasswordFileTurnsOnPasswordChecks) {
-  ServerConfig c = parse("listener 1884\npassword_file /p\n");
+  ServerConfig c = parse_config("listener 1884\npassword_file /p\n");
   resolve_server_defaults(c);
   EXPECT_TRUE(c.broker.check_passwords);
 }

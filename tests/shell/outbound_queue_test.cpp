@@ -12,7 +12,7 @@ namespace trustmq::shell {
 namespace {
 
 using mqtt::SendKind;
-using Result = OutboundQueue::PushResult;
+using PushResult = OutboundQueue::PushResult;
 
 std::vector<std::uint8_t> bytes(std::size_t n, std::uint8_t value) {
   return std::vector<std::uint8_t>(n, value);
@@ -20,8 +20,8 @@ std::vector<std::uint8_t> bytes(std::size_t n, std::uint8_t value) {
 
 TEST(OutboundQueueTest, KeepsBytesInOrderAcrossPartialWrites) {
   OutboundQueue q(100);
-  EXPECT_EQ(q.push(bytes(3, 1), SendKind::kControl), Result::kQueued);
-  EXPECT_EQ(q.push(bytes(2, 2), SendKind::kDroppable), Result::kQueued);
+  EXPECT_EQ(q.push(bytes(3, 1), SendKind::kControl), PushResult::kQueued);
+  EXPECT_EQ(q.push(bytes(2, 2), SendKind::kDroppable), PushResult::kQueued);
   ASSERT_EQ(q.size(), 5u);
   q.consume(2);
   const std::vector<std::uint8_t> rest(q.pending().begin(), q.pending().end());
@@ -32,32 +32,32 @@ TEST(OutboundQueueTest, KeepsBytesInOrderAcrossPartialWrites) {
 
 TEST(OutboundQueueTest, DropsDroppableSendsOverTheLimit) {
   OutboundQueue q(10);
-  EXPECT_EQ(q.push(bytes(8, 1), SendKind::kDroppable), Result::kQueued);
-  EXPECT_EQ(q.push(bytes(3, 2), SendKind::kDroppable), Result::kDropped);
-  EXPECT_EQ(q.push(bytes(3, 3), SendKind::kDroppable), Result::kDropped);
+  EXPECT_EQ(q.push(bytes(8, 1), SendKind::kDroppable), PushResult::kQueued);
+  EXPECT_EQ(q.push(bytes(3, 2), SendKind::kDroppable), PushResult::kDropped);
+  EXPECT_EQ(q.push(bytes(3, 3), SendKind::kDroppable), PushResult::kDropped);
   EXPECT_EQ(q.size(), 8u);  // nothing of the dropped sends was queued
   EXPECT_EQ(q.take_dropped_count(), 2u);
   EXPECT_EQ(q.take_dropped_count(), 0u);
   EXPECT_EQ(q.total_dropped(), 2u);
   // Exactly at the limit still fits.
-  EXPECT_EQ(q.push(bytes(2, 4), SendKind::kDroppable), Result::kQueued);
+  EXPECT_EQ(q.push(bytes(2, 4), SendKind::kDroppable), PushResult::kQueued);
   EXPECT_EQ(q.size(), 10u);
 }
 
 TEST(OutboundQueueTest, ControlSendOverTheLimitOverflows) {
   OutboundQueue q(10);
-  EXPECT_EQ(q.push(bytes(8, 1), SendKind::kControl), Result::kQueued);
-  EXPECT_EQ(q.push(bytes(3, 2), SendKind::kControl), Result::kOverflow);
+  EXPECT_EQ(q.push(bytes(8, 1), SendKind::kControl), PushResult::kQueued);
+  EXPECT_EQ(q.push(bytes(3, 2), SendKind::kControl), PushResult::kOverflow);
   EXPECT_EQ(q.size(), 8u);
   EXPECT_EQ(q.total_dropped(), 0u);
 }
 
 TEST(OutboundQueueTest, RoomFreedByWritesIsUsableAgain) {
   OutboundQueue q(10);
-  EXPECT_EQ(q.push(bytes(10, 1), SendKind::kControl), Result::kQueued);
-  EXPECT_EQ(q.push(bytes(4, 2), SendKind::kControl), Result::kOverflow);
+  EXPECT_EQ(q.push(bytes(10, 1), SendKind::kControl), PushResult::kQueued);
+  EXPECT_EQ(q.push(bytes(4, 2), SendKind::kControl), PushResult::kOverflow);
   q.consume(6);
-  EXPECT_EQ(q.push(bytes(4, 2), SendKind::kControl), Result::kQueued);
+  EXPECT_EQ(q.push(bytes(4, 2), SendKind::kControl), PushResult::kQueued);
   EXPECT_EQ(q.size(), 8u);
   const std::vector<std::uint8_t> rest(q.pending().begin(), q.pending().end());
   EXPECT_EQ(rest, (std::vector<std::uint8_t>{1, 1, 1, 1, 2, 2, 2, 2}));
@@ -65,15 +65,15 @@ TEST(OutboundQueueTest, RoomFreedByWritesIsUsableAgain) {
 
 TEST(OutboundQueueTest, EmptyQueueAcceptsOnePacketLargerThanTheLimit) {
   OutboundQueue q(10);
-  EXPECT_EQ(q.push(bytes(50, 1), SendKind::kControl), Result::kQueued);
-  EXPECT_EQ(q.push(bytes(1, 2), SendKind::kDroppable), Result::kDropped);
-  EXPECT_EQ(q.push(bytes(1, 2), SendKind::kControl), Result::kOverflow);
+  EXPECT_EQ(q.push(bytes(50, 1), SendKind::kControl), PushResult::kQueued);
+  EXPECT_EQ(q.push(bytes(1, 2), SendKind::kDroppable), PushResult::kDropped);
+  EXPECT_EQ(q.push(bytes(1, 2), SendKind::kControl), PushResult::kOverflow);
 }
 
 TEST(OutboundQueueTest, ZeroLimitMeansUnlimited) {
   OutboundQueue q(0);
   for (int i = 0; i < 100; ++i) {
-    ASSERT_EQ(q.push(bytes(1000, 1), SendKind::kDroppable), Result::kQueued);
+    ASSERT_EQ(q.push(bytes(1000, 1), SendKind::kDroppable), PushResult::kQueued);
   }
   EXPECT_EQ(q.size(), 100000u);
 }
@@ -115,7 +115,7 @@ std::vector<std::uint8_t> sequence(std::size_t n, std::size_t start = 0) {
 TEST(OutboundQueueTest, PacketsLargerThanAChunkSpanSeveralRunsInOrder) {
   OutboundQueue q(0);
   const auto data = sequence(40000);
-  ASSERT_EQ(q.push(data, SendKind::kDroppable), Result::kQueued);
+  ASSERT_EQ(q.push(data, SendKind::kDroppable), PushResult::kQueued);
   EXPECT_EQ(q.size(), 40000u);
   EXPECT_EQ(q.pending().size(), OutboundChunkPool::kChunkBytes);
   std::span<const std::uint8_t> runs[8];
@@ -190,11 +190,11 @@ TEST(OutboundQueueTest, AnEmptyQueueGivesItsChunksBack) {
 
 TEST(OutboundQueueTest, LimitCountsBytesNotChunks) {
   OutboundQueue q(20000);
-  EXPECT_EQ(q.push(sequence(16384), SendKind::kDroppable), Result::kQueued);
-  EXPECT_EQ(q.push(sequence(3616), SendKind::kDroppable), Result::kQueued);  // exactly 20000
-  EXPECT_EQ(q.push(sequence(1), SendKind::kDroppable), Result::kDropped);
+  EXPECT_EQ(q.push(sequence(16384), SendKind::kDroppable), PushResult::kQueued);
+  EXPECT_EQ(q.push(sequence(3616), SendKind::kDroppable), PushResult::kQueued);  // exactly 20000
+  EXPECT_EQ(q.push(sequence(1), SendKind::kDroppable), PushResult::kDropped);
   q.consume(16384);  // the first chunk is written
-  EXPECT_EQ(q.push(sequence(16384), SendKind::kControl), Result::kQueued);
+  EXPECT_EQ(q.push(sequence(16384), SendKind::kControl), PushResult::kQueued);
   EXPECT_EQ(q.size(), 3616u + 16384u);
 }
 

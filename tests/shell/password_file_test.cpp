@@ -17,7 +17,7 @@ void run_mosquitto_passwd(const std::string& args) {
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
 }
 
-std::string error_of(std::string_view text) {
+std::string password_error_of(std::string_view text) {
   try {
     PasswordFile::parse(text, "pw");
   } catch (const ConfigError& e) {
@@ -91,20 +91,22 @@ TEST(PasswordFileTest, BinaryPasswordsAreComparedByteForByte) {
 }
 
 TEST(PasswordFileTest, ErrorsNameFileAndLine) {
-  EXPECT_EQ(error_of("\nalice\n"), "pw:2: expected 'username:hash'");
-  EXPECT_EQ(error_of(":$6$MDEy$AAAA\n"), "pw:1: empty username");
-  EXPECT_EQ(error_of("alice:plaintext\n"),
+  EXPECT_EQ(password_error_of("\nalice\n"), "pw:2: expected 'username:hash'");
+  EXPECT_EQ(password_error_of(":$6$MDEy$AAAA\n"), "pw:1: empty username");
+  EXPECT_EQ(password_error_of("alice:plaintext\n"),
             "pw:1: user 'alice': unknown password hash format (expected $7$ or $6$ as written "
             "by mosquitto_passwd)");
-  EXPECT_EQ(error_of("alice:$5$abc$def\n"),
+  EXPECT_EQ(password_error_of("alice:$5$abc$def\n"),
             "pw:1: user 'alice': unknown password hash format (expected $7$ or $6$ as written "
             "by mosquitto_passwd)");
-  EXPECT_EQ(error_of("alice:$7$0$MDEy$AAAA\n"), "pw:1: user 'alice': invalid iteration count '0'");
-  EXPECT_EQ(error_of("alice:$7$x$MDEy$AAAA\n"), "pw:1: user 'alice': invalid iteration count 'x'");
-  EXPECT_EQ(error_of("alice:$6$M*Ey$AAAA\n"), "pw:1: user 'alice': invalid base64 salt");
-  EXPECT_EQ(error_of("alice:$6$MDEyMzQ1Njc4OWFi$AAAA\n"),
+  EXPECT_EQ(password_error_of("alice:$7$0$MDEy$AAAA\n"),
+            "pw:1: user 'alice': invalid iteration count '0'");
+  EXPECT_EQ(password_error_of("alice:$7$x$MDEy$AAAA\n"),
+            "pw:1: user 'alice': invalid iteration count 'x'");
+  EXPECT_EQ(password_error_of("alice:$6$M*Ey$AAAA\n"), "pw:1: user 'alice': invalid base64 salt");
+  EXPECT_EQ(password_error_of("alice:$6$MDEyMzQ1Njc4OWFi$AAAA\n"),
             "pw:1: user 'alice': invalid hash (expected 64 bytes of base64)");
-  EXPECT_EQ(error_of("alice:$7$101$MDEyMzQ1Njc4OWFi\n"),
+  EXPECT_EQ(password_error_of("alice:$7$101$MDEyMzQ1Njc4OWFi\n"),
             "pw:1: user 'alice': unknown password hash format (expected $7$ or $6$ as written "
             "by mosquitto_passwd)");
 }
