@@ -334,34 +334,13 @@ ClientResult<void> MqttClient::publish(std::string_view topic, mqtt::ByteView pa
 }
 
 ClientResult<mqtt::AuthPacket> MqttClient::reauthenticate(mqtt::ByteView data) {
-  using R = ClientResult<mqtt::AuthPacket>;
-  if (options_.version != mqtt::ProtocolVersion::kV5 || !options_.authentication_method) {
-    return fail<mqtt::AuthPacket>(ClientErrorKind::kInvalidArgument,
-                                  "re-authentication needs MQTT 5 and an authentication method "
-                                  "in CONNECT");
-  }
-  mqtt::AuthPacket request;
-  request.reason = mqtt::ReasonCode::kReAuthenticate;
-  request.properties.authentication_method = options_.authentication_method;
-  request.properties.authentication_data = mqtt::Bytes(data.begin(), data.end());
-  auth_pending_ = true;
-  auto sent = send(request);
-  if (!sent) return R::failure(sent.error());
-  auto answer = wait_for(PacketType::kAuth, 0, operation_deadline());
-  if (!answer) return R::failure(answer.error());
-  auto auth = std::get<mqtt::AuthPacket>(std::move(answer.value()));
-  if (auth.reason != mqtt::ReasonCode::kSuccess) {
-    return fail<mqtt::AuthPacket>(ClientErrorKind::kProtocol,
-                                  "re-authentication: the broker answered AUTH " +
-                                      reason_text(auth.reason) + ", which " +
-                                      *options_.authentication_method + " never needs",
-                                  auth.reason);
-  }
-  if (auth.properties.authentication_method != options_.authentication_method) {
-    return fail<mqtt::AuthPacket>(ClientErrorKind::kProtocol,
-                                  "re-authentication: the broker's AUTH names another method");
-  }
-  return R::success(std::move(auth));
+  auto auth = authentication_step(mqtt::ReasonCode::kReAuthenticate, data);
+  if (!auth || auth->reason == mqtt::ReasonCode::kSuccess) return auth;
+  return fail<mqtt::AuthPacket>(ClientErrorKind::kProtocol,
+                                "re-authentication: the broker answered AUTH " +
+                                    reason_text(auth->reason) + ", which " +
+                                    *options_.authentication_method + " never needs",
+                                auth->reason);
 }
 
 ClientResult<mqtt::AuthPacket> MqttClient::authentication_step(mqtt::ReasonCode reason,

@@ -30,6 +30,21 @@ bool take_evidence_budget(Connection& c, TimeMs now) {
 
 }  // namespace
 
+// Asks the host for evidence answering `request`. A failure is counted; evidence larger than an
+// answer may carry (kMaxEvidenceAnswerSize) is a failure too, logged with its size.
+EvidenceStatus Broker::State::produce_checked_evidence(Connection& c, ByteView request,
+                                                       bool client_authenticated, Bytes& evidence) {
+  EvidenceStatus status = host_.produce_evidence(c.id, request, client_authenticated, evidence);
+  if (status == EvidenceStatus::kProduced && evidence.size() > kMaxEvidenceAnswerSize) {
+    log(LogLevel::kWarning, "attestation: evidence of " + std::to_string(evidence.size()) +
+                                " bytes is larger than an answer may carry (" +
+                                std::to_string(kMaxEvidenceAnswerSize) + ")");
+    status = EvidenceStatus::kFailed;
+  }
+  if (status != EvidenceStatus::kProduced) attestation_counters_.count_failure(status);
+  return status;
+}
+
 // Returns false after refusing the CONNECT; `evidence` is set when the method was asked for,
 // `client_claims` when the client presented its own evidence and it was accepted.
 bool Broker::State::attest_at_connect(Connection& c, const ConnectPacket& p, TimeMs now,
@@ -63,16 +78,10 @@ bool Broker::State::attest_at_connect(Connection& c, const ConnectPacket& p, Tim
   }
   Bytes produced;
   const EvidenceStatus status =
-      host_.produce_evidence(c.id, request, client_authenticated, produced);
+      produce_checked_evidence(c, request, client_authenticated, produced);
   if (status != EvidenceStatus::kProduced) {
-    attestation_counters_.count_failure(status);
     reject_connect(c, reason_for(status),
                    "attestation at connect: " + std::string(evidence_status_name(status)));
-    return false;
-  }
-  if (produced.size() > kMaxEvidenceAnswerSize) {
-    attestation_counters_.count_failure(EvidenceStatus::kFailed);
-    reject_connect(c, ReasonCode::kUnspecifiedError, "attestation at connect: evidence too large");
     return false;
   }
   ++attestation_counters_.at_connect;
@@ -121,16 +130,13 @@ HandlerResult Broker::State::handle_auth(Connection& c, const AuthPacket& p, Tim
       p.properties.authentication_data ? *p.properties.authentication_data : kNoRequest;
   Bytes evidence;
   // The client was admitted; whether it proved an identity does not change here.
-  const EvidenceStatus status = host_.produce_evidence(c.id, request, true, evidence);
-  if (status != EvidenceStatus::kProduced || evidence.size() > kMaxEvidenceAnswerSize) {
-    const EvidenceStatus failed =
-        status == EvidenceStatus::kProduced ? EvidenceStatus::kFailed : status;
-    attestation_counters_.count_failure(failed);
+  const EvidenceStatus status = produce_checked_evidence(c, request, true, evidence);
+  if (status != EvidenceStatus::kProduced) {
     // MQTT-4.12.1: a failed re-authentication ends with DISCONNECT and the reason. 0x8C is no
     // DISCONNECT reason code (MQTT 5 §3.14.2.1): "unsupported" is 0x80 there.
     const ReasonCode reason =
-        failed == EvidenceStatus::kUnsupported ? ReasonCode::kUnspecifiedError : reason_for(failed);
-    return Violation{reason, "re-attestation: " + std::string(evidence_status_name(failed))};
+        status == EvidenceStatus::kUnsupported ? ReasonCode::kUnspecifiedError : reason_for(status);
+    return Violation{reason, "re-attestation: " + std::string(evidence_status_name(status))};
   }
   ++attestation_counters_.reattestations;
   AuthPacket answer;

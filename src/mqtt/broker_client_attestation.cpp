@@ -66,24 +66,37 @@ void Broker::State::count_client_refusal(ClientEvidenceStatus status, std::strin
   }
 }
 
-bool Broker::State::verify_client_at_connect(Connection& c, ByteView client_evidence,
-                                             ClientClaims& claims) {
+// Asks the host to verify client evidence at `step`. kAccepted: `claims` holds what it proved.
+// Otherwise the refusal is counted and returned (kChallenge standing for claims that do not
+// decode), with the host's reason in `detail`.
+ClientEvidenceStatus Broker::State::verify_client_evidence(Connection& c, ClientEvidenceStep step,
+                                                           ByteView evidence, ClientClaims& claims,
+                                                           std::string& detail) {
   Bytes output;
-  const ClientEvidenceStatus status =
-      host_.attest_client(c.id, ClientEvidenceStep::kAtConnect, client_evidence, output);
+  const ClientEvidenceStatus status = host_.attest_client(c.id, step, evidence, output);
   if (output.size() > kMaxClientAttestationOutput) output.resize(kMaxClientAttestationOutput);
   if (status == ClientEvidenceStatus::kAccepted && decode_client_claims(output, claims)) {
-    ++attestation_counters_.clients_accepted;
-    return true;
+    return status;
   }
   const ClientEvidenceStatus failed =
       status == ClientEvidenceStatus::kAccepted ? ClientEvidenceStatus::kChallenge : status;
-  const std::string detail = status == ClientEvidenceStatus::kAccepted
-                                 ? "the host's claims do not decode"
-                                 : std::string(as_text(output));
+  detail = status == ClientEvidenceStatus::kAccepted ? "the host's claims do not decode"
+                                                     : std::string(as_text(output));
   count_client_refusal(failed, detail);
-  reject_connect(c, connack_reason(failed),
-                 "client attestation " + std::string(client_evidence_status_name(failed)) +
+  return failed;
+}
+
+bool Broker::State::verify_client_at_connect(Connection& c, ByteView client_evidence,
+                                             ClientClaims& claims) {
+  std::string detail;
+  const ClientEvidenceStatus status =
+      verify_client_evidence(c, ClientEvidenceStep::kAtConnect, client_evidence, claims, detail);
+  if (status == ClientEvidenceStatus::kAccepted) {
+    ++attestation_counters_.clients_accepted;
+    return true;
+  }
+  reject_connect(c, connack_reason(status),
+                 "client attestation " + std::string(client_evidence_status_name(status)) +
                      (detail.empty() ? std::string() : ": " + detail));
   return false;
 }
@@ -117,12 +130,11 @@ HandlerResult Broker::State::finish_client_reattestation(Connection& c, const Au
   static const Bytes kNone;
   const Bytes& evidence =
       p.properties.authentication_data ? *p.properties.authentication_data : kNone;
-  Bytes output;
-  const ClientEvidenceStatus status =
-      host_.attest_client(c.id, ClientEvidenceStep::kAnswer, evidence, output);
-  if (output.size() > kMaxClientAttestationOutput) output.resize(kMaxClientAttestationOutput);
   ClientClaims claims;
-  if (status == ClientEvidenceStatus::kAccepted && decode_client_claims(output, claims)) {
+  std::string detail;
+  const ClientEvidenceStatus status =
+      verify_client_evidence(c, ClientEvidenceStep::kAnswer, evidence, claims, detail);
+  if (status == ClientEvidenceStatus::kAccepted) {
     ++attestation_counters_.client_reattestations;
     log(LogLevel::kInfo,
         "Client " + c.client_id + " re-attested: " + describe_client_claims(claims));
@@ -133,20 +145,14 @@ HandlerResult Broker::State::finish_client_reattestation(Connection& c, const Au
     send_packet(c, answer);
     return std::nullopt;
   }
-  const ClientEvidenceStatus failed =
-      status == ClientEvidenceStatus::kAccepted ? ClientEvidenceStatus::kChallenge : status;
-  const std::string detail = status == ClientEvidenceStatus::kAccepted
-                                 ? "the host's claims do not decode"
-                                 : std::string(as_text(output));
-  count_client_refusal(failed, detail);
   // The claims go before anything else can use them; MQTT 5 §4.12.1: a failed
   // re-authentication ends the connection.
   if (c.session != nullptr) c.session->claims.clear();
   log(LogLevel::kNotice,
       "Client " + c.client_id + " failed re-attestation, its claims are withdrawn: " + detail);
   return Violation{
-      disconnect_reason(failed),
-      "client re-attestation " + std::string(client_evidence_status_name(failed)) + ": " + detail};
+      disconnect_reason(status),
+      "client re-attestation " + std::string(client_evidence_status_name(status)) + ": " + detail};
 }
 
 }  // namespace trustmq::mqtt

@@ -186,6 +186,8 @@ class Broker::State {
   void send_connack(Connection& c, const ConnectPacket& p, const ConnectOutcome& outcome);
   HandlerResult handle_disconnect(Connection& c, const DisconnectPacket& p, TimeMs now);
   // Attestation over enhanced authentication (broker_auth.cpp).
+  EvidenceStatus produce_checked_evidence(Connection& c, ByteView request,
+                                          bool client_authenticated, Bytes& evidence);
   bool attest_at_connect(Connection& c, const ConnectPacket& p, TimeMs now,
                          bool client_authenticated, std::optional<Bytes>& evidence,
                          std::optional<ClientClaims>& client_claims);
@@ -196,6 +198,9 @@ class Broker::State {
   HandlerResult finish_client_reattestation(Connection& c, const AuthPacket& p);
   // Counts a client attestation refusal by the reason the host gave ("binding-mismatch: …").
   void count_client_refusal(ClientEvidenceStatus status, std::string_view detail);
+  ClientEvidenceStatus verify_client_evidence(Connection& c, ClientEvidenceStep step,
+                                              ByteView evidence, ClientClaims& claims,
+                                              std::string& detail);
 
   // ---- broker_session.cpp
   void detach(Connection& c, TimeMs now, bool abnormal);

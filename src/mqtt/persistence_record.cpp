@@ -46,51 +46,29 @@ bool read_version(ByteReader& r) {
   return r.read_u8(version) && version == kRecordVersion;
 }
 
-void write_publish(ByteWriter& w, const PublishPacket& p) {
-  write_string(w, p.topic);
-  w.u8(static_cast<std::uint8_t>(p.qos));
-  w.u8(p.retain ? 1 : 0);
-  write_properties(p.properties, w);
-  w.u32(static_cast<std::uint32_t>(p.payload.size()));
-  w.raw(p.payload.data(), p.payload.size());
+// A PUBLISH or a will, both stored as: topic, QoS, retain, properties (of `context`), payload.
+template <typename Message>
+void write_message(ByteWriter& w, const Message& m) {
+  write_string(w, m.topic);
+  w.u8(static_cast<std::uint8_t>(m.qos));
+  w.u8(m.retain ? 1 : 0);
+  write_properties(m.properties, w);
+  w.u32(static_cast<std::uint32_t>(m.payload.size()));
+  w.raw(m.payload.data(), m.payload.size());
 }
 
-bool read_publish(ByteReader& r, PublishPacket& p) {
+template <typename Message>
+bool read_message(ByteReader& r, PropertyContext context, Message& m) {
   std::uint32_t payload_size = 0;
   ByteView payload;
   DecodeError error;
-  p = PublishPacket{};
-  if (!read_string(r, p.topic) || p.topic.empty() || !read_qos(r, p.qos) ||
-      !read_flag(r, p.retain) ||
-      !decode_properties(r, PropertyContext::kPublish, p.properties, error) ||
+  m = Message{};
+  if (!read_string(r, m.topic) || m.topic.empty() || !read_qos(r, m.qos) ||
+      !read_flag(r, m.retain) || !decode_properties(r, context, m.properties, error) ||
       !r.read_u32(payload_size) || !r.read_bytes(payload_size, payload)) {
     return false;
   }
-  p.payload.assign(payload.begin(), payload.end());
-  return true;
-}
-
-void write_will(ByteWriter& w, const Will& will) {
-  write_string(w, will.topic);
-  w.u8(static_cast<std::uint8_t>(will.qos));
-  w.u8(will.retain ? 1 : 0);
-  write_properties(will.properties, w);
-  w.u32(static_cast<std::uint32_t>(will.payload.size()));
-  w.raw(will.payload.data(), will.payload.size());
-}
-
-bool read_will(ByteReader& r, Will& will) {
-  std::uint32_t payload_size = 0;
-  ByteView payload;
-  DecodeError error;
-  will = Will{};
-  if (!read_string(r, will.topic) || will.topic.empty() || !read_qos(r, will.qos) ||
-      !read_flag(r, will.retain) ||
-      !decode_properties(r, PropertyContext::kWill, will.properties, error) ||
-      !r.read_u32(payload_size) || !r.read_bytes(payload_size, payload)) {
-    return false;
-  }
-  will.payload.assign(payload.begin(), payload.end());
+  m.payload.assign(payload.begin(), payload.end());
   return true;
 }
 
@@ -202,7 +180,7 @@ void encode_session(const StoredSession& s, Bytes& out) {
   write_u64(w, s.expires_at);
   w.u8(s.pending_will ? 1 : 0);
   if (s.pending_will) {
-    write_will(w, *s.pending_will);
+    write_message(w, *s.pending_will);
     write_u64(w, s.will_at);
   }
 }
@@ -237,7 +215,8 @@ bool decode_session(ByteView value, StoredSession& s) {
   if (!read_u64(r, s.expires_at) || !read_flag(r, has_will)) return false;
   if (has_will) {
     s.pending_will.emplace();
-    if (!read_will(r, *s.pending_will) || !read_u64(r, s.will_at)) return false;
+    if (!read_message(r, PropertyContext::kWill, *s.pending_will) || !read_u64(r, s.will_at))
+      return false;
   }
   return r.empty();
 }
@@ -245,13 +224,14 @@ bool decode_session(ByteView value, StoredSession& s) {
 void encode_stored_publish(const PublishPacket& publish, TimeMs expires_at, Bytes& out) {
   ByteWriter w(out);
   w.u8(kRecordVersion);
-  write_publish(w, publish);
+  write_message(w, publish);
   write_u64(w, expires_at);
 }
 
 bool decode_stored_publish(ByteView value, PublishPacket& out, TimeMs& expires_at) {
   ByteReader r(value);
-  return read_version(r) && read_publish(r, out) && read_u64(r, expires_at) && r.empty();
+  return read_version(r) && read_message(r, PropertyContext::kPublish, out) &&
+         read_u64(r, expires_at) && r.empty();
 }
 
 void encode_message(const StoredMessage& m, const PublishPacket* publish, Bytes& out) {
@@ -266,7 +246,7 @@ void encode_message(const StoredMessage& m, const PublishPacket* publish, Bytes&
   w.u8(static_cast<std::uint8_t>(m.state));
   w.u16(m.packet_id);
   w.u8(publish != nullptr ? 1 : 0);
-  if (publish != nullptr) write_publish(w, *publish);
+  if (publish != nullptr) write_message(w, *publish);
   write_u64(w, m.expires_at);
 }
 
@@ -305,7 +285,7 @@ bool decode_message(ByteView value, StoredMessage& m) {
   if (m.qos == QoS::kExactlyOnce && m.state == StoredMessageState::kAwaitingPuback) return false;
   if (has_publish) {
     m.publish.emplace();
-    if (!read_publish(r, *m.publish)) return false;
+    if (!read_message(r, PropertyContext::kPublish, *m.publish)) return false;
   }
   return read_u64(r, m.expires_at) && r.empty();
 }

@@ -3,26 +3,12 @@
 #include <charconv>
 #include <limits>
 
+#include "shell/config_words.h"
+
 namespace trustmq::shell {
 namespace {
 
 using VoidResult = Result<void, std::string>;
-
-constexpr std::string_view kWhitespace = " \t\r";
-
-std::vector<std::string_view> split_words(std::string_view s) {
-  std::vector<std::string_view> words;
-  std::size_t pos = 0;
-  while (pos < s.size()) {
-    const auto start = s.find_first_not_of(kWhitespace, pos);
-    if (start == std::string_view::npos) break;
-    auto end = s.find_first_of(kWhitespace, start);
-    if (end == std::string_view::npos) end = s.size();
-    words.push_back(s.substr(start, end - start));
-    pos = end;
-  }
-  return words;
-}
 
 std::optional<std::uint64_t> parse_unsigned(std::string_view w, std::uint64_t max) {
   std::uint64_t v = 0;
@@ -33,7 +19,7 @@ std::optional<std::uint64_t> parse_unsigned(std::string_view w, std::uint64_t ma
 
 // One word; the error names what was expected.
 Result<std::string_view, std::string> one_word(std::string_view value) {
-  const auto words = split_words(value);
+  const auto words = split_config_words(value);
   if (words.size() != 1) {
     return Result<std::string_view, std::string>::failure(
         words.empty() ? "missing value" : "expected one value, got '" + std::string(value) + "'");
@@ -62,7 +48,7 @@ VoidResult set_text(std::string_view value, std::string& out) {
 }
 
 VoidResult set_address(std::string_view value, BridgeConfig& bridge) {
-  const auto words = split_words(value);
+  const auto words = split_config_words(value);
   if (words.empty()) return VoidResult::failure("missing host[:port]");
   if (words.size() > 1 || !bridge.host.empty()) {
     return VoidResult::failure(
@@ -99,7 +85,7 @@ VoidResult set_address(std::string_view value, BridgeConfig& bridge) {
 }
 
 VoidResult set_restart_timeout(std::string_view value, BridgeConfig& bridge) {
-  const auto words = split_words(value);
+  const auto words = split_config_words(value);
   if (words.empty() || words.size() > 2) {
     return VoidResult::failure("expected BASE or BASE CAP (seconds)");
   }

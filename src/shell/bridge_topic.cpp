@@ -3,23 +3,16 @@
 #include <vector>
 
 #include "mqtt/topic.h"
+#include "shell/config_words.h"
 
 namespace trustmq::shell {
 namespace {
 
-constexpr std::string_view kWhitespace = " \t\r";
-
+// The words of a topic line; mosquitto writes an empty prefix as "".
 std::vector<std::string> split_words(std::string_view s) {
   std::vector<std::string> words;
-  std::size_t pos = 0;
-  while (pos < s.size()) {
-    const auto start = s.find_first_not_of(kWhitespace, pos);
-    if (start == std::string_view::npos) break;
-    auto end = s.find_first_of(kWhitespace, start);
-    if (end == std::string_view::npos) end = s.size();
-    const std::string_view word = s.substr(start, end - start);
+  for (const std::string_view word : split_config_words(s)) {
     words.emplace_back(word == "\"\"" ? std::string_view{} : word);
-    pos = end;
   }
   return words;
 }

@@ -17,34 +17,12 @@
 #include "mqtt/limits.h"
 #include "runtime/engine.h"
 #include "shell/bridge_config.h"
+#include "shell/config_words.h"
 #include "shell/duration.h"
 #include "shell/mosquitto_option_table.h"
 
 namespace trustmq::shell {
 namespace {
-
-constexpr std::string_view kWhitespace = " \t\r";
-
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(kWhitespace);
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(kWhitespace);
-  return s.substr(first, last - first + 1);
-}
-
-std::vector<std::string_view> split_words(std::string_view s) {
-  std::vector<std::string_view> words;
-  std::size_t pos = 0;
-  while (pos < s.size()) {
-    const auto start = s.find_first_not_of(kWhitespace, pos);
-    if (start == std::string_view::npos) break;
-    auto end = s.find_first_of(kWhitespace, start);
-    if (end == std::string_view::npos) end = s.size();
-    words.push_back(s.substr(start, end - start));
-    pos = end;
-  }
-  return words;
-}
 
 // Parses one line; throws ConfigError with file, line and option in the message.
 class LineParser {
@@ -67,7 +45,7 @@ class LineParser {
 
   // Exactly one word.
   std::string_view word() const {
-    const auto words = split_words(value_);
+    const auto words = split_config_words(value_);
     if (words.empty()) fail("missing value");
     if (words.size() > 1) fail("expected one value, got '" + std::string(value_) + "'");
     return words[0];
@@ -262,13 +240,13 @@ void include_directory(const LineParser& p, const std::string& dir, ServerConfig
 
 void apply_log_dest(const LineParser& p, std::string_view value, ServerConfig& config,
                     ParseState& state, std::string_view where) {
-  const auto words = split_words(value);
+  const auto words = split_config_words(value);
   if (words.empty()) p.fail("missing value");
   if (!state.log_dest_seen) config.log.to_stderr = false;
   state.log_dest_seen = true;
   const std::string_view dest = words[0];
   if (dest == "file") {
-    const std::string_view path = trim(value.substr(4));
+    const std::string_view path = trim_config_text(value.substr(4));
     if (path.empty()) p.fail("'log_dest file' needs a file name");
     if (!config.log.file.empty() && config.log.file != path) {
       p.fail("only one 'log_dest file' may be configured (as in mosquitto)");
@@ -320,15 +298,15 @@ void parse_lines(std::string_view text, std::string_view file_name, ServerConfig
     const std::string_view raw = text.substr(pos, end - pos);
     pos = end + 1;
     ++line_number;
-    const std::string_view line = trim(raw);
+    const std::string_view line = trim_config_text(raw);
     if (line.empty() || line.front() == '#') {
       if (end == text.size()) break;
       continue;
     }
-    const auto split = line.find_first_of(kWhitespace);
+    const auto split = line.find_first_of(kConfigWhitespace);
     const std::string_view option = line.substr(0, split);
     const std::string_view value =
-        split == std::string_view::npos ? std::string_view{} : trim(line.substr(split));
+        split == std::string_view::npos ? std::string_view{} : trim_config_text(line.substr(split));
     const LineParser p(file_name, line_number, option, value);
     const std::string where = std::string(file_name) + ":" + std::to_string(line_number);
     mqtt::BrokerConfig& broker = config.broker;
@@ -346,7 +324,7 @@ void parse_lines(std::string_view text, std::string_view file_name, ServerConfig
       if (config.bridges.empty()) p.fail("a bridge option must follow a 'connection NAME' line");
       if (auto r = apply_bridge_option(option, value, config.bridges.back()); !r) p.fail(r.error());
     } else if (option == "listener") {
-      const auto words = split_words(value);
+      const auto words = split_config_words(value);
       if (words.empty() || words.size() > 2) p.fail("expected 'listener PORT [BIND_ADDRESS]'");
       const LineParser port_parser(file_name, line_number, option, words[0]);
       ListenerConfig listener;

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -52,6 +54,7 @@ class InProcessBroker {
       : logger_(kAllLogTypes, [this](std::string_view line) {
           std::lock_guard lock(mutex_);
           lines_.emplace_back(line);
+          changed_.notify_all();
         }) {
     parse_config_text(config_text, "test.conf", config_);
     resolve_server_defaults(config_);
@@ -73,6 +76,18 @@ class InProcessBroker {
   InProcessBroker& operator=(const InProcessBroker&) = delete;
 
   std::uint16_t port(std::size_t i) const { return server_->listener_sockets().at(i).port; }
+  std::string module_measurement() const { return server_->engine().module_measurement(); }
+
+  // Whether a log line containing `needle` appears within `timeout_ms`.
+  bool wait_for_log(std::string_view needle, int timeout_ms = 5000) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+      for (const auto& l : lines_) {
+        if (l.find(needle) != std::string::npos) return true;
+      }
+      return false;
+    });
+  }
   bool logged(std::string_view needle) {
     std::lock_guard lock(mutex_);
     for (const auto& l : lines_) {
@@ -93,6 +108,7 @@ class InProcessBroker {
   std::unique_ptr<Server> server_;
   std::thread thread_;
   std::mutex mutex_;
+  std::condition_variable changed_;
   std::vector<std::string> lines_;
 };
 

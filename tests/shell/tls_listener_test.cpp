@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "attest/sim_platform.h"
+#include "in_process_broker.h"
 #include "raw_mqtt_client.h"
 #include "shell/config_file.h"
 #include "shell/engine_selection.h"
@@ -38,56 +39,6 @@ using testing::RawPacket;
 using testing::subscribe_packet;
 
 constexpr const char* kPskHex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-
-class RunningTlsServer {
- public:
-  explicit RunningTlsServer(const std::string& config_text)
-      : logger_(kAllLogTypes, [this](std::string_view line) {
-          std::lock_guard lock(mutex_);
-          lines_.emplace_back(line);
-          changed_.notify_all();
-        }) {
-    parse_config_text(config_text, "test.conf", config_);
-    resolve_server_defaults(config_);
-    server_ = std::make_unique<Server>(config_, logger_, nullptr);
-    server_->start_engine([this](mqtt::BrokerHost& host, mqtt::TimeMs now) {
-      return make_engine("native", "", config_.broker, host, now);
-    });
-    server_->bind_listeners();
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~RunningTlsServer() {
-    server_->request_stop();
-    thread_.join();
-  }
-  std::uint16_t port(std::size_t i) const { return server_->listener_sockets().at(i).port; }
-  std::string module_measurement() const { return server_->engine().module_measurement(); }
-
-  bool wait_for_log(std::string_view needle, int timeout_ms = 5000) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
-      for (const auto& l : lines_) {
-        if (l.find(needle) != std::string::npos) return true;
-      }
-      return false;
-    });
-  }
-  std::string log_text() {
-    std::lock_guard lock(mutex_);
-    std::string all;
-    for (const auto& l : lines_) all += l + "\n";
-    return all;
-  }
-
- private:
-  ServerConfig config_;
-  Logger logger_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<std::string> lines_;
-};
 
 int connect_loopback(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -177,9 +128,8 @@ attest::Policy sim_policy(const std::string& sim_dir, const std::string& module_
 
 TEST(TlsListenerTest, AttestedClientVerifiesEvidenceThenTalksMqtt) {
   TempDirectory dir;
-  RunningTlsServer server(
-      "listener 0 127.0.0.1\nattestation sim\nallow_anonymous true\nstate_dir " +
-      dir.file("state") + "\n");
+  InProcessBroker server("listener 0 127.0.0.1\nattestation sim\nallow_anonymous true\nstate_dir " +
+                         dir.file("state") + "\n");
   tls::TlsClientConfig config;
   config.verify_peer = false;  // the evidence binds the certificate's key
   TlsClient client(server.port(0), config,
@@ -197,9 +147,8 @@ TEST(TlsListenerTest, AttestedClientVerifiesEvidenceThenTalksMqtt) {
 
 TEST(TlsListenerTest, EvidenceForAnotherModuleAbortsOnlyThatHandshake) {
   TempDirectory dir;
-  RunningTlsServer server(
-      "listener 0 127.0.0.1\nattestation sim\nallow_anonymous true\nstate_dir " +
-      dir.file("state") + "\n");
+  InProcessBroker server("listener 0 127.0.0.1\nattestation sim\nallow_anonymous true\nstate_dir " +
+                         dir.file("state") + "\n");
   tls::TlsClientConfig config;
   config.verify_peer = false;
   TlsClient refused(server.port(0), config,
@@ -219,8 +168,8 @@ TEST(TlsListenerTest, EvidenceForAnotherModuleAbortsOnlyThatHandshake) {
 TEST(TlsListenerTest, PskIdentityBecomesTheUserName) {
   TempDirectory dir;
   const std::string psk = dir.write("psk", std::string("device9:") + kPskHex + "\n");
-  RunningTlsServer server("listener 0 127.0.0.1\npsk_file " + psk +
-                          "\nuse_identity_as_username true\nallow_anonymous true\n");
+  InProcessBroker server("listener 0 127.0.0.1\npsk_file " + psk +
+                         "\nuse_identity_as_username true\nallow_anonymous true\n");
   tls::TlsClientConfig config;
   config.verify_peer = false;
   config.psk_identity = "device9";
@@ -235,8 +184,8 @@ TEST(TlsListenerTest, PskIdentityBecomesTheUserName) {
 
 TEST(TlsListenerTest, LargeMessagesCrossTlsRecordsBothWays) {
   TempDirectory dir;
-  RunningTlsServer server("listener 0 127.0.0.1\ntls true\nallow_anonymous true\nstate_dir " +
-                          dir.file("state") + "\n");
+  InProcessBroker server("listener 0 127.0.0.1\ntls true\nallow_anonymous true\nstate_dir " +
+                         dir.file("state") + "\n");
   tls::TlsClientConfig config;
   config.verify_peer = false;
   TlsClient client(server.port(0), config);
@@ -268,7 +217,7 @@ TEST(TlsListenerTest, StalledSubscriberGetsEveryMessageIntactAfterPartialTlsWrit
   // stop half-way (WANT_WRITE) both on the zero-copy path (large packets into an empty queue)
   // and from the chunked queue, and must be retried with the same bytes.
   TempDirectory dir;
-  RunningTlsServer server(
+  InProcessBroker server(
       "listener 0 127.0.0.1\ntls true\nallow_anonymous true\n"
       "max_queued_bytes 0\nstate_dir " +
       dir.file("state") + "\n");
@@ -314,8 +263,8 @@ TEST(TlsListenerTest, StalledSubscriberGetsEveryMessageIntactAfterPartialTlsWrit
 
 TEST(TlsListenerTest, StalledHandshakeIsClosedAfterTheTimeout) {
   TempDirectory dir;
-  RunningTlsServer server("listener 0 127.0.0.1\ntls true\ntls_handshake_timeout 1\nstate_dir " +
-                          dir.file("state") + "\n");
+  InProcessBroker server("listener 0 127.0.0.1\ntls true\ntls_handshake_timeout 1\nstate_dir " +
+                         dir.file("state") + "\n");
   const int fd = connect_loopback(server.port(0));
   ASSERT_GE(fd, 0);
   const auto start = std::chrono::steady_clock::now();
