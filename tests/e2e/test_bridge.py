@@ -231,6 +231,39 @@ def test_attested_bridge_forwards_only_to_a_remote_whose_evidence_verifies(
     assert "as untrusted" not in log  # no MQTT byte from the bridge that did not trust it
 
 
+def test_attested_bridge_stops_forwarding_when_the_remote_restarts_as_other_code(
+        broker_factory, cli, tmp_path):
+    # The remote restarts on the same ports and the same sim platform, but with another engine:
+    # another module measurement. Every reconnection is attested again, so the bridge whose
+    # policy pins the first measurement must stop (state 0) and forward nothing more.
+    remote_tls = start_tls_broker(broker_factory, ["attestation sim"],
+                                  state_dir=tmp_path / "remote-state")
+    policy = write_policy(cli, remote_tls, tmp_path / "pinned.json")
+    edge = broker_factory(extra_lines=bridge_lines(
+        "pinned", remote_tls.tls_port, ["a/# out 1"],
+        extra=[f"bridge_attestation_policy {policy}"]))
+    connected(edge, "pinned")
+    remote = remote_tls.broker
+    other_engine = "wasm-aot" if remote.kind.engine == "native" else "native"
+    assert remote.stop() == []
+    remote.kind = BrokerKind(name=remote.kind.name, path=remote.kind.path, engine=other_engine)
+    remote.start(same_port=True)
+    wait_log(edge, r"bridge pinned: cannot connect to .*module measurement .* not in policy"
+                   r".*nothing forwarded", timeout=15.0)
+    at_edge, at_remote = ClientSet(edge, tmp_path), ClientSet(remote, tmp_path)
+    try:
+        state = at_edge.subscriber("paho-v5", state_topic("pinned"), qos=1)
+        assert state.wait_for_messages(1)[-1].payload == b"0"
+        sub = at_remote.subscriber("paho-v5", "#", qos=1)
+        at_edge.publish("mosquitto-v5", "a/x", [b"must not leave"], qos=1)
+        sub.inbox.expect_no_more(0, quiet=1.5)
+    finally:
+        at_edge.close_all()
+        at_remote.close_all()
+    restarted_log = remote.read_log().split(f"(engine {other_engine})", 1)[-1]
+    assert "as pinned" not in restarted_log  # the bridge sent no CONNECT to the other code
+
+
 def start_mosquitto(tmp_path: Path, label: str, extra: list[str]) -> BrokerProcess:
     return BrokerProcess(BrokerKind(name="mosquitto", path=MOSQUITTO),
                          BrokerSettings(extra_lines=extra), tmp_path / label, label).start()
