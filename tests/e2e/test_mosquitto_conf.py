@@ -293,7 +293,15 @@ def test_sighup_reopens_the_log_file_after_rotation(broker_factory, tmp_path):
     log.parent.mkdir()
     broker = broker_factory(extra_lines=[f"log_dest file {log}"])
     assert wait_until(lambda: log.exists() and log.stat().st_size > 0)
-    log.rename(log.with_suffix(".log.1"))  # what logrotate does
+    rotated = log.with_suffix(".log.1")
+    log.rename(rotated)  # what logrotate does
     os.kill(broker.process.pid, signal.SIGHUP)
-    assert wait_until(lambda: log.exists() and log.stat().st_size > 0), broker.read_log()
+    # The file is reopened (created) at once; whether anything is written right away differs
+    # (mosquitto writes nothing until the next event), so a client connects and its connection
+    # must be logged in the new file, not in the rotated one.
+    assert wait_until(log.exists), broker.read_log()
+    rotated_size = rotated.stat().st_size
+    assert mosquitto_publish(broker, 311, "rotate/test", [b""], qos=0).returncode == 0
+    assert wait_until(lambda: "127.0.0.1" in log.read_text(errors="replace")), broker.read_log()
+    assert rotated.stat().st_size == rotated_size
     assert broker.alive()
