@@ -222,7 +222,7 @@ void Broker::State::attach_session(Connection& c, ConnectPacket& p, Session& ses
   }
   c.connect_session_expiry_zero = session.expiry_interval == 0;
   c.session = &session;
-  c.will = std::move(p.will);
+  if (p.will) c.will = std::make_unique<Will>(std::move(*p.will));
   c.receive_maximum = static_cast<std::uint16_t>(
       zero_means_max_receive(p.properties.receive_maximum.value_or(kMaxReceiveMaximum)));
   c.maximum_packet_size = p.properties.maximum_packet_size.value_or(kMaxPacketSize);

@@ -85,7 +85,7 @@ void Broker::State::persist_session(Session& s) {
 // whose expiry became 0 may still be connected) but are no longer stored.
 void Broker::State::persist_session_end(Session& s) {
   if (!s.stored) return;
-  for (OutboundMessage& outbound : s.queued) unpersist_message(s, outbound);
+  s.queued.for_each([&](OutboundMessage& outbound) { unpersist_message(s, outbound); });
   for (InflightMessage& entry : s.inflight) unpersist_message(s, entry.outbound);
   emit_record(RecordOp::kDelete, session_key(s.client_id), {});
   s.stored = false;
@@ -181,7 +181,7 @@ bool Broker::State::restore_session(ByteView value, TimeMs now) {
     s.expires_at = now + static_cast<TimeMs>(s.expiry_interval) * 1000;
   }
   if (stored.pending_will) {
-    s.pending_will = std::move(stored.pending_will);
+    s.pending_will = std::make_unique<Will>(std::move(*stored.pending_will));
     s.will_at = stored.will_at;
   }
   s.last_packet_id = stored.last_packet_id;

@@ -20,7 +20,7 @@ void Broker::State::detach(Connection& c, TimeMs now, bool abnormal) {
   if (stats_.clients_connected > 0) --stats_.clients_connected;
   if (abnormal && c.will) {
     std::uint32_t delay = c.will->properties.will_delay_interval.value_or(0);
-    s->pending_will = std::move(*c.will);
+    s->pending_will = std::move(c.will);
     s->will_at = now + static_cast<TimeMs>(delay) * 1000;
   }
   c.will.reset();
@@ -176,7 +176,7 @@ void Broker::State::recheck_acl_on_resume(Session& s) {
     return acl_permits(s.username, s.client_id, s.claims, m.message->publish().topic,
                        AclAccess::kRead);
   };
-  std::erase_if(s.queued, [&](OutboundMessage& m) {
+  s.queued.erase_if([&](OutboundMessage& m) {
     if (may_read(m)) return false;
     unpersist_message(s, m);
     return true;

@@ -60,7 +60,8 @@ struct Connection {
   std::string client_id;
   std::string username;
   Session* session = nullptr;
-  std::optional<Will> will;
+  // Held while connected (most clients have none; a Will is large, so it is not kept inline).
+  std::unique_ptr<Will> will;
   TimeMs keep_alive_ms = 0;  // 1.5 × keep alive; 0 = none
   TimeMs last_received = 0;
   std::uint16_t receive_maximum = kMaxReceiveMaximum;  // the client's

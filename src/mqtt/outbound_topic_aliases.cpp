@@ -9,30 +9,40 @@ OutboundTopicAliases::OutboundTopicAliases(std::uint16_t client_maximum)
 
 OutboundTopicAliases::Choice OutboundTopicAliases::choose(std::string_view topic) const {
   if (maximum_ == 0 || topic.empty() || topic.size() > kMaxAliasedTopicLength) return {};
-  if (auto it = by_topic_.find(topic); it != by_topic_.end()) return {it->second, true};
-  if (entries_.size() < maximum_) return {static_cast<std::uint16_t>(entries_.size() + 1), false};
-  return {recency_.back(), false};  // replaces the least recently used
+  if (table_ == nullptr) return {1, false};
+  if (auto it = table_->by_topic.find(topic); it != table_->by_topic.end()) {
+    return {it->second, true};
+  }
+  if (table_->entries.size() < maximum_) {
+    return {static_cast<std::uint16_t>(table_->entries.size() + 1), false};
+  }
+  return {table_->recency.back(), false};  // replaces the least recently used
 }
 
 void OutboundTopicAliases::commit(const Choice& choice, std::string_view topic) {
   if (choice.alias == 0 || choice.alias > maximum_) return;
+  if (table_ == nullptr) {
+    if (choice.known) return;  // not a choice choose() makes
+    table_ = std::make_unique<Table>();
+  }
+  std::deque<Entry>& entries = table_->entries;
   const std::size_t index = choice.alias - 1;
-  if (index > entries_.size()) return;  // not a choice choose() makes
+  if (index > entries.size()) return;  // not a choice choose() makes
   if (choice.known) {
-    if (index >= entries_.size()) return;
-    recency_.splice(recency_.begin(), recency_, entries_[index].use);
+    if (index >= entries.size()) return;
+    table_->recency.splice(table_->recency.begin(), table_->recency, entries[index].use);
     return;
   }
-  if (index == entries_.size()) {
-    recency_.push_front(choice.alias);
-    entries_.push_back({std::string(topic), recency_.begin()});
+  if (index == entries.size()) {
+    table_->recency.push_front(choice.alias);
+    entries.push_back({std::string(topic), table_->recency.begin()});
   } else {
-    Entry& entry = entries_[index];
-    by_topic_.erase(entry.topic);
+    Entry& entry = entries[index];
+    table_->by_topic.erase(entry.topic);
     entry.topic.assign(topic);
-    recency_.splice(recency_.begin(), recency_, entry.use);
+    table_->recency.splice(table_->recency.begin(), table_->recency, entry.use);
   }
-  by_topic_[entries_[index].topic] = choice.alias;
+  table_->by_topic[entries[index].topic] = choice.alias;
 }
 
 }  // namespace trustmq::mqtt

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,14 +45,20 @@ class OutboundTopicAliases {
  private:
   struct Entry {
     std::string topic;
-    std::list<std::uint16_t>::iterator use;  // its place in recency_
+    std::list<std::uint16_t>::iterator use;  // its place in recency
+  };
+  // Made when the first alias is assigned: a connection that never gets one (most, and every
+  // client announcing no Topic Alias Maximum) allocates nothing (a std::deque allocates on
+  // construction).
+  struct Table {
+    // Index alias - 1; assigned in order 1, 2, … A deque: by_topic views its strings, which
+    // must not move when an entry is added.
+    std::deque<Entry> entries;
+    std::unordered_map<std::string_view, std::uint16_t> by_topic;  // views of Entry::topic
+    std::list<std::uint16_t> recency;  // aliases, most recently used first
   };
   std::uint16_t maximum_;
-  // Index alias - 1; assigned in order 1, 2, … A deque: by_topic_ views its strings, which
-  // must not move when an entry is added.
-  std::deque<Entry> entries_;
-  std::unordered_map<std::string_view, std::uint16_t> by_topic_;  // views of Entry::topic
-  std::list<std::uint16_t> recency_;  // aliases, most recently used first
+  std::unique_ptr<Table> table_;
 };
 
 }  // namespace trustmq::mqtt

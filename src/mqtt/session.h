@@ -4,29 +4,22 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "mqtt/client_claims.h"
 #include "mqtt/message.h"
+#include "mqtt/outbound_message.h"
 #include "mqtt/packet.h"
+#include "mqtt/queued_messages.h"
 #include "mqtt/types.h"
 
 namespace trustmq::mqtt {
 
 inline constexpr std::uint32_t kSessionNeverExpires = std::numeric_limits<std::uint32_t>::max();
-
-// A message on its way to one subscriber.
-struct OutboundMessage {
-  MessageRef message;
-  QoS qos = QoS::kAtMostOnce;
-  bool retain = false;
-  std::vector<std::uint32_t> subscription_ids;
-  std::uint64_t stored_number = 0;  // its persistence record's number; 0 = not stored
-};
 
 enum class InflightState : std::uint8_t {
   kAwaitingPuback,   // QoS 1 PUBLISH sent
@@ -55,14 +48,14 @@ struct Session {
   std::vector<std::string> subscriptions;  // filters as subscribed (with $share prefix)
 
   std::vector<InflightMessage> inflight;  // outbound QoS 1/2 awaiting acknowledgement
-  std::deque<OutboundMessage> queued;     // waiting for the window or the reconnect
+  QueuedMessages queued;                  // waiting for the window or the reconnect
   bool dropping = false;                  // queue full: messages are being dropped
   std::uint16_t last_packet_id = 0;
   std::vector<std::uint16_t> inbound_qos2;  // PUBREC sent, awaiting PUBREL
   bool stored = false;                      // has a persistence record (broker_persistence.cpp)
 
   // A will triggered by an abnormal disconnect, published at `will_at` (will delay).
-  std::optional<Will> pending_will;
+  std::unique_ptr<Will> pending_will;  // not inline: a Will is large and rarely pending
   TimeMs will_at = 0;
 
   // Fan-out scratch: lets one PUBLISH find this session's delivery slot without a map.
