@@ -199,7 +199,7 @@ def test_a_remote_dying_mid_flow_gets_the_message_again(broker_factory, tmp_path
             assert [(n, topic, payload, q) for n, topic, payload, q, _ in got] == [
                 (0, "m/x", b"flow", qos), (1, "m/x", b"flow", qos)]
             wait_log(edge, r"bridge mid: connection to 127\.0\.0\.1:\d+ lost")
-            time.sleep(1.0)
+            time.sleep(0.5)
             assert len(remote.snapshot()) == 2  # completed on the 2nd connection: no 3rd copy
         finally:
             at_edge.close_all()
