@@ -26,6 +26,16 @@ struct ConnectOptions {
   // trustmq-attest-v1, see broker_attestation.h). The CONNACK's answer is in connack().
   std::optional<std::string> authentication_method;
   std::optional<mqtt::Bytes> authentication_data;
+  // Set: a QoS 1/2 delivery is acknowledged (PUBACK, PUBREC) only when the application calls
+  // MqttClient::acknowledge(), so the broker keeps it (in flight, in the session) until the
+  // application has done what it must with it (a bridge: until the remote acknowledged it).
+  // Unset: the client acknowledges each delivery as it reads it.
+  bool manual_acknowledgement = false;
+  // Sets the high bit of the protocol level in CONNECT (0x84 for 3.1.1): mosquitto's
+  // `try_private`, which tells a mosquitto remote that the peer is a bridge (it then sends the
+  // bridge no copy of the bridge's own messages). A broker that does not know it refuses the
+  // CONNECT (3.1.1 return code 1); the caller retries without it.
+  bool bridge_protocol_bit = false;
   // Limit for every single wait: TCP/TLS connect, CONNACK, each acknowledgement.
   std::chrono::milliseconds timeout{10000};
 };

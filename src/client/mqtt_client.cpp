@@ -61,6 +61,18 @@ ClientResult<T> fail(ClientErrorKind kind, std::string message,
   return ClientResult<T>::failure(std::move(e));
 }
 
+// Sets the high bit of the protocol level of an encoded CONNECT (mosquitto's bridge flag):
+// fixed header byte, Remaining Length (1-4 bytes), protocol name (2-byte length + name), level.
+void set_bridge_protocol_bit(mqtt::Bytes& connect) {
+  std::size_t i = 1;
+  while (i < connect.size() && (connect[i] & 0x80) != 0) ++i;
+  i += 1;  // past the last Remaining Length byte
+  if (i + 2 > connect.size()) return;
+  const std::size_t name_length = (std::size_t{connect[i]} << 8) | connect[i + 1];
+  const std::size_t level = i + 2 + name_length;
+  if (level < connect.size()) connect[level] |= 0x80;
+}
+
 }  // namespace
 
 MqttClient::MqttClient(std::unique_ptr<ClientTransport> transport, const ConnectOptions& options,
@@ -139,7 +151,13 @@ ClientResult<std::unique_ptr<MqttClient>> MqttClient::connect(
 ClientResult<void> MqttClient::send(const mqtt::Packet& packet) {
   mqtt::Bytes out;
   mqtt::encode_packet(packet, options_.version, out);
-  log("sending " + describe_packet(packet));
+  if (options_.bridge_protocol_bit && std::holds_alternative<mqtt::ConnectPacket>(packet)) {
+    set_bridge_protocol_bit(out);
+  }
+  log("sending " + describe_packet(packet) +
+      (options_.bridge_protocol_bit && std::holds_alternative<mqtt::ConnectPacket>(packet)
+           ? " (bridge bit)"
+           : ""));
   auto w = transport_->write_all(out, operation_deadline());
   if (w) last_sent_ = Deadline::Clock::now();
   return w;
@@ -155,18 +173,32 @@ std::uint16_t MqttClient::next_packet_id() {
 ClientResult<void> MqttClient::handle(mqtt::Packet packet) {
   log("received " + describe_packet(packet));
   if (auto* p = std::get_if<mqtt::PublishPacket>(&packet)) {
-    ReceivedMessage m{std::move(p->topic),     std::move(p->payload), p->qos, p->retain, p->dup,
-                      std::move(p->properties)};
+    ReceivedMessage m{std::move(p->topic),      std::move(p->payload), p->qos, p->retain, p->dup,
+                      std::move(p->properties), p->packet_id};
+    const bool manual = options_.manual_acknowledgement;
     switch (p->qos) {
       case mqtt::QoS::kAtMostOnce:
         inbox_.push_back(std::move(m));
         return ClientResult<void>::success();
       case mqtt::QoS::kAtLeastOnce:
+        if (manual) {
+          // A copy the application holds unacknowledged is not delivered twice.
+          if (unacknowledged_.insert(p->packet_id).second) inbox_.push_back(std::move(m));
+          return ClientResult<void>::success();
+        }
         inbox_.push_back(std::move(m));
         return send(mqtt::AckPacket{PacketType::kPuback, p->packet_id, {}, {}});
       case mqtt::QoS::kExactlyOnce:
         // Delivered once, at PUBLISH; a re-sent PUBLISH before PUBREL is not delivered again.
-        if (awaiting_pubrel_.insert(p->packet_id).second) inbox_.push_back(std::move(m));
+        if (awaiting_pubrel_.insert(p->packet_id).second) {
+          inbox_.push_back(std::move(m));
+          if (manual) {
+            unacknowledged_.insert(p->packet_id);
+            return ClientResult<void>::success();
+          }
+        } else if (unacknowledged_.count(p->packet_id) != 0) {
+          return ClientResult<void>::success();  // the application has not acknowledged it yet
+        }
         return send(mqtt::AckPacket{PacketType::kPubrec, p->packet_id, {}, {}});
     }
   }
@@ -447,6 +479,15 @@ ClientResult<std::optional<ReceivedMessage>> MqttClient::receive(Deadline deadli
   }
 }
 
+ClientResult<void> MqttClient::acknowledge(mqtt::QoS qos, std::uint16_t packet_id) {
+  if (qos == mqtt::QoS::kAtMostOnce || unacknowledged_.erase(packet_id) == 0) {
+    return ClientResult<void>::success();
+  }
+  const PacketType type =
+      qos == mqtt::QoS::kAtLeastOnce ? PacketType::kPuback : PacketType::kPubrec;
+  return send(mqtt::AckPacket{type, packet_id, {}, {}});
+}
+
 ClientResult<void> MqttClient::idle_until(Deadline deadline) {
   for (;;) {
     auto r = pump(deadline);
@@ -478,8 +519,16 @@ ClientResult<void> MqttClient::ping() {
 void MqttClient::disconnect(mqtt::ReasonCode reason) {
   // Complete incoming QoS 2 flows first (PUBREL -> PUBCOMP), so that the broker does not keep
   // them pending in the session.
+  // QoS 2 messages the application never acknowledged get no PUBREL: they stay with the
+  // broker.
+  const auto pubrel_pending = [this] {
+    for (std::uint16_t id : awaiting_pubrel_) {
+      if (unacknowledged_.count(id) == 0) return true;
+    }
+    return false;
+  };
   const auto deadline = operation_deadline();
-  while (connected_ && !awaiting_pubrel_.empty()) {
+  while (connected_ && pubrel_pending()) {
     if (!pump(deadline)) break;
   }
   if (connected_) {

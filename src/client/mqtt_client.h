@@ -70,6 +70,13 @@ class MqttClient {
   // The next message, waiting until `deadline`; nullopt if none arrived by then.
   ClientResult<std::optional<ReceivedMessage>> receive(Deadline deadline);
 
+  // With ConnectOptions::manual_acknowledgement: acknowledges a QoS 1/2 message receive()
+  // returned, by its QoS and packet id (PUBACK, or PUBREC for QoS 2, whose PUBREL is then
+  // answered by itself). A message never acknowledged stays with the broker, which sends it
+  // again (DUP) on the next connection of a durable session. QoS 0, an unknown or an already
+  // acknowledged packet id: nothing is sent.
+  ClientResult<void> acknowledge(mqtt::QoS qos, std::uint16_t packet_id);
+
   // Keeps the connection serviced (acks, pings, queued messages) until `deadline`.
   ClientResult<void> idle_until(Deadline deadline);
 
@@ -121,6 +128,8 @@ class MqttClient {
   std::deque<mqtt::Packet> responses_;  // acknowledgements not yet claimed by wait_for()
   std::deque<ReceivedMessage> inbox_;
   std::set<std::uint16_t> awaiting_pubrel_;  // incoming QoS 2 ids delivered, PUBREL pending
+  // Manual acknowledgement: incoming QoS 1/2 ids delivered but not yet acknowledged.
+  std::set<std::uint16_t> unacknowledged_;
   std::set<std::uint16_t> ids_in_use_;
   std::uint16_t last_packet_id_ = 0;
   Deadline::Clock::time_point last_sent_;

@@ -16,6 +16,9 @@ struct ReceivedMessage {
   bool retain = false;  // set: a retained ("stale") message sent because of a subscription
   bool dup = false;
   mqtt::Properties properties;  // MQTT 5
+  // QoS 1/2: the broker's packet id, which MqttClient::acknowledge() takes when the client
+  // acknowledges by hand (ConnectOptions::manual_acknowledgement); 0 for QoS 0.
+  std::uint16_t packet_id = 0;
 };
 
 }  // namespace trustmq::client

@@ -74,7 +74,12 @@ bool Bridge::connect_local() {
   client::ConnectOptions options;
   options.version = mqtt::ProtocolVersion::kV5;
   options.client_id = config_.local_clientid;
-  options.clean_start = true;
+  // A durable session keeps what the bridge has not forwarded yet with the local broker (and
+  // in its store with persistence) across a restart; see docs/bridges.md.
+  const bool durable = !config_.local_session_is_clean();
+  options.clean_start = !durable;
+  if (durable) options.session_expiry_interval = kSessionNeverExpires;
+  options.manual_acknowledgement = true;  // acknowledged once the remote has it
   options.keep_alive_seconds = config_.keepalive_seconds;
   options.username = config_.local_username;
   options.timeout = kOperationTimeout;
@@ -84,15 +89,23 @@ bool Bridge::connect_local() {
     return false;
   }
   local_ = std::move(local.value());
+  if (local_->connack().session_present) {
+    log(LogType::kNotice, "resuming its durable local session '" + config_.local_clientid +
+                              "' (messages not yet forwarded come again)");
+  }
   std::vector<mqtt::SubscriptionRequest> requests;
   for (const BridgeTopic& topic : config_.topics) {
     if (!topic.forwards_out()) continue;
     // No Local: what the bridge itself publishes locally (from the remote) does not come back
     // to it, so `both` cannot loop; Retain As Published: the retain flag crosses as set.
+    // A durable session that already has the subscription does not get the retained
+    // messages again at each start.
     requests.push_back({.filter = topic.local_filter(),
                         .max_qos = topic.qos,
                         .no_local = true,
-                        .retain_as_published = true});
+                        .retain_as_published = true,
+                        .retain_handling = durable ? mqtt::RetainHandling::kSendAtSubscribeIfNew
+                                                   : mqtt::RetainHandling::kSendAtSubscribe});
   }
   if (requests.empty()) return true;
   auto granted = local_->subscribe(requests);
@@ -109,7 +122,9 @@ bool Bridge::connect_local() {
   return true;
 }
 
-std::unique_ptr<MqttClient> Bridge::connect_remote() {
+client::ClientResult<std::unique_ptr<MqttClient>> Bridge::open_remote(bool bridge_bit,
+                                                                      std::string& description) {
+  using R = client::ClientResult<std::unique_ptr<MqttClient>>;
   client::Endpoint endpoint;
   endpoint.host = config_.host;
   endpoint.port = config_.port;
@@ -131,9 +146,9 @@ std::unique_ptr<MqttClient> Bridge::connect_remote() {
             (config_.attestation_policy.empty()
                  ? ""
                  : " (attestation policy " + config_.attestation_policy + "; nothing forwarded)"));
-    return nullptr;
+    return R::failure(transport.error());
   }
-  const std::string description = transport.value()->description();
+  description = transport.value()->description();
   client::ConnectOptions options;
   options.version = config_.version;
   options.client_id = config_.remote_clientid;
@@ -145,12 +160,40 @@ std::unique_ptr<MqttClient> Bridge::connect_remote() {
   options.username = config_.remote_username;
   if (config_.remote_password) options.password = bytes_of(*config_.remote_password);
   options.timeout = kOperationTimeout;
+  options.bridge_protocol_bit = bridge_bit;
   auto remote = MqttClient::connect(std::move(transport.value()), options);
   if (!remote) {
-    log(LogType::kWarning,
-        "connecting to " + address_of(config_) + " failed: " + remote.error().message);
-    return nullptr;
+    log(LogType::kWarning, "connecting to " + address_of(config_) +
+                               " failed: " + remote.error().message +
+                               (bridge_bit ? " (with the bridge bit)" : ""));
   }
+  return remote;
+}
+
+std::unique_ptr<MqttClient> Bridge::connect_remote() {
+  // try_private (MQTT 3.1.1 only; MQTT 5 has No Local): the bridge bit first, and without it
+  // if the remote refuses it, as mosquitto does.
+  bool bridge_bit = config_.version == mqtt::ProtocolVersion::kV311 && config_.try_private;
+  std::string description;
+  auto remote = open_remote(bridge_bit, description);
+  if (!remote && bridge_bit && remote.error().kind == client::ClientErrorKind::kConnectionRefused &&
+      remote.error().reason == mqtt::ReasonCode::kUnsupportedProtocolVersion) {
+    for (const BridgeTopic& topic : config_.topics) {
+      if (topic.direction != BridgeDirection::kBoth) continue;
+      log(LogType::kError,
+          "the remote refused the bridge bit (try_private), and without it an MQTT 3.1.1 "
+          "remote sends the bridge's own messages back: 'topic " +
+              topic.pattern +
+              " both' would loop, so nothing is forwarded (use bridge_protocol_version mqttv50)");
+      return nullptr;
+    }
+    log(LogType::kNotice,
+        "the remote refused the bridge bit (try_private); connecting without it, as mosquitto "
+        "does");
+    bridge_bit = false;
+    remote = open_remote(false, description);
+  }
+  if (!remote) return nullptr;
   std::vector<mqtt::SubscriptionRequest> requests;
   const bool v5 = config_.version == mqtt::ProtocolVersion::kV5;
   for (const BridgeTopic& topic : config_.topics) {
@@ -174,6 +217,7 @@ std::unique_ptr<MqttClient> Bridge::connect_remote() {
     }
   }
   log(LogType::kNotice, "connected to " + address_of(config_) + " (" + description + ")" +
+                            (bridge_bit ? " as a bridge (try_private)" : "") +
                             (config_.attestation_policy.empty()
                                  ? ""
                                  : ", remote attested against " + config_.attestation_policy));
@@ -187,6 +231,7 @@ void Bridge::hold_outgoing(ReceivedMessage message, bool remote_up) {
     // Like a client that is offline: QoS 0 is not kept for a remote that is down.
     if (!remote_up && message.qos == mqtt::QoS::kAtMostOnce) return;
     if (held_.size() >= kMaxHeldMessages) {
+      acknowledge_local(held_.front().local_qos, held_.front().local_packet_id);
       held_.pop_front();
       if (dropped_++ == 0) {
         log(LogType::kWarning, "more than " + std::to_string(kMaxHeldMessages) +
@@ -194,8 +239,20 @@ void Bridge::hold_outgoing(ReceivedMessage message, bool remote_up) {
       }
     }
     held_.push_back({std::move(*remote_topic), std::move(message.payload), message.qos,
-                     message.retain, forwarded_properties(std::move(message.properties))});
+                     message.retain, forwarded_properties(std::move(message.properties)),
+                     message.qos, message.packet_id});
     return;
+  }
+  // No topic line forwards it (a subscription a durable local session kept from an older
+  // configuration): acknowledged, not forwarded.
+  acknowledge_local(message.qos, message.packet_id);
+}
+
+void Bridge::acknowledge_local(mqtt::QoS qos, std::uint16_t packet_id) {
+  auto acked = local_->acknowledge(qos, packet_id);
+  if (!acked) {
+    // The next read of the local side sees the failure and ends the bridge.
+    log(LogType::kError, "cannot acknowledge to the local broker: " + acked.error().message);
   }
 }
 
@@ -210,6 +267,7 @@ bool Bridge::send_held(MqttClient& remote) {
       }
       log(LogType::kWarning, "the remote refused '" + m.topic + "': " + sent.error().message);
     }
+    acknowledge_local(m.local_qos, m.local_packet_id);
     held_.pop_front();
   }
   return true;
@@ -315,9 +373,15 @@ void Bridge::run() {
   }
   if (remote) remote->disconnect();
   if (local_ok) publish_state(false);
-  if (!held_.empty()) {
-    log(LogType::kWarning, std::to_string(held_.size()) +
-                               " message(s) held for the remote are lost (kept in memory only)");
+  if (!held_.empty() && config_.local_session_is_clean()) {
+    log(LogType::kWarning,
+        std::to_string(held_.size()) +
+            " message(s) held for the remote are lost (the bridge's local session is clean: "
+            "local_cleansession true)");
+  } else if (!held_.empty()) {
+    log(LogType::kNotice, std::to_string(held_.size()) +
+                              " message(s) not yet forwarded stay in the bridge's durable local "
+                              "session (kept across a restart with persistence true)");
   }
   local_->disconnect();
 }

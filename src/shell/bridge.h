@@ -6,8 +6,15 @@
 // The cycle: connect to the remote (attested TLS first when bridge_attestation_policy is set,
 // so no byte is forwarded to a remote whose evidence does not verify), subscribe on both
 // sides, forward; when the remote fails, publish state 0, keep receiving from the local broker
-// and hold QoS 1/2 messages in memory (bounded), reconnect after restart_timeout (doubling up
-// to its cap), and send what was held once the remote is back.
+// and hold QoS 1/2 messages, reconnect after restart_timeout (doubling up to its cap), and
+// send what was held once the remote is back.
+//
+// A QoS 1/2 message from the local broker is acknowledged to it only once the remote has
+// acknowledged it (manual acknowledgement), so until then the local broker keeps it: in
+// flight to the bridge (what the bridge holds, bounded by max_inflight_messages), then in the
+// bridge's local session (bounded by max_queued_messages). With a durable local session
+// (local_cleansession false, the default with cleansession false) and `persistence true`, that
+// survives a restart or a crash of the local broker; the bridge has no store of its own.
 #pragma once
 
 #include <atomic>
@@ -27,7 +34,9 @@ namespace trustmq::shell {
 
 class Bridge {
  public:
-  // QoS 1/2 messages held for a remote that is down; past this the oldest are dropped.
+  // QoS 1/2 messages held (unacknowledged) for the remote; the local broker's
+  // max_inflight_messages bounds them first. Past this the oldest are acknowledged to the
+  // local broker and dropped, with a warning (only with max_inflight_messages 0 or > this).
   static constexpr std::size_t kMaxHeldMessages = 10000;
   // Each wait of a client call (TCP/TLS connect, CONNACK, each acknowledgement): bounds how
   // long stop() may wait for the thread.
@@ -62,12 +71,20 @@ class Bridge {
     mqtt::QoS qos;
     bool retain;
     mqtt::Properties properties;
+    // How the local broker delivered it: acknowledged to it once the remote acknowledged.
+    mqtt::QoS local_qos;
+    std::uint16_t local_packet_id;
   };
 
   void run();
   // The session with the local broker ended (or could not start): nothing more to do.
   bool connect_local();
   std::unique_ptr<client::MqttClient> connect_remote();
+  // One attempt to open the transport and connect; `bridge_bit`: try_private.
+  client::ClientResult<std::unique_ptr<client::MqttClient>> open_remote(bool bridge_bit,
+                                                                        std::string& description);
+  // Acknowledges a held message to the local broker (the remote has it, or refused it).
+  void acknowledge_local(mqtt::QoS qos, std::uint16_t packet_id);
   // Maps a message from the local broker to the remote and holds it; false if no topic line
   // forwards it.
   void hold_outgoing(client::ReceivedMessage message, bool remote_up);

@@ -117,6 +117,7 @@ bool is_bridge_option(std::string_view option) {
                                                   "local_clientid",
                                                   "local_username",
                                                   "cleansession",
+                                                  "local_cleansession",
                                                   "keepalive_interval",
                                                   "restart_timeout",
                                                   "notifications",
@@ -180,6 +181,13 @@ Result<void, std::string> apply_bridge_option(std::string_view option, std::stri
     return VoidResult::success();
   }
   if (option == "cleansession") return set_boolean(value, bridge.cleansession);
+  if (option == "local_cleansession") {
+    bool clean = false;
+    if (auto r = set_boolean(value, clean); !r) return r;
+    bridge.local_cleansession = clean;
+    return VoidResult::success();
+  }
+  if (option == "try_private") return set_boolean(value, bridge.try_private);
   if (option == "keepalive_interval") {
     auto w = one_word(value);
     if (!w) return VoidResult::failure(w.error());
@@ -200,7 +208,7 @@ Result<void, std::string> apply_bridge_option(std::string_view option, std::stri
     }
     return VoidResult::success();
   }
-  if (option == "notifications_local_only" || option == "try_private") {
+  if (option == "notifications_local_only") {
     bool ignored = false;
     return set_boolean(value, ignored);  // see docs/configuration.md, Bridges
   }
@@ -262,12 +270,12 @@ Result<void, std::string> finish_bridge_config(BridgeConfig& bridge, std::string
   }
   for (const BridgeTopic& topic : bridge.topics) {
     if (topic.direction == BridgeDirection::kBoth &&
-        bridge.version == mqtt::ProtocolVersion::kV311) {
+        bridge.version == mqtt::ProtocolVersion::kV311 && !bridge.try_private) {
       return VoidResult::failure(
           "'topic " + topic.pattern +
-          " both' needs bridge_protocol_version mqttv50: an MQTT 3.1.1 remote would send the "
-          "bridge's own messages back (loops), and trustmq cannot send mosquitto's try_private "
-          "bridge flag");
+          " both' with bridge_protocol_version mqttv311 needs try_private true: without the "
+          "bridge bit an MQTT 3.1.1 remote sends the bridge's own messages back (loops); or use "
+          "mqttv50 (No Local)");
     }
   }
   return VoidResult::success();

@@ -31,6 +31,12 @@ struct BridgeConfig {
   std::string local_clientid;                 // default local.REMOTE_CLIENTID
   std::optional<std::string> local_username;  // the user the local ACL sees
   bool cleansession = false;
+  // The bridge's session with its own broker; default: as cleansession. False: a durable
+  // session (expiry never), so what is not yet forwarded stays with the local broker (and in
+  // its store with persistence) across a restart of the bridge's broker.
+  std::optional<bool> local_cleansession;
+  // MQTT 3.1.1 only: mosquitto's bridge bit in CONNECT's protocol level (docs/bridges.md).
+  bool try_private = true;
   std::uint16_t keepalive_seconds = kDefaultBridgeKeepAliveSeconds;
   // restart_timeout BASE [CAP]: wait BASE seconds before reconnecting, doubling up to CAP.
   std::uint32_t restart_seconds = kDefaultBridgeRestartSeconds;
@@ -45,6 +51,8 @@ struct BridgeConfig {
   std::string psk_hex;
   std::string psk_identity;
   std::string attestation_policy;  // bridge_attestation_policy: attested TLS
+
+  bool local_session_is_clean() const { return local_cleansession.value_or(cleansession); }
 
   bool uses_tls() const {
     return !cafile.empty() || !certfile.empty() || !psk_hex.empty() || !psk_identity.empty() ||

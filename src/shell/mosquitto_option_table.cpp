@@ -88,9 +88,6 @@ constexpr UnsupportedOption kOptions[] = {
      "OCSP checks of the remote's certificate are not implemented (a security option is never "
      "ignored)"},
     {"idle_timeout", std::nullopt, kRefused, kBridgeStart},
-    {"local_cleansession", std::nullopt, kRefused,
-     "the bridge's local session always starts clean (messages for a remote that is down are "
-     "kept by the bridge, see docs/bridges.md)"},
     {"local_password", std::nullopt, kRefused,
      "the bridge's local connection is internal and not authenticated; local_username names "
      "it for the ACL"},

@@ -269,5 +269,99 @@ TEST(MqttClientProtocolTest, ConnackRefusalInMqtt311) {
   EXPECT_EQ(client.error().reason, mqtt::ReasonCode::kBadUserNameOrPassword);
 }
 
+// Manual acknowledgement (a bridge acknowledges to its own broker only once the remote has a
+// message): no PUBACK or PUBREC leaves before acknowledge(); then exactly one each.
+TEST(MqttClientProtocolTest, ManualAcknowledgementWaitsForAcknowledge) {
+  std::vector<mqtt::Packet> seen;
+  ScriptedBroker broker(mqtt::ProtocolVersion::kV5, [&seen](ScriptedConnection& c) {
+    if (!accept_connect(c)) return;
+    c.send(publish(7, mqtt::QoS::kAtLeastOnce, false, "one"));
+    c.send(publish(8, mqtt::QoS::kExactlyOnce, false, "two"));
+    c.send(publish(8, mqtt::QoS::kExactlyOnce, true, "two"));  // re-sent, not yet acknowledged
+    for (int i = 0; i < 4; ++i) {
+      auto p = c.read();  // PINGREQ, then PUBREC 8, PUBACK 7, PUBCOMP 8
+      if (!p) return;
+      seen.push_back(*p);
+      if (std::holds_alternative<mqtt::PingreqPacket>(*p)) c.send(mqtt::PingrespPacket{});
+      if (const auto* a = std::get_if<mqtt::AckPacket>(&*p); a && a->type == PacketType::kPubrec) {
+        c.send(mqtt::AckPacket{PacketType::kPubrel, 8, {}, {}});
+      }
+    }
+    c.read();  // DISCONNECT or close
+  });
+  ConnectOptions options = options_for(mqtt::ProtocolVersion::kV5, "manual");
+  options.manual_acknowledgement = true;
+  auto client = try_connect(local_endpoint(broker.port()), options);
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  MqttClient& c = *client.value();
+  auto one = c.receive(Deadline::after(5s));
+  ASSERT_TRUE(one.ok() && one.value().has_value());
+  EXPECT_EQ(one.value()->packet_id, 7);
+  auto two = c.receive(Deadline::after(5s));
+  ASSERT_TRUE(two.ok() && two.value().has_value());
+  EXPECT_EQ(two.value()->packet_id, 8);
+  // The re-sent QoS 2 PUBLISH is neither delivered again nor answered.
+  auto none = c.receive(Deadline::after(300ms));
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none.value().has_value());
+  ASSERT_TRUE(c.ping().ok());  // the first packet the broker reads: nothing was acknowledged
+  ASSERT_TRUE(c.acknowledge(mqtt::QoS::kExactlyOnce, 8).ok());
+  ASSERT_TRUE(c.acknowledge(mqtt::QoS::kAtLeastOnce, 7).ok());
+  ASSERT_TRUE(c.acknowledge(mqtt::QoS::kAtLeastOnce, 7).ok());  // twice: nothing more is sent
+  ASSERT_TRUE(c.idle_until(Deadline::after(300ms)).ok());       // PUBREL 8 answered
+  c.disconnect();
+  broker.join();
+  const std::vector<mqtt::Packet> expected = {
+      mqtt::PingreqPacket{},
+      mqtt::AckPacket{PacketType::kPubrec, 8, {}, {}},
+      mqtt::AckPacket{PacketType::kPuback, 7, {}, {}},
+      mqtt::AckPacket{PacketType::kPubcomp, 8, {}, {}},
+  };
+  EXPECT_EQ(seen, expected);
+}
+
+// A QoS 2 message never acknowledged gets no PUBREL: disconnect() does not wait for one.
+TEST(MqttClientProtocolTest, DisconnectDoesNotWaitForAnUnacknowledgedQos2Message) {
+  std::optional<mqtt::Packet> after;
+  ScriptedBroker broker(mqtt::ProtocolVersion::kV5, [&after](ScriptedConnection& c) {
+    if (!accept_connect(c)) return;
+    c.send(publish(3, mqtt::QoS::kExactlyOnce, false, "kept"));
+    after = c.read();
+  });
+  ConnectOptions options = options_for(mqtt::ProtocolVersion::kV5, "manual2");
+  options.manual_acknowledgement = true;
+  auto client = try_connect(local_endpoint(broker.port()), options);
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  auto m = client.value()->receive(Deadline::after(5s));
+  ASSERT_TRUE(m.ok() && m.value().has_value());
+  const auto start = std::chrono::steady_clock::now();
+  client.value()->disconnect();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  broker.join();
+  ASSERT_TRUE(after.has_value());
+  EXPECT_TRUE(std::holds_alternative<mqtt::DisconnectPacket>(*after));  // no PUBREC
+}
+
+// try_private: the protocol level of CONNECT carries the bridge bit (0x84 for 3.1.1).
+TEST(MqttClientProtocolTest, BridgeProtocolBitIsSetInConnect) {
+  mqtt::Bytes connect;
+  ScriptedBroker broker(mqtt::ProtocolVersion::kV311, [&connect](ScriptedConnection& c) {
+    connect = c.read_raw();
+    c.send_raw({0x20, 0x02, 0x00, 0x01});  // CONNACK, return code 1 (unacceptable level)
+  });
+  ConnectOptions options = options_for(mqtt::ProtocolVersion::kV311, "bridge-bit");
+  options.bridge_protocol_bit = true;
+  auto client = try_connect(local_endpoint(broker.port()), options);
+  broker.join();
+  ASSERT_FALSE(client.ok());
+  EXPECT_EQ(client.error().kind, ClientErrorKind::kConnectionRefused);
+  EXPECT_EQ(client.error().reason, mqtt::ReasonCode::kUnsupportedProtocolVersion);
+  // 0x10, remaining length, 0x00 0x04 "MQTT", level.
+  ASSERT_GT(connect.size(), 8u);
+  EXPECT_EQ(connect[0], 0x10);
+  EXPECT_EQ(std::string(connect.begin() + 4, connect.begin() + 8), "MQTT");
+  EXPECT_EQ(connect[8], 0x84);
+}
+
 }  // namespace
 }  // namespace trustmq::client

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <utility>
+
 namespace trustmq::client::testing {
 
 std::optional<mqtt::Packet> ScriptedConnection::read() {
@@ -23,6 +25,17 @@ std::optional<mqtt::Packet> ScriptedConnection::read() {
     if (n <= 0) return std::nullopt;
     buffer_.insert(buffer_.end(), chunk, chunk + n);
   }
+}
+
+mqtt::Bytes ScriptedConnection::read_raw() {
+  mqtt::Bytes out = std::exchange(buffer_, {});
+  if (!out.empty()) return out;
+  pollfd p{fd_, POLLIN, 0};
+  if (::poll(&p, 1, 5000) <= 0) return out;
+  std::uint8_t chunk[4096];
+  const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+  if (n > 0) out.insert(out.end(), chunk, chunk + n);
+  return out;
 }
 
 void ScriptedConnection::send(const mqtt::Packet& packet) {

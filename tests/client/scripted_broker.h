@@ -18,6 +18,9 @@ class ScriptedConnection {
   ScriptedConnection(int fd, mqtt::ProtocolVersion version) : fd_(fd), version_(version) {}
   // The next packet, or nullopt on close, error or 5 s of silence.
   std::optional<mqtt::Packet> read();
+  // The bytes that arrive next, undecoded (empty on close, error or 5 s of silence): for
+  // packets the codec refuses, such as a CONNECT with mosquitto's bridge bit.
+  mqtt::Bytes read_raw();
   void send(const mqtt::Packet& packet);
   void send_raw(const mqtt::Bytes& bytes);
 

@@ -1,6 +1,8 @@
 """Bridges (docs/bridges.md): trustmq → trustmq plain and attested, trustmq → mosquitto and
-mosquitto → trustmq, out/in/both with prefixes, no loops with `both`, the connection state on
-$SYS, a remote restart with QoS 1 messages held meanwhile, bad bridge lines at start-up.
+mosquitto → trustmq, out/in/both with prefixes, no loops with `both` (No Local in MQTT 5,
+try_private in 3.1.1), the connection state on $SYS, a remote restart with QoS 1 messages held
+meanwhile, the local broker killed (-9) while messages wait for the remote, a remote that dies
+in the middle of a QoS 1/2 flow, bad bridge lines at start-up.
 trustmq only (the bridge under test is trustmq's, or the remote is)."""
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pytest
 
 from broker_process import BrokerKind, BrokerProcess, BrokerSettings
 from mqtt_clients import ClientSet
+from scripted_remote import ScriptedRemote
 from tls_helpers import run, start_tls_broker, trustmq_cli
 
 pytestmark = pytest.mark.trustmq_only
@@ -134,6 +137,74 @@ def test_state_is_announced_on_sys_and_qos1_messages_wait_for_a_restarted_remote
     finally:
         at_edge.close_all()
         at_remote.close_all()
+
+
+def test_messages_for_a_down_remote_survive_a_kill_9_of_the_local_broker(
+        broker_factory, tmp_path):
+    # The bridge acknowledges to its own broker only what the remote acknowledged, and its
+    # local session is durable: what waits for the remote is the local broker's, in its sealed
+    # store (20 in flight to the bridge with max_inflight_messages 20, the rest queued in the
+    # bridge's session), and comes again to the bridge after a crash of the local broker.
+    remote = broker_factory(extra_lines=["persistence true",
+                                         f"persistence_location {tmp_path / 'remote-store'}"])
+    edge = broker_factory(extra_lines=[
+        "persistence true", f"persistence_location {tmp_path / 'edge-store'}",
+        *bridge_lines("kept", remote.port, ["q1/# out 1", "q2/# out 2"])])
+    connected(edge, "kept")
+    at_edge, at_remote = ClientSet(edge, tmp_path), ClientSet(remote, tmp_path)
+    try:
+        collector = at_remote.subscriber("mosquitto-v5", "#", qos=2, client_id="collector",
+                                         persistent=True, session_expiry=600)
+        collector.close()
+        assert remote.stop() == []
+        wait_log(edge, r"bridge kept: connection to 127\.0\.0\.1:\d+ lost")
+
+        qos1 = [b"one-%d" % i for i in range(30)]
+        qos2 = [b"two-%d" % i for i in range(5)]
+        at_edge.publish("mosquitto-v5", "q1/m", qos1, qos=1)  # acknowledged by the edge
+        at_edge.publish("mosquitto-v5", "q2/m", qos2, qos=2)
+        time.sleep(0.2)  # the bridge has read what the edge lets it hold
+        edge.kill()
+        edge.start(same_port=True)
+        wait_log(edge, r"bridge kept: resuming its durable local session")
+
+        remote.start(same_port=True)
+        connected(edge, "kept", count=2)
+        again = at_remote.subscriber("mosquitto-v5", "#", qos=2, client_id="collector",
+                                     persistent=True, session_expiry=600)
+        got = again.wait_for_messages(len(qos1) + len(qos2))
+        # Nothing was forwarded before the crash, so each arrives once, in order per topic.
+        assert [m.payload for m in got if m.topic == "q1/m"] == qos1
+        assert [m.payload for m in got if m.topic == "q2/m"] == qos2
+        again.inbox.expect_no_more(len(qos1) + len(qos2), quiet=1.0)
+    finally:
+        at_edge.close_all()
+        at_remote.close_all()
+
+
+@pytest.mark.parametrize("qos, dies", [(1, "publish"), (2, "publish"), (2, "pubrel")])
+def test_a_remote_dying_mid_flow_gets_the_message_again(broker_factory, tmp_path, qos, dies):
+    # What the bridge guarantees (docs/bridges.md): a QoS 1/2 message whose flow with the
+    # remote did not complete (no PUBACK, or no PUBCOMP) is sent again on the next connection,
+    # as a new PUBLISH: at least once, for QoS 2 too. The local publisher's message stays
+    # unacknowledged to the local broker until then.
+    remote = ScriptedRemote(die_after=[dies])
+    try:
+        edge = broker_factory(extra_lines=bridge_lines("mid", remote.port, [f"m/# out {qos}"]))
+        connected(edge, "mid")
+        at_edge = ClientSet(edge, tmp_path)
+        try:
+            at_edge.publish("mosquitto-v5", "m/x", [b"flow"], qos=qos)
+            got = remote.wait_received(2)
+            assert [(n, topic, payload, q) for n, topic, payload, q, _ in got] == [
+                (0, "m/x", b"flow", qos), (1, "m/x", b"flow", qos)]
+            wait_log(edge, r"bridge mid: connection to 127\.0\.0\.1:\d+ lost")
+            time.sleep(0.5)
+            assert len(remote.snapshot()) == 2  # completed on the 2nd connection: no 3rd copy
+        finally:
+            at_edge.close_all()
+    finally:
+        remote.close()
 
 
 def test_the_local_acl_applies_to_the_bridge_as_its_local_username(broker_factory, tmp_path):
@@ -293,6 +364,61 @@ def test_trustmq_bridge_to_mosquitto(broker_factory, tmp_path):
         assert remote.stop() == []
 
 
+def test_try_private_to_mosquitto_keeps_both_from_looping_in_mqtt311(broker_factory, tmp_path):
+    # With the bridge bit (try_private, the default) mosquitto treats the peer as a bridge and
+    # sends it no copy of what it published, so `both` over MQTT 3.1.1 has one copy per side.
+    remote = start_mosquitto(tmp_path, "mosquitto-private", [])
+    try:
+        edge = broker_factory(extra_lines=bridge_lines("tp", remote.port, ["chat/# both 1"],
+                                                       version="mqttv311"))
+        connected(edge, "tp")
+        wait_log(edge, r"bridge tp: connected to .* as a bridge \(try_private\)")
+        at_edge, at_remote = ClientSet(edge, tmp_path), ClientSet(remote, tmp_path)
+        try:
+            on_edge = at_edge.subscriber("paho-v311", "chat/#", qos=1)
+            on_remote = at_remote.subscriber("mosquitto-v311", "chat/#", qos=1)
+            at_edge.publish("mosquitto-v311", "chat/a", [b"from edge"], qos=1)
+            at_remote.publish("mosquitto-v311", "chat/b", [b"from remote"], qos=1)
+            on_edge.inbox.wait_for(2)
+            on_remote.inbox.wait_for(2)
+            time.sleep(1.0)
+            assert sorted(m.topic for m in on_edge.inbox.snapshot()) == ["chat/a", "chat/b"]
+            assert sorted(m.topic for m in on_remote.inbox.snapshot()) == ["chat/a", "chat/b"]
+        finally:
+            at_edge.close_all()
+            at_remote.close_all()
+    finally:
+        assert remote.stop() == []
+
+
+def test_try_private_refused_by_the_remote(broker_factory, tmp_path):
+    # trustmq as the remote refuses the bridge bit (3.1.1 return code 1): the bridge connects
+    # again without it, as mosquitto does; unless a `both` line would then loop: nothing is
+    # forwarded and the log says why.
+    remote = broker_factory()
+    edge = broker_factory(extra_lines=[
+        *bridge_lines("plain", remote.port, ["up/# out 1"], version="mqttv311"),
+        *bridge_lines("looping", remote.port, ["chat/# both 1"], version="mqttv311"),
+    ])
+    wait_log(edge, r"bridge plain: the remote refused the bridge bit \(try_private\); "
+                   r"connecting without it")
+    connected(edge, "plain")
+    wait_log(edge, r"bridge looping: the remote refused the bridge bit .*'topic chat/# both' "
+                   r"would loop, so nothing is forwarded")
+    at_edge, at_remote = ClientSet(edge, tmp_path), ClientSet(remote, tmp_path)
+    try:
+        sub = at_remote.subscriber("paho-v5", "#", qos=1)
+        at_edge.publish("mosquitto-v311", "up/x", [b"plain 3.1.1"], qos=1)
+        at_edge.publish("mosquitto-v311", "chat/x", [b"must not leave"], qos=1)
+        got = sub.wait_for_messages(1)
+        assert (got[0].topic, got[0].payload) == ("up/x", b"plain 3.1.1")
+        sub.inbox.expect_no_more(1, quiet=0.5)
+    finally:
+        at_edge.close_all()
+        at_remote.close_all()
+    assert "bridge looping: connected to" not in edge.read_log()
+
+
 # mosquitto's default try_private true sets the bridge bit in the protocol level; trustmq
 # answers 3.1.1's "unacceptable protocol version" and mosquitto retries without it.
 @pytest.mark.parametrize("try_private", [[], ["try_private false"]], ids=["default", "off"])
@@ -328,8 +454,8 @@ def test_mosquitto_bridge_to_trustmq(broker_factory, tmp_path, try_private):
     (["connection x", "topic a/#"], "bridge 'x': no address given"),
     (["connection x", "address 127.0.0.1:1", "topic a/# sideways"],
      "option 'topic': direction must be out, in or both"),
-    (["connection x", "address 127.0.0.1:1", "topic a/# both"],
-     "needs bridge_protocol_version mqttv50"),
+    (["connection x", "address 127.0.0.1:1", "topic a/# both", "try_private false"],
+     "needs try_private true"),
     (["connection x", "bridge_insecure true"], "never switched off"),
 ])
 def test_bad_bridge_lines_stop_start_up_with_the_reason(broker_kind, tmp_path, lines, message):

@@ -25,6 +25,7 @@ TEST(BridgeConfigTest, EveryImplementedOption) {
       "local_clientid edge-local\n"
       "local_username bridge\n"
       "cleansession true\n"
+      "local_cleansession false\n"
       "keepalive_interval 30\n"
       "restart_timeout 2 10\n"
       "notifications false\n"
@@ -53,6 +54,8 @@ TEST(BridgeConfigTest, EveryImplementedOption) {
   EXPECT_EQ(b.local_clientid, "edge-local");
   EXPECT_EQ(b.local_username, "bridge");
   EXPECT_TRUE(b.cleansession);
+  EXPECT_FALSE(b.local_session_is_clean());
+  EXPECT_FALSE(b.try_private);
   EXPECT_EQ(b.keepalive_seconds, 30);
   EXPECT_EQ(b.restart_seconds, 2u);
   EXPECT_EQ(b.restart_max_seconds, 10u);
@@ -70,6 +73,8 @@ TEST(BridgeConfigTest, DefaultsFollowMosquitto) {
   EXPECT_EQ(b.port, 1883);
   EXPECT_EQ(b.version, mqtt::ProtocolVersion::kV311);
   EXPECT_FALSE(b.cleansession);
+  EXPECT_FALSE(b.local_session_is_clean());  // local_cleansession follows cleansession
+  EXPECT_TRUE(b.try_private);
   EXPECT_EQ(b.keepalive_seconds, 60);
   EXPECT_TRUE(b.notifications);
   EXPECT_TRUE(b.remote_clientid.ends_with(".b1"));
@@ -120,10 +125,12 @@ TEST(BridgeConfigTest, BadLinesStopStartUpWithFileLineAndReason) {
   EXPECT_NE(config_error_of("connection a\naddress h\ntopic #\nbridge_psk 00\n")
                 .find("bridge_psk and bridge_identity go together"),
             std::string::npos);
-  // Loops: an MQTT 3.1.1 remote has no No Local.
-  EXPECT_NE(config_error_of("connection a\naddress h\ntopic # both\n")
-                .find("needs bridge_protocol_version"),
+  // Loops: an MQTT 3.1.1 remote has no No Local; only the bridge bit (try_private) helps.
+  EXPECT_NE(config_error_of("connection a\naddress h\ntopic # both\ntry_private false\n")
+                .find("needs try_private true"),
             std::string::npos);
+  EXPECT_EQ(config_error_of("connection a\naddress h\ntopic # both\n"), "");
+  EXPECT_NE(config_error_of("connection a\nlocal_cleansession maybe\n"), "");
   EXPECT_EQ(
       config_error_of("connection a\naddress h\ntopic # both\nbridge_protocol_version mqttv50\n"),
       "");
