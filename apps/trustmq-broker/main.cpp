@@ -132,6 +132,7 @@ void reload_configuration(const trustmq::shell::CommandLine& command_line,
                  std::string("reload: keeping the previous password file: ") + e.what());
     }
   }
+  server.reload_client_attestation_policies();
   reload_access_rules(fresh, running, logger, server);
 }
 

@@ -285,6 +285,17 @@ const std::vector<Flag>& flags() {
          o.connect.version = mqtt::ProtocolVersion::kV5;
          return std::nullopt;
        }},
+      {nullptr, "--client-reattest", "SECONDS", kPubSub,
+       "with --client-evidence: present fresh evidence every SECONDS (answering the broker's "
+       "challenge); exit when the broker refuses it",
+       [](Options& o, std::string_view v) -> Error {
+         auto s = parse_number<std::uint32_t>(v, 1, 86400);
+         if (!s) {
+           return "Invalid --client-reattest interval " + std::string(v) + " (1..86400 seconds).";
+         }
+         o.client_reattest_seconds = *s;
+         return std::nullopt;
+       }},
       {nullptr, "--client-evidence-state", "DIR", kPubSub,
        "with --client-evidence sim: the sim platform's state directory (created on first use; "
        "a software key, NO hardware protection)",
@@ -357,6 +368,8 @@ Error validate(ClientCommand command, Options& o) {
     if (!v5) return "--client-evidence needs MQTT v5 (-V 5).";
   } else if (!o.client_evidence_state.empty()) {
     return "--client-evidence-state needs --client-evidence sim.";
+  } else if (o.client_reattest_seconds) {
+    return "--client-reattest needs --client-evidence sim.";
   }
   if (!o.connect.clean_start && o.connect.client_id.empty()) {
     return "You must provide a client id if you are using the -c option.";
@@ -476,7 +489,7 @@ int exit_code_for(const client::ClientError& error, mqtt::ProtocolVersion versio
 
 client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
     ClientCommand command, const ClientCommandOptions& options,
-    std::unique_ptr<client::BrokerAttestation>* attestation_out) {
+    SessionAttestation* attestation_out) {
   using R = client::ClientResult<std::unique_ptr<client::MqttClient>>;
   // A broker that closes the connection must give an error, not kill us: OpenSSL writes to the
   // socket with write(2), which raises SIGPIPE.
@@ -515,13 +528,20 @@ client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
       std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
     };
   }
+  if (presenter && options.client_reattest_seconds) {
+    presenter->set_interval(std::chrono::seconds(*options.client_reattest_seconds));
+  }
   if (!options.reattest_seconds) {
     if (presenter) {
       if (auto prepared = presenter->prepare_connect(**transport, connect); !prepared) {
         return R::failure(prepared.error());
       }
     }
-    return client::MqttClient::connect(std::move(transport.value()), connect, std::move(debug));
+    auto c = client::MqttClient::connect(std::move(transport.value()), connect, std::move(debug));
+    if (c && attestation_out != nullptr && options.client_reattest_seconds) {
+      attestation_out->client = std::move(presenter);
+    }
+    return c;
   }
   auto policy = attest::load_policy_file(options.endpoint.tls->attestation_policy);
   if (!policy) {
@@ -553,23 +573,47 @@ client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
     std::fprintf(stderr, "Post-handshake attestation at connect: %s\n", verified->message.c_str());
   }
   attestation->set_interval(std::chrono::seconds(*options.reattest_seconds));
-  if (attestation_out != nullptr) *attestation_out = std::move(attestation);
+  if (attestation_out != nullptr) {
+    attestation_out->broker = std::move(attestation);
+    if (options.client_reattest_seconds) attestation_out->client = std::move(presenter);
+  }
   return c;
 }
 
+client::Deadline SessionAttestation::next_due() const {
+  client::Deadline due(client::Deadline::Clock::time_point::max());
+  if (broker) due = due.earlier(broker->next_due());
+  if (client) due = due.earlier(client->next_due());
+  return due;
+}
+
 client::ClientResult<void> keep_attested(const ClientCommandOptions& options,
-                                         client::BrokerAttestation* attestation,
-                                         client::MqttClient& c) {
-  if (attestation == nullptr) return client::ClientResult<void>::success();
-  if (!attestation->next_due().expired()) return client::ClientResult<void>::success();
-  auto outcome = attestation->reattest(c);
-  if (!outcome) {
-    // The broker no longer proves what the policy asks: stop talking to it at once.
-    c.disconnect(mqtt::ReasonCode::kImplementationSpecificError);
-    return client::ClientResult<void>::failure(outcome.error());
+                                         SessionAttestation* attestation, client::MqttClient& c) {
+  using R = client::ClientResult<void>;
+  if (attestation == nullptr) return R::success();
+  if (attestation->broker && attestation->broker->next_due().expired()) {
+    auto outcome = attestation->broker->reattest(c);
+    if (!outcome) {
+      // The broker no longer proves what the policy asks: stop talking to it at once.
+      c.disconnect(mqtt::ReasonCode::kImplementationSpecificError);
+      return R::failure(outcome.error());
+    }
+    if (options.debug) std::fprintf(stderr, "Re-attestation: %s\n", outcome->message.c_str());
   }
-  if (options.debug) std::fprintf(stderr, "Re-attestation: %s\n", outcome->message.c_str());
-  return client::ClientResult<void>::success();
+  if (attestation->client && attestation->client->next_due().expired()) {
+    auto presented = attestation->client->reattest(c);
+    if (!presented) {
+      // A refusal arrives as the broker's DISCONNECT (0x87): the connection is gone already.
+      // Anything else (no challenge, a type it no longer accepts) ends it from our side.
+      c.disconnect(mqtt::ReasonCode::kImplementationSpecificError);
+      client::ClientError error = presented.error();
+      error.message = "client re-attestation failed: " + error.message;
+      error.kind = client::ClientErrorKind::kAttestation;
+      return R::failure(std::move(error));
+    }
+    if (options.debug) std::fprintf(stderr, "Client re-attestation: evidence accepted\n");
+  }
+  return R::success();
 }
 
 int report_client_error(const ClientCommandOptions& options, const client::ClientError& error) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "base/result.h"
 #include "client/broker_attestation.h"
+#include "client/client_attestation.h"
 #include "client/client_error.h"
 #include "client/connect_options.h"
 #include "client/endpoint.h"
@@ -66,6 +68,18 @@ struct ClientCommandOptions {
   // of this type ("sim") at CONNECT, made with the sim platform in client_evidence_state.
   std::string client_evidence;        // --client-evidence
   std::string client_evidence_state;  // --client-evidence-state
+  // With --client-evidence: re-present fresh evidence every so many seconds (the broker's
+  // challenge, AUTH 0x19 → 0x18 → 0x18 → 0x00; docs/cli.md, "Attested clients").
+  std::optional<std::uint32_t> client_reattest_seconds;  // --client-reattest
+};
+
+// What keeps a session attested: the broker re-verified (--reattest) and our own evidence
+// re-presented (--client-reattest). Null members do nothing.
+struct SessionAttestation {
+  std::unique_ptr<client::BrokerAttestation> broker;
+  std::unique_ptr<client::ClientAttestation> client;
+  // The earlier of the two due times; never without either.
+  client::Deadline next_due() const;
 };
 
 // Parses `args` (the words after the sub-command). Errors are the one-line messages the
@@ -87,16 +101,17 @@ int exit_code_for(const client::ClientError& error, mqtt::ProtocolVersion versio
 // Opens the transport (TCP/TLS/attested TLS) and connects, with the default client id when none
 // was given; with -d every packet is logged to stderr. With --reattest, the CONNECT asks for
 // evidence, the CONNACK's is verified against the policy, and `attestation` (required then)
-// receives the BrokerAttestation that re-verifies on the timer (see keep_attested).
+// receives the BrokerAttestation that re-verifies on the timer; with --client-reattest it
+// receives the ClientAttestation that re-presents ours (see keep_attested).
 client::ClientResult<std::unique_ptr<client::MqttClient>> connect_client(
     ClientCommand command, const ClientCommandOptions& options,
-    std::unique_ptr<client::BrokerAttestation>* attestation = nullptr);
+    SessionAttestation* attestation = nullptr);
 
-// Re-attests when due (no-op without --reattest); with -d prints each verdict. A failure is
-// returned for report_client_error after the client has disconnected.
+// Re-attests what is due (no-op without --reattest and --client-reattest); with -d prints each
+// verdict. A failure is returned for report_client_error after the client has disconnected;
+// the broker refusing our re-attestation is a kAttestation error saying so.
 client::ClientResult<void> keep_attested(const ClientCommandOptions& options,
-                                         client::BrokerAttestation* attestation,
-                                         client::MqttClient& c);
+                                         SessionAttestation* attestation, client::MqttClient& c);
 
 // Prints "Error: MESSAGE" to stderr (unless --quiet) and returns exit_code_for(error).
 int report_client_error(const ClientCommandOptions& options, const client::ClientError& error);
@@ -106,6 +121,7 @@ int report_client_error(const ClientCommandOptions& options, const client::Clien
 int report_usage_error(ClientCommand command, const std::string& message);
 
 inline constexpr int kExitTimeout = 27;  // sub -W elapsed (MOSQ_ERR_TIMEOUT, as mosquitto_sub)
-inline constexpr int kExitAttestationFailed = 40;  // attested TLS refused the broker
+// Attested TLS refused the broker, or the broker refused our client re-attestation.
+inline constexpr int kExitAttestationFailed = 40;
 
 }  // namespace trustmq::cli

@@ -25,7 +25,8 @@ void print_help() {
       "                   [-q QOS] [-r] [-V 5|311] [-i ID] [-u USER [-P PASS]] [-k SECONDS]\n"
       "                   [--cafile FILE [--cert FILE --key FILE] [--insecure]]\n"
       "                   [--psk HEX --psk-identity ID] [--attest POLICY [--reattest SECONDS]]\n"
-      "                   [--client-evidence sim --client-evidence-state DIR]\n"
+      "                   [--client-evidence sim --client-evidence-state DIR\n"
+      "                    [--client-reattest SECONDS]]\n"
       "                   [-d]\n\n"
       "options:\n%s\n"
       "exit status: 0 on success; the CONNACK reason code if the broker refused the\n"
@@ -93,13 +94,14 @@ class StdinLines {
 };
 
 int publish_lines(const ClientCommandOptions& o, client::MqttClient& c,
-                  client::BrokerAttestation* attestation) {
+                  SessionAttestation* attestation) {
   StdinLines lines;
   for (;;) {
     auto line = lines.next(c);
     if (!line) return report_client_error(o, line.error());
     if (!line.value()) return 0;
-    // --reattest: nothing is published to a broker whose evidence is due and not verified.
+    // --reattest: nothing is published to a broker whose evidence is due and not verified;
+    // --client-reattest: nor while our own is due and not presented.
     if (auto kept = keep_attested(o, attestation, c); !kept) {
       return report_client_error(o, kept.error());
     }
@@ -128,13 +130,13 @@ int run_pub_command(std::span<char*> args) {
     if (!o.quiet) std::fprintf(stderr, "Error: %s\n", message.error().c_str());
     return 1;
   }
-  std::unique_ptr<client::BrokerAttestation> attestation;  // --reattest
+  SessionAttestation attestation;  // --reattest, --client-reattest
   auto connected = connect_client(ClientCommand::kPub, o, &attestation);
   if (!connected) return report_client_error(o, connected.error());
   client::MqttClient& c = *connected.value();
   int rc = 0;
   if (o.source == MessageSource::kLines) {
-    rc = publish_lines(o, c, attestation.get());
+    rc = publish_lines(o, c, &attestation);
   } else {
     auto r = c.publish(o.topics[0], message.value(), o.qos, o.retain);
     if (!r) rc = report_client_error(o, r.error());

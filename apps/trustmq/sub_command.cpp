@@ -17,7 +17,8 @@ void print_help() {
       "                   [-i ID] [-u USER [-P PASS]] [-c] [-x SECONDS] [-C COUNT] [-W SECONDS]\n"
       "                   [-v] [-N] [-R] [--cafile FILE [--cert FILE --key FILE]]\n"
       "                   [--psk HEX --psk-identity ID] [--attest POLICY [--reattest SECONDS]]\n"
-      "                   [--client-evidence sim --client-evidence-state DIR]\n"
+      "                   [--client-evidence sim --client-evidence-state DIR\n"
+      "                    [--client-reattest SECONDS]]\n"
       "                   [-d]\n\n"
       "options:\n%s\n"
       "exit status: 0 on success (-C reached); %d when -W elapsed first; the CONNACK\n"
@@ -49,7 +50,7 @@ int run_sub_command(std::span<char*> args) {
     print_help();
     return 0;
   }
-  std::unique_ptr<client::BrokerAttestation> attestation;  // --reattest
+  SessionAttestation attestation;  // --reattest, --client-reattest
   auto connected = connect_client(ClientCommand::kSub, o, &attestation);
   if (!connected) return report_client_error(o, connected.error());
   client::MqttClient& c = *connected.value();
@@ -85,11 +86,10 @@ int run_sub_command(std::span<char*> args) {
 
   std::uint32_t printed = 0;
   for (;;) {
-    if (auto kept = keep_attested(o, attestation.get(), c); !kept) {
+    if (auto kept = keep_attested(o, &attestation, c); !kept) {
       return report_client_error(o, kept.error());
     }
-    const client::Deadline wait =
-        attestation ? deadline.earlier(attestation->next_due()) : deadline;
+    const client::Deadline wait = deadline.earlier(attestation.next_due());
     auto m = c.receive(wait);
     if (!m) return report_client_error(o, m.error());
     if (!m.value() && !deadline.expired()) continue;  // time to re-attest

@@ -25,9 +25,16 @@ bool AttestationCounters::any() const {
 }
 
 void append_attestation_sys_topics(const AttestationCounters& counters,
-                                   std::vector<SysTopic>& topics) {
-  if (!counters.any()) return;
+                                   const ServedEvidence& served, std::vector<SysTopic>& topics) {
+  if (served.types.empty() && !counters.any()) return;
   const std::string base = "$SYS/broker/attestation/";
+  std::string types;
+  for (const std::string& type : served.types) {
+    if (!types.empty()) types += ',';
+    types += type;
+  }
+  topics.push_back({base + "evidence/types", types.empty() ? std::string("none") : types});
+  topics.push_back({base + "evidence/module-measurement", std::string(served.module_measurement)});
   topics.push_back({base + "handshakes/attested", decimal(counters.handshakes_attested)});
   topics.push_back({base + "connect/attested", decimal(counters.at_connect)});
   topics.push_back({base + "reattestations", decimal(counters.reattestations)});

@@ -1,5 +1,6 @@
-// What the core counts of attestation, published under $SYS/broker/attestation/ (counts only,
-// never evidence, nonces or measurements; docs/attestation.md, "$SYS counters").
+// What the core counts of attestation, published under $SYS/broker/attestation/ next to what
+// the broker serves (its evidence types and module measurement): counts and public values
+// only, never evidence, nonces or keys (docs/attestation.md, "$SYS counters").
 #pragma once
 
 #include <array>
@@ -35,9 +36,15 @@ struct AttestationCounters {
   void count_rate_limited() { ++rate_limited; }
 };
 
-// Appends the $SYS/broker/attestation/... topics once anything was counted (a broker that
-// never saw attestation publishes none of them).
+// What the broker serves as evidence (BrokerConfig::served_evidence_types, module_measurement).
+struct ServedEvidence {
+  const std::vector<std::string>& types;  // empty: no listener serves evidence
+  std::string_view module_measurement;    // lower-case hex; empty: unknown
+};
+
+// Appends the $SYS/broker/attestation/... topics when a listener serves evidence or anything
+// was counted (a broker that has nothing to do with attestation publishes none of them).
 void append_attestation_sys_topics(const AttestationCounters& counters,
-                                   std::vector<SysTopic>& topics);
+                                   const ServedEvidence& served, std::vector<SysTopic>& topics);
 
 }  // namespace trustmq::mqtt

@@ -73,6 +73,7 @@ TimeMs Broker::State::on_tick(TimeMs now) {
   Reentry guard(*this);
   last_now_ = now;
   check_keep_alives(now);
+  check_client_evidence_deadlines(now);
   run_session_timers(now);
   if (config_.sys_interval_seconds != 0 && now >= next_sys_) {
     publish_sys(now);

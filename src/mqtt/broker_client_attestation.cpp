@@ -3,7 +3,9 @@
 // with the broker's nonce → AUTH 0x18 with evidence → AUTH 0x00, or DISCONNECT). The host
 // verifies (BrokerHost::attest_client); the core keeps the claims on the session, where the
 // ACL's claim blocks read them, and withdraws them the moment a re-attestation fails.
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "mqtt/broker_state.h"
 
@@ -102,7 +104,6 @@ bool Broker::State::verify_client_at_connect(Connection& c, ByteView client_evid
 }
 
 HandlerResult Broker::State::start_client_reattestation(Connection& c, TimeMs now) {
-  (void)now;
   Bytes challenge;
   const ClientEvidenceStatus status =
       host_.attest_client(c.id, ClientEvidenceStep::kChallenge, {}, challenge);
@@ -121,6 +122,8 @@ HandlerResult Broker::State::start_client_reattestation(Connection& c, TimeMs no
   answer.properties.authentication_method = std::string(kAttestAuthenticationMethod);
   answer.properties.authentication_data = std::move(challenge);
   c.awaiting_client_evidence = true;
+  c.client_evidence_deadline =
+      now + TimeMs{std::max<std::uint32_t>(config_.client_reattestation_timeout_seconds, 1)} * 1000;
   send_packet(c, answer);
   return std::nullopt;
 }
@@ -153,6 +156,29 @@ HandlerResult Broker::State::finish_client_reattestation(Connection& c, const Au
   return Violation{
       disconnect_reason(status),
       "client re-attestation " + std::string(client_evidence_status_name(status)) + ": " + detail};
+}
+
+// A challenge nobody answers must not leave the claims in place: past the deadline the claims
+// go first, then the connection (0x87 Not authorized: the client no longer proves what its
+// claims say), counted as the refusal "answer-timeout".
+void Broker::State::check_client_evidence_deadlines(TimeMs now) {
+  std::vector<Connection*> late;
+  for (auto& [id, connection] : connections_) {
+    Connection& c = *connection;
+    if (!c.closing && c.awaiting_client_evidence && now >= c.client_evidence_deadline) {
+      late.push_back(&c);
+    }
+  }
+  for (Connection* c : late) {
+    c->awaiting_client_evidence = false;
+    if (c->session != nullptr) c->session->claims.clear();
+    attestation_counters_.count_client_refusal("answer-timeout");
+    violation(*c, ReasonCode::kNotAuthorized,
+              "client re-attestation not answered within " +
+                  std::to_string(config_.client_reattestation_timeout_seconds) +
+                  " s, its claims are withdrawn",
+              now);
+  }
 }
 
 }  // namespace trustmq::mqtt

@@ -14,7 +14,8 @@ namespace trustmq::mqtt {
 
 inline constexpr std::uint32_t kDefaultMaxConnectPacketSize = 512 * 1024;
 inline constexpr std::uint64_t kDefaultPreConnectBufferLimit = 64ull * 1024 * 1024;
-inline constexpr std::uint64_t kMemoryLimitShare = 4;  // see memory_limit
+inline constexpr std::uint64_t kMemoryLimitShare = 4;                    // see memory_limit
+inline constexpr std::uint32_t kDefaultClientReattestationTimeout = 30;  // seconds
 
 struct BrokerConfig {
   std::string version = "trustmq 0.1.0";  // published as $SYS/broker/version
@@ -46,6 +47,16 @@ struct BrokerConfig {
   std::optional<AclRules> acl;  // none = no acl_file: everything allowed
   // Emit persistence records through BrokerHost::persist (docs/persistence.md).
   bool persistence = false;
+  // What the broker serves as evidence, published as $SYS/broker/attestation/evidence/types
+  // and .../module-measurement (docs/attestation.md §8.4; public values, never secrets).
+  // The shell lists the evidence types its listeners produce (sorted, no duplicates); the
+  // engine that runs the core fills in its module measurement (lower-case hex SHA-256).
+  std::vector<std::string> served_evidence_types;
+  std::string module_measurement;
+  // An attested client challenged to re-attest (AUTH 0x18 with the broker's nonce) that has
+  // not answered within this time is disconnected with 0x87 and its claims are withdrawn
+  // (docs/attestation.md §9.5). At least 1.
+  std::uint32_t client_reattestation_timeout_seconds = kDefaultClientReattestationTimeout;
 
   bool operator==(const BrokerConfig&) const = default;
 };

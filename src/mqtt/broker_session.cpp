@@ -122,6 +122,9 @@ TimeMs Broker::State::next_deadline(TimeMs now) {
     if (c.connect_received && !c.closing && c.keep_alive_ms != 0) {
       next = std::min(next, std::max(now, c.last_received + c.keep_alive_ms));
     }
+    if (!c.closing && c.awaiting_client_evidence) {
+      next = std::min(next, std::max(now, c.client_evidence_deadline));
+    }
   }
   for (auto& [id, session] : sessions_) {
     const Session& s = *session;

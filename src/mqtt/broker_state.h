@@ -78,6 +78,9 @@ struct Connection {
   // An attested client asked to re-attest (AUTH 0x19) and got a challenge (AUTH 0x18): its
   // AUTH 0x18 answer is due (broker_client_attestation.cpp).
   bool awaiting_client_evidence = false;
+  // When that answer is late: the connection ends (0x87) and the claims go
+  // (BrokerConfig::client_reattestation_timeout_seconds).
+  TimeMs client_evidence_deadline = 0;
 };
 
 // A PUBLISH just received, while route → deliver → send_publish carry it to subscribers:
@@ -209,6 +212,7 @@ class Broker::State {
   void end_session(Session* s, TimeMs now);
   void run_session_timers(TimeMs now);
   void check_keep_alives(TimeMs now);
+  void check_client_evidence_deadlines(TimeMs now);  // broker_client_attestation.cpp
   TimeMs next_deadline(TimeMs now);
   void resume(Session& s, Connection& c, TimeMs now);
   void recheck_acl_on_resume(Session& s);

@@ -10,7 +10,8 @@ namespace trustmq::mqtt {
 void Broker::State::publish_sys(TimeMs now) {
   const std::uint64_t uptime = (now - start_) / 1000;
   std::vector<SysTopic> topics = sys_topics(config_.version, uptime, stats());
-  append_attestation_sys_topics(attestation_counters_, topics);
+  append_attestation_sys_topics(
+      attestation_counters_, {config_.served_evidence_types, config_.module_measurement}, topics);
   if (last_sys_values_.size() != topics.size()) last_sys_values_.assign(topics.size(), {});
   for (std::size_t i = 0; i < topics.size(); ++i) {
     SysTopic& topic = topics[i];

@@ -160,6 +160,10 @@ Bytes encode_broker_config(const BrokerConfig& config) {
   w.u16(config.topic_alias_maximum);
   w.u32(config.max_subscriptions_per_client);
   w.boolean(config.persistence);
+  w.u32(static_cast<std::uint32_t>(config.served_evidence_types.size()));
+  for (const std::string& type : config.served_evidence_types) w.string(type);
+  w.string(config.module_measurement);
+  w.u32(config.client_reattestation_timeout_seconds);
   w.boolean(config.acl.has_value());
   if (config.acl) {
     write_rules(w, config.acl->anonymous);
@@ -196,7 +200,20 @@ bool decode_broker_config(ByteView bytes, BrokerConfig& config) {
       !read_optional_u32(r, config.persistent_client_expiration_seconds) ||
       !r.u32(config.sys_interval_seconds) || !r.u16(config.max_keepalive_seconds) ||
       !r.u16(config.topic_alias_maximum) || !r.u32(config.max_subscriptions_per_client) ||
-      !r.boolean(config.persistence) || !r.boolean(has_acl)) {
+      !r.boolean(config.persistence)) {
+    return false;
+  }
+  std::uint32_t served_types = 0;
+  if (!r.count(served_types, 4)) return false;  // string length
+  config.served_evidence_types.clear();
+  config.served_evidence_types.reserve(served_types);
+  for (std::uint32_t i = 0; i < served_types; ++i) {
+    std::string type;
+    if (!r.string(type)) return false;
+    config.served_evidence_types.push_back(std::move(type));
+  }
+  if (!r.string(config.module_measurement) || !r.u32(config.client_reattestation_timeout_seconds) ||
+      !r.boolean(has_acl)) {
     return false;
   }
   config.acl.reset();

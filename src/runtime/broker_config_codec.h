@@ -9,7 +9,7 @@
 namespace trustmq::runtime {
 
 // Format version written first (after the "TMQC" magic); bumped when the layout changes.
-inline constexpr std::uint8_t kBrokerConfigCodecVersion = 5;
+inline constexpr std::uint8_t kBrokerConfigCodecVersion = 6;
 
 mqtt::Bytes encode_broker_config(const mqtt::BrokerConfig& config);
 

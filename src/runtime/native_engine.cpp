@@ -7,10 +7,16 @@
 namespace trustmq::runtime {
 namespace {
 
+// The core publishes what it runs as (BrokerConfig::module_measurement): here, the build.
+mqtt::BrokerConfig with_measurement(mqtt::BrokerConfig config) {
+  config.module_measurement = core_build_measurement();
+  return config;
+}
+
 class NativeEngine final : public Engine {
  public:
   NativeEngine(const mqtt::BrokerConfig& config, mqtt::BrokerHost& host, TimeMs now)
-      : broker_(config, host, now) {}
+      : broker_(with_measurement(config), host, now) {}
 
   std::string_view name() const override { return kNativeEngine; }
   std::string module_measurement() const override { return core_build_measurement(); }

@@ -27,6 +27,7 @@ void WasmGuestEngine::start(mqtt::BrokerConfig config, TimeMs now) {
                         " MiB memory)");
     config.memory_limit = budget;
   }
+  config.module_measurement = measurement_;  // the core publishes what it runs as ($SYS)
   guest_initialize();
   const mqtt::Bytes encoded = encode_broker_config(config);
   const std::uint32_t ptr = place_in_guest(encoded);

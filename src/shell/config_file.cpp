@@ -387,6 +387,10 @@ void parse_lines(std::string_view text, std::string_view file_name, ServerConfig
       broker.memory_limit = p.unsigned_integer(std::numeric_limits<std::uint64_t>::max());
     } else if (option == "max_keepalive") {
       broker.max_keepalive_seconds = static_cast<std::uint16_t>(p.unsigned_integer(65535));
+    } else if (option == "client_reattestation_timeout") {
+      const auto v = p.unsigned_integer(86400);
+      if (v == 0) p.fail("must be at least 1 (seconds)");
+      broker.client_reattestation_timeout_seconds = static_cast<std::uint32_t>(v);
     } else if (option == "max_topic_alias") {
       broker.topic_alias_maximum = static_cast<std::uint16_t>(p.unsigned_integer(65535));
     } else if (option == "persistence") {

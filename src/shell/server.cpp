@@ -107,6 +107,20 @@ void Server::bind_listeners() {
           Listener{std::move(socket), factory, listener_config.tls.use_identity_as_username});
     }
   }
+  client_policies_ = std::move(environment.client_policies);
+}
+
+void Server::reload_client_attestation_policies() {
+  for (const auto& policy : client_policies_) {
+    if (auto reloaded = policy->reload(); !reloaded) {
+      logger_.log(LogType::kError,
+                  "reload: keeping the running client attestation policy: " + reloaded.error());
+    } else {
+      logger_.log(LogType::kNotice,
+                  "reload: client_attestation_policy " + policy->path() +
+                      " loaded; attested clients meet it at their next re-attestation");
+    }
+  }
 }
 
 void Server::request_stop() {

@@ -18,6 +18,7 @@
 #include "attest/attester.h"
 #include "mqtt/broker.h"
 #include "runtime/engine.h"
+#include "shell/client_attestation_policy.h"
 #include "shell/connection.h"
 #include "shell/listener_socket.h"
 #include "shell/logger.h"
@@ -88,6 +89,9 @@ class Server final : public mqtt::BrokerHost {
   // After a reload: the core replaces its ACL with `acl` and checks connected clients again
   // (runtime::Engine::reload_security). Throws std::runtime_error if the engine cannot.
   void reload_security(const std::optional<mqtt::AclRules>& acl);
+  // After a reload: every listener's client_attestation_policy file is read again; one that
+  // does not load keeps its running policy, and the log says why (client_attestation_policy.h).
+  void reload_client_attestation_policies();
   // connection_messages: whether connects and disconnects are logged.
   void set_connection_messages(bool on) { config_.connection_messages = on; }
 
@@ -171,6 +175,7 @@ class Server final : public mqtt::BrokerHost {
   std::vector<ListenerSocket> listener_sockets_;
   std::shared_ptr<const attest::Attester> sim_attester_;  // set_sim_attester
   std::vector<Listener> listeners_;
+  std::vector<std::shared_ptr<ClientAttestationPolicy>> client_policies_;  // bind_listeners
   std::unordered_map<mqtt::ConnectionId, std::unique_ptr<Connection>> connections_;
   std::vector<mqtt::ConnectionId> scheduled_;
   // Connections in kHandshaking (waiting for the peer), kClosing or kDraining: they have a

@@ -1,6 +1,9 @@
 #include "shell/server_config.h"
 
+#include <algorithm>
 #include <cstdlib>
+
+#include "attest/evidence_type.h"
 
 namespace trustmq::shell {
 
@@ -28,6 +31,34 @@ void resolve_server_defaults(ServerConfig& config) {
     config.persistence.location = config.state_dir;
   }
   config.broker.persistence = config.persistence.enabled;
+  config.broker.served_evidence_types = served_evidence_types(config.listeners);
+}
+
+std::vector<std::string> served_evidence_types(const std::vector<ListenerConfig>& listeners) {
+  std::vector<std::string> types;
+  for (const ListenerConfig& listener : listeners) {
+    std::optional<attest::EvidenceType> type;
+    switch (listener.tls.attestation) {
+      case ListenerAttestation::kSim:
+        type = attest::EvidenceType::kSim;
+        break;
+      case ListenerAttestation::kTpm2Quote:
+        type = attest::EvidenceType::kTpm2Quote;
+        break;
+      case ListenerAttestation::kTdx:
+        type = attest::EvidenceType::kTdx;
+        break;
+      case ListenerAttestation::kSevSnp:
+        type = attest::EvidenceType::kSevSnp;
+        break;
+      case ListenerAttestation::kNone:
+        break;
+    }
+    if (type) types.emplace_back(attest::evidence_type_name(*type));
+  }
+  std::sort(types.begin(), types.end());
+  types.erase(std::unique(types.begin(), types.end()), types.end());
+  return types;
 }
 
 }  // namespace trustmq::shell

@@ -84,4 +84,8 @@ std::string default_state_dir();
 // default_state_dir() if it is empty.
 void resolve_server_defaults(ServerConfig& config);
 
+// The evidence types the listeners serve (`attestation TYPE`), sorted, each once: what
+// $SYS/broker/attestation/evidence/types shows (mqtt::BrokerConfig::served_evidence_types).
+std::vector<std::string> served_evidence_types(const std::vector<ListenerConfig>& listeners);
+
 }  // namespace trustmq::shell

@@ -324,7 +324,9 @@ mqtt::ClientEvidenceStatus TlsServerTransport::attest_client(mqtt::ClientEvidenc
                                                              mqtt::ByteView input,
                                                              mqtt::Bytes& output) {
   auto say = [&output](std::string_view text) { output.assign(text.begin(), text.end()); };
-  const tls::AttestationClient* verifier = listener_->client_verifier.get();
+  // Held for this step: a SIGHUP reload between two steps does not pull it away mid-way.
+  const std::shared_ptr<const tls::AttestationClient> verifier =
+      listener_->client_policy ? listener_->client_policy->current() : nullptr;
   if (verifier == nullptr) {
     say("unsupported: this listener has no client_attestation_policy");
     return mqtt::ClientEvidenceStatus::kUnsupported;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "shell/client_attestation_policy.h"
 #include "shell/outbound_queue.h"
 #include "shell/server_transport.h"
 #include "tls/attestation_client.h"
@@ -30,8 +31,9 @@ struct TlsListenerContext {
   // attestation_requires_authentication: post-handshake evidence only for clients that proved
   // a user name/password or a TLS identity.
   bool attestation_requires_authentication = false;
-  // client_attestation_policy: verifies attested clients' evidence (null: none accepted).
-  std::unique_ptr<tls::AttestationClient> client_verifier;
+  // client_attestation_policy: verifies attested clients' evidence (null: none accepted);
+  // re-read on SIGHUP (Server::reload_client_attestation_policies).
+  std::shared_ptr<ClientAttestationPolicy> client_policy;
   tls::SslCtxPtr ctx;
 };
 

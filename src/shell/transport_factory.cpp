@@ -246,16 +246,10 @@ TransportFactory make_tls_factory(const ListenerConfig& listener, TransportEnvir
     if (!attached) fail(listener, attached.error());
   }
   if (!options.client_attestation_policy.empty()) {
-    auto policy = attest::load_policy_file(options.client_attestation_policy);
-    if (!policy) {
-      fail(listener, "client_attestation_policy " + options.client_attestation_policy + ": " +
-                         policy.error());
-    }
-    shared->client_verifier = std::make_unique<tls::AttestationClient>(std::move(*policy));
-    if (shared->client_verifier->offered_types().empty()) {
-      fail(listener, "client_attestation_policy " + options.client_attestation_policy +
-                         ": allows no evidence type this build can verify");
-    }
+    auto policy = ClientAttestationPolicy::load(options.client_attestation_policy);
+    if (!policy) fail(listener, policy.error());
+    shared->client_policy = *policy;
+    env.client_policies.push_back(*policy);
     env.log(LogType::kNotice, "listener at " + listener.origin +
                                   ": attested clients verified against " +
                                   options.client_attestation_policy);

@@ -7,9 +7,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "attest/attester.h"
 #include "mqtt/limits.h"
+#include "shell/client_attestation_policy.h"
 #include "shell/listener_config.h"
 #include "shell/log_type.h"
 #include "shell/server_transport.h"
@@ -40,6 +42,8 @@ struct TransportEnvironment {
   std::string tsm_report_dir;
   std::optional<unsigned> tsm_privlevel;
   std::shared_ptr<const attest::Attester> tsm_attester;
+  // Out: the client_attestation_policy of every listener that has one, for SIGHUP.
+  std::vector<std::shared_ptr<ClientAttestationPolicy>> client_policies;
 };
 
 // Sub-directories of the state directory.

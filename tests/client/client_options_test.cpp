@@ -272,6 +272,26 @@ TEST(ClientOptionsTest, AttestValidation) {
   EXPECT_FALSE(parse(ClientCommand::kSub, {"-t", "a", "--policy", "p"}).ok());
 }
 
+TEST(ClientOptionsTest, ClientReattestNeedsClientEvidenceAndAnInterval) {
+  auto o = parse(ClientCommand::kSub, {"-t", "a", "--cafile", "ca.pem", "--client-evidence", "sim",
+                                       "--client-evidence-state", "d", "--client-reattest", "60"});
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->client_reattest_seconds, 60u);
+  auto alone =
+      parse(ClientCommand::kSub, {"-t", "a", "--cafile", "ca.pem", "--client-reattest", "60"});
+  ASSERT_FALSE(alone.ok());
+  EXPECT_NE(alone.error().find("--client-reattest needs --client-evidence"), std::string::npos);
+  for (const char* bad : {"0", "86401", "x"}) {
+    auto r = parse(ClientCommand::kPub,
+                   {"-t", "a", "-m", "b", "--cafile", "ca.pem", "--client-evidence", "sim",
+                    "--client-evidence-state", "d", "--client-reattest", bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().find("Invalid --client-reattest interval"), std::string::npos);
+  }
+  EXPECT_FALSE(
+      parse(ClientCommand::kAttest, {"--policy", "p.json", "--client-reattest", "5"}).ok());
+}
+
 TEST(ClientOptionsTest, ClientEvidenceTurnsOnMqtt5AndNeedsTlsAndAState) {
   auto o =
       parse(ClientCommand::kPub, {"-t", "a", "-m", "b", "--cafile", "ca.pem", "--client-evidence",

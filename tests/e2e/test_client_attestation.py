@@ -7,6 +7,9 @@ mosquitto and paho clients on the same listener, on every engine.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import signal
 import subprocess
 import time
 
@@ -47,7 +50,7 @@ def attested_setup(broker_factory, broker_kind, tmp_path):
                           state_dir=tmp_path / "state",
                           top_lines=[f"acl_file {acl}", "sys_interval 1"])
     tls_args = ["--cafile", tb.state_dir / "tls" / "tls-cert.pem", "--insecure"]
-    return cli, client_state, tb, tls_args
+    return cli, client_state, tb, tls_args, policy
 
 
 def trustmq(cli, tb, tls_args, client_state, *args):
@@ -57,7 +60,7 @@ def trustmq(cli, tb, tls_args, client_state, *args):
 
 
 def test_claim_topics_open_to_attested_clients_only(attested_setup, topic):
-    cli, client_state, tb, tls_args = attested_setup
+    cli, client_state, tb, tls_args, _ = attested_setup
     mosq_tls = ["--cafile", tb.state_dir / "tls" / "tls-cert.pem", "--insecure"]
     telemetry = "telemetry/" + topic
     sub = subprocess.Popen(trustmq(cli, tb, tls_args, client_state, "sub", "-t", telemetry,
@@ -115,7 +118,7 @@ def test_claim_topics_open_to_attested_clients_only(attested_setup, topic):
 
 def test_client_whose_evidence_the_policy_refuses_gets_connack_0x87(attested_setup, tmp_path,
                                                                      topic):
-    cli, _, tb, tls_args = attested_setup
+    cli, _, tb, tls_args, _ = attested_setup
     stranger = tmp_path / "stranger-sim"  # another platform: its root is not in the policy
     result = run(trustmq(cli, tb, tls_args, stranger, "pub", "-t", "telemetry/" + topic, "-m",
                          "x"))
@@ -124,4 +127,68 @@ def test_client_whose_evidence_the_policy_refuses_gets_connack_0x87(attested_set
     sys = mosquitto_sub_one(tb.tls_port, ["--cafile", tb.state_dir / "tls" / "tls-cert.pem",
                                           "--insecure"],
                             "$SYS/broker/attestation/clients/refused/untrusted-platform")
+    assert sys.returncode == 0 and sys.stdout.strip() == "1", sys.stdout + sys.stderr
+
+
+def count_in_log(tb, pattern):
+    return len(re.findall(pattern, tb.broker.read_log()))
+
+
+def wait_for_count(tb, pattern, count, timeout=8.0):
+    deadline = time.monotonic() + timeout
+    while count_in_log(tb, pattern) < count:
+        assert time.monotonic() < deadline, f"{pattern!r} < {count}:\n" + tb.broker.read_log()
+        time.sleep(0.05)
+
+
+def test_cli_client_reattests_and_a_reloaded_policy_ends_its_session(attested_setup, tmp_path,
+                                                                      topic):
+    """--client-reattest 1 re-presents evidence every second; SIGHUP re-reads the policy: a
+    file that does not load keeps the running one, a policy the client no longer satisfies
+    ends the session at its next re-attestation (DISCONNECT 0x87, exit 40, a clear message)."""
+    cli, client_state, tb, tls_args, policy = attested_setup
+    telemetry = "telemetry/" + topic
+    reattested = r"Client trustmq-sub-\d+ re-attested: type=sim"
+    sub = subprocess.Popen(trustmq(cli, tb, tls_args, client_state, "sub", "-t", telemetry,
+                                   "-W", "30", "--client-reattest", "1", "-d"),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_count(tb, reattested, 1)
+        # Still attested: the claim topic is delivered after re-attestation.
+        pub = run(trustmq(cli, tb, tls_args, client_state, "pub", "-t", telemetry, "-m",
+                          "after re-attestation", "-q", "1"))
+        assert pub.returncode == 0, pub.stderr
+
+        # A policy file that does not load: the running policy stays, re-attestation goes on.
+        good_policy = policy.read_text()
+        policy.write_text("{ not json")
+        os.kill(tb.broker.process.pid, signal.SIGHUP)
+        tb.wait_for_log(r"reload: keeping the running client attestation policy: "
+                        r"client_attestation_policy .*client-policy.json")
+        seen = count_in_log(tb, reattested)
+        wait_for_count(tb, reattested, seen + 1)
+        assert sub.poll() is None
+
+        # A policy that now asks for another module measurement: refused at the next one.
+        made = run([cli, "policy", "init", "--module-measurement", "ab" * 32,
+                    "--anchor", client_state / "sim-root-ca.pem", "--allow-sim", "-o", policy])
+        assert made.returncode == 0, made.stderr
+        assert policy.read_text() != good_policy
+        os.kill(tb.broker.process.pid, signal.SIGHUP)
+        tb.wait_for_log(r"reload: client_attestation_policy .*client-policy.json loaded")
+        out, err = sub.communicate(timeout=10)
+    finally:
+        if sub.poll() is None:
+            sub.kill()
+            sub.wait()
+    assert "after re-attestation" in out
+    assert "Client re-attestation: evidence accepted" in err
+    assert sub.returncode == 40, (sub.returncode, err)
+    assert re.search(r"Error: client re-attestation failed: the broker disconnected: "
+                     r"Not authorized", err), err
+    tb.wait_for_log(r"Client trustmq-sub-\d+ failed re-attestation, its claims are withdrawn: "
+                    r"module-measurement-rejected")
+    mosq_tls = ["--cafile", tb.state_dir / "tls" / "tls-cert.pem", "--insecure"]
+    sys = mosquitto_sub_one(tb.tls_port, mosq_tls,
+                            "$SYS/broker/attestation/clients/refused/module-measurement-rejected")
     assert sys.returncode == 0 and sys.stdout.strip() == "1", sys.stdout + sys.stderr

@@ -129,7 +129,30 @@ def test_sys_topics_count_attestations(broker_factory, tmp_path):
     connection.send(attest_connect_packet("no-tls", sim_request()))
     assert connection.read_packet()[2][1] == 0x8C
     connection.close()
-    sub = run(["mosquitto_sub", "-h", "127.0.0.1", "-p", tb.broker.port, "-v", "-C", "1", "-W",
-               "5", "-t", "$SYS/broker/attestation/failures/unsupported"])
-    assert sub.returncode == 0, sub.stderr
+    # A listener serves evidence, so the topics exist from the start (retained 0): the count
+    # arrives with the next $SYS interval.
+    deadline = time.monotonic() + 5
+    while True:
+        sub = run(["mosquitto_sub", "-h", "127.0.0.1", "-p", tb.broker.port, "-v", "-C", "1",
+                   "-W", "5", "-t", "$SYS/broker/attestation/failures/unsupported"])
+        assert sub.returncode == 0, sub.stderr
+        if sub.stdout != "$SYS/broker/attestation/failures/unsupported 0\n":
+            break
+        assert time.monotonic() < deadline, "the count stayed 0"
+        time.sleep(0.2)
     assert re.fullmatch(r"\$SYS/broker/attestation/failures/unsupported 1\n", sub.stdout), sub.stdout
+
+
+@pytest.mark.trustmq_only
+def test_sys_shows_the_evidence_type_and_module_measurement_served(broker_factory, tmp_path):
+    tb = start_tls_broker(broker_factory, ["attestation sim"], state_dir=tmp_path / "state",
+                          top_lines=["sys_interval 1"])
+    sub = run(["mosquitto_sub", "-h", "127.0.0.1", "-p", tb.broker.port, "-v", "-C", "2", "-W",
+               "5", "-t", "$SYS/broker/attestation/evidence/#"])
+    assert sub.returncode == 0, sub.stderr
+    values = dict(line.split(" ", 1) for line in sub.stdout.splitlines())
+    assert values == {
+        "$SYS/broker/attestation/evidence/types": "sim",
+        # the measurement the evidence carries, as logged at start-up
+        "$SYS/broker/attestation/evidence/module-measurement": tb.module_measurement(),
+    }, sub.stdout

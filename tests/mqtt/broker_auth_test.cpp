@@ -267,6 +267,38 @@ TEST(BrokerAuth, SysCountersCountAttestationsAndFailuresByReason) {
   EXPECT_EQ(values["$SYS/broker/attestation/failures/unsupported"], "0");
 }
 
+TEST(BrokerAuth, SysShowsTheEvidenceTypesServedAndTheModuleMeasurement) {
+  BrokerConfig config = BrokerHarness::default_config();
+  config.sys_interval_seconds = 1;
+  config.served_evidence_types = {"sim", "tpm2-quote"};
+  config.module_measurement = std::string(64, 'a');
+  BrokerHarness h(config);  // nothing attested yet: what is served is shown anyway
+  TestClient& watcher = h.connected("watcher");
+  watcher.subscribe("$SYS/broker/attestation/#");
+  h.advance(1500);
+  std::map<std::string, std::string> values;
+  for (auto& p : watcher.receive_publishes()) values[p.topic] = to_string(p.payload);
+  EXPECT_EQ(values["$SYS/broker/attestation/evidence/types"], "sim,tpm2-quote");
+  EXPECT_EQ(values["$SYS/broker/attestation/evidence/module-measurement"], std::string(64, 'a'));
+  EXPECT_EQ(values["$SYS/broker/attestation/handshakes/attested"], "0");
+}
+
+TEST(BrokerAuth, SysSaysNoneServedWhenOnlyClientsAttest) {
+  BrokerConfig config = BrokerHarness::default_config();
+  config.sys_interval_seconds = 1;
+  config.module_measurement = "ab12";
+  BrokerHarness h(config);
+  h.host.evidence_status = EvidenceStatus::kUnsupported;
+  h.open().try_connect(attest_connect("a"));
+  TestClient& watcher = h.connected("watcher");
+  watcher.subscribe("$SYS/broker/attestation/evidence/#");
+  h.advance(1500);
+  std::map<std::string, std::string> values;
+  for (auto& p : watcher.receive_publishes()) values[p.topic] = to_string(p.payload);
+  EXPECT_EQ(values["$SYS/broker/attestation/evidence/types"], "none");
+  EXPECT_EQ(values["$SYS/broker/attestation/evidence/module-measurement"], "ab12");
+}
+
 TEST(BrokerAuth, NoAttestationTopicsOnABrokerThatNeverSawAttestation) {
   BrokerConfig config = BrokerHarness::default_config();
   config.sys_interval_seconds = 1;

@@ -276,5 +276,69 @@ TEST(BrokerClientAttestation, SysCountsClientAttestationsByReason) {
   EXPECT_EQ(values["$SYS/broker/attestation/clients/refused/other"], "1");
 }
 
+// A challenge that is never answered: at the deadline the claims go and the connection ends
+// with 0x87, counted as answer-timeout; before it, the client is untouched.
+TEST(BrokerClientAttestation, UnansweredChallengeEndsTheConnectionAtTheDeadline) {
+  BrokerConfig config = config_with_acl(std::string("topic read $SYS/#\n") + kClaimAcl);
+  config.client_reattestation_timeout_seconds = 5;
+  config.sys_interval_seconds = 1;
+  BrokerHarness h(config);
+  accept_clients(h.host);
+  TestClient& watcher = h.connected("watcher");
+  watcher.subscribe("$SYS/broker/attestation/clients/refused/#");
+  TestClient& c = h.open();
+  ConnectPacket p = attested_connect("gateway", envelope({}, kEvidence));
+  p.clean_start = false;
+  p.properties.session_expiry_interval = 3600;
+  c.connect(p);
+  ASSERT_EQ(c.subscribe("telemetry/#").reasons.at(0), ReasonCode::kSuccess);
+  c.receive();
+  c.send(auth(ReasonCode::kReAuthenticate, {kClientReattestationMarker}));
+  ASSERT_EQ(c.receive().size(), 1u);           // the challenge; no answer follows
+  TimeMs next = h.advance(4'000);
+  EXPECT_LE(next, h.now + 1'000);  // the deadline is among the next wake-ups
+  next = h.advance(999);
+  EXPECT_EQ(next, h.now + 1);
+  EXPECT_FALSE(c.closed());
+  h.advance(1);
+  auto packets = c.receive();
+  ASSERT_EQ(packets.size(), 1u);
+  EXPECT_EQ(std::get<DisconnectPacket>(packets[0]).reason, ReasonCode::kNotAuthorized);
+  EXPECT_TRUE(c.closed());
+  EXPECT_TRUE(h.host.logged("client re-attestation not answered within 5 s"));
+  // The offline session holds no claims: nothing on the claim topic is queued for it.
+  TestClient& writer = h.open();
+  writer.connect(attested_connect("writer", envelope({}, kEvidence)));
+  writer.publish("telemetry/t", "after the timeout", QoS::kAtLeastOnce);
+  h.advance(1'000);
+  std::map<std::string, std::string> values;
+  for (auto& got : watcher.receive_publishes()) values[got.topic] = to_string(got.payload);
+  EXPECT_EQ(values["$SYS/broker/attestation/clients/refused/answer-timeout"], "1");
+  TestClient& again = h.open();
+  ConnectPacket plain;
+  plain.client_id = "gateway";
+  plain.clean_start = false;
+  plain.properties.session_expiry_interval = 3600;
+  EXPECT_TRUE(again.connect(plain).session_present);
+  EXPECT_TRUE(again.receive_publishes().empty());
+}
+
+TEST(BrokerClientAttestation, AnAnswerInTimeClearsTheDeadline) {
+  BrokerConfig config = config_with_acl(kClaimAcl);
+  config.client_reattestation_timeout_seconds = 5;
+  BrokerHarness h(config);
+  accept_clients(h.host);
+  TestClient& c = h.open();
+  c.connect(attested_connect("gateway", envelope({}, kEvidence)));
+  c.send(auth(ReasonCode::kReAuthenticate, {kClientReattestationMarker}));
+  c.receive();
+  h.advance(4'000);
+  c.send(auth(ReasonCode::kContinueAuthentication, kEvidence));
+  ASSERT_EQ(std::get<AuthPacket>(c.receive().at(0)).reason, ReasonCode::kSuccess);
+  h.advance(10'000);
+  EXPECT_FALSE(c.closed());
+  EXPECT_EQ(c.subscribe("telemetry/#").reasons.at(0), ReasonCode::kSuccess);
+}
+
 }  // namespace
 }  // namespace trustmq::mqtt::testing

@@ -23,6 +23,9 @@ BrokerConfig sample_config() {
   config.topic_alias_maximum = 3;
   config.max_subscriptions_per_client = 17;
   config.persistence = true;
+  config.served_evidence_types = {"sim", "tpm2-quote"};
+  config.module_measurement = std::string(64, 'f');
+  config.client_reattestation_timeout_seconds = 9;
   AclRules acl;
   acl.anonymous = {{AclAccess::kRead, "public/#", false}};
   acl.users = {
@@ -48,6 +51,9 @@ void expect_equal(const BrokerConfig& a, const BrokerConfig& b) {
   EXPECT_EQ(a.topic_alias_maximum, b.topic_alias_maximum);
   EXPECT_EQ(a.max_subscriptions_per_client, b.max_subscriptions_per_client);
   EXPECT_EQ(a.persistence, b.persistence);
+  EXPECT_EQ(a.served_evidence_types, b.served_evidence_types);
+  EXPECT_EQ(a.module_measurement, b.module_measurement);
+  EXPECT_EQ(a.client_reattestation_timeout_seconds, b.client_reattestation_timeout_seconds);
   EXPECT_EQ(a.acl, b.acl);
   EXPECT_TRUE(a == b);  // catches a field added to BrokerConfig but not to the codec
 }
@@ -118,6 +124,14 @@ TEST(BrokerConfigCodecTest, RejectsHugeCountsWithoutAllocating) {
     BrokerConfig decoded;
     EXPECT_FALSE(decode_broker_config(bad, decoded));
   }
+  // The served evidence type count follows the fixed fields; with no ACL it is the 4 bytes
+  // before the empty measurement (4), the timeout (4) and the ACL flag (1).
+  Bytes no_acl = encode_broker_config(BrokerConfig{});
+  const std::size_t types = no_acl.size() - 1 - 4 - 4 - 4;
+  ASSERT_EQ(no_acl[types], 0);
+  no_acl[types] = no_acl[types + 1] = no_acl[types + 2] = no_acl[types + 3] = 0xff;
+  BrokerConfig decoded;
+  EXPECT_FALSE(decode_broker_config(no_acl, decoded));
 }
 
 }  // namespace

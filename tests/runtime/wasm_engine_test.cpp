@@ -490,6 +490,50 @@ TEST_P(CoreEngineTest, ClientEvidenceCrossesTheBoundaryBothWays) {
   EXPECT_EQ(std::get<mqtt::DisconnectPacket>(packets[4]).reason, mqtt::ReasonCode::kNotAuthorized);
 }
 
+// The deadline of an unanswered client challenge (BrokerConfig::client_reattestation_timeout_
+// seconds) reaches every engine through the config codec and fires on the engine's tick.
+TEST_P(CoreEngineTest, UnansweredClientChallengeTimesOutOnEveryEngine) {
+  mqtt::BrokerConfig config = core_config();
+  config.allow_anonymous = true;
+  config.check_passwords = false;
+  config.client_reattestation_timeout_seconds = 3;
+  mqtt::ConnectPacket connect;
+  connect.version = mqtt::ProtocolVersion::kV5;
+  connect.client_id = "silent-client";
+  connect.properties.authentication_method = std::string(mqtt::kAttestAuthenticationMethod);
+  connect.properties.authentication_data = mqtt::Bytes{mqtt::kClientEvidenceMarker, 0, 7};
+  mqtt::AuthPacket ask;
+  ask.reason = mqtt::ReasonCode::kReAuthenticate;
+  ask.properties.authentication_method = std::string(mqtt::kAttestAuthenticationMethod);
+  ask.properties.authentication_data = mqtt::Bytes{mqtt::kClientReattestationMarker};
+  mqtt::Bytes bytes;
+  mqtt::encode_packet(connect, mqtt::ProtocolVersion::kV5, bytes);
+  mqtt::encode_packet(ask, mqtt::ProtocolVersion::kV5, bytes);
+  auto run = [&](const std::string& name) {
+    auto host = std::make_unique<mqtt::testing::FakeBrokerHost>(kUsers);
+    host->client_answers[0] = {mqtt::ClientEvidenceStatus::kAccepted, "type=sim\n"};
+    host->client_answers[1] = {mqtt::ClientEvidenceStatus::kChallenge, "NONCE"};
+    auto engine = make_engine(name, "", config, *host, 0);
+    engine->open(1, mqtt::PeerInfo{}, 1);
+    feed(*engine, 1, bytes, 1);
+    engine->tick(3'000);  // 1 ms before the deadline
+    EXPECT_TRUE(host->closed.empty()) << name;
+    engine->tick(3'001);
+    return host;
+  };
+  auto native = run("native");
+  auto wasm = run(GetParam());
+  EXPECT_EQ(wasm->closed, std::vector<mqtt::ConnectionId>{1});
+  ASSERT_EQ(wasm->sent.size(), native->sent.size());
+  for (std::size_t i = 0; i < wasm->sent.size(); ++i) {
+    EXPECT_EQ(wasm->sent[i].bytes, native->sent[i].bytes) << i;
+  }
+  auto packets = wasm->take(1, mqtt::ProtocolVersion::kV5);
+  ASSERT_EQ(packets.size(), 3u);  // CONNACK, the challenge, DISCONNECT
+  EXPECT_EQ(std::get<mqtt::DisconnectPacket>(packets[2]).reason, mqtt::ReasonCode::kNotAuthorized);
+  EXPECT_TRUE(wasm->logged("client re-attestation not answered within 3 s"));
+}
+
 // Post-handshake attestation (method trustmq-attest-v1) crosses the boundary both ways: the
 // request goes out through the produce_evidence import, the host's evidence comes back into
 // the module and out in CONNACK and AUTH, exactly as with the native core.

@@ -72,6 +72,7 @@ TEST(ConfigFileTest, EveryGlobalOption) {
       "wasm_max_memory_mb 64\n"
       "max_queued_bytes 65536\n"
       "max_publisher_pause_ms 250\n"
+      "client_reattestation_timeout 12\n"
       "max_connections 10\n");
   EXPECT_EQ(c.allow_anonymous, false);
   EXPECT_EQ(c.password_file, "/etc/trustmq/passwd");
@@ -90,6 +91,27 @@ TEST(ConfigFileTest, EveryGlobalOption) {
   EXPECT_EQ(c.max_queued_bytes, 65536u);
   EXPECT_EQ(c.max_publisher_pause_ms, 250u);
   EXPECT_EQ(c.max_connections, 10u);
+  EXPECT_EQ(c.broker.client_reattestation_timeout_seconds, 12u);
+}
+
+TEST(ConfigFileTest, ClientReattestationTimeoutHasADefaultAndABound) {
+  EXPECT_EQ(parse_config("").broker.client_reattestation_timeout_seconds,
+            mqtt::kDefaultClientReattestationTimeout);
+  EXPECT_NE(config_error_of("client_reattestation_timeout 0\n"), "");
+  EXPECT_NE(config_error_of("client_reattestation_timeout 86401\n"), "");
+}
+
+TEST(ConfigFileTest, ServedEvidenceTypesAreTheListenersAttestationsSortedOnce) {
+  ServerConfig c = parse_config(
+      "listener 1883 127.0.0.1\n"
+      "listener 8883 127.0.0.1\nattestation tpm2-quote\n"
+      "listener 8884 127.0.0.1\nattestation sim\n"
+      "listener 8885 127.0.0.1\nattestation sim\n");
+  resolve_server_defaults(c);
+  EXPECT_EQ(c.broker.served_evidence_types, (std::vector<std::string>{"sim", "tpm2-quote"}));
+  ServerConfig plain = parse_config("listener 1883 127.0.0.1\n");
+  resolve_server_defaults(plain);
+  EXPECT_TRUE(plain.broker.served_evidence_types.empty());
 }
 
 TEST(ConfigFileTest, MaxConnectionsMinusOneIsUnlimited) {
