@@ -149,36 +149,61 @@ void PersistenceStore::stage(mqtt::ByteView bytes) noexcept {
       fail("the core emitted a malformed record");
       return;
     }
-    if (!begin_if_needed()) return;
-    sqlite3_stmt* statement = record->op == mqtt::RecordOp::kPut ? put_ : delete_;
-    mqtt::Bytes sealed;
-    sqlite3_bind_blob(statement, 1, record->key.data(), static_cast<int>(record->key.size()),
-                      SQLITE_STATIC);
-    if (record->op == mqtt::RecordOp::kPut) {
-      sealed = sealer_->seal(record->key, record->value);
-      sqlite3_bind_blob(statement, 2, sealed.data(), static_cast<int>(sealed.size()),
-                        SQLITE_STATIC);
-    }
-    const int status = sqlite3_step(statement);
-    sqlite3_reset(statement);
-    sqlite3_clear_bindings(statement);
-    if (status != SQLITE_DONE) {
-      fail("writing " + mqtt::describe_key(record->key) + ": " + sqlite3_errmsg(db_));
-      return;
+    Pending& pending = pending_[std::string(record->key.begin(), record->key.end())];
+    pending.put = record->op == mqtt::RecordOp::kPut;
+    if (pending.put) {
+      pending.value.assign(record->value.begin(), record->value.end());
+    } else {
+      pending.value.clear();
     }
     ++staged_;
+    if (pending_.size() >= kMaxPendingKeys) write_pending();
   } catch (const std::exception& e) {
     fail(e.what());
   }
 }
 
+void PersistenceStore::write_pending() noexcept {
+  if (pending_.empty()) return;
+  if (!failure_.empty() || !begin_if_needed()) {
+    pending_.clear();
+    return;
+  }
+  try {
+    for (const auto& [key_text, pending] : pending_) {
+      const mqtt::ByteView key(reinterpret_cast<const std::uint8_t*>(key_text.data()),
+                               key_text.size());
+      sqlite3_stmt* statement = pending.put ? put_ : delete_;
+      sqlite3_bind_blob(statement, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+      if (pending.put) {
+        sealer_->seal_into(key, pending.value, sealed_);
+        sqlite3_bind_blob(statement, 2, sealed_.data(), static_cast<int>(sealed_.size()),
+                          SQLITE_STATIC);
+      }
+      const int status = sqlite3_step(statement);
+      sqlite3_reset(statement);
+      sqlite3_clear_bindings(statement);
+      if (status != SQLITE_DONE) {
+        fail("writing " + mqtt::describe_key(key) + ": " + sqlite3_errmsg(db_));
+        break;
+      }
+      ++written_;
+    }
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+  pending_.clear();
+}
+
 void PersistenceStore::commit() {
+  write_pending();
   if (!failure_.empty()) {
     throw std::runtime_error("persistence: " + path_ + ": " + failure_);
   }
   if (!in_transaction_) return;
   in_transaction_ = false;
   execute("COMMIT");
+  ++commits_;
 }
 
 }  // namespace trustmq::shell

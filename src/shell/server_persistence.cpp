@@ -95,6 +95,13 @@ void Server::commit_persistence(bool force) {
   store_->commit();
   next_commit_ =
       now_ + static_cast<mqtt::TimeMs>(config_.persistence.autosave_interval_seconds) * 1000;
+  if (force) {  // the clean stop: what group commit and coalescing saved (docs/persistence.md)
+    logger_.log(LogType::kNotice, "persistence: " + std::to_string(store_->staged_records()) +
+                                      " record(s) staged, " +
+                                      std::to_string(store_->written_rows()) +
+                                      " row(s) written, " + std::to_string(store_->commits()) +
+                                      " commit(s) since start");
+  }
 }
 
 }  // namespace trustmq::shell
