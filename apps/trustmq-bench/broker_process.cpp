@@ -128,6 +128,9 @@ BrokerProcess::BrokerProcess(const Target& target, const BrokerFiles& files,
   conf << "# written by trustmq-bench\n";
   conf << "allow_anonymous true\n";
   conf << "max_queued_messages " << files.max_queued_messages << "\n";
+  if (files.max_inflight_messages >= 0) {
+    conf << "max_inflight_messages " << files.max_inflight_messages << "\n";
+  }
   if (target.mosquitto) {
     // Logging off; `user root`: started as root, mosquitto would otherwise switch to the user
     // mosquitto, which cannot read the bench's private TLS key (ignored when not root).
@@ -196,7 +199,9 @@ BrokerProcess::BrokerProcess(const Target& target, const BrokerFiles& files,
     ::execv(args[0], args.data());
     ::_exit(127);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(files.start_timeout_seconds));
   for (const auto& [security, port] : ports_) {
     while (!accepts(port)) {
       if (!alive() || std::chrono::steady_clock::now() > deadline) {

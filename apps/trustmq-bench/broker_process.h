@@ -49,8 +49,10 @@ struct BrokerFiles {
   std::string psk_identity;
   std::string psk_hex;
   int max_queued_messages = 1000;
-  int broker_core = 0;      // -1: no pinning
-  bool debug_logs = false;  // brokers log everything (debugging the tool; not for numbers)
+  int max_inflight_messages = -1;  // -1: each broker's default (20 on both)
+  int broker_core = 0;             // -1: no pinning
+  bool debug_logs = false;         // brokers log everything (debugging the tool; not for numbers)
+  double start_timeout_seconds = 20;  // until every listener accepts (recovery: much longer)
 };
 
 class BrokerProcess {

@@ -1,17 +1,19 @@
 // Case recovery (issue 11, "Speed"): how long a broker takes to come back with N stored QoS 1
 // messages (1 M in the full profile). For each target: start with persistence, connect a
 // subscriber with a durable session (clean session false) and leave; a publisher sends N QoS 1
-// messages of 100 B (≤ 20 in flight) for it; stop the broker with SIGTERM (a clean stop: trustmq
-// `interval` and mosquitto write their store then). Then measure the restart — trustmq with
-// `persistence_durability sync` (the default), mosquitto with `persistence true` — until every
-// listener accepts connections, and until the subscriber, resuming its session, has received
-// (and acknowledged) all N messages. The store is written through the broker itself, the same
-// path as in production. Reports seconds and the store's size on disk.
+// messages of 100 B (4 publishers, ≤ 20 in flight each) for it; stop the broker with SIGTERM (a
+// clean stop: trustmq `interval` and mosquitto write their store then). Then measure the restart —
+// trustmq with `persistence_durability sync` (the default), mosquitto with `persistence true` —
+// until every listener accepts connections, and until the subscriber, resuming its session, has
+// received (and acknowledged) all N messages. The store is written through the broker itself, the
+// same path as in production. Reports seconds and the store's size on disk.
 #include <poll.h>
 
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <vector>
 
 #include "bench_context.h"
 #include "csv_file.h"
@@ -24,6 +26,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::uint64_t kMaxInflight = 20;  // both brokers' receive maximum
 constexpr std::size_t kPayloadBytes = 100;
+constexpr int kBacklogInflight = 1000;
 
 double since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -43,41 +46,65 @@ void wait_io(MqttStream& stream, int timeout_ms) {
   ::poll(&p, 1, timeout_ms);
 }
 
-// Publishes `count` QoS 1 messages (payload: 8-byte sequence number, then filler), ≤ 20 in
-// flight, and waits for every PUBACK. Throws on a lost connection or after `timeout_s`.
+// Publishes `count` QoS 1 messages (payload: 8-byte sequence number, then filler) from
+// kFillPublishers connections, each ≤ 20 in flight, and waits for every PUBACK. Throws on a
+// lost connection or after `timeout_s`.
+constexpr int kFillPublishers = 4;
+
 void publish_backlog(std::uint16_t port, const std::string& topic, std::uint64_t count,
                      double timeout_s) {
-  MqttStream publisher(port, nullptr, 10000);
-  publisher.setup("recovery-publisher", {}, 1, 10000);
+  struct Publisher {
+    std::unique_ptr<MqttStream> stream;
+    std::uint64_t in_flight = 0;
+    std::uint16_t id = 0;
+  };
+  std::vector<Publisher> publishers(kFillPublishers);
+  for (int i = 0; i < kFillPublishers; ++i) {
+    publishers[i].stream = std::make_unique<MqttStream>(port, nullptr, 10000);
+    publishers[i].stream->setup("recovery-publisher-" + std::to_string(i), {}, 1, 10000);
+  }
   std::vector<std::uint8_t> payload(kPayloadBytes, 'r');
   std::uint64_t sent = 0;
   std::uint64_t acked = 0;
-  std::uint16_t id = 0;
   const auto start = Clock::now();
+  std::vector<pollfd> fds(publishers.size());
   while (acked < count) {
-    while (sent < count && sent - acked < kMaxInflight) {
-      std::memcpy(payload.data(), &sent, sizeof sent);
-      if (++id == 0) id = 1;
-      append_publish(publisher.out(), topic, 1, id, payload);
-      ++sent;
+    for (std::size_t i = 0; i < publishers.size(); ++i) {
+      Publisher& p = publishers[i];
+      while (sent < count && p.in_flight < kMaxInflight) {
+        std::memcpy(payload.data(), &sent, sizeof sent);
+        if (++p.id == 0) p.id = 1;
+        append_publish(p.stream->out(), topic, 1, p.id, payload);
+        ++sent;
+        ++p.in_flight;
+      }
+      if (!p.stream->flush()) throw std::runtime_error("the broker closed a publisher");
+      const bool ok = p.stream->pump([&](const InboundPacket& packet) {
+        if (packet.type() == 4 && p.in_flight > 0) {
+          --p.in_flight;
+          ++acked;
+        }
+      });
+      if (!ok) throw std::runtime_error("the broker closed a publisher");
+      fds[i] = pollfd{p.stream->fd(),
+                      static_cast<short>(POLLIN | (p.stream->wants_write() ? POLLOUT : 0)), 0};
     }
-    if (!publisher.flush()) throw std::runtime_error("the broker closed the publisher");
-    const bool ok = publisher.pump([&](const InboundPacket& p) {
-      if (p.type() == 4) ++acked;
-    });
-    if (!ok) throw std::runtime_error("the broker closed the publisher");
     if (since(start) > timeout_s) {
       throw std::runtime_error("filling the store timed out after " + std::to_string(acked) +
                                " PUBACKs");
     }
-    // Wait only with a full window (or all sent): otherwise publish more right away.
-    if (acked < count && (sent == count || sent - acked >= kMaxInflight)) {
-      wait_io(publisher, 100);
+    // Wait only when every window is full (or all is sent): otherwise publish more now.
+    bool room = false;
+    for (const Publisher& p : publishers) room = room || p.in_flight < kMaxInflight;
+    if (acked < count && (sent == count || !room)) {
+      ::poll(fds.data(), fds.size(), 100);
     }
   }
-  publisher.out().push_back(0xE0);  // DISCONNECT
-  publisher.out().push_back(0x00);
-  publisher.flush();
+  for (Publisher& p : publishers) {
+    p.stream->out().push_back(0xE0);  // DISCONNECT
+    p.stream->out().push_back(0x00);
+    p.stream->flush();
+  }
 }
 
 struct RecoveryResult {
@@ -180,6 +207,11 @@ void run_recovery_case(BenchContext& context) {
   BrokerFiles files = context.files;
   files.trustmq_cli.clear();      // plain only: no attested listeners, no probe start
   files.max_queued_messages = 0;  // unlimited on both brokers: the whole backlog is kept
+  files.start_timeout_seconds = 60 + static_cast<double>(count) / 1000.0;  // loads the store
+  // The backlog goes out 1 000 messages in flight at a time (default 20): with durability sync
+  // every acknowledgement is committed before more is sent, so the window sets the number of
+  // fsyncs. Same on both brokers; the fill's publishers still keep ≤ 20 in flight.
+  files.max_inflight_messages = kBacklogInflight;
 
   CsvFile csv(
       context.options.results_dir + "/recovery.csv",
