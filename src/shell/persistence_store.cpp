@@ -70,38 +70,53 @@ void PersistenceStore::fail(const std::string& what) noexcept {
 
 PersistenceStore::Loaded PersistenceStore::load() {
   Loaded loaded;
+  loaded.refused = load_each(
+      [&](mqtt::ByteView record) { loaded.records.emplace_back(record.begin(), record.end()); });
+  return loaded;
+}
+
+std::vector<std::string> PersistenceStore::load_each(
+    const std::function<void(mqtt::ByteView record)>& on_record) {
+  std::vector<std::string> refused;
   sqlite3_stmt* select = nullptr;
   if (sqlite3_prepare_v2(db_, "SELECT key, value FROM records ORDER BY key", -1, &select,
                          nullptr) != SQLITE_OK) {
     throw std::runtime_error("persistence: " + path_ + ": " + sqlite3_errmsg(db_));
   }
+  mqtt::Bytes record;  // reused: one allocation for the whole load, not one per record
   int status = SQLITE_ROW;
-  while ((status = sqlite3_step(select)) == SQLITE_ROW) {
-    const auto* key_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 0));
-    const mqtt::ByteView key(key_bytes, static_cast<std::size_t>(sqlite3_column_bytes(select, 0)));
-    const auto* value_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 1));
-    const mqtt::ByteView value(value_bytes,
-                               static_cast<std::size_t>(sqlite3_column_bytes(select, 1)));
-    std::string error;
-    std::optional<mqtt::Bytes> plaintext;
-    if (key.empty() || key.size() > 65535 || !mqtt::record_kind(key)) {
-      error = "unknown key";
-    } else {
-      plaintext = sealer_->open(key, value, error);
+  try {
+    while ((status = sqlite3_step(select)) == SQLITE_ROW) {
+      const auto* key_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 0));
+      const mqtt::ByteView key(key_bytes,
+                               static_cast<std::size_t>(sqlite3_column_bytes(select, 0)));
+      const auto* value_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 1));
+      const mqtt::ByteView value(value_bytes,
+                                 static_cast<std::size_t>(sqlite3_column_bytes(select, 1)));
+      std::string error;
+      std::optional<mqtt::Bytes> plaintext;
+      if (key.empty() || key.size() > 65535 || !mqtt::record_kind(key)) {
+        error = "unknown key";
+      } else {
+        plaintext = sealer_->open(key, value, error);
+      }
+      if (!plaintext) {
+        refused.push_back("record " + mqtt::describe_key(key) + " refused: " + error);
+        continue;
+      }
+      record.clear();
+      mqtt::encode_record(mqtt::RecordOp::kPut, key, *plaintext, record);
+      on_record(record);
     }
-    if (!plaintext) {
-      loaded.refused.push_back("record " + mqtt::describe_key(key) + " refused: " + error);
-      continue;
-    }
-    mqtt::Bytes record;
-    mqtt::encode_record(mqtt::RecordOp::kPut, key, *plaintext, record);
-    loaded.records.push_back(std::move(record));
+  } catch (...) {
+    sqlite3_finalize(select);
+    throw;
   }
   sqlite3_finalize(select);
   if (status != SQLITE_DONE) {
     throw std::runtime_error("persistence: reading " + path_ + ": " + sqlite3_errmsg(db_));
   }
-  return loaded;
+  return refused;
 }
 
 std::optional<ClockAnchor> PersistenceStore::clock_anchor() {

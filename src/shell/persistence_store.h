@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,10 @@ class PersistenceStore {
   PersistenceStore& operator=(const PersistenceStore&) = delete;
 
   Loaded load();
+  // The same one record at a time, without holding them all (a store of 1 M messages is
+  // hundreds of MiB): `on_record` gets each put record (plaintext) in key order; the view is
+  // valid during the call only. Returns the refusals.
+  std::vector<std::string> load_each(const std::function<void(mqtt::ByteView record)>& on_record);
   // Takes one record from the core. Never throws (it is called from inside the core): a
   // failure is kept and reported by the next commit().
   void stage(mqtt::ByteView record) noexcept;
