@@ -15,7 +15,7 @@ TEST_FUZZ_SECONDS ?= 15
 ENGINE         ?= wasm-aot
 
 .PHONY: all deps build run test unit-test e2e-test asan-test fuzz package-test build-matrix bench bench-full \
-        format clean soak
+        bench-recovery format clean soak
 
 all: build
 
@@ -99,6 +99,13 @@ bench: build
 bench-full: build
 	$(BUILD_DIR)/apps/trustmq-bench/trustmq-bench --profile full --results $(BENCH_RESULTS)/full
 	./bench/run-all.sh $(BUILD_DIR)
+
+# Restart with 1 M stored QoS 1 messages (docs/persistence.md, Measurements): ~10 minutes.
+RECOVERY_MESSAGES ?= 1000000
+bench-recovery: build
+	$(BUILD_DIR)/apps/trustmq-bench/trustmq-bench --cases recovery \
+	  --recovery-messages $(RECOVERY_MESSAGES) --targets native,mosquitto-nodelay \
+	  --results $(BENCH_RESULTS)/recovery
 
 format:
 	find src apps tests fuzz bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i

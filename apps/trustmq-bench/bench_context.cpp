@@ -40,8 +40,13 @@ void BenchContext::progress(const std::string& line) const {
 }
 
 std::unique_ptr<BrokerProcess> start_broker(BenchContext& context, const Target& target) {
+  return start_broker(context, target, context.files);
+}
+
+std::unique_ptr<BrokerProcess> start_broker(BenchContext& context, const Target& target,
+                                            const BrokerFiles& files) {
   try {
-    return std::make_unique<BrokerProcess>(target, context.files, context.work_dir);
+    return std::make_unique<BrokerProcess>(target, files, context.work_dir);
   } catch (const std::exception& e) {
     context.progress("  cannot start " + target.name + ": " + e.what());
     ++context.failed_runs;

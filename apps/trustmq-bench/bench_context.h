@@ -32,7 +32,8 @@ struct BenchOptions {
   std::vector<std::size_t> payloads;
   std::vector<std::string> security;
   std::vector<std::string> shapes;
-  long window_kib = -1;  // case 5: undelivered KiB per subscriber; 0: flood; -1: default
+  long window_kib = -1;        // case 5: undelivered KiB per subscriber; 0: flood; -1: default
+  long recovery_messages = 0;  // case recovery: stored messages; 0: the profile's default
 };
 
 struct BenchContext {
@@ -65,5 +66,8 @@ const std::vector<BenchCase>& all_cases();
 
 // Starts `target`, reporting a failure as a progress line and returning null.
 std::unique_ptr<BrokerProcess> start_broker(BenchContext& context, const Target& target);
+// The same with other broker files (e.g. without the CLI: no attested listeners, no probe).
+std::unique_ptr<BrokerProcess> start_broker(BenchContext& context, const Target& target,
+                                            const BrokerFiles& files);
 
 }  // namespace trustmq::bench

@@ -44,6 +44,18 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
+const char* persistence_mode_name(PersistenceMode mode) {
+  switch (mode) {
+    case PersistenceMode::kOff:
+      return "off";
+    case PersistenceMode::kSync:
+      return "sync";
+    case PersistenceMode::kInterval:
+      return "interval";
+  }
+  return "?";
+}
+
 std::optional<Target> parse_target(const std::string& name) {
   if (const auto eq = name.find('='); eq != std::string::npos) {
     const auto colon = name.find(':', eq);
@@ -54,16 +66,22 @@ std::optional<Target> parse_target(const std::string& name) {
     t->broker = name.substr(colon + 1);
     return t;
   }
-  if (name == "mosquitto") return Target{name, true, false, {}, {}, {}};
-  if (name == "mosquitto-nodelay") return Target{name, true, true, {}, {}, {}};
+  Target t;
+  t.name = name;
+  if (name == "mosquitto" || name == "mosquitto-nodelay") {
+    t.mosquitto = true;
+    t.nodelay = name == "mosquitto-nodelay";
+    return t;
+  }
   if (name == runtime::kNativeEngine || name == runtime::kWasmAotEngine ||
       name == runtime::kWasmInterpEngine) {
-    return Target{name, false, false, name, {}, {}};
+    t.engine = name;
+    return t;
   }
   if (name == "native-backpressure") {
-    return Target{name,  false,
-                  false, std::string(runtime::kNativeEngine),
-                  {},    "max_publisher_pause_ms 1000\n"};
+    t.engine = std::string(runtime::kNativeEngine);
+    t.extra_config = "max_publisher_pause_ms 1000\n";
+    return t;
   }
   return std::nullopt;
 }
@@ -97,21 +115,41 @@ BrokerProcess::BrokerProcess(const Target& target, const BrokerFiles& files,
   }
   for (const Security s : modes) ports_[s] = free_port();
 
+  std::string store = target.persistence_location;
+  if (target.persistence != PersistenceMode::kOff && store.empty()) {
+    static int starts = 0;
+    store = work_dir + "/store-" + target.name + "-" + std::to_string(++starts);
+    fresh_store_ = store;
+  }
+  if (!store.empty()) std::filesystem::create_directories(store);
+
   const std::string conf_path = work_dir + "/" + target.name + ".conf";
   std::ofstream conf(conf_path);
   conf << "# written by trustmq-bench\n";
   conf << "allow_anonymous true\n";
   conf << "max_queued_messages " << files.max_queued_messages << "\n";
+  if (files.max_inflight_messages >= 0) {
+    conf << "max_inflight_messages " << files.max_inflight_messages << "\n";
+  }
   if (target.mosquitto) {
     // Logging off; `user root`: started as root, mosquitto would otherwise switch to the user
     // mosquitto, which cannot read the bench's private TLS key (ignored when not root).
     conf << (files.debug_logs ? "log_dest stderr\nlog_type all\n" : "log_dest none\n");
-    conf << "user root\nper_listener_settings false\npersistence false\n";
+    conf << "user root\nper_listener_settings false\n";
+    if (target.persistence == PersistenceMode::kOff) {
+      conf << "persistence false\n";
+    } else {  // autosave_interval left at its default (1800 s)
+      conf << "persistence true\npersistence_location " << store << "/\n";
+    }
     if (target.nodelay) conf << "set_tcp_nodelay true\n";
   } else {
     // Logging off (trustmq has no `log_dest none`: errors only, to the log file).
     conf << "log_dest stderr\n" << (files.debug_logs ? "log_type all\n" : "log_type error\n");
     conf << "sys_interval 0\nstate_dir " << state_dir << "\n" << target.extra_config;
+    if (target.persistence != PersistenceMode::kOff) {
+      conf << "persistence true\npersistence_location " << store << "\npersistence_durability "
+           << persistence_mode_name(target.persistence) << "\n";
+    }
   }
   const std::string tls13 = "tls_version tlsv1.3\nciphers_tls1.3 TLS_AES_128_GCM_SHA256\n";
   for (const auto& [security, port] : ports_) {
@@ -161,7 +199,9 @@ BrokerProcess::BrokerProcess(const Target& target, const BrokerFiles& files,
     ::execv(args[0], args.data());
     ::_exit(127);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(files.start_timeout_seconds));
   for (const auto& [security, port] : ports_) {
     while (!accepts(port)) {
       if (!alive() || std::chrono::steady_clock::now() > deadline) {
@@ -169,7 +209,7 @@ BrokerProcess::BrokerProcess(const Target& target, const BrokerFiles& files,
         throw std::runtime_error("broker " + target.name + " did not start (see " + log + "):\n" +
                                  read_file(log));
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
 }
@@ -230,24 +270,48 @@ bool BrokerProcess::alive() {
   return false;
 }
 
-void BrokerProcess::stop() {
-  if (pid_ <= 0) return;
-  if (exited_) {
-    pid_ = -1;
-    return;
-  }
+bool BrokerProcess::stop_gracefully(double grace_seconds) {
+  if (pid_ <= 0 || exited_) return false;
   ::kill(pid_, SIGTERM);
-  for (int i = 0; i < 100; ++i) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) != 0) {
-      pid_ = -1;
-      return;
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(grace_seconds));
+  int status = 0;
+  while (::waitpid(pid_, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      stop();
+      return false;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, nullptr, 0);
+  exited_ = true;
   pid_ = -1;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+void BrokerProcess::stop() {
+  if (pid_ > 0 && !exited_) {
+    ::kill(pid_, SIGTERM);
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; ++i) {
+      int status = 0;
+      gone = ::waitpid(pid_, &status, WNOHANG) != 0;
+      if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!gone) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_ = -1;
+  remove_fresh_store();
+}
+
+void BrokerProcess::remove_fresh_store() {
+  if (fresh_store_.empty()) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(fresh_store_, ignored);
+  fresh_store_.clear();
 }
 
 }  // namespace trustmq::bench

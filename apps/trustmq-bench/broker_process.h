@@ -16,6 +16,9 @@
 
 namespace trustmq::bench {
 
+enum class PersistenceMode : std::uint8_t { kOff, kSync, kInterval };
+const char* persistence_mode_name(PersistenceMode mode);  // "off", "sync", "interval"
+
 struct Target {
   std::string name;  // "native", "wasm-aot", "wasm-interp", "mosquitto", "mosquitto-nodelay"
   bool mosquitto = false;
@@ -24,6 +27,12 @@ struct Target {
   std::string broker;    // trustmq-broker binary of this target; empty: BrokerFiles's
   // trustmq: lines added to its configuration ("native-backpressure": max_publisher_pause_ms).
   std::string extra_config;
+  // Persistence (cases persistence and recovery): off for every other case. trustmq: `sync` or
+  // `interval` is its persistence_durability; mosquitto: any mode is `persistence true` with
+  // its default autosave_interval (mosquitto's only mode, an interval).
+  PersistenceMode persistence = PersistenceMode::kOff;
+  // Where the store lives; empty: a fresh directory per start, removed at stop().
+  std::string persistence_location;
 };
 
 // Parses one target name; nullopt when unknown. Besides the names above, LABEL=ENGINE:PATH is a
@@ -40,8 +49,10 @@ struct BrokerFiles {
   std::string psk_identity;
   std::string psk_hex;
   int max_queued_messages = 1000;
-  int broker_core = 0;      // -1: no pinning
-  bool debug_logs = false;  // brokers log everything (debugging the tool; not for numbers)
+  int max_inflight_messages = -1;  // -1: each broker's default (20 on both)
+  int broker_core = 0;             // -1: no pinning
+  bool debug_logs = false;         // brokers log everything (debugging the tool; not for numbers)
+  double start_timeout_seconds = 20;  // until every listener accepts (recovery: much longer)
 };
 
 class BrokerProcess {
@@ -63,13 +74,17 @@ class BrokerProcess {
   // Resident set size, KiB.
   long rss_kib() const;
   bool alive();  // reaps the process if it exited
-  void stop();
+  // SIGTERM, then waits up to grace_seconds (then stop()). True if it exited with status 0.
+  bool stop_gracefully(double grace_seconds);
+  void stop();  // also removes the store of a fresh persistence directory
 
  private:
+  void remove_fresh_store();
   Target target_;
   std::string work_dir_;
   std::map<Security, std::uint16_t> ports_;
   std::string policy_file_;
+  std::string fresh_store_;  // persistence directory created for this start, removed at stop()
   pid_t pid_ = -1;
   bool exited_ = false;
 };

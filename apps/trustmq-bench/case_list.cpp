@@ -10,6 +10,8 @@ void run_latency_case(BenchContext& context);
 void run_subscriber_scaling_case(BenchContext& context);
 void run_publisher_scaling_case(BenchContext& context);
 void run_connections_case(BenchContext& context);
+void run_persistence_case(BenchContext& context);
+void run_recovery_case(BenchContext& context);
 
 const std::vector<BenchCase>& all_cases() {
   static const std::vector<BenchCase> cases = {
@@ -26,6 +28,11 @@ const std::vector<BenchCase>& all_cases() {
        run_publisher_scaling_case},
       {"idle", "case 6: connect rate and broker memory per idle connection (plain, TLS)",
        run_connections_case},
+      {"persistence",
+       "persistent QoS 1 throughput 1→1 (persistence off / sync / interval; mosquitto off / on)",
+       run_persistence_case},
+      {"recovery", "restart with N stored QoS 1 messages (1 M in the full profile)",
+       run_recovery_case},
   };
   return cases;
 }

@@ -94,7 +94,8 @@ void Flow::connect_all() {
     std::string filter = base;
     if (spec_.pattern == Pattern::kPairs) filter = base + "/" + std::to_string(i);
     if (spec_.pattern == Pattern::kShared) filter = "$share/bench/" + base;
-    c.stream->setup("s" + run + "-" + std::to_string(i), {filter}, qos, 10000);
+    c.stream->setup("s" + run + "-" + std::to_string(i), {filter}, qos, 10000,
+                    spec_.persistent_subscribers);
     clients_.push_back(std::move(c));
   }
   for (int i = 0; i < spec_.publishers; ++i) {

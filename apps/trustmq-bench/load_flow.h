@@ -38,6 +38,9 @@ struct FlowSpec {
   double seconds = 5;
   double drain_seconds = 3;  // after the measured interval, wait this long at most
   bool keep_latencies = true;
+  // Subscribers connect with clean session false (a durable session): a broker with
+  // persistence stores every QoS 1/2 message routed to them (case persistence).
+  bool persistent_subscribers = false;
 };
 
 struct FlowResult {

@@ -34,7 +34,7 @@ constexpr const char* kUsage =
     "                     [--broker PATH] [--cli PATH] [--mosquitto PATH] [--no-pin]\n"
     "                     [--debug-logs] [--qos 0,1,2] [--payloads B,...] [--security plain,tls] "
     "[--shapes S,...]\n"
-    "                     [--window-kib N (0: flood)]\n"
+    "                     [--window-kib N (0: flood)] [--recovery-messages N]\n"
     "targets: native wasm-aot wasm-interp mosquitto mosquitto-nodelay native-backpressure\n";
 
 std::vector<std::string> split(const std::string& s) {
@@ -119,6 +119,8 @@ int main(int argc, char** argv) {
       o.shapes = split(value());
     } else if (arg == "--window-kib") {
       o.window_kib = std::atol(value().c_str());
+    } else if (arg == "--recovery-messages") {
+      o.recovery_messages = std::atol(value().c_str());
     } else if (arg == "--broker") {
       context.files.trustmq_broker = value();
     } else if (arg == "--cli") {

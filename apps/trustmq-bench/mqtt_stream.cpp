@@ -66,10 +66,12 @@ MqttStream::MqttStream(std::uint16_t port, const ClientTlsContext* tls, int time
     : socket_(port, tls, timeout_ms), in_(input_bytes) {}
 
 void MqttStream::setup(const std::string& client_id, const std::vector<std::string>& filters,
-                       int qos, int timeout_ms) {
+                       int qos, int timeout_ms, bool persistent_session,
+                       const std::function<void(const InboundPacket&)>& on_other) {
   mqtt::ConnectPacket connect;
   connect.version = mqtt::ProtocolVersion::kV311;
   connect.client_id = client_id;
+  connect.clean_start = !persistent_session;
   connect.keep_alive_seconds = 0;
   mqtt::encode_packet(connect, mqtt::ProtocolVersion::kV311, out_);
   if (!filters.empty()) {
@@ -95,6 +97,8 @@ void MqttStream::setup(const std::string& client_id, const std::vector<std::stri
           if (p.body[i] >= 0x80) error = "SUBSCRIBE refused";
         }
         suback = true;
+      } else if (on_other) {
+        on_other(p);
       }
     });
     if (!error.empty()) throw std::runtime_error(error + " (client " + client_id + ")");

@@ -42,10 +42,14 @@ class MqttStream {
   MqttStream(std::uint16_t port, const ClientTlsContext* tls, int timeout_ms,
              std::size_t input_bytes = 256 * 1024);
 
-  // CONNECT (clean session, keep-alive 0) then SUBSCRIBE each filter at `qos`; waits for the
-  // acknowledgements (throws if refused or after timeout_ms).
+  // CONNECT (keep-alive 0; clean session unless `persistent_session`: then the broker keeps
+  // the session and its QoS 1/2 messages after a disconnect) then SUBSCRIBE each filter at
+  // `qos`; waits for the acknowledgements (throws if refused or after timeout_ms). Packets
+  // other than CONNACK/SUBACK that arrive meanwhile (a resumed session's backlog) go to
+  // `on_other` if given, else are dropped.
   void setup(const std::string& client_id, const std::vector<std::string>& filters, int qos,
-             int timeout_ms);
+             int timeout_ms, bool persistent_session = false,
+             const std::function<void(const InboundPacket&)>& on_other = {});
 
   int fd() const { return socket_.fd(); }
   std::vector<std::uint8_t>& out() { return out_; }

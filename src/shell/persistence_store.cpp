@@ -70,38 +70,53 @@ void PersistenceStore::fail(const std::string& what) noexcept {
 
 PersistenceStore::Loaded PersistenceStore::load() {
   Loaded loaded;
+  loaded.refused = load_each(
+      [&](mqtt::ByteView record) { loaded.records.emplace_back(record.begin(), record.end()); });
+  return loaded;
+}
+
+std::vector<std::string> PersistenceStore::load_each(
+    const std::function<void(mqtt::ByteView record)>& on_record) {
+  std::vector<std::string> refused;
   sqlite3_stmt* select = nullptr;
   if (sqlite3_prepare_v2(db_, "SELECT key, value FROM records ORDER BY key", -1, &select,
                          nullptr) != SQLITE_OK) {
     throw std::runtime_error("persistence: " + path_ + ": " + sqlite3_errmsg(db_));
   }
+  mqtt::Bytes record;  // reused: one allocation for the whole load, not one per record
   int status = SQLITE_ROW;
-  while ((status = sqlite3_step(select)) == SQLITE_ROW) {
-    const auto* key_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 0));
-    const mqtt::ByteView key(key_bytes, static_cast<std::size_t>(sqlite3_column_bytes(select, 0)));
-    const auto* value_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 1));
-    const mqtt::ByteView value(value_bytes,
-                               static_cast<std::size_t>(sqlite3_column_bytes(select, 1)));
-    std::string error;
-    std::optional<mqtt::Bytes> plaintext;
-    if (key.empty() || key.size() > 65535 || !mqtt::record_kind(key)) {
-      error = "unknown key";
-    } else {
-      plaintext = sealer_->open(key, value, error);
+  try {
+    while ((status = sqlite3_step(select)) == SQLITE_ROW) {
+      const auto* key_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 0));
+      const mqtt::ByteView key(key_bytes,
+                               static_cast<std::size_t>(sqlite3_column_bytes(select, 0)));
+      const auto* value_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 1));
+      const mqtt::ByteView value(value_bytes,
+                                 static_cast<std::size_t>(sqlite3_column_bytes(select, 1)));
+      std::string error;
+      std::optional<mqtt::Bytes> plaintext;
+      if (key.empty() || key.size() > 65535 || !mqtt::record_kind(key)) {
+        error = "unknown key";
+      } else {
+        plaintext = sealer_->open(key, value, error);
+      }
+      if (!plaintext) {
+        refused.push_back("record " + mqtt::describe_key(key) + " refused: " + error);
+        continue;
+      }
+      record.clear();
+      mqtt::encode_record(mqtt::RecordOp::kPut, key, *plaintext, record);
+      on_record(record);
     }
-    if (!plaintext) {
-      loaded.refused.push_back("record " + mqtt::describe_key(key) + " refused: " + error);
-      continue;
-    }
-    mqtt::Bytes record;
-    mqtt::encode_record(mqtt::RecordOp::kPut, key, *plaintext, record);
-    loaded.records.push_back(std::move(record));
+  } catch (...) {
+    sqlite3_finalize(select);
+    throw;
   }
   sqlite3_finalize(select);
   if (status != SQLITE_DONE) {
     throw std::runtime_error("persistence: reading " + path_ + ": " + sqlite3_errmsg(db_));
   }
-  return loaded;
+  return refused;
 }
 
 std::optional<ClockAnchor> PersistenceStore::clock_anchor() {
@@ -149,36 +164,61 @@ void PersistenceStore::stage(mqtt::ByteView bytes) noexcept {
       fail("the core emitted a malformed record");
       return;
     }
-    if (!begin_if_needed()) return;
-    sqlite3_stmt* statement = record->op == mqtt::RecordOp::kPut ? put_ : delete_;
-    mqtt::Bytes sealed;
-    sqlite3_bind_blob(statement, 1, record->key.data(), static_cast<int>(record->key.size()),
-                      SQLITE_STATIC);
-    if (record->op == mqtt::RecordOp::kPut) {
-      sealed = sealer_->seal(record->key, record->value);
-      sqlite3_bind_blob(statement, 2, sealed.data(), static_cast<int>(sealed.size()),
-                        SQLITE_STATIC);
-    }
-    const int status = sqlite3_step(statement);
-    sqlite3_reset(statement);
-    sqlite3_clear_bindings(statement);
-    if (status != SQLITE_DONE) {
-      fail("writing " + mqtt::describe_key(record->key) + ": " + sqlite3_errmsg(db_));
-      return;
+    Pending& pending = pending_[std::string(record->key.begin(), record->key.end())];
+    pending.put = record->op == mqtt::RecordOp::kPut;
+    if (pending.put) {
+      pending.value.assign(record->value.begin(), record->value.end());
+    } else {
+      pending.value.clear();
     }
     ++staged_;
+    if (pending_.size() >= kMaxPendingKeys) write_pending();
   } catch (const std::exception& e) {
     fail(e.what());
   }
 }
 
+void PersistenceStore::write_pending() noexcept {
+  if (pending_.empty()) return;
+  if (!failure_.empty() || !begin_if_needed()) {
+    pending_.clear();
+    return;
+  }
+  try {
+    for (const auto& [key_text, pending] : pending_) {
+      const mqtt::ByteView key(reinterpret_cast<const std::uint8_t*>(key_text.data()),
+                               key_text.size());
+      sqlite3_stmt* statement = pending.put ? put_ : delete_;
+      sqlite3_bind_blob(statement, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+      if (pending.put) {
+        sealer_->seal_into(key, pending.value, sealed_);
+        sqlite3_bind_blob(statement, 2, sealed_.data(), static_cast<int>(sealed_.size()),
+                          SQLITE_STATIC);
+      }
+      const int status = sqlite3_step(statement);
+      sqlite3_reset(statement);
+      sqlite3_clear_bindings(statement);
+      if (status != SQLITE_DONE) {
+        fail("writing " + mqtt::describe_key(key) + ": " + sqlite3_errmsg(db_));
+        break;
+      }
+      ++written_;
+    }
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+  pending_.clear();
+}
+
 void PersistenceStore::commit() {
+  write_pending();
   if (!failure_.empty()) {
     throw std::runtime_error("persistence: " + path_ + ": " + failure_);
   }
   if (!in_transaction_) return;
   in_transaction_ = false;
   execute("COMMIT");
+  ++commits_;
 }
 
 }  // namespace trustmq::shell

@@ -4,15 +4,23 @@
 // leaves either all or none of them. The server commits before it flushes the bytes produced
 // with them (durability sync) or every autosave_interval (durability interval).
 //
+// Staged records are coalesced per key until the commit (or until kMaxPendingKeys keys are
+// pending, then written into the open transaction): only the last record of a key is sealed
+// and written, so a message queued and then sent in flight within one batch costs one seal and
+// one INSERT, and one put then deleted costs one DELETE and no seal. The transaction's final
+// state is the same as writing every record in order.
+//
 // Each commit also saves the broker's clock (ClockAnchor), so that the next start can continue
 // it: deadlines in the records (session expiry, delayed wills, message expiry) are times on
 // that clock, and time spent stopped counts (docs/persistence.md, "Time across a restart").
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "mqtt/types.h"
@@ -44,10 +52,14 @@ class PersistenceStore {
   PersistenceStore& operator=(const PersistenceStore&) = delete;
 
   Loaded load();
+  // The same one record at a time, without holding them all (a store of 1 M messages is
+  // hundreds of MiB): `on_record` gets each put record (plaintext) in key order; the view is
+  // valid during the call only. Returns the refusals.
+  std::vector<std::string> load_each(const std::function<void(mqtt::ByteView record)>& on_record);
   // Takes one record from the core. Never throws (it is called from inside the core): a
   // failure is kept and reported by the next commit().
   void stage(mqtt::ByteView record) noexcept;
-  bool has_pending() const { return in_transaction_; }
+  bool has_pending() const { return in_transaction_ || !pending_.empty(); }
   // The clock saved by the last commit, if any commit saved one.
   std::optional<ClockAnchor> clock_anchor();
   // Saves the clock with the next commit (starting a transaction if none is open).
@@ -56,8 +68,18 @@ class PersistenceStore {
   // std::runtime_error if that or any staged write failed: nothing staged may be trusted then.
   void commit();
   std::size_t staged_records() const { return staged_; }
+  // Rows written (INSERT or DELETE) since start: staged records minus those coalesced away.
+  std::size_t written_rows() const { return written_; }
+  std::size_t commits() const { return commits_; }
+
+  static constexpr std::size_t kMaxPendingKeys = 4096;
 
  private:
+  struct Pending {
+    bool put = false;
+    mqtt::Bytes value;  // plaintext, sealed when written
+  };
+  void write_pending() noexcept;
   void execute(const char* sql);
   bool begin_if_needed() noexcept;
   void fail(const std::string& what) noexcept;
@@ -71,6 +93,10 @@ class PersistenceStore {
   bool in_transaction_ = false;
   std::string failure_;
   std::size_t staged_ = 0;  // records staged since start, for logs and tests
+  std::size_t written_ = 0;
+  std::size_t commits_ = 0;
+  std::unordered_map<std::string, Pending> pending_;  // key bytes → last record of that key
+  mqtt::Bytes sealed_;                                // reused by write_pending
 };
 
 }  // namespace trustmq::shell

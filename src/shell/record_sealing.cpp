@@ -95,7 +95,40 @@ RecordSealer::RecordSealer(const std::array<std::uint8_t, kPlatformSecretBytes>&
   if (ok != 1) throw std::runtime_error("persistence: HKDF key derivation failed");
 }
 
-RecordSealer::~RecordSealer() { OPENSSL_cleanse(key_.data(), key_.size()); }
+RecordSealer::~RecordSealer() {
+  EVP_CIPHER_CTX_free(seal_context_);
+  OPENSSL_cleanse(key_.data(), key_.size());
+}
+
+void RecordSealer::seal_into(mqtt::ByteView key, mqtt::ByteView plaintext, mqtt::Bytes& out) {
+  if (seal_context_ == nullptr) {
+    seal_context_ = EVP_CIPHER_CTX_new();
+    if (seal_context_ == nullptr ||
+        EVP_EncryptInit_ex(seal_context_, EVP_aes_256_gcm(), nullptr, key_.data(), nullptr) != 1) {
+      EVP_CIPHER_CTX_free(seal_context_);
+      seal_context_ = nullptr;
+      throw std::runtime_error("persistence: AES-256-GCM sealing failed");
+    }
+  }
+  out.resize(kHeaderBytes + plaintext.size() + kTagBytes);
+  out[0] = kSealVersion;
+  std::memcpy(out.data() + 1, measurement_.data(), 32);
+  std::uint8_t* nonce = out.data() + 1 + 32;
+  if (RAND_bytes(nonce, kNonceBytes) != 1) throw std::runtime_error("persistence: RAND_bytes");
+  int written = 0;
+  int final_written = 0;
+  // Same key, new nonce: the key schedule is kept, the GCM state restarts.
+  if (EVP_EncryptInit_ex(seal_context_, nullptr, nullptr, nullptr, nonce) != 1 ||
+      !add_aad(seal_context_, out.data(), key) ||
+      EVP_EncryptUpdate(seal_context_, out.data() + kHeaderBytes, &written, plaintext.data(),
+                        static_cast<int>(plaintext.size())) != 1 ||
+      EVP_EncryptFinal_ex(seal_context_, out.data() + kHeaderBytes + written, &final_written) !=
+          1 ||
+      EVP_CIPHER_CTX_ctrl(seal_context_, EVP_CTRL_GCM_GET_TAG, kTagBytes,
+                          out.data() + kHeaderBytes + plaintext.size()) != 1) {
+    throw std::runtime_error("persistence: AES-256-GCM sealing failed");
+  }
+}
 
 mqtt::Bytes RecordSealer::seal(mqtt::ByteView key, mqtt::ByteView plaintext) const {
   mqtt::Bytes out(kHeaderBytes + plaintext.size() + kTagBytes);

@@ -14,6 +14,8 @@
 
 #include "mqtt/types.h"
 
+struct evp_cipher_ctx_st;
+
 namespace trustmq::shell {
 
 inline constexpr std::size_t kPlatformSecretBytes = 32;
@@ -29,6 +31,9 @@ class RecordSealer {
   RecordSealer& operator=(const RecordSealer&) = delete;
 
   mqtt::Bytes seal(mqtt::ByteView key, mqtt::ByteView plaintext) const;
+  // The same into `out` (resized), reusing its capacity and one cipher context with the key
+  // already expanded: the store's per-record path, without allocations in steady state.
+  void seal_into(mqtt::ByteView key, mqtt::ByteView plaintext, mqtt::Bytes& out);
   // The plaintext, or the reason it is refused in `error` ("sealed by module measurement
   // 3f2a… (this broker runs 9c01…)", "authentication failed: altered on disk", …).
   std::optional<mqtt::Bytes> open(mqtt::ByteView key, mqtt::ByteView sealed,
@@ -37,6 +42,7 @@ class RecordSealer {
  private:
   std::array<std::uint8_t, 32> measurement_{};
   std::array<std::uint8_t, 32> key_{};
+  evp_cipher_ctx_st* seal_context_ = nullptr;  // seal_into's, key set once
 };
 
 // Reads `path` (exactly kPlatformSecretBytes bytes, mode 0600 or stricter, owned by us) or,

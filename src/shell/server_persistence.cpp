@@ -55,23 +55,24 @@ void Server::open_persistence() {
                                       " s ago; that time counts in session, will and message "
                                       "expiry");
   }
-  PersistenceStore::Loaded loaded = store_->load();
-  for (const std::string& refused : loaded.refused) logger_.log(LogType::kError, refused);
+  std::size_t loaded = 0;
   std::size_t restored = 0;
-  for (const mqtt::Bytes& record : loaded.records) {
+  const std::vector<std::string> refused = store_->load_each([&](mqtt::ByteView record) {
+    ++loaded;
     if (engine_->restore(record, records_as_of)) ++restored;
-  }
+  });
+  for (const std::string& line : refused) logger_.log(LogType::kError, line);
   clock_saved_at_ = 0;  // the first commit saves the clock
   next_commit_ = now_ + static_cast<mqtt::TimeMs>(p.autosave_interval_seconds) * 1000;
-  logger_.log(LogType::kNotice,
-              "persistence: " + p.location + "/trustmq.db (" +
-                  (p.durability == PersistenceDurability::kSync
-                       ? std::string("durability sync")
-                       : "durability interval, every " +
-                             std::to_string(p.autosave_interval_seconds) + " s") +
-                  "): restored " + std::to_string(restored) + " record(s), refused " +
-                  std::to_string(loaded.refused.size() + loaded.records.size() - restored) +
-                  ", in " + std::to_string(monotonic_now_ms() - started) + " ms");
+  logger_.log(LogType::kNotice, "persistence: " + p.location + "/trustmq.db (" +
+                                    (p.durability == PersistenceDurability::kSync
+                                         ? std::string("durability sync")
+                                         : "durability interval, every " +
+                                               std::to_string(p.autosave_interval_seconds) + " s") +
+                                    "): restored " + std::to_string(restored) +
+                                    " record(s), refused " +
+                                    std::to_string(refused.size() + loaded - restored) + ", in " +
+                                    std::to_string(monotonic_now_ms() - started) + " ms");
 }
 
 void Server::persist(mqtt::ByteView record) {
@@ -95,6 +96,12 @@ void Server::commit_persistence(bool force) {
   store_->commit();
   next_commit_ =
       now_ + static_cast<mqtt::TimeMs>(config_.persistence.autosave_interval_seconds) * 1000;
+  if (force) {  // the clean stop: what group commit and coalescing saved (docs/persistence.md)
+    logger_.log(LogType::kNotice, "persistence: " + std::to_string(store_->staged_records()) +
+                                      " record(s) staged, " +
+                                      std::to_string(store_->written_rows()) + " row(s) written, " +
+                                      std::to_string(store_->commits()) + " commit(s) since start");
+  }
 }
 
 }  // namespace trustmq::shell

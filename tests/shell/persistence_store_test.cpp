@@ -84,6 +84,61 @@ TEST(PersistenceStoreTest, CommittedRecordsLoadInKeyOrder) {
   EXPECT_EQ(std::string(first->value.begin(), first->value.end()), "s");
 }
 
+TEST(PersistenceStoreTest, RecordsOfOneKeyAreCoalescedBeforeTheyAreWritten) {
+  test_support::TempDirectory dir;
+  {
+    PersistenceStore store(dir.path(), sealer(kMeasurementA));
+    store.stage(put(mqtt::message_key("c", 9), "committed before"));
+    store.commit();
+    EXPECT_EQ(store.written_rows(), 1u);
+    store.stage(put(mqtt::message_key("c", 1), "queued"));
+    store.stage(put(mqtt::message_key("c", 1), "in flight"));  // the same message, rewritten
+    store.stage(put(mqtt::message_key("c", 2), "queued"));
+    store.stage(del(mqtt::message_key("c", 2)));  // acknowledged in the same batch
+    store.stage(del(mqtt::message_key("c", 9)));  // acknowledged later
+    store.stage(put(mqtt::session_key("c"), "s"));
+    store.commit();
+    EXPECT_EQ(store.staged_records(), 7u);
+    // One row per key: message 1 once, message 2 and 9 one DELETE each, the session.
+    EXPECT_EQ(store.written_rows(), 1u + 4u);
+    EXPECT_EQ(store.commits(), 2u);
+  }
+  PersistenceStore again(dir.path(), sealer(kMeasurementA));
+  const PersistenceStore::Loaded loaded = again.load();
+  EXPECT_TRUE(loaded.refused.empty());
+  ASSERT_EQ(keys_of(loaded), (std::vector<std::string>{"session 'c'", "message 1 of 'c'"}));
+  const auto message = mqtt::decode_record(loaded.records[1]);
+  EXPECT_EQ(std::string(message->value.begin(), message->value.end()), "in flight");
+}
+
+TEST(PersistenceStoreTest, ManyPendingKeysAreWrittenEarlyButOnlyTheCommitMakesThemDurable) {
+  test_support::TempDirectory dir;
+  const std::size_t many = PersistenceStore::kMaxPendingKeys + 10;
+  {
+    PersistenceStore store(dir.path(), sealer(kMeasurementA));
+    store.stage(put(mqtt::session_key("c"), "s"));
+    store.commit();
+    store.stage(put(mqtt::message_key("c", 0), "deleted after the early write"));
+    for (std::size_t i = 1; i <= many; ++i) store.stage(put(mqtt::message_key("c", i), "m"));
+    EXPECT_GE(store.written_rows(), PersistenceStore::kMaxPendingKeys);  // written early
+    store.stage(del(mqtt::message_key("c", 0)));
+    // Not committed: a crash now (the store closed without commit) keeps none of them.
+  }
+  {
+    PersistenceStore store(dir.path(), sealer(kMeasurementA));
+    EXPECT_EQ(keys_of(store.load()), (std::vector<std::string>{"session 'c'"}));
+    store.stage(put(mqtt::message_key("c", 0), "deleted after the early write"));
+    for (std::size_t i = 1; i <= many; ++i) store.stage(put(mqtt::message_key("c", i), "m"));
+    store.stage(del(mqtt::message_key("c", 0)));
+    store.commit();
+  }
+  PersistenceStore again(dir.path(), sealer(kMeasurementA));
+  const PersistenceStore::Loaded loaded = again.load();
+  EXPECT_TRUE(loaded.refused.empty());
+  ASSERT_EQ(loaded.records.size(), 1 + many);  // the session and messages 1…many, not 0
+  EXPECT_EQ(keys_of(loaded)[1], "message 1 of 'c'");
+}
+
 TEST(PersistenceStoreTest, AlteredRecordIsRefusedByNameAndTheOthersLoad) {
   test_support::TempDirectory dir;
   {

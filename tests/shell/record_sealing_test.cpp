@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <stdexcept>
+#include <vector>
 
 #include "support/temp_directory.h"
 
@@ -37,6 +38,26 @@ TEST(RecordSealingTest, SealedRecordOpensAndHidesThePlaintext) {
   auto opened = sealer.open(key, sealed, error);
   ASSERT_TRUE(opened) << error;
   EXPECT_EQ(*opened, plaintext);
+}
+
+TEST(RecordSealingTest, SealIntoReusesItsContextAndEachValueOpensOnItsOwnKey) {
+  RecordSealer sealer(secret(1), kSealingMeasurementA);
+  RecordSealer other(secret(2), kSealingMeasurementA);
+  mqtt::Bytes sealed;
+  std::vector<mqtt::Bytes> values;
+  // Longer, shorter, empty: `out` is resized each time, the context keeps only the key.
+  for (const std::string_view text : {"first value, the longest of them", "second", ""}) {
+    sealer.seal_into(bytes_of("\x03k"), bytes_of(text), sealed);
+    values.push_back(sealed);
+    std::string error;
+    const auto opened = sealer.open(bytes_of("\x03k"), sealed, error);
+    ASSERT_TRUE(opened) << error;
+    EXPECT_EQ(*opened, bytes_of(text));
+    EXPECT_FALSE(sealer.open(bytes_of("\x03j"), sealed, error));  // the key is authenticated
+    EXPECT_FALSE(other.open(bytes_of("\x03k"), sealed, error));   // so is the secret
+  }
+  sealer.seal_into(bytes_of("\x03k"), bytes_of("second"), sealed);
+  EXPECT_NE(sealed, values[1]);  // a fresh nonce each time
 }
 
 TEST(RecordSealingTest, EveryFlippedByteIsRefused) {
