@@ -57,6 +57,16 @@ class PersistenceStore {
   void commit();
   std::size_t staged_records() const { return staged_; }
 
+  // Rollback detection with a TPM (persistence_store_rollback.cpp, docs/persistence.md
+  // "Rollback"): the TPM NV counter value the store was last stamped with, sealed like a
+  // record so the host can neither read nor change it. Nothing if the store was never stamped.
+  // Throws std::runtime_error if the stamp does not open (altered, another secret).
+  std::optional<std::uint64_t> rollback_stamp();
+  // Stamps the store with `counter` in the next commit (starting a transaction if none is open).
+  void stage_rollback_stamp(std::uint64_t counter) noexcept;
+  // True if the store holds no record at all.
+  bool empty();
+
  private:
   void execute(const char* sql);
   bool begin_if_needed() noexcept;

@@ -211,6 +211,7 @@ int Server::run() {
               "stopping: closing " + std::to_string(connections_.size()) + " connection(s)");
   close_all();
   commit_persistence(true);
+  close_persistence();
   return 0;
 }
 
