@@ -422,6 +422,9 @@ void parse_lines(std::string_view text, std::string_view file_name, ServerConfig
       }
     } else if (option == "persistence_accept_rollback") {
       config.persistence.accept_rollback = p.boolean();
+    } else if (option == "persistence_rollback_interval") {
+      config.persistence.rollback_interval_seconds =
+          static_cast<std::uint32_t>(p.unsigned_integer(std::numeric_limits<std::uint32_t>::max()));
     } else if (option == "persistent_client_expiration") {
       const auto w = p.word();
       const auto seconds = parse_duration_seconds(w);

@@ -16,6 +16,8 @@ enum class PersistenceDurability { kSync, kInterval };
 enum class PersistenceSealing { kAuto, kFile, kTpm };
 
 inline constexpr std::uint32_t kDefaultAutosaveIntervalSeconds = 1800;  // mosquitto's
+// One TPM NV write an hour: under 9 000 a year, far below NV write endurance.
+inline constexpr std::uint32_t kDefaultRollbackIntervalSeconds = 3600;
 
 struct PersistenceConfig {
   bool enabled = false;  // persistence
@@ -26,6 +28,9 @@ struct PersistenceConfig {
   // persistence_accept_rollback: start on a store older than the TPM's rollback counter (after
   // a deliberate restore), with an error in the log, instead of refusing to start.
   bool accept_rollback = false;
+  // persistence_rollback_interval: with TPM sealing, the rollback counter is also advanced this
+  // often while the broker runs (besides each start and clean stop); 0: only then.
+  std::uint32_t rollback_interval_seconds = kDefaultRollbackIntervalSeconds;
 };
 
 }  // namespace trustmq::shell

@@ -200,6 +200,7 @@ int Server::run() {
       run_tick_if_due(false);
       check_deadlines();
       commit_persistence(false);  // changes that sent nothing (expiry, closes) too
+      advance_rollback_counter_if_due();
     }
   } catch (const runtime::EngineTrap& trap) {
     logger_.log(LogType::kError, "engine " + std::string(engine_->name()) +

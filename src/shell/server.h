@@ -147,6 +147,8 @@ class Server final : public mqtt::BrokerHost {
   void commit_persistence(bool force);
   // server_persistence.cpp: at a clean stop, advances the TPM rollback counter (TPM sealing).
   void close_persistence();
+  // Advances it every persistence_rollback_interval while running (TPM sealing).
+  void advance_rollback_counter_if_due();
   void run_tick_if_due(bool force);
   mqtt::ConnectionId allocate_id();
   Connection* find(mqtt::ConnectionId id);
@@ -164,6 +166,7 @@ class Server final : public mqtt::BrokerHost {
   std::unique_ptr<runtime::Engine> engine_;
   std::unique_ptr<PersistenceStore> store_;        // persistence on
   std::unique_ptr<TpmStoreProtection> store_tpm_;  // persistence_sealing tpm
+  mqtt::TimeMs next_rollback_advance_ = 0;         // persistence_rollback_interval
   mqtt::TimeMs next_commit_ = 0;                   // durability interval
   mqtt::TimeMs clock_saved_at_ = 0;                // last commit (it saves the clock)
   // Added to CLOCK_MONOTONIC to make the broker's clock: with persistence, it continues the

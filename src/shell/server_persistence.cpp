@@ -95,8 +95,14 @@ void Server::open_persistence() {
                                                  engine_->module_measurement());
     store_ = std::make_unique<PersistenceStore>(p.location, std::move(sealer));
     check_store_rollback(*store_, *store_tpm_, p.accept_rollback, logger_);
-    protection = "sealed with a " + store_tpm_->description() +
-                 "; rollback to an older copy is detected (TPM NV counter)";
+    next_rollback_advance_ = now_ + static_cast<mqtt::TimeMs>(p.rollback_interval_seconds) * 1000;
+    protection =
+        "sealed with a " + store_tpm_->description() +
+        "; rollback to an older copy is detected (TPM NV counter, advanced at each start and "
+        "clean stop" +
+        (p.rollback_interval_seconds > 0
+             ? " and every " + std::to_string(p.rollback_interval_seconds) + " s)"
+             : ")");
   } else {
     if (exists(tpm_secret) && !exists(file_secret)) {
       throw std::runtime_error("persistence: " + tpm_secret +
@@ -157,6 +163,23 @@ void Server::close_persistence() {
     logger_.log(LogType::kError, std::string(e.what()) +
                                      " (at the stop: a copy of the store taken since the start "
                                      "would not be detected as a rollback)");
+  }
+}
+
+void Server::advance_rollback_counter_if_due() {
+  const std::uint32_t interval_s = config_.persistence.rollback_interval_seconds;
+  if (!store_ || !store_tpm_ || interval_s == 0 || now_ < next_rollback_advance_) return;
+  next_rollback_advance_ = now_ + static_cast<mqtt::TimeMs>(interval_s) * 1000;
+  try {
+    const std::uint64_t counter = advance_rollback_counter(*store_, *store_tpm_);
+    logger_.log(LogType::kDebug,
+                "persistence: rollback counter advanced to " + std::to_string(counter));
+  } catch (const std::exception& e) {
+    // What is stored stays valid; only the window of undetected rollback grows. Retried at the
+    // next interval.
+    logger_.log(LogType::kError, std::string(e.what()) +
+                                     " (periodic advance of the rollback counter; retried in " +
+                                     std::to_string(interval_s) + " s)");
   }
 }
 

@@ -118,7 +118,8 @@ def test_tpm_sealed_store_reopens_on_the_same_tpm_and_not_on_another(
     broker = broker_factory(extra_lines=tpm_lines(store, tpm))
     log = broker.read_log()
     assert "TPM-sealed secret (swtpm: a software TPM" in log, log
-    assert "rollback to an older copy is detected (TPM NV counter)" in log, log
+    assert ("rollback to an older copy is detected (TPM NV counter, advanced at each start and "
+            "clean stop and every 3600 s)") in log, log
     publish_retained(broker.port, "tpm/a", b"sealed")
     assert broker.stop() == []
     # The secret exists only in TPM-sealed form.
@@ -192,6 +193,37 @@ def test_a_copy_taken_before_a_crash_restart_is_refused(broker_factory, broker_k
     broker.settings.extra_lines = tpm_lines(store, tpm, "persistence_accept_rollback true")
     broker.start(same_port=True)
     assert read_retained(broker.port, "tpm/state") == [b"old"]
+
+
+def test_a_copy_taken_while_running_is_refused_after_a_periodic_advance_and_a_crash(
+        broker_factory, broker_kind, swtpms, tmp_path):
+    tpm = swtpms()
+    store = tmp_path / "store"
+    broker = broker_factory(extra_lines=tpm_lines(store, tpm, "persistence_rollback_interval 1"))
+    publish_retained(broker.port, "tpm/state", b"old")
+
+    def advances() -> int:
+        return broker.read_log().count("rollback counter advanced to")
+
+    def wait_for_advances(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while advances() < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert advances() >= count, broker.read_log()
+
+    # Copied just after a periodic advance (the next is ~1 s away, the broker is idle): a
+    # consistent copy of a running store. Then one more advance after the copy.
+    wait_for_advances(advances() + 1)
+    old = tmp_path / "old-copy"
+    shutil.copytree(store, old)
+    wait_for_advances(advances() + 1)
+    broker.kill()  # no clean stop: only the periodic advance dates the copy
+    shutil.rmtree(store)
+    shutil.copytree(old, store)
+    log = start_failing(broker_kind, tmp_path, "rolled-back", tpm_lines(store, tpm))
+    assert "this is an older copy of the store (rollback)" in log, log
+    broker.settings.extra_lines = tpm_lines(store, tpm, "persistence_accept_rollback true")
+    broker.start(same_port=True)
 
 
 def test_a_store_emptied_of_its_stamp_is_refused(broker_factory, broker_kind, swtpms, tmp_path):

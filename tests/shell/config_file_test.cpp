@@ -381,6 +381,9 @@ TEST(ConfigFileTest, PersistenceSealingOptions) {
   const ServerConfig defaults = parse_config("persistence true\n");
   EXPECT_EQ(defaults.persistence.sealing, PersistenceSealing::kAuto);
   EXPECT_FALSE(defaults.persistence.accept_rollback);
+  EXPECT_EQ(defaults.persistence.rollback_interval_seconds, kDefaultRollbackIntervalSeconds);
+  EXPECT_EQ(parse_config("persistence_rollback_interval 0\n").persistence.rollback_interval_seconds,
+            0u);
   const ServerConfig c =
       parse_config("persistence_sealing tpm\npersistence_accept_rollback true\n");
   EXPECT_TRUE(c.warnings.empty());
