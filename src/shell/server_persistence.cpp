@@ -158,7 +158,7 @@ void Server::close_persistence() {
     logger_.log(LogType::kNotice, "persistence: rollback counter advanced to " +
                                       std::to_string(counter) +
                                       " at the stop: older copies of the store are refused");
-  } catch (const std::exception& e) {
+  } catch (const RollbackCounterError& e) {
     // The store itself is committed; only copies taken since the start go undetected.
     logger_.log(LogType::kError, std::string(e.what()) +
                                      " (at the stop: a copy of the store taken since the start "
@@ -174,7 +174,7 @@ void Server::advance_rollback_counter_if_due() {
     const std::uint64_t counter = advance_rollback_counter(*store_, *store_tpm_);
     logger_.log(LogType::kDebug,
                 "persistence: rollback counter advanced to " + std::to_string(counter));
-  } catch (const std::exception& e) {
+  } catch (const RollbackCounterError& e) {
     // What is stored stays valid; only the window of undetected rollback grows. Retried at the
     // next interval.
     logger_.log(LogType::kError, std::string(e.what()) +

@@ -44,10 +44,19 @@ void check_store_rollback(PersistenceStore& store, const TpmStoreProtection& tpm
 }
 
 std::uint64_t advance_rollback_counter(PersistenceStore& store, const TpmStoreProtection& tpm) {
-  const std::uint64_t counter = tpm.read_counter();
+  std::uint64_t counter = 0;
+  try {
+    counter = tpm.read_counter();
+  } catch (const std::runtime_error& e) {
+    throw RollbackCounterError(e.what());
+  }
   store.stage_rollback_stamp(counter + 1);
   store.commit();
-  return tpm.increment_counter();
+  try {
+    return tpm.increment_counter();
+  } catch (const std::runtime_error& e) {
+    throw RollbackCounterError(e.what());
+  }
 }
 
 }  // namespace trustmq::shell

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 
 #include "shell/logger.h"
 #include "shell/persistence_store.h"
@@ -23,7 +24,14 @@ namespace trustmq::shell {
 void check_store_rollback(PersistenceStore& store, const TpmStoreProtection& tpm,
                           bool accept_rollback, Logger& logger);
 
-// Stamps, commits, increments (the protocol above); returns the new counter value.
+// A TPM error while advancing the counter (the store itself is fine; only the window of
+// undetected rollback grows). Store errors are not wrapped: they stay fatal.
+struct RollbackCounterError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Stamps, commits, increments (the protocol above); returns the new counter value. Throws
+// RollbackCounterError for the TPM's part, std::runtime_error from the store's commit.
 std::uint64_t advance_rollback_counter(PersistenceStore& store, const TpmStoreProtection& tpm);
 
 }  // namespace trustmq::shell
