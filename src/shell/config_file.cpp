@@ -413,6 +413,22 @@ void parse_lines(std::string_view text, std::string_view file_name, ServerConfig
       } else {
         p.fail("expected sync or interval, not '" + std::string(w) + "'");
       }
+    } else if (option == "persistence_sealing") {
+      const auto w = p.word();
+      if (w == "auto") {
+        config.persistence.sealing = PersistenceSealing::kAuto;
+      } else if (w == "file") {
+        config.persistence.sealing = PersistenceSealing::kFile;
+      } else if (w == "tpm") {
+        config.persistence.sealing = PersistenceSealing::kTpm;
+      } else {
+        p.fail("expected auto, file or tpm, not '" + std::string(w) + "'");
+      }
+    } else if (option == "persistence_accept_rollback") {
+      config.persistence.accept_rollback = p.boolean();
+    } else if (option == "persistence_rollback_interval") {
+      config.persistence.rollback_interval_seconds =
+          static_cast<std::uint32_t>(p.unsigned_integer(std::numeric_limits<std::uint32_t>::max()));
     } else if (option == "persistent_client_expiration") {
       const auto w = p.word();
       const auto seconds = parse_duration_seconds(w);

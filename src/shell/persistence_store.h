@@ -74,6 +74,16 @@ class PersistenceStore {
 
   static constexpr std::size_t kMaxPendingKeys = 4096;
 
+  // Rollback detection with a TPM (persistence_store_rollback.cpp, docs/persistence.md
+  // "Rollback"): the TPM NV counter value the store was last stamped with, sealed like a
+  // record so the host can neither read nor change it. Nothing if the store was never stamped.
+  // Throws std::runtime_error if the stamp does not open (altered, another secret).
+  std::optional<std::uint64_t> rollback_stamp();
+  // Stamps the store with `counter` in the next commit (starting a transaction if none is open).
+  void stage_rollback_stamp(std::uint64_t counter) noexcept;
+  // True if the store holds no record at all.
+  bool empty();
+
  private:
   struct Pending {
     bool put = false;

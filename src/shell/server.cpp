@@ -214,6 +214,7 @@ int Server::run() {
       run_tick_if_due(false);
       check_deadlines();
       commit_persistence(false);  // changes that sent nothing (expiry, closes) too
+      advance_rollback_counter_if_due();
     }
   } catch (const runtime::EngineTrap& trap) {
     logger_.log(LogType::kError, "engine " + std::string(engine_->name()) +
@@ -225,6 +226,7 @@ int Server::run() {
               "stopping: closing " + std::to_string(connections_.size()) + " connection(s)");
   close_all();
   commit_persistence(true);
+  close_persistence();
   return 0;
 }
 

@@ -27,6 +27,7 @@
 #include "shell/persistence_store.h"
 #include "shell/server_config.h"
 #include "shell/server_transport.h"
+#include "shell/tpm_store_protection.h"
 
 namespace trustmq::shell {
 
@@ -148,6 +149,10 @@ class Server final : public mqtt::BrokerHost {
   // Commits staged records when due: always for durability sync (called before any flush),
   // every autosave_interval for interval; `force` at a clean stop.
   void commit_persistence(bool force);
+  // server_persistence.cpp: at a clean stop, advances the TPM rollback counter (TPM sealing).
+  void close_persistence();
+  // Advances it every persistence_rollback_interval while running (TPM sealing).
+  void advance_rollback_counter_if_due();
   void run_tick_if_due(bool force);
   mqtt::ConnectionId allocate_id();
   Connection* find(mqtt::ConnectionId id);
@@ -163,9 +168,11 @@ class Server final : public mqtt::BrokerHost {
   int signal_fd_ = -1;                                   // handle_signals
   std::function<void()> on_reload_;
   std::unique_ptr<runtime::Engine> engine_;
-  std::unique_ptr<PersistenceStore> store_;  // persistence on
-  mqtt::TimeMs next_commit_ = 0;             // durability interval
-  mqtt::TimeMs clock_saved_at_ = 0;          // last commit (it saves the clock)
+  std::unique_ptr<PersistenceStore> store_;        // persistence on
+  std::unique_ptr<TpmStoreProtection> store_tpm_;  // persistence_sealing tpm
+  mqtt::TimeMs next_rollback_advance_ = 0;         // persistence_rollback_interval
+  mqtt::TimeMs next_commit_ = 0;                   // durability interval
+  mqtt::TimeMs clock_saved_at_ = 0;                // last commit (it saves the clock)
   // Added to CLOCK_MONOTONIC to make the broker's clock: with persistence, it continues the
   // clock of the previous run (server_persistence.cpp); otherwise 0.
   mqtt::TimeMs clock_offset_ = 0;

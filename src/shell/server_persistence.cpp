@@ -15,6 +15,7 @@
 #include "shell/log_type.h"
 #include "shell/monotonic_clock.h"
 #include "shell/server.h"
+#include "shell/store_rollback.h"
 
 namespace trustmq::shell {
 namespace {
@@ -30,6 +31,43 @@ std::int64_t wall_clock_ms() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool has_tpm2_quote_listener(const ServerConfig& config) {
+  return std::any_of(config.listeners.begin(), config.listeners.end(), [](const auto& l) {
+    return l.tls.attestation == ListenerAttestation::kTpm2Quote;
+  });
+}
+
+// persistence_sealing auto: the TPM when the broker already depends on it for attestation.
+bool uses_tpm_sealing(const ServerConfig& config) {
+  switch (config.persistence.sealing) {
+    case PersistenceSealing::kTpm:
+      return true;
+    case PersistenceSealing::kFile:
+      return false;
+    case PersistenceSealing::kAuto:
+      break;
+  }
+  return has_tpm2_quote_listener(config);
+}
+
+std::string sealing_reason(const ServerConfig& config) {
+  switch (config.persistence.sealing) {
+    case PersistenceSealing::kTpm:
+      return "tpm";
+    case PersistenceSealing::kFile:
+      return "file";
+    case PersistenceSealing::kAuto:
+      break;
+  }
+  return has_tpm2_quote_listener(config) ? "auto, with a tpm2-quote listener"
+                                         : "auto, without a tpm2-quote listener";
+}
+
 }  // namespace
 
 void Server::open_persistence() {
@@ -38,10 +76,49 @@ void Server::open_persistence() {
     throw std::runtime_error("persistence: cannot create persistence_location " + p.location +
                              ": " + std::strerror(errno));
   }
-  const auto secret = load_or_create_platform_secret(p.location + "/platform_secret");
-  auto sealer = std::make_unique<RecordSealer>(secret, engine_->module_measurement());
-  store_ = std::make_unique<PersistenceStore>(p.location, std::move(sealer));
   const mqtt::TimeMs started = monotonic_now_ms();
+  const bool tpm = uses_tpm_sealing(config_);
+  const std::string file_secret = p.location + "/platform_secret";
+  const std::string tpm_secret = p.location + "/platform_secret.tpm";
+  std::string protection;
+  if (tpm) {
+    if (exists(file_secret)) {
+      throw std::runtime_error("persistence: " + file_secret +
+                               " exists: this store is sealed with a file secret, not a "
+                               "TPM-sealed one (persistence_sealing " +
+                               sealing_reason(config_) +
+                               "). Set persistence_sealing file, or move the store away to start "
+                               "afresh with a TPM-sealed secret");
+    }
+    store_tpm_ = TpmStoreProtection::open(config_.tpm_tcti, p.location);
+    auto sealer = std::make_unique<RecordSealer>(store_tpm_->platform_secret(),
+                                                 engine_->module_measurement());
+    store_ = std::make_unique<PersistenceStore>(p.location, std::move(sealer));
+    check_store_rollback(*store_, *store_tpm_, p.accept_rollback, logger_);
+    next_rollback_advance_ = now_ + static_cast<mqtt::TimeMs>(p.rollback_interval_seconds) * 1000;
+    protection =
+        "sealed with a " + store_tpm_->description() +
+        "; rollback to an older copy is detected (TPM NV counter, advanced at each start and "
+        "clean stop" +
+        (p.rollback_interval_seconds > 0
+             ? " and every " + std::to_string(p.rollback_interval_seconds) + " s)"
+             : ")");
+  } else {
+    if (exists(tpm_secret) && !exists(file_secret)) {
+      throw std::runtime_error("persistence: " + tpm_secret +
+                               " exists: this store is sealed with a TPM-sealed secret, and "
+                               "persistence_sealing " +
+                               sealing_reason(config_) +
+                               " would not open it. Set persistence_sealing tpm (and tpm_tcti)");
+    }
+    const auto secret = load_or_create_platform_secret(file_secret);
+    auto sealer = std::make_unique<RecordSealer>(secret, engine_->module_measurement());
+    store_ = std::make_unique<PersistenceStore>(p.location, std::move(sealer));
+    protection = "sealed with the file secret " + file_secret +
+                 " (no TPM: whoever can read that file can read the store); rollback to an "
+                 "older copy is NOT detected";
+  }
+  logger_.log(LogType::kNotice, "persistence: " + p.location + "/trustmq.db " + protection);
   // The records are as of the last commit. Continue the clock from there, plus the wall-clock
   // time spent stopped; never backwards (the engine has already seen now_).
   mqtt::TimeMs records_as_of = now_;
@@ -73,6 +150,38 @@ void Server::open_persistence() {
                                     " record(s), refused " +
                                     std::to_string(refused.size() + loaded - restored) + ", in " +
                                     std::to_string(monotonic_now_ms() - started) + " ms");
+}
+
+void Server::close_persistence() {
+  if (!store_ || !store_tpm_) return;
+  try {
+    const std::uint64_t counter = advance_rollback_counter(*store_, *store_tpm_);
+    logger_.log(LogType::kNotice, "persistence: rollback counter advanced to " +
+                                      std::to_string(counter) +
+                                      " at the stop: older copies of the store are refused");
+  } catch (const RollbackCounterError& e) {
+    // The store itself is committed; only copies taken since the start go undetected.
+    logger_.log(LogType::kError, std::string(e.what()) +
+                                     " (at the stop: a copy of the store taken since the start "
+                                     "would not be detected as a rollback)");
+  }
+}
+
+void Server::advance_rollback_counter_if_due() {
+  const std::uint32_t interval_s = config_.persistence.rollback_interval_seconds;
+  if (!store_ || !store_tpm_ || interval_s == 0 || now_ < next_rollback_advance_) return;
+  next_rollback_advance_ = now_ + static_cast<mqtt::TimeMs>(interval_s) * 1000;
+  try {
+    const std::uint64_t counter = advance_rollback_counter(*store_, *store_tpm_);
+    logger_.log(LogType::kDebug,
+                "persistence: rollback counter advanced to " + std::to_string(counter));
+  } catch (const RollbackCounterError& e) {
+    // What is stored stays valid; only the window of undetected rollback grows. Retried at the
+    // next interval.
+    logger_.log(LogType::kError, std::string(e.what()) +
+                                     " (periodic advance of the rollback counter; retried in " +
+                                     std::to_string(interval_s) + " s)");
+  }
 }
 
 void Server::persist(mqtt::ByteView record) {

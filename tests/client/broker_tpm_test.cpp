@@ -147,6 +147,31 @@ TEST_F(BrokerTpmTest, OtherModuleOrForeignEnrolmentCa_Refused) {
   EXPECT_EQ(untrusted.wait(10s), cli::kExitAttestationFailed) << untrusted.err();
 }
 
+// persistence_sealing auto with a tpm2-quote listener: the store's platform secret is sealed
+// by the same TPM the attester quotes with; both use it and the quotes still verify.
+TEST_F(BrokerTpmTest, PersistenceWithTpm2QuoteListener_UsesTheTpmSealedSecret) {
+  const std::uint16_t port = testing::free_port();
+  auto broker = BrokerProcess::start(
+      BrokerKind::kTrustmq, dir_,
+      "allow_anonymous true\nstate_dir " + dir_.file("state2") + "\npersistence true\n" +
+          "persistence_location " + dir_.file("store") + "\ntpm_tcti " + tpm_.tcti() +
+          "\ntpm_ak_certificate " + dir_.file("enrolment/tpm-ak.pem") + "\nlistener " +
+          std::to_string(port) + " 127.0.0.1\nattestation tpm2-quote\n");
+  ASSERT_NE(broker, nullptr);
+  const auto end = std::chrono::steady_clock::now() + 5s;
+  while (!testing::accepts_connections(port) && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(testing::accepts_connections(port)) << broker->log();
+  EXPECT_NE(broker->log().find("sealed with a TPM-sealed secret (swtpm: a software TPM"),
+            std::string::npos)
+      << broker->log();
+  auto attest = testing::run_cli(
+      "attest", {"-h", "127.0.0.1", "-p", std::to_string(port), "--attest", policy(module_hex_)},
+      dir_.path());
+  EXPECT_EQ(attest.wait(10s), 0) << attest.out() << attest.err();
+}
+
 TEST(BrokerTpmStartTest, UnreachableTpm_StartupErrorNamesTheTcti) {
   TempDirectory dir;
   const std::string tcti = "swtpm:path=" + dir.file("no-such-tpm.sock");

@@ -399,6 +399,25 @@ TEST(ConfigFileTest, PersistenceOptions) {
             "test.conf:1: option 'autosave_interval': must be at least 1 (seconds)");
 }
 
+TEST(ConfigFileTest, PersistenceSealingOptions) {
+  const ServerConfig defaults = parse_config("persistence true\n");
+  EXPECT_EQ(defaults.persistence.sealing, PersistenceSealing::kAuto);
+  EXPECT_FALSE(defaults.persistence.accept_rollback);
+  EXPECT_EQ(defaults.persistence.rollback_interval_seconds, kDefaultRollbackIntervalSeconds);
+  EXPECT_EQ(parse_config("persistence_rollback_interval 0\n").persistence.rollback_interval_seconds,
+            0u);
+  const ServerConfig c =
+      parse_config("persistence_sealing tpm\npersistence_accept_rollback true\n");
+  EXPECT_TRUE(c.warnings.empty());
+  EXPECT_EQ(c.persistence.sealing, PersistenceSealing::kTpm);
+  EXPECT_TRUE(c.persistence.accept_rollback);
+  EXPECT_EQ(parse_config("persistence_sealing file\n").persistence.sealing,
+            PersistenceSealing::kFile);
+  EXPECT_EQ(config_error_of("persistence_sealing hardware\n"),
+            "test.conf:1: option 'persistence_sealing': expected auto, file or tpm, not "
+            "'hardware'");
+}
+
 TEST(ConfigFileTest, UnsupportedValuesAreRefusedWithTheReason) {
   EXPECT_EQ(config_error_of("retain_available false\n"),
             "test.conf:1: option 'retain_available': 'false' is not supported: only 'true' "
