@@ -60,11 +60,11 @@ void Broker::State::handle_connect(Connection& c, ConnectPacket& p, TimeMs now) 
   attach_session(c, p, *session, outcome);
   persist_session(*session);
   send_connack(c, p, outcome);
-  log(LogLevel::kNotice, "New client connected from " + c.peer.address + " as " + c.client_id +
-                             " (p" + decimal(protocol_level(c.version)) + ", c" +
-                             (p.clean_start ? "1" : "0") + ", k" + decimal(outcome.keep_alive) +
-                             (outcome.has_username ? ", u'" + c.username + "'" : std::string()) +
-                             ").");
+  log(LogLevel::kNotice,
+      "New client connected from " + c.peer.address + " as " + c.client_id + " (p" +
+          decimal(protocol_level(c.version) + (c.bridge_protocol ? 0x80 : 0)) + ", c" +
+          (p.clean_start ? "1" : "0") + ", k" + decimal(outcome.keep_alive) +
+          (outcome.has_username ? ", u'" + c.username + "'" : std::string()) + ").");
   if (outcome.client_claims) {
     log(LogLevel::kNotice,
         "Client " + c.client_id + " attested: " + describe_client_claims(*outcome.client_claims));
@@ -223,6 +223,7 @@ void Broker::State::attach_session(Connection& c, ConnectPacket& p, Session& ses
   c.connect_session_expiry_zero = session.expiry_interval == 0;
   c.session = &session;
   if (p.will) c.will = std::make_unique<Will>(std::move(*p.will));
+  c.bridge_protocol = p.bridge;
   c.receive_maximum = static_cast<std::uint16_t>(
       zero_means_max_receive(p.properties.receive_maximum.value_or(kMaxReceiveMaximum)));
   c.maximum_packet_size = p.properties.maximum_packet_size.value_or(kMaxPacketSize);

@@ -174,9 +174,9 @@ void Broker::State::handle_decode_error(Connection& c, DecodeResult& result, Tim
     if (result.error == ReasonCode::kUnsupportedProtocolVersion) {
       ConnackPacket connack;
       connack.reason = ReasonCode::kUnsupportedProtocolVersion;
-      // A level with the bridge bit (0x83, 0x84: a mosquitto bridge's try_private) gets
-      // 3.1.1's answer, return code 0x01, on which mosquitto retries without the bit; other
-      // levels above 4 get MQTT 5's (§3.1.2.2).
+      // Another level with the bridge bit (0x83 and 0x84, a mosquitto bridge's try_private,
+      // are accepted) gets 3.1.1's answer, return code 0x01, on which mosquitto retries
+      // without the bit; other levels above 4 get MQTT 5's (§3.1.2.2).
       const bool bridge_bit = (level & 0x80) != 0;
       c.version = level >= 5 && !bridge_bit ? ProtocolVersion::kV5 : ProtocolVersion::kV311;
       send_packet(c, connack);

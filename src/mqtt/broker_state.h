@@ -67,6 +67,10 @@ struct Connection {
   std::uint16_t receive_maximum = kMaxReceiveMaximum;  // the client's
   std::uint32_t maximum_packet_size = kMaxPacketSize;  // the client's
   bool connect_session_expiry_zero = true;
+  // CONNECT's level had mosquitto's bridge bit (try_private): every non-shared subscription
+  // gets No Local and Retain As Published, as mosquitto treats its bridges, so a bridge with
+  // `topic … both` does not get its own messages back (broker_subscribe.cpp).
+  bool bridge_protocol = false;
   TopicAliasMap aliases;                  // inbound: the client's aliases
   OutboundTopicAliases outbound_aliases;  // ours, on the PUBLISH packets we send it
   // The password the client authenticated with, kept to check it again when the password

@@ -43,8 +43,9 @@ HandlerResult Broker::State::handle_subscribe(Connection& c, const SubscribePack
     Subscriber subscriber;
     subscriber.session = &s;
     subscriber.qos = granted;
-    subscriber.no_local = request.no_local;
-    subscriber.retain_as_published = request.retain_as_published;
+    const bool bridge_options = c.bridge_protocol && !shared;
+    subscriber.no_local = request.no_local || bridge_options;
+    subscriber.retain_as_published = request.retain_as_published || bridge_options;
     subscriber.subscription_id = subscription_id;
     const bool existed = subscriptions_.subscribe(request.filter, subscriber);
     if (!existed) s.subscriptions.push_back(request.filter);

@@ -33,6 +33,9 @@ struct ConnectPacket {
   std::optional<std::string> username;
   std::optional<Bytes> password;
   Properties properties;
+  // The protocol level had its high bit set (0x83, 0x84): a mosquitto bridge's `try_private`,
+  // asking to be treated as a bridge (no local, retain as published on its subscriptions).
+  bool bridge = false;
   bool operator==(const ConnectPacket&) const = default;
 };
 

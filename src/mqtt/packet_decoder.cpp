@@ -144,6 +144,11 @@ class BodyDecoder {
     if (!read_u8(level, "protocol level")) return false;
     const std::string_view name = as_string_view(name_bytes);
     c.protocol_name.assign(name);
+    // mosquitto's bridges set the level's high bit (try_private) on 3.1 and 3.1.1; MQTT 5
+    // bridges use No Local instead, so 0x85 stays unknown.
+    const std::uint8_t bare_level = level & 0x7F;
+    c.bridge = (level & 0x80) != 0 && (bare_level == 3 || bare_level == 4);
+    if (c.bridge) level = bare_level;
     c.version = static_cast<ProtocolVersion>(level);
     connect_level_read_ = true;
     const bool known =

@@ -24,7 +24,7 @@ void write_body(const ConnectPacket& c, ProtocolVersion, Sink& s) {
   const bool v5 = is_v5(c.version);
   write_string(s, c.version == ProtocolVersion::kV31 ? std::string_view("MQIsdp")
                                                      : std::string_view("MQTT"));
-  s.u8(static_cast<std::uint8_t>(c.version));
+  s.u8(static_cast<std::uint8_t>(static_cast<std::uint8_t>(c.version) | (c.bridge ? 0x80 : 0)));
   std::uint8_t flags = 0;
   if (c.clean_start) flags |= 0x02;
   if (c.will) {

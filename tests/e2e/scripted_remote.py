@@ -8,6 +8,10 @@ case a real broker cannot be made to hit on demand.
     ... remote.port ...
     remote.received   # [(connection number, topic, payload, qos, dup)]
     remote.close()
+
+It speaks MQTT 5, or 3.1.1 when the CONNECT says so. With `refuse_bridge_bit=True` it answers a
+CONNECT whose level has mosquitto's bridge bit (0x84) with 3.1.1's return code 1 and closes,
+as a broker that does not know try_private does.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ CONNECT, PUBLISH, PUBREL, SUBSCRIBE, PINGREQ, DISCONNECT = 1, 3, 6, 8, 12, 14
 
 
 class ScriptedRemote:
-    def __init__(self, die_after: list[str]):
+    def __init__(self, die_after: list[str], refuse_bridge_bit: bool = False):
         """`die_after[i]`: where connection i (0-based) dies: "publish" (after reading a
         PUBLISH, before any acknowledgement) or "pubrel" (QoS 2: after PUBREC was sent and
         PUBREL read, before PUBCOMP). Connections past the list complete every flow."""
         self.die_after = list(die_after)
+        self.refuse_bridge_bit = refuse_bridge_bit
+        self.refused_bridge_bit = 0  # CONNECTs refused for their bridge bit
         self.received: list[tuple[int, str, bytes, int, bool]] = []
         self.connections = 0
         self._lock = threading.Lock()
@@ -102,18 +108,33 @@ class ScriptedRemote:
 
     def _session(self, conn: socket.socket, number: int, die: str | None) -> None:
         buffer = bytearray()
+        v5 = True
         while True:
             packet = self._read_packet(conn, buffer)
             if packet is None:
                 return
             kind, flags, body = packet
             if kind == CONNECT:
-                conn.sendall(bytes([0x20, 0x03, 0x00, 0x00, 0x00]))  # CONNACK v5, success
+                (name_length,) = struct.unpack("!H", body[:2])
+                level = body[2 + name_length]
+                v5 = level == 5
+                if level & 0x80 and self.refuse_bridge_bit:
+                    with self._lock:
+                        self.refused_bridge_bit += 1
+                    conn.sendall(bytes([0x20, 0x02, 0x00, 0x01]))  # unacceptable protocol level
+                    return
+                if v5:
+                    conn.sendall(bytes([0x20, 0x03, 0x00, 0x00, 0x00]))  # CONNACK v5, success
+                else:
+                    conn.sendall(bytes([0x20, 0x02, 0x00, 0x00]))
             elif kind == PINGREQ:
                 conn.sendall(bytes([0xD0, 0x00]))
             elif kind == SUBSCRIBE:
                 packet_id = body[:2]
-                conn.sendall(bytes([0x90, 0x04]) + packet_id + bytes([0x00, 0x01]))
+                if v5:
+                    conn.sendall(bytes([0x90, 0x04]) + packet_id + bytes([0x00, 0x01]))
+                else:
+                    conn.sendall(bytes([0x90, 0x03]) + packet_id + bytes([0x01]))
             elif kind == PUBLISH:
                 qos, dup = (flags >> 1) & 0x03, bool(flags & 0x08)
                 (topic_length,) = struct.unpack("!H", body[:2])
@@ -122,7 +143,7 @@ class ScriptedRemote:
                 packet_id = body[at:at + 2] if qos else b""
                 at += 2 if qos else 0
                 properties_length, i, multiplier = 0, at, 1
-                while True:  # Property Length (MQTT 5)
+                while v5:  # Property Length (MQTT 5)
                     byte = body[i]
                     properties_length += (byte & 0x7F) * multiplier
                     multiplier *= 128

@@ -364,15 +364,21 @@ def test_trustmq_bridge_to_mosquitto(broker_factory, tmp_path):
         assert remote.stop() == []
 
 
-def test_try_private_to_mosquitto_keeps_both_from_looping_in_mqtt311(broker_factory, tmp_path):
-    # With the bridge bit (try_private, the default) mosquitto treats the peer as a bridge and
-    # sends it no copy of what it published, so `both` over MQTT 3.1.1 has one copy per side.
-    remote = start_mosquitto(tmp_path, "mosquitto-private", [])
+@pytest.mark.parametrize("remote_kind", ["mosquitto", "trustmq"])
+def test_try_private_keeps_both_from_looping_in_mqtt311(broker_factory, tmp_path, remote_kind):
+    # With the bridge bit (try_private, the default) the remote — Debian's mosquitto, or trustmq
+    # itself — treats the peer as a bridge and sends it no copy of what it published, so `both`
+    # over MQTT 3.1.1 has one copy per side.
+    mosquitto = start_mosquitto(tmp_path, "mosquitto-private", []) if remote_kind == "mosquitto" \
+        else None
+    remote = mosquitto or broker_factory()
     try:
         edge = broker_factory(extra_lines=bridge_lines("tp", remote.port, ["chat/# both 1"],
                                                        version="mqttv311"))
         connected(edge, "tp")
         wait_log(edge, r"bridge tp: connected to .* as a bridge \(try_private\)")
+        if mosquitto is None:
+            wait_log(remote, r"New client connected from .* \(p132, ")  # 0x84, as mosquitto logs
         at_edge, at_remote = ClientSet(edge, tmp_path), ClientSet(remote, tmp_path)
         try:
             on_edge = at_edge.subscriber("paho-v311", "chat/#", qos=1)
@@ -387,40 +393,47 @@ def test_try_private_to_mosquitto_keeps_both_from_looping_in_mqtt311(broker_fact
         finally:
             at_edge.close_all()
             at_remote.close_all()
+        assert "the remote refused the bridge bit" not in edge.read_log()
     finally:
-        assert remote.stop() == []
+        if mosquitto is not None:
+            assert mosquitto.stop() == []
 
 
 def test_try_private_refused_by_the_remote(broker_factory, tmp_path):
-    # trustmq as the remote refuses the bridge bit (3.1.1 return code 1): the bridge connects
-    # again without it, as mosquitto does; unless a `both` line would then loop: nothing is
-    # forwarded and the log says why.
-    remote = broker_factory()
-    edge = broker_factory(extra_lines=[
-        *bridge_lines("plain", remote.port, ["up/# out 1"], version="mqttv311"),
-        *bridge_lines("looping", remote.port, ["chat/# both 1"], version="mqttv311"),
-    ])
-    wait_log(edge, r"bridge plain: the remote refused the bridge bit \(try_private\); "
-                   r"connecting without it")
-    connected(edge, "plain")
-    wait_log(edge, r"bridge looping: the remote refused the bridge bit .*'topic chat/# both' "
-                   r"would loop, so nothing is forwarded")
-    at_edge, at_remote = ClientSet(edge, tmp_path), ClientSet(remote, tmp_path)
+    # A remote that does not know the bridge bit refuses it (3.1.1 return code 1, as mosquitto
+    # before 1.x and other brokers do): the bridge connects again without it, as mosquitto does;
+    # unless a `both` line would then loop: nothing is forwarded and the log says why.
+    refusing = ScriptedRemote(die_after=[], refuse_bridge_bit=True)
+    looping_remote = ScriptedRemote(die_after=[], refuse_bridge_bit=True)
     try:
-        sub = at_remote.subscriber("paho-v5", "#", qos=1)
-        at_edge.publish("mosquitto-v311", "up/x", [b"plain 3.1.1"], qos=1)
-        at_edge.publish("mosquitto-v311", "chat/x", [b"must not leave"], qos=1)
-        got = sub.wait_for_messages(1)
-        assert (got[0].topic, got[0].payload) == ("up/x", b"plain 3.1.1")
-        sub.inbox.expect_no_more(1, quiet=0.5)
+        edge = broker_factory(extra_lines=[
+            *bridge_lines("plain", refusing.port, ["up/# out 1"], version="mqttv311"),
+            *bridge_lines("looping", looping_remote.port, ["chat/# both 1"], version="mqttv311"),
+        ])
+        wait_log(edge, r"bridge plain: the remote refused the bridge bit \(try_private\); "
+                       r"connecting without it")
+        connected(edge, "plain")
+        wait_log(edge, r"bridge looping: the remote refused the bridge bit .*'topic chat/# both' "
+                       r"would loop, so nothing is forwarded")
+        at_edge = ClientSet(edge, tmp_path)
+        try:
+            at_edge.publish("mosquitto-v311", "up/x", [b"plain 3.1.1"], qos=1)
+            at_edge.publish("mosquitto-v311", "chat/x", [b"must not leave"], qos=1)
+            got = refusing.wait_received(1)
+            assert [(topic, payload) for _, topic, payload, _, _ in got] == [("up/x", b"plain 3.1.1")]
+            time.sleep(0.5)
+            assert looping_remote.snapshot() == []
+        finally:
+            at_edge.close_all()
+        assert refusing.refused_bridge_bit >= 1 and looping_remote.refused_bridge_bit >= 1
+        assert "bridge looping: connected to" not in edge.read_log()
     finally:
-        at_edge.close_all()
-        at_remote.close_all()
-    assert "bridge looping: connected to" not in edge.read_log()
+        refusing.close()
+        looping_remote.close()
 
 
 # mosquitto's default try_private true sets the bridge bit in the protocol level; trustmq
-# answers 3.1.1's "unacceptable protocol version" and mosquitto retries without it.
+# accepts it and treats the bridge as mosquitto would (No Local, Retain As Published).
 @pytest.mark.parametrize("try_private", [[], ["try_private false"]], ids=["default", "off"])
 def test_mosquitto_bridge_to_trustmq(broker_factory, tmp_path, try_private):
     remote = broker_factory()
