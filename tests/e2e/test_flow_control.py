@@ -71,7 +71,8 @@ def test_twenty_subscribers_keep_receiving_while_one_stalls_and_memory_stays_fla
         per_round = 100  # 3.2 MiB a round: more than the stalled queue's limit each time
         resident = [broker.resident_kib()]
         started = time.monotonic()
-        for round_index in range(3):
+        rounds = 6
+        for round_index in range(rounds):
             for i in range(per_round):
                 sequence = round_index * per_round + i
                 publisher.publish(topic, sequence.to_bytes(4, "big") + payload, qos=1, timeout=10)
@@ -80,15 +81,17 @@ def test_twenty_subscribers_keep_receiving_while_one_stalls_and_memory_stays_fla
             resident.append(broker.resident_kib())
         elapsed = time.monotonic() - started
 
-        expected = list(range(3 * per_round))
+        expected = list(range(rounds * per_round))
         for sub in healthy:
             got = [int.from_bytes(m.payload[:4], "big") for m in sub.inbox.snapshot()]
             assert got == expected, "a healthy subscriber lost or reordered messages"
-        assert elapsed < 60, f"20 subscribers took {elapsed:.1f} s for 300 messages"
-        # Rounds 2 and 3 published 6.4 MiB more; an unbounded queue for the stalled subscriber
-        # would hold all of it. Allow 2 MiB for allocator noise.
-        growth = resident[3] - resident[1]
-        assert growth < 2048, f"broker memory grew {growth} KiB over two rounds: {resident}"
+        assert elapsed < 90, f"20 subscribers took {elapsed:.1f} s for {len(expected)} messages"
+        # Rounds 2 to 6 published 16 MiB more; an unbounded queue for the stalled subscriber
+        # would hold all of it. Allow 6 MiB: on a loaded machine the healthy subscribers read
+        # late, their queues (up to 20 in flight × 32 KiB each) reach a higher mark in a later
+        # round, and the allocator keeps that peak resident (seen: 3–6 MiB at load 9–12).
+        growth = resident[rounds] - resident[1]
+        assert growth < 6 * 1024, f"broker memory grew {growth} KiB over {rounds - 1} rounds: {resident}"
         log = broker.read_log()
         assert "full (" in log and "QoS 0 message(s)" in log, "the drops were not logged"
         assert ": outbound queue full" not in log, "no one should be disconnected: only QoS 0 drops"
