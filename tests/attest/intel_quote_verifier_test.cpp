@@ -108,6 +108,15 @@ TEST_F(IntelQuoteVerifierTest, GenuineSgxQuoteV3Verifies) {
   EXPECT_EQ(to_hex(r->sgx->mr_enclave), to_hex(ByteSpan(sgx_).subspan(48 + 64, 32)));
   EXPECT_EQ(to_hex(r->sgx->mr_signer), to_hex(ByteSpan(sgx_).subspan(48 + 128, 32)));
   EXPECT_EQ(to_hex(r->report_data), to_hex(ByteSpan(sgx_).subspan(48 + 320, 64)));
+  // The remaining enclave claims, read from the body (isv_prod_id at 256, isv_svn at 258,
+  // attributes at 48: 07 = INIT | DEBUG | MODE64BIT, so the sample is a DEBUG enclave).
+  EXPECT_EQ(r->sgx->isv_prod_id, 0);
+  EXPECT_EQ(r->sgx->isv_svn, 0);
+  EXPECT_EQ(to_hex(r->sgx->attributes), "07000000000000000700000000000000");
+  EXPECT_EQ(r->sgx->misc_select, 0u);
+  EXPECT_EQ(to_hex(r->sgx->cpu_svn), "13130207ff8006000000000000000000");
+  EXPECT_TRUE(r->sgx->debug);
+  EXPECT_TRUE(r->debug);
   ASSERT_TRUE(r->intel_tcb.has_value());
   EXPECT_TRUE(r->intel_tcb->crls_checked);
   // The vectors have no SGX TCB info or QE identity: the TCB status stays unknown.
@@ -128,6 +137,22 @@ TEST_F(IntelQuoteVerifierTest, GenuineTdxQuoteV4VerifiesWithFullCollateral) {
   ASSERT_TRUE(r->tdx.has_value());
   EXPECT_EQ(to_hex(r->tdx->mr_td), to_hex(ByteSpan(tdx_).subspan(48 + 136, 48)));
   EXPECT_EQ(to_hex(r->tdx->rtmr[0]), to_hex(ByteSpan(tdx_).subspan(48 + 328, 48)));
+  // The remaining TD claims at their body offsets (tee_tcb_svn 0, td_attributes 120,
+  // mr_config_id 184, mr_owner 232, rtmr1..3 376/424/472).
+  EXPECT_EQ(to_hex(r->tdx->tee_tcb_svn), "03000400000000000000000000000000");
+  EXPECT_EQ(r->tdx->td_attributes, 0x40000000u);  // SEPT_VE_DISABLE only: not DEBUG (bit 0)
+  EXPECT_FALSE(r->tdx->debug);
+  EXPECT_FALSE(r->debug);
+  EXPECT_EQ(to_hex(r->tdx->mr_config_id), std::string(96, '0'));
+  EXPECT_EQ(to_hex(r->tdx->mr_owner), std::string(96, '0'));
+  EXPECT_EQ(to_hex(r->tdx->rtmr[1]),
+            "2c700b8ba9b85783f8be9fb9443647bdc0bb3c50747f06297cc6538c25a5f589c4b56d035c59107c6bc58"
+            "00db2cacb61");
+  EXPECT_EQ(to_hex(r->tdx->rtmr[2]),
+            "8652f0caaba7e215ea442dc36a4499d8fec3362f3a0b2ca151cbe4b3e6466fe59c7368b3c2287fc7c3bf5"
+            "c924eb4424e");
+  EXPECT_EQ(to_hex(r->tdx->rtmr[3]), std::string(96, '0'));
+  EXPECT_EQ(to_hex(r->report_data), to_hex(ByteSpan(tdx_).subspan(48 + 520, 64)));
   ASSERT_TRUE(r->intel_tcb.has_value());
   EXPECT_EQ(r->intel_tcb->fmspc, "50806f000000");
   EXPECT_TRUE(r->intel_tcb->crls_checked);
@@ -187,6 +212,17 @@ TEST_F(IntelQuoteVerifierTest, FlippedBitsInTheQuoteFailWithTheirStep) {
   b[48 + 64] ^= 1;
   expect_failure(sgx(b, sgx_collateral()), VerifyError::kSignatureInvalid,
                  "quote signature does not verify");
+  // S12: r, s and the attestation key of the SGX quote.
+  for (const std::size_t at : {sgx_sig + 5, sgx_sig + 32 + 5}) {
+    b = sgx_;
+    b[at] ^= 1;
+    expect_failure(sgx(b, sgx_collateral()), VerifyError::kSignatureInvalid,
+                   "quote signature does not verify");
+  }
+  b = sgx_;
+  b[sgx_sig + 64 + 7] ^= 1;
+  expect_failure(sgx(b, sgx_collateral()), VerifyError::kPlatformMismatch,
+                 "attestation key is not the one the QE certified");
   b = sgx_;
   b[sgx_sig + 128 + 10] ^= 1;
   expect_failure(sgx(b, sgx_collateral()), VerifyError::kSignatureInvalid,
@@ -204,6 +240,8 @@ TEST_F(IntelQuoteVerifierTest, FlippedBitInEachCertificateFails) {
                  "Intel SGX PCK Platform CA is not signed by Intel SGX Root CA");
   expect_failure(sgx(flip_certificate(sgx_, 0), sgx_collateral()), VerifyError::kUntrustedPlatform,
                  "PCK certificate is not signed by Intel SGX PCK Processor CA");
+  expect_failure(sgx(flip_certificate(sgx_, 1), sgx_collateral()), VerifyError::kUntrustedPlatform,
+                 "Intel SGX PCK Processor CA is not signed by Intel SGX Root CA");
   // The root copy inside the quote is never trusted: the anchor is what counts.
   EXPECT_TRUE(tdx(flip_certificate(tdx_, 2), tdx_collateral()).ok());
   // A tampered anchor fails its self-signature.
@@ -233,6 +271,10 @@ TEST_F(IntelQuoteVerifierTest, FlippedBitInEachCollateralFileFails) {
   sgx_crl.back() ^= 1;
   expect_failure(sgx(sgx_, replace(sgx_collateral(), "processor_crl.der", sgx_crl)),
                  VerifyError::kCollateralInvalid, "is not signed by Intel SGX PCK Processor CA");
+  Bytes sgx_root_crl = read_vector("sgx-dcap/root_crl.der");
+  sgx_root_crl.back() ^= 1;
+  expect_failure(sgx(sgx_, replace(sgx_collateral(), "root_crl.der", sgx_root_crl)),
+                 VerifyError::kCollateralInvalid, "is not signed by Intel SGX Root CA");
 
   auto tamper_text = [](const std::string& file, const std::string& from, const std::string& to) {
     Bytes b = read_vector(file);
@@ -428,6 +470,134 @@ TEST_F(IntelQuoteVerifierTest, AppraisalUsesTcbStatusAndMeasurements) {
   sp->sgx_dcap.allow_unknown_tcb = true;
   a = appraise(*sp, *s, kSgxNow);
   EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+}
+
+// S11 / P1 / P2: each sgx-dcap rule accepts the genuine sample's own value and rejects it with
+// one byte (or one unit) changed.
+TEST_F(IntelQuoteVerifierTest, SgxAppraisalRules_AcceptTheSampleAndRejectAFlippedByte) {
+  auto r = sgx(sgx_, sgx_collateral());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const std::string enclave = to_hex(r->sgx->mr_enclave), signer = to_hex(r->sgx->mr_signer);
+  auto policy_with = [](const std::string& rules) {
+    auto p = parse_policy(R"({"version": 1, "allowed_types": ["sgx-dcap"], "allow_debug": true,
+        "sgx-dcap": {"allow_unknown_tcb": true, )" +
+                              rules + "}}",
+                          "/");
+    EXPECT_TRUE(p.ok()) << p.error();
+    return *p;
+  };
+  auto flip_hex = [](std::string hex) {
+    hex[0] = hex[0] == '0' ? '1' : '0';
+    return hex;
+  };
+  const std::string pinned = R"("mr_enclaves": [")" + enclave + R"("], "mr_signers": [")" + signer +
+                             R"("], "isv_prod_id": 0, "min_isv_svn": 0)";
+  auto a = appraise(policy_with(pinned), *r, kSgxNow);
+  EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+
+  const struct {
+    std::string rules;
+    AppraisalCheck check;
+    std::string fragment;
+  } rejects[] = {
+      {R"("mr_enclaves": [")" + flip_hex(enclave) + R"("], "mr_signers": "any")",
+       AppraisalCheck::kTeeMeasurement, "sgx-dcap mr_enclave"},
+      {R"("mr_enclaves": "any", "mr_signers": [")" + flip_hex(signer) + R"("])",
+       AppraisalCheck::kTeeMeasurement, "sgx-dcap mr_signer"},
+      {R"("mr_enclaves": "any", "mr_signers": "any", "isv_prod_id": 1)",
+       AppraisalCheck::kTeeMeasurement, "isv_prod_id 0 is not 1"},
+      {R"("mr_enclaves": "any", "mr_signers": "any", "min_isv_svn": 1)", AppraisalCheck::kTeeSvn,
+       "isv_svn 0 below the minimum 1"},
+  };
+  for (const auto& c : rejects) {
+    SCOPED_TRACE(c.rules);
+    a = appraise(policy_with(c.rules), *r, kSgxNow);
+    ASSERT_FALSE(a.accepted);
+    ASSERT_EQ(a.reasons.size(), 1u);
+    EXPECT_EQ(a.reasons[0].check, c.check);
+    EXPECT_NE(a.reasons[0].text.find(c.fragment), std::string::npos) << a.reasons[0].text;
+  }
+}
+
+// P4: the genuine SGX sample is a DEBUG enclave, refused unless the policy allows debug.
+TEST_F(IntelQuoteVerifierTest, SgxSampleIsRefusedByDefaultBecauseItIsADebugEnclave) {
+  auto r = sgx(sgx_, sgx_collateral());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto p = parse_policy(R"({"version": 1, "allowed_types": ["sgx-dcap"],
+      "sgx-dcap": {"mr_enclaves": "any", "mr_signers": "any", "allow_unknown_tcb": true}})",
+                        "/");
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_FALSE(p->allow_debug);  // the default
+  auto a = appraise(*p, *r, kSgxNow);
+  ASSERT_FALSE(a.accepted);
+  ASSERT_EQ(a.reasons.size(), 1u);
+  EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kDebug);
+  EXPECT_NE(a.reasons[0].text.find("debug"), std::string::npos);
+  p->allow_debug = true;
+  EXPECT_TRUE(appraise(*p, *r, kSgxNow).accepted);
+}
+
+// X4 / P1 / P2: each tdx rule accepts the genuine sample's value and rejects one flipped byte.
+TEST_F(IntelQuoteVerifierTest, TdxAppraisalRules_AcceptTheSampleAndRejectAFlippedByte) {
+  auto r = tdx(tdx_, tdx_collateral());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const TdxTdClaims& td = *r->tdx;
+  // The sample's platform status is TcbLevelNotSupported (see GenuineTdxQuoteV4…): allowed
+  // here so that only the rule under test decides.
+  auto policy_with = [&](const std::string& rules) {
+    auto p = parse_policy(R"({"version": 1, "allowed_types": ["tdx"],
+        "tdx": {"allowed_tcb_statuses": ["UpToDate", "TcbLevelNotSupported"], "mr_tds": [")" +
+                              to_hex(td.mr_td) + "\"]" + (rules.empty() ? "" : ", ") + rules + "}}",
+                          "/");
+    EXPECT_TRUE(p.ok()) << p.error();
+    return *p;
+  };
+  auto flip_hex = [](std::string hex) {
+    hex[1] = hex[1] == '0' ? '1' : '0';
+    return hex;
+  };
+  struct Rule {
+    std::string field;
+    std::string value;  // the sample's
+    std::string what;
+  };
+  const std::vector<Rule> rules = {
+      {"mr_config_ids", to_hex(td.mr_config_id), "tdx mr_config_id"},
+      {"mr_owners", to_hex(td.mr_owner), "tdx mr_owner"},
+      {"rtmr0", to_hex(td.rtmr[0]), "tdx rtmr0"},
+      {"rtmr1", to_hex(td.rtmr[1]), "tdx rtmr1"},
+      {"rtmr2", to_hex(td.rtmr[2]), "tdx rtmr2"},
+      {"rtmr3", to_hex(td.rtmr[3]), "tdx rtmr3"},
+  };
+  for (const auto& rule : rules) {
+    SCOPED_TRACE(rule.field);
+    auto a = appraise(policy_with("\"" + rule.field + "\": [\"" + rule.value + "\"]"), *r, kTdxNow);
+    EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+    a = appraise(policy_with("\"" + rule.field + "\": [\"" + flip_hex(rule.value) + "\"]"), *r,
+                 kTdxNow);
+    ASSERT_FALSE(a.accepted);
+    ASSERT_EQ(a.reasons.size(), 1u);
+    EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kTeeMeasurement);
+    EXPECT_NE(a.reasons[0].text.find(rule.what), std::string::npos) << a.reasons[0].text;
+  }
+  // min_tee_tcb_svn: the sample's own (03 00 04 …) passes; one more at byte 2 fails there.
+  auto a =
+      appraise(policy_with(R"("min_tee_tcb_svn": ")" + to_hex(td.tee_tcb_svn) + "\""), *r, kTdxNow);
+  EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+  a = appraise(policy_with(R"("min_tee_tcb_svn": "03000500000000000000000000000000")"), *r,
+               kTdxNow);
+  ASSERT_FALSE(a.accepted);
+  ASSERT_EQ(a.reasons.size(), 1u);
+  EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kTeeSvn);
+  EXPECT_NE(a.reasons[0].text.find("at byte 2"), std::string::npos) << a.reasons[0].text;
+  // The sample is not a debug TD; the same claims with the TD's DEBUG attribute are refused by
+  // default (the quote's signature covers td_attributes, so the flip is made on the claims).
+  Claims debug_td = *r;
+  debug_td.debug = true;
+  debug_td.tdx->debug = true;
+  a = appraise(policy_with(""), debug_td, kTdxNow);
+  ASSERT_FALSE(a.accepted);
+  EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kDebug);
 }
 
 }  // namespace
