@@ -23,9 +23,15 @@
 
 #include "attest/bytes.h"
 #include "attest/openssl_handles.h"
+#include "attest/test_p256_pki.h"
 #include "support/vector_files.h"
 
 namespace trustmq::test_support {
+
+using p256_pki::certificate;
+using p256_pki::ec_key;
+using p256_pki::raw_public_key;
+using p256_pki::raw_signature;
 
 // Offsets inside SyntheticSgxQuote::quote (version 4: QE data inside certification data type 6).
 struct SyntheticSgxQuoteLayout {
@@ -61,18 +67,18 @@ class SyntheticSgxQuote {
     } else {
       name_entries(root_name, "trustmq synthetic SGX Root CA");
     }
-    root = certificate(root_name, root_name, root_key.get(), root_key.get(), true, 1);
+    root = certificate(root_name, nullptr, root_key.get(), root_key.get(), true, 1);
     X509_NAME* ca_name = X509_NAME_new();
     name_entries(ca_name, "Intel SGX PCK Processor CA");
-    pck_ca = certificate(ca_name, root_name, root_key.get(), pck_ca_key.get(), true, 2);
+    pck_ca = certificate(ca_name, root.get(), root_key.get(), pck_ca_key.get(), true, 2);
     X509_NAME* leaf_name = X509_NAME_new();
     name_entries(leaf_name, "Intel SGX PCK Certificate");
-    pck_leaf = certificate(leaf_name, ca_name, pck_ca_key.get(), pck_key.get(), false, 3,
+    pck_leaf = certificate(leaf_name, pck_ca.get(), pck_ca_key.get(), pck_key.get(), false, 3,
                            genuine_sgx_extension());
     X509_NAME* signing_name = X509_NAME_new();
     name_entries(signing_name, "Intel SGX TCB Signing");
     tcb_signing =
-        certificate(signing_name, root_name, root_key.get(), tcb_signing_key.get(), false, 4);
+        certificate(signing_name, root.get(), root_key.get(), tcb_signing_key.get(), false, 4);
     X509_NAME_free(root_name);
     X509_NAME_free(ca_name);
     X509_NAME_free(leaf_name);
@@ -145,32 +151,11 @@ class SyntheticSgxQuote {
     append(quote, sig_data);
   }
 
-  // A CRL by `issuer` (key `issuer_key`) listing the certificates `revoked`, DER.
+  // A CRL by `issuer` listing `revoked`, current at kNow (DER).
   static attest::Bytes crl(X509* issuer, EVP_PKEY* issuer_key, const std::vector<X509*>& revoked) {
-    X509_CRL* c = X509_CRL_new();
-    X509_CRL_set_version(c, 1);
-    X509_CRL_set_issuer_name(c, X509_get_subject_name(issuer));
-    ASN1_TIME* last = ASN1_TIME_set(nullptr, static_cast<time_t>(kNow - 24 * 3600));
-    ASN1_TIME* next = ASN1_TIME_set(nullptr, static_cast<time_t>(kNow + 30 * 24 * 3600));
-    X509_CRL_set1_lastUpdate(c, last);
-    X509_CRL_set1_nextUpdate(c, next);
-    for (X509* cert : revoked) {
-      X509_REVOKED* r = X509_REVOKED_new();
-      X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(cert));
-      X509_REVOKED_set_revocationDate(r, last);
-      X509_CRL_add0_revoked(c, r);
-    }
-    X509_CRL_sort(c);
-    X509_CRL_sign(c, issuer_key, EVP_sha256());
-    ASN1_TIME_free(last);
-    ASN1_TIME_free(next);
-    unsigned char* der = nullptr;
-    const int len = i2d_X509_CRL(c, &der);
-    attest::Bytes out(der, der + (len > 0 ? len : 0));
-    OPENSSL_free(der);
-    X509_CRL_free(c);
-    return out;
+    return p256_pki::crl(issuer, issuer_key, revoked, kNow);
   }
+  static std::string pem_of(X509* cert) { return p256_pki::pem_of(cert); }
 
   // {"<key>": <inner>, "signature": "<r||s hex>"} signed by the TCB Signing key over `inner`.
   std::string signed_document(const std::string& key, const std::string& inner) const {
@@ -180,22 +165,12 @@ class SyntheticSgxQuote {
     return "{\"" + key + "\":" + inner + ",\"signature\":\"" + attest::to_hex(sig) + "\"}";
   }
 
-  static std::string pem_of(X509* cert) {
-    attest::BioPtr bio(BIO_new(BIO_s_mem()));
-    PEM_write_bio_X509(bio.get(), cert);
-    char* data = nullptr;
-    const long len = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<std::size_t>(len));
-  }
-
   attest::EvpPkeyPtr root_key, pck_ca_key, pck_key, tcb_signing_key, attestation_key;
   attest::X509Ptr root, pck_ca, pck_leaf, tcb_signing;
   attest::Bytes body, qe_report, qe_auth_data;
   attest::Bytes quote;
 
  private:
-  static attest::EvpPkeyPtr ec_key() { return attest::EvpPkeyPtr(EVP_EC_gen("P-256")); }
-
   static void name_entries(X509_NAME* name, const char* cn) {
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn),
                                -1, -1, 0);
@@ -213,55 +188,6 @@ class SyntheticSgxQuote {
     const int index = leaf ? X509_get_ext_by_OBJ(leaf.get(), oid, -1) : -1;
     ASN1_OBJECT_free(oid);
     return index < 0 ? nullptr : X509_EXTENSION_dup(X509_get_ext(leaf.get(), index));
-  }
-
-  static attest::X509Ptr certificate(X509_NAME* subject, X509_NAME* issuer, EVP_PKEY* issuer_key,
-                                     EVP_PKEY* subject_key, bool ca, long serial,
-                                     X509_EXTENSION* extra = nullptr) {
-    attest::X509Ptr x(X509_new());
-    X509_set_version(x.get(), 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x.get()), serial);
-    X509_set_subject_name(x.get(), subject);
-    X509_set_issuer_name(x.get(), issuer);
-    ASN1_TIME_set(X509_getm_notBefore(x.get()), 1577836800);  // 2020-01-01
-    ASN1_TIME_set(X509_getm_notAfter(x.get()), 2208988800);   // 2040-01-01
-    X509_set_pubkey(x.get(), subject_key);
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, x.get(), x.get(), nullptr, nullptr, 0);
-    X509_EXTENSION* bc = X509V3_EXT_conf_nid(nullptr, &ctx, NID_basic_constraints,
-                                             ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-    X509_add_ext(x.get(), bc, -1);
-    X509_EXTENSION_free(bc);
-    if (extra != nullptr) {
-      X509_add_ext(x.get(), extra, -1);
-      X509_EXTENSION_free(extra);
-    }
-    X509_sign(x.get(), issuer_key, EVP_sha256());
-    return x;
-  }
-
-  static attest::Bytes raw_public_key(EVP_PKEY* key) {
-    unsigned char point[65];
-    std::size_t len = 0;
-    EVP_PKEY_get_octet_string_param(key, "pub", point, sizeof point, &len);
-    return attest::Bytes(point + 1, point + 65);  // drop the 0x04 prefix
-  }
-
-  static attest::Bytes raw_signature(EVP_PKEY* key, attest::ByteSpan message) {
-    attest::EvpMdCtxPtr md(EVP_MD_CTX_new());
-    std::size_t len = 0;
-    EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, key);
-    EVP_DigestSign(md.get(), nullptr, &len, message.data(), message.size());
-    attest::Bytes der(len);
-    EVP_DigestSign(md.get(), der.data(), &len, message.data(), message.size());
-    const unsigned char* p = der.data();
-    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len));
-    attest::Bytes out(64, 0);
-    BN_bn2binpad(ECDSA_SIG_get0_r(sig), out.data(), 32);
-    BN_bn2binpad(ECDSA_SIG_get0_s(sig), out.data() + 32, 32);
-    ECDSA_SIG_free(sig);
-    return out;
   }
 
   static void put16(attest::Bytes& b, std::size_t at, std::uint16_t v) {
