@@ -81,9 +81,12 @@ void appraise_intel_tcb(Reject& r, const IntelPolicyCommon& p, const Claims& cla
             (t.tcb_detail.empty() ? "" : " (" + t.tcb_detail + ")"));
   }
   if (!p.allows(*t.qe_status)) {
+    std::string advisories;
+    for (const auto& a : t.qe_advisory_ids) advisories += (advisories.empty() ? "" : ", ") + a;
     add(r, AppraisalCheck::kTcbStatus,
         type + " quoting enclave TCB status " + std::string(tcb_status_name(*t.qe_status)) +
-            " not allowed by policy");
+            " not allowed by policy" +
+            (advisories.empty() ? "" : " (advisories: " + advisories + ")"));
   }
   const struct {
     const char* name;

@@ -431,6 +431,9 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
     auto status = evaluate_qe_identity(*identity, qe);
     if (!status) return steps.fail("QE identity", VerifyError::kPlatformMismatch, status.error());
     tcb.qe_status = *status;
+    if (const QeTcbLevel* level = qe_tcb_level(*identity, qe.isv_svn)) {
+      tcb.qe_advisory_ids = level->advisory_ids;
+    }
     tcb.qe_identity_issue_date = identity->issue_date;
     tcb.qe_identity_next_update = identity->next_update;
     steps.pass("QE identity", doc.source + " (signed by Intel SGX TCB Signing; issued " +

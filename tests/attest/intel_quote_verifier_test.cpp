@@ -5,6 +5,7 @@
 #include <string>
 
 #include "attest/appraisal.h"
+#include "attest/intel_pck_certificate.h"
 #include "attest/intel_qe_identity.h"
 #include "attest/intel_tcb_info.h"
 #include "attest/policy.h"
@@ -598,6 +599,116 @@ TEST_F(IntelQuoteVerifierTest, TdxAppraisalRules_AcceptTheSampleAndRejectAFlippe
   a = appraise(policy_with(""), debug_td, kTdxNow);
   ASSERT_FALSE(a.accepted);
   EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kDebug);
+}
+
+// S8 / S9 / S10: the genuine SGX sample with genuine Intel-signed SGX collateral for its FMSPC
+// (PCS responses captured 2023-07-12 by mobilecoinfoundation/attestation; vectors/README.md).
+// At 2023-07-15 the processor CRL of the vectors (04-21 .. 05-21) has expired, so it is left
+// out: that one step is NOT CHECKED, every other step is verified.
+constexpr std::uint64_t kSgxPcsNow = 1689379200;  // 2023-07-15
+
+Files sgx_pcs_collateral() {
+  return {{"root_crl.der", read_vector("sgx-dcap/root_crl.der")},
+          {"fmspc_00906ED50000_2023_07_12.json",
+           read_vector("sgx-dcap/pcs-2023-07-12/fmspc_00906ED50000_2023_07_12.json")},
+          {"qe_identity.json", read_vector("sgx-dcap/pcs-2023-07-12/qe_identity.json")},
+          {"tcb-signing-chain.pem", read_vector("tdx/tcb-signing-chain.pem")}};
+}
+
+TEST_F(IntelQuoteVerifierTest, GenuineSgxQuoteV3WithQeIdentityAndTcbInfo) {
+  // The PCK certificate's TCB decides the level: components 17 17 02 04 01 80 06 …, PCESVN 11.
+  const Bytes leaf_der = read_vector("sgx-dcap/leaf_cert.der");
+  const unsigned char* p = leaf_der.data();
+  X509Ptr leaf(d2i_X509(nullptr, &p, static_cast<long>(leaf_der.size())));
+  ASSERT_TRUE(leaf);
+  auto pck = read_pck_certificate(leaf.get());
+  ASSERT_TRUE(pck.ok()) << pck.error();
+  EXPECT_EQ(to_hex(pck->component_svns), "11110204018006000000000000000000");
+  EXPECT_EQ(pck->pce_svn, 11);
+
+  IntelQuoteVerifier v(EvidenceType::kSgxDcap, collateral_of(sgx_pcs_collateral()));
+  VerificationLog log;
+  auto r = v.verify_logged(sgx_, roots_, kSgxPcsNow, &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  int skipped = 0;
+  for (const auto& s : log) {
+    EXPECT_TRUE(s.passed) << s.name << ": " << s.detail;
+    if (s.skipped) {
+      ++skipped;
+      EXPECT_NE(s.name.find("PCK certificate not revoked"), std::string::npos) << s.name;
+    }
+  }
+  EXPECT_EQ(skipped, 1);
+  ASSERT_TRUE(r->intel_tcb.has_value());
+  const IntelTcbClaims& t = *r->intel_tcb;
+  EXPECT_FALSE(t.crls_checked);  // the processor CRL is not current at this date
+  ASSERT_TRUE(t.platform_status.has_value());
+  // The first level at or below the PCK TCB: 17 17 02 04 01 80 06, PCESVN 11.
+  EXPECT_EQ(*t.platform_status, TcbStatus::kOutOfDate);
+  EXPECT_EQ(t.advisory_ids,
+            (std::vector<std::string>{"INTEL-SA-00614", "INTEL-SA-00617", "INTEL-SA-00161",
+                                      "INTEL-SA-00219", "INTEL-SA-00289", "INTEL-SA-00334",
+                                      "INTEL-SA-00615"}));
+  EXPECT_EQ(t.tcb_evaluation_data_number, 15u);
+  // The QE runs at ISVSVN 7: the level of ISVSVN 6, OutOfDate with INTEL-SA-00615.
+  ASSERT_TRUE(t.qe_status.has_value());
+  EXPECT_EQ(*t.qe_status, TcbStatus::kOutOfDate);
+  EXPECT_EQ(t.qe_advisory_ids, std::vector<std::string>{"INTEL-SA-00615"});
+
+  // Appraisal: OutOfDate is refused by default, naming the advisories of both.
+  auto policy = parse_policy(R"({"version": 1, "allowed_types": ["sgx-dcap"], "allow_debug": true,
+      "sgx-dcap": {"mr_enclaves": "any", "mr_signers": "any", "allow_unknown_tcb": true}})",
+                             "/");
+  ASSERT_TRUE(policy.ok()) << policy.error();
+  auto a = appraise(*policy, *r, kSgxPcsNow);
+  ASSERT_FALSE(a.accepted);
+  ASSERT_EQ(a.reasons.size(), 2u);
+  EXPECT_NE(a.reasons[0].text.find("platform TCB status OutOfDate not allowed by policy "
+                                   "(advisories: INTEL-SA-00614"),
+            std::string::npos)
+      << a.reasons[0].text;
+  EXPECT_NE(a.reasons[1].text.find("quoting enclave TCB status OutOfDate not allowed by policy "
+                                   "(advisories: INTEL-SA-00615)"),
+            std::string::npos)
+      << a.reasons[1].text;
+  policy->sgx_dcap.allowed_tcb_statuses = {TcbStatus::kUpToDate, TcbStatus::kOutOfDate};
+  a = appraise(*policy, *r, kSgxPcsNow);
+  EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+}
+
+TEST_F(IntelQuoteVerifierTest, GenuineSgxCollateral_EachFileFlippedFails) {
+  auto tampered = [](const std::string& file, const std::string& from, const std::string& to) {
+    Bytes b = read_vector(file);
+    std::string s(b.begin(), b.end());
+    const auto at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    s.replace(at, from.size(), to);
+    return Bytes(s.begin(), s.end());
+  };
+  const std::string tcb = "fmspc_00906ED50000_2023_07_12.json";
+  expect_failure(
+      sgx(sgx_,
+          replace(sgx_pcs_collateral(), tcb,
+                  tampered("sgx-dcap/pcs-2023-07-12/" + tcb, "\"OutOfDate\"", "\"UpToDate\"")),
+          kSgxPcsNow),
+      VerifyError::kCollateralInvalid, "TCB info " + tcb + " signature does not verify");
+  expect_failure(
+      sgx(sgx_,
+          replace(
+              sgx_pcs_collateral(), "qe_identity.json",
+              tampered("sgx-dcap/pcs-2023-07-12/qe_identity.json", "\"isvsvn\":6", "\"isvsvn\":7")),
+          kSgxPcsNow),
+      VerifyError::kCollateralInvalid, "QE identity qe_identity.json signature does not verify");
+  // The root CRL is checked first; the same flip as in the v3 test, at this date.
+  Bytes root_crl = read_vector("sgx-dcap/root_crl.der");
+  root_crl.back() ^= 1;
+  expect_failure(sgx(sgx_, replace(sgx_pcs_collateral(), "root_crl.der", root_crl), kSgxPcsNow),
+                 VerifyError::kCollateralInvalid, "is not signed by Intel SGX Root CA");
+  // The processor CRL of the vectors has expired at this date: given, it fails closed.
+  Files with_expired = sgx_pcs_collateral();
+  with_expired.push_back({"processor_crl.der", read_vector("sgx-dcap/processor_crl.der")});
+  expect_failure(sgx(sgx_, with_expired, kSgxPcsNow), VerifyError::kCollateralInvalid,
+                 "has expired (nextUpdate");
 }
 
 }  // namespace
