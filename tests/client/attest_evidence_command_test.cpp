@@ -54,6 +54,18 @@ TEST(AttestEvidenceCommandTest, TdxAndSgxSamplesWithTheirCollateralFolders) {
   EXPECT_NE(wrong.out.find("SGX quote, not tdx"), std::string::npos) << wrong.out;
 }
 
+TEST(AttestEvidenceCommandTest, SgxSampleWithGenuineTcbInfoAndQeIdentity) {
+  CliRun r = run_attest_cli({"--evidence", vec("sgx-dcap/hw_quote.dat"), "--type", "sgx-dcap",
+                             "--collateral", vec("sgx-dcap/pcs-2023-07-12"), "--collateral",
+                             vec("sgx-dcap/root_crl.der"), "--collateral",
+                             vec("tdx/tcb-signing-chain.pem"), "--at", "2023-07-15"});
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("platform status OutOfDate"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("advisories: INTEL-SA-00614, INTEL-SA-00617"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OutOfDate; advisories: INTEL-SA-00615\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[skip] PCK certificate not revoked"), std::string::npos) << r.out;
+}
+
 TEST(AttestEvidenceCommandTest, UsageErrorsExitTwo) {
   EXPECT_EQ(run_attest_cli({"--evidence", "x"}).status, 2);
   EXPECT_EQ(run_attest_cli({"--evidence", "x", "--type", "sim"}).status, 2);
