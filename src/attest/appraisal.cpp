@@ -95,11 +95,16 @@ void appraise_intel_tcb(Reject& r, const IntelPolicyCommon& p, const Claims& cla
   } docs[] = {{"TCB info", t.tcb_info_issue_date, t.tcb_info_next_update},
               {"QE identity", t.qe_identity_issue_date, t.qe_identity_next_update}};
   for (const auto& d : docs) {
-    if (now >= d.next) {
+    if (now < d.issued) {
+      add(r, AppraisalCheck::kCollateralAge,
+          type + " " + d.name + " issued " + utc_text(d.issued) +
+              " is dated after the verification time " + utc_text(now) +
+              " (wrong clock or wrong document)");
+    } else if (now >= d.next) {
       add(r, AppraisalCheck::kCollateralAge,
           type + " " + d.name + " is past its nextUpdate " + utc_text(d.next) +
               " (fetch fresh collateral)");
-    } else if (now > d.issued && now - d.issued > p.max_collateral_age_seconds) {
+    } else if (now - d.issued > p.max_collateral_age_seconds) {
       add(r, AppraisalCheck::kCollateralAge,
           type + " " + d.name + " issued " + utc_text(d.issued) + " is older than " +
               std::to_string(p.max_collateral_age_seconds) + " s (max_collateral_age_seconds)");

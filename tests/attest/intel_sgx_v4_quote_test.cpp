@@ -295,5 +295,42 @@ TEST_F(SyntheticSgxV4QuoteTest, SignedTcbInfoAndQeIdentityGiveTheStatusAndAdviso
   }
 }
 
+// Code finding of the issue 9 audit: the root CA's CRL also revokes the TCB Signing certificate.
+TEST_F(SyntheticSgxV4QuoteTest, RootCrlListingTheTcbSigningCertificateIsCertificateRevoked) {
+  auto c = full_collateral();
+  c->crls.clear();
+  ASSERT_TRUE(c->add_bytes("root.crl", SyntheticSgxQuote::crl(s_.root.get(), s_.root_key.get(),
+                                                              {s_.tcb_signing.get()}))
+                  .ok());
+  IntelQuoteVerifier v(EvidenceType::kSgxDcap, c);
+  expect_v4_failure(v.verify(s_.quote, test_root(), kV4Now), VerifyError::kCertificateRevoked,
+                    "Intel SGX TCB Signing certificate is revoked (listed in root.crl)");
+}
+
+// P5: TCB info / QE identity dated after the verification time are refused by appraisal
+// (before, the age check was skipped when `now` preceded the issue date).
+TEST_F(SyntheticSgxV4QuoteTest, CollateralIssuedAfterNowIsRefusedByAppraisal) {
+  auto c = full_collateral();
+  c->crls.clear();  // the CRLs are not valid yet either (thisUpdate kV4Now - 1 day)
+  IntelQuoteVerifier v(EvidenceType::kSgxDcap, c);
+  const std::uint64_t before_issue = kV4Now - 2 * 86400;  // documents issued kV4Now - 1 day
+  auto r = v.verify(s_.quote, test_root(), before_issue);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto policy = parse_policy(R"({"version": 1, "allowed_types": ["sgx-dcap"],
+      "sgx-dcap": {"mr_enclaves": "any", "mr_signers": "any", "allow_unknown_tcb": true,
+                   "allowed_tcb_statuses": ["UpToDate", "SWHardeningNeeded"]}})",
+                             "/");
+  ASSERT_TRUE(policy.ok()) << policy.error();
+  EXPECT_TRUE(appraise(*policy, *r, kV4Now).accepted);
+  auto a = appraise(*policy, *r, before_issue);
+  ASSERT_FALSE(a.accepted);
+  ASSERT_EQ(a.reasons.size(), 2u);  // TCB info and QE identity
+  for (const auto& reason : a.reasons) {
+    EXPECT_EQ(reason.check, AppraisalCheck::kCollateralAge);
+    EXPECT_NE(reason.text.find("is dated after the verification time"), std::string::npos)
+        << reason.text;
+  }
+}
+
 }  // namespace
 }  // namespace trustmq::attest
