@@ -194,7 +194,8 @@ TEST_F(SevSnpVerifierTest, UnsignedReportIsRefused) {
 namespace trustmq::attest {
 namespace {
 
-// Inside the synthetic chain (regenerated 2026-12-06 with ark.key kept, 9000 days; vectors/README.md) and the real ASVK-Milan.
+// Inside the synthetic chain (regenerated 2026-12-06 with ark.key kept, 9000 days;
+// vectors/README.md) and the real ASVK-Milan.
 constexpr std::uint64_t kVlekNow = 1798761600;  // 2027-01-01
 
 // The VLEK path with a SYNTHETIC chain (vectors/sev-snp/synthetic-vlek/make.sh: a test ARK,
