@@ -234,6 +234,38 @@ TEST_F(IntelQuoteVerifierTest, FlippedBitsInTheQuoteFailWithTheirStep) {
                  "QE report signature does not verify");
 }
 
+// X2: the same flips on the TDX v5 sample (body descriptor of 6 bytes, TDX 1.5 body of 648).
+TEST_F(IntelQuoteVerifierTest, FlippedBitsInTheV5QuoteFailWithTheirStep) {
+  ASSERT_TRUE(tdx(tdx5_, {}, kTdxV5Now).ok());
+  const std::size_t body = 48 + 6;
+  const std::size_t sig = body + 648 + 4;
+  const std::size_t qe_report = sig + 128 + 6;
+  const struct {
+    std::size_t offset;
+    VerifyError code;
+    std::string fragment;
+  } cases[] = {
+      {12, VerifyError::kSignatureInvalid, "quote signature does not verify"},  // header
+      {48, VerifyError::kMalformed, "body type"},                               // descriptor
+      {body + 136, VerifyError::kSignatureInvalid, "quote signature does not verify"},  // mr_td
+      {body + 600, VerifyError::kSignatureInvalid,
+       "quote signature does not verify"},                                           // TDX 1.5 part
+      {sig + 5, VerifyError::kSignatureInvalid, "quote signature does not verify"},  // r
+      {sig + 64 + 7, VerifyError::kPlatformMismatch, "attestation key is not the one"},
+      {qe_report + 64, VerifyError::kSignatureInvalid, "QE report signature does not verify"},
+      {qe_report + 384 + 3, VerifyError::kSignatureInvalid, "QE report signature does not verify"},
+      {qe_report + 384 + 64 + 2 + 1, VerifyError::kPlatformMismatch, "attestation key"},  // auth
+  };
+  for (const auto& c : cases) {
+    Bytes b = tdx5_;
+    b[c.offset] ^= 0x01;
+    SCOPED_TRACE(c.offset);
+    expect_failure(tdx(b, {}, kTdxV5Now), c.code, c.fragment);
+  }
+  expect_failure(tdx(flip_certificate(tdx5_, 0), {}, kTdxV5Now), VerifyError::kUntrustedPlatform,
+                 "PCK certificate is not signed by");
+}
+
 TEST_F(IntelQuoteVerifierTest, FlippedBitInEachCertificateFails) {
   expect_failure(tdx(flip_certificate(tdx_, 0), tdx_collateral()), VerifyError::kUntrustedPlatform,
                  "PCK certificate is not signed by Intel SGX PCK Platform CA");
