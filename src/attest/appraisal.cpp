@@ -30,6 +30,8 @@ bool tcb_below(const SevSnpTcb& have, const SevSnpTcb& min) {
 void appraise_sev_snp(Reject& r, const SevSnpPolicy& p, const SevSnpClaims& c) {
   value(r, p.measurements, c.measurement, "sev-snp measurement");
   value(r, p.host_data, c.host_data, "sev-snp host_data");
+  value(r, p.id_key_digests, c.id_key_digest, "sev-snp id_key_digest");
+  value(r, p.author_key_digests, c.author_key_digest, "sev-snp author_key_digest");
   if (c.migration_agent_allowed && !p.allow_migration_agent) {
     add(r, AppraisalCheck::kGuestPolicy,
         "sev-snp guest policy allows a migration agent and the policy has "
