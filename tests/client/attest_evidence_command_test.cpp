@@ -2,6 +2,9 @@
 // verification of the repository's hardware samples; exit codes and printed checks.
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -152,6 +155,54 @@ TEST_F(AttestEvidencePolicyTest, SyntheticSgxV4Quote_TrustedOnlyUnderThePolicyAn
   EXPECT_EQ(builtin.status, 1) << builtin.out;
   EXPECT_NE(builtin.out.find("NOT VERIFIED (untrusted-platform)"), std::string::npos)
       << builtin.out;
+}
+
+// C4: a genuine Milan report and VCEK from another project (virtee/sev tests/certs_data; the
+// report is vendored as its hex text, unchanged, and decoded here). It is not a debug guest:
+// a policy pinning its measurement trusts it with allow_debug at its default (false).
+TEST_F(AttestEvidencePolicyTest, GenuineVirteeMilanReport_VerifiesAndIsTrustedByItsMeasurement) {
+  std::ifstream in(vec("sev-snp/virtee-sev/report_milan.hex"));
+  std::string hex((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.pop_back();
+  ASSERT_EQ(hex.size(), 2u * 1184);
+  std::string report;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    report.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  const std::string path = dir_.write("report_milan.bin", report);
+  const std::string measurement =
+      "7a1e5c266c0108dbc9bb94fa926951320940915d0aafb42464bd88b579ea158d3e1a0dc39b2c60bd95b9c480cd81"
+      "841f";
+  const std::string policy = write_policy(
+      "policy.json",
+      R"({"version": 1, "allowed_types": ["sev-snp"], "sev-snp": {"measurements": [")" +
+          measurement + R"("]}})");
+  CliRun r = run_attest_cli({"--evidence", path, "--type", "sev-snp", "--collateral",
+                             vec("sev-snp/virtee-sev/vcek_milan.der"), "--at", "2024-01-01",
+                             "--policy", policy});
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("[ ok ] report signature"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("platform:              sev-snp:Milan:chip:d49554ec717f4e5b"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("debug forbidden"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Verdict: TRUSTED"), std::string::npos) << r.out;
+  // One flipped bit of the measurement: the VCEK signature no longer verifies.
+  report[0x90] ^= 1;
+  const std::string tampered = dir_.write("tampered.bin", report);
+  CliRun bad = run_attest_cli({"--evidence", tampered, "--type", "sev-snp", "--collateral",
+                               vec("sev-snp/virtee-sev/vcek_milan.der"), "--at", "2024-01-01"});
+  EXPECT_EQ(bad.status, 1) << bad.out;
+  EXPECT_NE(bad.out.find("NOT VERIFIED (signature-invalid)"), std::string::npos) << bad.out;
+  // The other project's VCEK is not this report's chip: the sample of the vectors is refused.
+  CliRun other = run_attest_cli({"--evidence", vec("sev-snp/attestation.bin"), "--type", "sev-snp",
+                                 "--collateral", vec("sev-snp/virtee-sev/vcek_milan.der"), "--at",
+                                 "2025-01-01"});
+  EXPECT_EQ(other.status, 1) << other.out;
+  EXPECT_NE(other.out.find("NOT VERIFIED (collateral-missing): no VCEK certificate for chip id "
+                           "3ac3fe21"),
+            std::string::npos)
+      << other.out;
 }
 
 }  // namespace
