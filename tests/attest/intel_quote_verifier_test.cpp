@@ -8,6 +8,7 @@
 #include "attest/intel_pck_certificate.h"
 #include "attest/intel_qe_identity.h"
 #include "attest/intel_tcb_info.h"
+#include "attest/json_value.h"
 #include "attest/policy.h"
 #include "attest/well_known_roots.h"
 #include "support/vector_files.h"
@@ -741,6 +742,95 @@ TEST_F(IntelQuoteVerifierTest, GenuineSgxCollateral_EachFileFlippedFails) {
   with_expired.push_back({"processor_crl.der", read_vector("sgx-dcap/processor_crl.der")});
   expect_failure(sgx(sgx_, with_expired, kSgxPcsNow), VerifyError::kCollateralInvalid,
                  "has expired (nextUpdate");
+}
+
+// C4 / S8 / S9: genuine quotes from another project (Phala-Network/dcap-qvl `sample/`, MIT;
+// vectors/README.md). Its SGX collateral is one JSON object (raw PCS strings and hex); it is
+// split here into the files trustmq reads, keeping the signed TCB info / QE identity text
+// byte for byte: {"tcbInfo":<tcb_info>,"signature":"<tcb_info_signature>"}.
+constexpr std::uint64_t kDcapQvlSgxNow = 1750377600;  // 2025-06-20 (collateral of 2025-06-19)
+
+Files dcap_qvl_sgx_collateral() {
+  const Bytes raw = read_vector("dcap-qvl/sgx_quote_collateral.json");
+  auto json = parse_json(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+  EXPECT_TRUE(json.ok()) << json.error();
+  auto field = [&](const char* key) {
+    const JsonValue* v = json.ok() ? json->find(key) : nullptr;
+    EXPECT_TRUE(v != nullptr && v->is_string()) << key;
+    return v != nullptr && v->is_string() ? v->as_string() : std::string();
+  };
+  auto text = [](const std::string& s) { return Bytes(s.begin(), s.end()); };
+  return {{"root_ca_crl", *from_hex(field("root_ca_crl"))},
+          {"pck_crl", *from_hex(field("pck_crl"))},
+          {"tcb_info_issuer_chain", text(field("tcb_info_issuer_chain"))},
+          {"tcb_info", text("{\"tcbInfo\":" + field("tcb_info") + ",\"signature\":\"" +
+                            field("tcb_info_signature") + "\"}")},
+          {"qe_identity", text("{\"enclaveIdentity\":" + field("qe_identity") +
+                               ",\"signature\":\"" + field("qe_identity_signature") + "\"}")}};
+}
+
+TEST_F(IntelQuoteVerifierTest, GenuineDcapQvlSgxQuoteWithFullCurrentCollateral) {
+  const Bytes quote = read_vector("dcap-qvl/sgx_quote");
+  IntelQuoteVerifier v(EvidenceType::kSgxDcap, collateral_of(dcap_qvl_sgx_collateral()));
+  VerificationLog log;
+  auto r = v.verify_logged(quote, roots_, kDcapQvlSgxNow, &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  for (const auto& s : log) {
+    EXPECT_TRUE(s.passed) << s.name << ": " << s.detail;
+    EXPECT_FALSE(s.skipped) << s.name << ": " << s.detail;  // every step checked, CRLs too
+  }
+  ASSERT_TRUE(r->sgx.has_value());
+  EXPECT_FALSE(r->debug);
+  EXPECT_EQ(to_hex(r->sgx->mr_enclave),
+            "33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb");
+  const IntelTcbClaims& t = *r->intel_tcb;
+  EXPECT_EQ(t.fmspc, "00a067110000");
+  EXPECT_TRUE(t.crls_checked);
+  ASSERT_TRUE(t.platform_status && t.qe_status);
+  EXPECT_EQ(*t.platform_status, TcbStatus::kConfigurationAndSwHardeningNeeded);
+  EXPECT_EQ(t.advisory_ids, (std::vector<std::string>{"INTEL-SA-00289", "INTEL-SA-00615"}));
+  EXPECT_EQ(*t.qe_status, TcbStatus::kUpToDate);
+  EXPECT_TRUE(t.qe_advisory_ids.empty());
+  // The signed TCB info with one character changed no longer verifies.
+  Files tampered = dcap_qvl_sgx_collateral();
+  std::string doc(tampered[3].second.begin(), tampered[3].second.end());
+  const auto at = doc.find("\"pceId\":\"0000\"");
+  ASSERT_NE(at, std::string::npos);
+  doc.replace(at, 14, "\"pceId\":\"0001\"");
+  tampered[3].second.assign(doc.begin(), doc.end());
+  expect_failure(sgx(quote, tampered, kDcapQvlSgxNow), VerifyError::kCollateralInvalid,
+                 "TCB info tcb_info signature does not verify");
+  // Appraisal: that status is refused unless the policy lists it.
+  auto policy = parse_policy(R"({"version": 1, "allowed_types": ["sgx-dcap"],
+      "sgx-dcap": {"mr_enclaves": ["33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb"],
+                   "mr_signers": "any"}})",
+                             "/");
+  ASSERT_TRUE(policy.ok()) << policy.error();
+  auto a = appraise(*policy, *r, kDcapQvlSgxNow);
+  ASSERT_FALSE(a.accepted);
+  EXPECT_NE(a.reasons[0].text.find("ConfigurationAndSWHardeningNeeded not allowed by policy "
+                                   "(advisories: INTEL-SA-00289, INTEL-SA-00615)"),
+            std::string::npos)
+      << a.reasons[0].text;
+  policy->sgx_dcap.allowed_tcb_statuses = {TcbStatus::kUpToDate,
+                                           TcbStatus::kConfigurationAndSwHardeningNeeded};
+  a = appraise(*policy, *r, kDcapQvlSgxNow);
+  EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+}
+
+TEST_F(IntelQuoteVerifierTest, GenuineDcapQvlTdxQuoteVerifiesItsChain) {
+  const Bytes quote = read_vector("dcap-qvl/tdx_quote");
+  auto r = tdx(quote, {}, kDcapQvlSgxNow);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->intel_tcb->fmspc, "b0c06f000000");
+  EXPECT_EQ(to_hex(r->tdx->mr_td),
+            "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b25"
+            "38873118b7");
+  EXPECT_FALSE(r->debug);
+  Bytes b = quote;
+  b[48 + 136] ^= 1;
+  expect_failure(tdx(b, {}, kDcapQvlSgxNow), VerifyError::kSignatureInvalid,
+                 "quote signature does not verify");
 }
 
 }  // namespace
