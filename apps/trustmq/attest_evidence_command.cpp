@@ -1,4 +1,4 @@
-// `trustmq attest --evidence FILE --type sev-snp|sgx-dcap|tdx [--collateral PATH]…
+// `trustmq attest --evidence FILE --type sev-snp|sgx-dcap|tdx|tpm2-quote [--collateral PATH]…
 // [--policy POLICY] [--at TIME]`: verifies hardware evidence offline (no broker, no network),
 // prints every verification step with its result, the claims, and — with a policy — the
 // verdict with every reason. Exit 0: the evidence verifies to a trusted root (and the policy,
@@ -150,7 +150,10 @@ void print_claims(const attest::Claims& c) {
       line("platform tcb status:", "unknown (no TCB info in the collateral)");
     }
     if (t.qe_status) {
-      line("qe tcb status:", std::string(attest::tcb_status_name(*t.qe_status)));
+      std::string advisories;
+      for (const auto& a : t.qe_advisory_ids) advisories += (advisories.empty() ? "" : ", ") + a;
+      line("qe tcb status:", std::string(attest::tcb_status_name(*t.qe_status)) +
+                                 (advisories.empty() ? "" : "; advisories: " + advisories));
       line("qe identity:", "issued " + attest::utc_text(t.qe_identity_issue_date) +
                                ", next update " + attest::utc_text(t.qe_identity_next_update));
     } else {
@@ -178,7 +181,8 @@ int run_attest_evidence_command(std::span<char*> args) {
     } else if (arg == "--evidence") {
       if (!value(evidence_path)) return evidence_usage_error("--evidence needs a file");
     } else if (arg == "--type") {
-      if (!value(type_name)) return evidence_usage_error("--type needs sev-snp, sgx-dcap or tdx");
+      if (!value(type_name))
+        return evidence_usage_error("--type needs sev-snp, sgx-dcap, tdx or tpm2-quote");
     } else if (arg == "--collateral") {
       if (!value(v)) return evidence_usage_error("--collateral needs a file or folder");
       collateral_paths.push_back(v);
@@ -192,7 +196,7 @@ int run_attest_evidence_command(std::span<char*> args) {
   }
   if (evidence_path.empty()) return evidence_usage_error("--evidence FILE is required");
   if (type_name.empty())
-    return evidence_usage_error("--type is required (sev-snp, sgx-dcap or tdx)");
+    return evidence_usage_error("--type is required (sev-snp, sgx-dcap, tdx or tpm2-quote)");
   const auto type = attest::evidence_type_from_name(type_name);
   if (!type || (*type != attest::EvidenceType::kSevSnp && *type != attest::EvidenceType::kSgxDcap &&
                 *type != attest::EvidenceType::kTdx && *type != attest::EvidenceType::kTpm2Quote)) {

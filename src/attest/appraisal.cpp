@@ -30,6 +30,8 @@ bool tcb_below(const SevSnpTcb& have, const SevSnpTcb& min) {
 void appraise_sev_snp(Reject& r, const SevSnpPolicy& p, const SevSnpClaims& c) {
   value(r, p.measurements, c.measurement, "sev-snp measurement");
   value(r, p.host_data, c.host_data, "sev-snp host_data");
+  value(r, p.id_key_digests, c.id_key_digest, "sev-snp id_key_digest");
+  value(r, p.author_key_digests, c.author_key_digest, "sev-snp author_key_digest");
   if (c.migration_agent_allowed && !p.allow_migration_agent) {
     add(r, AppraisalCheck::kGuestPolicy,
         "sev-snp guest policy allows a migration agent and the policy has "
@@ -81,9 +83,12 @@ void appraise_intel_tcb(Reject& r, const IntelPolicyCommon& p, const Claims& cla
             (t.tcb_detail.empty() ? "" : " (" + t.tcb_detail + ")"));
   }
   if (!p.allows(*t.qe_status)) {
+    std::string advisories;
+    for (const auto& a : t.qe_advisory_ids) advisories += (advisories.empty() ? "" : ", ") + a;
     add(r, AppraisalCheck::kTcbStatus,
         type + " quoting enclave TCB status " + std::string(tcb_status_name(*t.qe_status)) +
-            " not allowed by policy");
+            " not allowed by policy" +
+            (advisories.empty() ? "" : " (advisories: " + advisories + ")"));
   }
   const struct {
     const char* name;
@@ -92,11 +97,16 @@ void appraise_intel_tcb(Reject& r, const IntelPolicyCommon& p, const Claims& cla
   } docs[] = {{"TCB info", t.tcb_info_issue_date, t.tcb_info_next_update},
               {"QE identity", t.qe_identity_issue_date, t.qe_identity_next_update}};
   for (const auto& d : docs) {
-    if (now >= d.next) {
+    if (now < d.issued) {
+      add(r, AppraisalCheck::kCollateralAge,
+          type + " " + d.name + " issued " + utc_text(d.issued) +
+              " is dated after the verification time " + utc_text(now) +
+              " (wrong clock or wrong document)");
+    } else if (now >= d.next) {
       add(r, AppraisalCheck::kCollateralAge,
           type + " " + d.name + " is past its nextUpdate " + utc_text(d.next) +
               " (fetch fresh collateral)");
-    } else if (now > d.issued && now - d.issued > p.max_collateral_age_seconds) {
+    } else if (now - d.issued > p.max_collateral_age_seconds) {
       add(r, AppraisalCheck::kCollateralAge,
           type + " " + d.name + " issued " + utc_text(d.issued) + " is older than " +
               std::to_string(p.max_collateral_age_seconds) + " s (max_collateral_age_seconds)");

@@ -72,7 +72,14 @@ Result<QeIdentity> parse_qe_identity(std::string_view document) {
     if (const JsonValue* d = l.find("tcbDate"); d != nullptr && d->is_string()) {
       level.tcb_date = d->as_string();
     }
-    q.levels.push_back(level);
+    if (const JsonValue* a = l.find("advisoryIDs"); a != nullptr) {
+      if (!a->is_array()) return bad("a TCB level's advisoryIDs is not a list");
+      for (const JsonValue& id : a->as_array()) {
+        if (!id.is_string()) return bad("a TCB level's advisoryIDs holds a non-string");
+        level.advisory_ids.push_back(id.as_string());
+      }
+    }
+    q.levels.push_back(std::move(level));
   }
   return R::success(std::move(q));
 }
@@ -96,12 +103,17 @@ Result<TcbStatus> evaluate_qe_identity(const QeIdentity& q, const SgxReportBody&
     return V::failure("QE report ATTRIBUTES " + to_hex(r.attributes) +
                       " do not match the QE identity under its mask");
   }
-  // Levels are sorted by ISVSVN, highest first: the first one at or below the QE's applies.
-  for (const QeTcbLevel& level : q.levels) {
-    if (level.isv_svn <= r.isv_svn) return V::success(level.status);
-  }
+  if (const QeTcbLevel* level = qe_tcb_level(q, r.isv_svn)) return V::success(level->status);
   return V::failure("QE ISVSVN " + std::to_string(r.isv_svn) +
                     " is below every TCB level of the QE identity: TCB level not supported");
+}
+
+const QeTcbLevel* qe_tcb_level(const QeIdentity& q, std::uint16_t isv_svn) {
+  // Levels are sorted by ISVSVN, highest first: the first one at or below the QE's applies.
+  for (const QeTcbLevel& level : q.levels) {
+    if (level.isv_svn <= isv_svn) return &level;
+  }
+  return nullptr;
 }
 
 }  // namespace trustmq::attest

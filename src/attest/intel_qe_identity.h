@@ -20,6 +20,7 @@ struct QeTcbLevel {
   std::uint16_t isv_svn = 0;
   TcbStatus status = TcbStatus::kRevoked;
   std::string tcb_date;
+  std::vector<std::string> advisory_ids;  // "advisoryIDs" (absent: none)
 };
 
 struct QeIdentity {
@@ -42,5 +43,9 @@ Result<QeIdentity> parse_qe_identity(std::string_view document);
 
 // The QE's TCB status; error naming the first field that does not match.
 Result<TcbStatus> evaluate_qe_identity(const QeIdentity& identity, const SgxReportBody& qe_report);
+
+// The TCB level that rates a QE at `isv_svn` (the first at or below it; levels are sorted by
+// ISVSVN, highest first), or null below every level.
+const QeTcbLevel* qe_tcb_level(const QeIdentity& identity, std::uint16_t isv_svn);
 
 }  // namespace trustmq::attest

@@ -46,9 +46,10 @@ struct IntelTcbClaims {
   std::optional<TcbStatus> platform_status;  // from the TCB info
   std::vector<std::string> advisory_ids;
   std::string tcb_date;
-  std::string tcb_detail;                 // why the status is kTcbLevelNotSupported
-  std::optional<TcbStatus> qe_status;     // from the QE identity
-  std::uint64_t tcb_info_issue_date = 0;  // Unix seconds
+  std::string tcb_detail;                    // why the status is kTcbLevelNotSupported
+  std::optional<TcbStatus> qe_status;        // from the QE identity
+  std::vector<std::string> qe_advisory_ids;  // of the QE identity's level that rates the QE
+  std::uint64_t tcb_info_issue_date = 0;     // Unix seconds
   std::uint64_t tcb_info_next_update = 0;
   std::uint64_t qe_identity_issue_date = 0;
   std::uint64_t qe_identity_next_update = 0;

@@ -390,6 +390,17 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
     }
     auto valid = check_validity(tcb_signer.get(), now, "Intel SGX TCB Signing certificate");
     if (!valid) return steps.fail(step, VerifyError::kCollateralInvalid, valid.error().message);
+    // The root CA's CRL (its signature and dates were checked with the PCK CA in step 3) also
+    // lists revoked TCB Signing certificates.
+    for (const auto& c : collateral_->crls) {
+      X509_REVOKED* revoked = nullptr;
+      if (X509_NAME_cmp(X509_CRL_get_issuer(c.crl.get()), X509_get_subject_name(root.get())) == 0 &&
+          X509_CRL_get0_by_cert(c.crl.get(), &revoked, tcb_signer.get()) == 1) {
+        return steps.fail(
+            step, VerifyError::kCertificateRevoked,
+            "Intel SGX TCB Signing certificate is revoked (listed in " + c.source + ")");
+      }
+    }
     return std::nullopt;
   };
   auto verified_document = [&](const CollateralDocument& doc, const SignedJson& part) {
@@ -431,6 +442,9 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
     auto status = evaluate_qe_identity(*identity, qe);
     if (!status) return steps.fail("QE identity", VerifyError::kPlatformMismatch, status.error());
     tcb.qe_status = *status;
+    if (const QeTcbLevel* level = qe_tcb_level(*identity, qe.isv_svn)) {
+      tcb.qe_advisory_ids = level->advisory_ids;
+    }
     tcb.qe_identity_issue_date = identity->issue_date;
     tcb.qe_identity_next_update = identity->next_update;
     steps.pass("QE identity", doc.source + " (signed by Intel SGX TCB Signing; issued " +

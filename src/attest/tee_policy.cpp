@@ -228,14 +228,17 @@ std::optional<SevSnpTcb> read_snp_tcb(SectionReader& r, const JsonValue& obj,
 Result<SevSnpPolicy> parse_sev_snp_policy(const JsonValue& section, const std::string& base_dir) {
   SectionReader r(section, "sev-snp", base_dir);
   SevSnpPolicy p;
-  if (!r.check_known(
-          with(kCommonFields, {"measurements", "host_data", "min_reported_tcb", "min_committed_tcb",
-                               "min_guest_svn", "allow_migration_agent"}))) {
+  if (!r.check_known(with(
+          kCommonFields,
+          {"measurements", "host_data", "id_key_digests", "author_key_digests", "min_reported_tcb",
+           "min_committed_tcb", "min_guest_svn", "allow_migration_agent"}))) {
     return Result<SevSnpPolicy>::failure(r.error());
   }
   r.common(p);
   r.values("measurements", 48, true, p.measurements);
   r.values("host_data", 32, false, p.host_data);
+  r.values("id_key_digests", 48, false, p.id_key_digests);
+  r.values("author_key_digests", 48, false, p.author_key_digests);
   p.min_reported_tcb = read_snp_tcb(r, section, "min_reported_tcb");
   p.min_committed_tcb = read_snp_tcb(r, section, "min_committed_tcb");
   r.number<std::uint32_t>("min_guest_svn", 0xFFFFFFFFu, p.min_guest_svn);

@@ -43,6 +43,10 @@ struct TeeSectionCommon {
 struct SevSnpPolicy : TeeSectionCommon {
   ValueRule measurements;  // 48 bytes
   ValueRule host_data;     // 32 bytes; default any
+  // The guest owner's signers: SHA-384 digests of the ID-block key and the author key (48
+  // bytes each; default any). A guest launched without an ID block reports zeros.
+  ValueRule id_key_digests;
+  ValueRule author_key_digests;
   std::optional<SevSnpTcb> min_reported_tcb;
   std::optional<SevSnpTcb> min_committed_tcb;
   std::uint32_t min_guest_svn = 0;

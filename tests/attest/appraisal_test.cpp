@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "attest/json_value.h"
 #include "attest/sev_snp_verifier.h"
 #include "attest/well_known_roots.h"
@@ -90,6 +92,42 @@ TEST(SevSnpAppraisalTest, EachRuleRejectsWithItsReason) {
     EXPECT_EQ(a.reasons[0].check, c.check) << reasons(a);
     EXPECT_NE(a.reasons[0].text.find(c.fragment), std::string::npos) << reasons(a);
   }
+}
+
+// P1: the signer rules (ID-block key and author key digests) accept the sample's own values and
+// refuse one flipped digit.
+TEST(SevSnpAppraisalTest, SignerDigestRules_AcceptTheSampleAndRejectAFlippedByte) {
+  const Claims claims = genuine_snp_claims();
+  const std::string id_key = to_hex(claims.sev_snp->id_key_digest);
+  const std::string author_key = to_hex(claims.sev_snp->author_key_digest);
+  auto flipped = [](std::string hex) {
+    hex[0] = hex[0] == '0' ? '1' : '0';
+    return hex;
+  };
+  Policy ok = snp_policy(R"({"measurements": "any", "id_key_digests": [")" + id_key +
+                         R"("], "author_key_digests": [")" + author_key + R"("]})");
+  ok.allow_debug = true;
+  auto a = appraise(ok, claims, kSampleNow);
+  EXPECT_TRUE(a.accepted) << reasons(a);
+  for (const auto& [field, value, what] :
+       {std::tuple{"id_key_digests", id_key, "sev-snp id_key_digest"},
+        std::tuple{"author_key_digests", author_key, "sev-snp author_key_digest"}}) {
+    SCOPED_TRACE(field);
+    Policy p = snp_policy(std::string(R"({"measurements": "any", ")") + field + R"(": [")" +
+                          flipped(value) + R"("]})");
+    p.allow_debug = true;
+    a = appraise(p, claims, kSampleNow);
+    ASSERT_FALSE(a.accepted);
+    ASSERT_EQ(a.reasons.size(), 1u) << reasons(a);
+    EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kTeeMeasurement);
+    EXPECT_NE(a.reasons[0].text.find(what), std::string::npos) << reasons(a);
+  }
+  // A digest of the wrong length is a policy error naming the field.
+  auto bad = parse_policy(R"({"version": 1, "allowed_types": ["sev-snp"],
+      "sev-snp": {"measurements": "any", "id_key_digests": ["00"]}})",
+                          "/");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("sev-snp.id_key_digests"), std::string::npos) << bad.error();
 }
 
 TEST(SevSnpAppraisalTest, MigrationAgentNeedsExplicitPermission) {

@@ -5,8 +5,10 @@
 #include <string>
 
 #include "attest/appraisal.h"
+#include "attest/intel_pck_certificate.h"
 #include "attest/intel_qe_identity.h"
 #include "attest/intel_tcb_info.h"
+#include "attest/json_value.h"
 #include "attest/policy.h"
 #include "attest/well_known_roots.h"
 #include "support/vector_files.h"
@@ -108,6 +110,15 @@ TEST_F(IntelQuoteVerifierTest, GenuineSgxQuoteV3Verifies) {
   EXPECT_EQ(to_hex(r->sgx->mr_enclave), to_hex(ByteSpan(sgx_).subspan(48 + 64, 32)));
   EXPECT_EQ(to_hex(r->sgx->mr_signer), to_hex(ByteSpan(sgx_).subspan(48 + 128, 32)));
   EXPECT_EQ(to_hex(r->report_data), to_hex(ByteSpan(sgx_).subspan(48 + 320, 64)));
+  // The remaining enclave claims, read from the body (isv_prod_id at 256, isv_svn at 258,
+  // attributes at 48: 07 = INIT | DEBUG | MODE64BIT, so the sample is a DEBUG enclave).
+  EXPECT_EQ(r->sgx->isv_prod_id, 0);
+  EXPECT_EQ(r->sgx->isv_svn, 0);
+  EXPECT_EQ(to_hex(r->sgx->attributes), "07000000000000000700000000000000");
+  EXPECT_EQ(r->sgx->misc_select, 0u);
+  EXPECT_EQ(to_hex(r->sgx->cpu_svn), "13130207ff8006000000000000000000");
+  EXPECT_TRUE(r->sgx->debug);
+  EXPECT_TRUE(r->debug);
   ASSERT_TRUE(r->intel_tcb.has_value());
   EXPECT_TRUE(r->intel_tcb->crls_checked);
   // The vectors have no SGX TCB info or QE identity: the TCB status stays unknown.
@@ -128,6 +139,22 @@ TEST_F(IntelQuoteVerifierTest, GenuineTdxQuoteV4VerifiesWithFullCollateral) {
   ASSERT_TRUE(r->tdx.has_value());
   EXPECT_EQ(to_hex(r->tdx->mr_td), to_hex(ByteSpan(tdx_).subspan(48 + 136, 48)));
   EXPECT_EQ(to_hex(r->tdx->rtmr[0]), to_hex(ByteSpan(tdx_).subspan(48 + 328, 48)));
+  // The remaining TD claims at their body offsets (tee_tcb_svn 0, td_attributes 120,
+  // mr_config_id 184, mr_owner 232, rtmr1..3 376/424/472).
+  EXPECT_EQ(to_hex(r->tdx->tee_tcb_svn), "03000400000000000000000000000000");
+  EXPECT_EQ(r->tdx->td_attributes, 0x40000000u);  // SEPT_VE_DISABLE only: not DEBUG (bit 0)
+  EXPECT_FALSE(r->tdx->debug);
+  EXPECT_FALSE(r->debug);
+  EXPECT_EQ(to_hex(r->tdx->mr_config_id), std::string(96, '0'));
+  EXPECT_EQ(to_hex(r->tdx->mr_owner), std::string(96, '0'));
+  EXPECT_EQ(to_hex(r->tdx->rtmr[1]),
+            "2c700b8ba9b85783f8be9fb9443647bdc0bb3c50747f06297cc6538c25a5f589c4b56d035c59107c6bc58"
+            "00db2cacb61");
+  EXPECT_EQ(to_hex(r->tdx->rtmr[2]),
+            "8652f0caaba7e215ea442dc36a4499d8fec3362f3a0b2ca151cbe4b3e6466fe59c7368b3c2287fc7c3bf5"
+            "c924eb4424e");
+  EXPECT_EQ(to_hex(r->tdx->rtmr[3]), std::string(96, '0'));
+  EXPECT_EQ(to_hex(r->report_data), to_hex(ByteSpan(tdx_).subspan(48 + 520, 64)));
   ASSERT_TRUE(r->intel_tcb.has_value());
   EXPECT_EQ(r->intel_tcb->fmspc, "50806f000000");
   EXPECT_TRUE(r->intel_tcb->crls_checked);
@@ -187,6 +214,17 @@ TEST_F(IntelQuoteVerifierTest, FlippedBitsInTheQuoteFailWithTheirStep) {
   b[48 + 64] ^= 1;
   expect_failure(sgx(b, sgx_collateral()), VerifyError::kSignatureInvalid,
                  "quote signature does not verify");
+  // S12: r, s and the attestation key of the SGX quote.
+  for (const std::size_t at : {sgx_sig + 5, sgx_sig + 32 + 5}) {
+    b = sgx_;
+    b[at] ^= 1;
+    expect_failure(sgx(b, sgx_collateral()), VerifyError::kSignatureInvalid,
+                   "quote signature does not verify");
+  }
+  b = sgx_;
+  b[sgx_sig + 64 + 7] ^= 1;
+  expect_failure(sgx(b, sgx_collateral()), VerifyError::kPlatformMismatch,
+                 "attestation key is not the one the QE certified");
   b = sgx_;
   b[sgx_sig + 128 + 10] ^= 1;
   expect_failure(sgx(b, sgx_collateral()), VerifyError::kSignatureInvalid,
@@ -197,6 +235,38 @@ TEST_F(IntelQuoteVerifierTest, FlippedBitsInTheQuoteFailWithTheirStep) {
                  "QE report signature does not verify");
 }
 
+// X2: the same flips on the TDX v5 sample (body descriptor of 6 bytes, TDX 1.5 body of 648).
+TEST_F(IntelQuoteVerifierTest, FlippedBitsInTheV5QuoteFailWithTheirStep) {
+  ASSERT_TRUE(tdx(tdx5_, {}, kTdxV5Now).ok());
+  const std::size_t body = 48 + 6;
+  const std::size_t sig = body + 648 + 4;
+  const std::size_t qe_report = sig + 128 + 6;
+  const struct {
+    std::size_t offset;
+    VerifyError code;
+    std::string fragment;
+  } cases[] = {
+      {12, VerifyError::kSignatureInvalid, "quote signature does not verify"},  // header
+      {48, VerifyError::kMalformed, "body type"},                               // descriptor
+      {body + 136, VerifyError::kSignatureInvalid, "quote signature does not verify"},  // mr_td
+      {body + 600, VerifyError::kSignatureInvalid,
+       "quote signature does not verify"},                                           // TDX 1.5 part
+      {sig + 5, VerifyError::kSignatureInvalid, "quote signature does not verify"},  // r
+      {sig + 64 + 7, VerifyError::kPlatformMismatch, "attestation key is not the one"},
+      {qe_report + 64, VerifyError::kSignatureInvalid, "QE report signature does not verify"},
+      {qe_report + 384 + 3, VerifyError::kSignatureInvalid, "QE report signature does not verify"},
+      {qe_report + 384 + 64 + 2 + 1, VerifyError::kPlatformMismatch, "attestation key"},  // auth
+  };
+  for (const auto& c : cases) {
+    Bytes b = tdx5_;
+    b[c.offset] ^= 0x01;
+    SCOPED_TRACE(c.offset);
+    expect_failure(tdx(b, {}, kTdxV5Now), c.code, c.fragment);
+  }
+  expect_failure(tdx(flip_certificate(tdx5_, 0), {}, kTdxV5Now), VerifyError::kUntrustedPlatform,
+                 "PCK certificate is not signed by");
+}
+
 TEST_F(IntelQuoteVerifierTest, FlippedBitInEachCertificateFails) {
   expect_failure(tdx(flip_certificate(tdx_, 0), tdx_collateral()), VerifyError::kUntrustedPlatform,
                  "PCK certificate is not signed by Intel SGX PCK Platform CA");
@@ -204,6 +274,8 @@ TEST_F(IntelQuoteVerifierTest, FlippedBitInEachCertificateFails) {
                  "Intel SGX PCK Platform CA is not signed by Intel SGX Root CA");
   expect_failure(sgx(flip_certificate(sgx_, 0), sgx_collateral()), VerifyError::kUntrustedPlatform,
                  "PCK certificate is not signed by Intel SGX PCK Processor CA");
+  expect_failure(sgx(flip_certificate(sgx_, 1), sgx_collateral()), VerifyError::kUntrustedPlatform,
+                 "Intel SGX PCK Processor CA is not signed by Intel SGX Root CA");
   // The root copy inside the quote is never trusted: the anchor is what counts.
   EXPECT_TRUE(tdx(flip_certificate(tdx_, 2), tdx_collateral()).ok());
   // A tampered anchor fails its self-signature.
@@ -233,6 +305,10 @@ TEST_F(IntelQuoteVerifierTest, FlippedBitInEachCollateralFileFails) {
   sgx_crl.back() ^= 1;
   expect_failure(sgx(sgx_, replace(sgx_collateral(), "processor_crl.der", sgx_crl)),
                  VerifyError::kCollateralInvalid, "is not signed by Intel SGX PCK Processor CA");
+  Bytes sgx_root_crl = read_vector("sgx-dcap/root_crl.der");
+  sgx_root_crl.back() ^= 1;
+  expect_failure(sgx(sgx_, replace(sgx_collateral(), "root_crl.der", sgx_root_crl)),
+                 VerifyError::kCollateralInvalid, "is not signed by Intel SGX Root CA");
 
   auto tamper_text = [](const std::string& file, const std::string& from, const std::string& to) {
     Bytes b = read_vector(file);
@@ -428,6 +504,333 @@ TEST_F(IntelQuoteVerifierTest, AppraisalUsesTcbStatusAndMeasurements) {
   sp->sgx_dcap.allow_unknown_tcb = true;
   a = appraise(*sp, *s, kSgxNow);
   EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+}
+
+// S11 / P1 / P2: each sgx-dcap rule accepts the genuine sample's own value and rejects it with
+// one byte (or one unit) changed.
+TEST_F(IntelQuoteVerifierTest, SgxAppraisalRules_AcceptTheSampleAndRejectAFlippedByte) {
+  auto r = sgx(sgx_, sgx_collateral());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const std::string enclave = to_hex(r->sgx->mr_enclave), signer = to_hex(r->sgx->mr_signer);
+  auto policy_with = [](const std::string& rules) {
+    auto p = parse_policy(R"({"version": 1, "allowed_types": ["sgx-dcap"], "allow_debug": true,
+        "sgx-dcap": {"allow_unknown_tcb": true, )" +
+                              rules + "}}",
+                          "/");
+    EXPECT_TRUE(p.ok()) << p.error();
+    return *p;
+  };
+  auto flip_hex = [](std::string hex) {
+    hex[0] = hex[0] == '0' ? '1' : '0';
+    return hex;
+  };
+  const std::string pinned = R"("mr_enclaves": [")" + enclave + R"("], "mr_signers": [")" + signer +
+                             R"("], "isv_prod_id": 0, "min_isv_svn": 0)";
+  auto a = appraise(policy_with(pinned), *r, kSgxNow);
+  EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+
+  const struct {
+    std::string rules;
+    AppraisalCheck check;
+    std::string fragment;
+  } rejects[] = {
+      {R"("mr_enclaves": [")" + flip_hex(enclave) + R"("], "mr_signers": "any")",
+       AppraisalCheck::kTeeMeasurement, "sgx-dcap mr_enclave"},
+      {R"("mr_enclaves": "any", "mr_signers": [")" + flip_hex(signer) + R"("])",
+       AppraisalCheck::kTeeMeasurement, "sgx-dcap mr_signer"},
+      {R"("mr_enclaves": "any", "mr_signers": "any", "isv_prod_id": 1)",
+       AppraisalCheck::kTeeMeasurement, "isv_prod_id 0 is not 1"},
+      {R"("mr_enclaves": "any", "mr_signers": "any", "min_isv_svn": 1)", AppraisalCheck::kTeeSvn,
+       "isv_svn 0 below the minimum 1"},
+  };
+  for (const auto& c : rejects) {
+    SCOPED_TRACE(c.rules);
+    a = appraise(policy_with(c.rules), *r, kSgxNow);
+    ASSERT_FALSE(a.accepted);
+    ASSERT_EQ(a.reasons.size(), 1u);
+    EXPECT_EQ(a.reasons[0].check, c.check);
+    EXPECT_NE(a.reasons[0].text.find(c.fragment), std::string::npos) << a.reasons[0].text;
+  }
+}
+
+// P4: the genuine SGX sample is a DEBUG enclave, refused unless the policy allows debug.
+TEST_F(IntelQuoteVerifierTest, SgxSampleIsRefusedByDefaultBecauseItIsADebugEnclave) {
+  auto r = sgx(sgx_, sgx_collateral());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto p = parse_policy(R"({"version": 1, "allowed_types": ["sgx-dcap"],
+      "sgx-dcap": {"mr_enclaves": "any", "mr_signers": "any", "allow_unknown_tcb": true}})",
+                        "/");
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_FALSE(p->allow_debug);  // the default
+  auto a = appraise(*p, *r, kSgxNow);
+  ASSERT_FALSE(a.accepted);
+  ASSERT_EQ(a.reasons.size(), 1u);
+  EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kDebug);
+  EXPECT_NE(a.reasons[0].text.find("debug"), std::string::npos);
+  p->allow_debug = true;
+  EXPECT_TRUE(appraise(*p, *r, kSgxNow).accepted);
+}
+
+// X4 / P1 / P2: each tdx rule accepts the genuine sample's value and rejects one flipped byte.
+TEST_F(IntelQuoteVerifierTest, TdxAppraisalRules_AcceptTheSampleAndRejectAFlippedByte) {
+  auto r = tdx(tdx_, tdx_collateral());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const TdxTdClaims& td = *r->tdx;
+  // The sample's platform status is TcbLevelNotSupported (see GenuineTdxQuoteV4…): allowed
+  // here so that only the rule under test decides.
+  auto policy_with = [&](const std::string& rules) {
+    auto p = parse_policy(R"({"version": 1, "allowed_types": ["tdx"],
+        "tdx": {"allowed_tcb_statuses": ["UpToDate", "TcbLevelNotSupported"], "mr_tds": [")" +
+                              to_hex(td.mr_td) + "\"]" + (rules.empty() ? "" : ", ") + rules + "}}",
+                          "/");
+    EXPECT_TRUE(p.ok()) << p.error();
+    return *p;
+  };
+  auto flip_hex = [](std::string hex) {
+    hex[1] = hex[1] == '0' ? '1' : '0';
+    return hex;
+  };
+  struct Rule {
+    std::string field;
+    std::string value;  // the sample's
+    std::string what;
+  };
+  const std::vector<Rule> rules = {
+      {"mr_config_ids", to_hex(td.mr_config_id), "tdx mr_config_id"},
+      {"mr_owners", to_hex(td.mr_owner), "tdx mr_owner"},
+      {"rtmr0", to_hex(td.rtmr[0]), "tdx rtmr0"},
+      {"rtmr1", to_hex(td.rtmr[1]), "tdx rtmr1"},
+      {"rtmr2", to_hex(td.rtmr[2]), "tdx rtmr2"},
+      {"rtmr3", to_hex(td.rtmr[3]), "tdx rtmr3"},
+  };
+  for (const auto& rule : rules) {
+    SCOPED_TRACE(rule.field);
+    auto a = appraise(policy_with("\"" + rule.field + "\": [\"" + rule.value + "\"]"), *r, kTdxNow);
+    EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+    a = appraise(policy_with("\"" + rule.field + "\": [\"" + flip_hex(rule.value) + "\"]"), *r,
+                 kTdxNow);
+    ASSERT_FALSE(a.accepted);
+    ASSERT_EQ(a.reasons.size(), 1u);
+    EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kTeeMeasurement);
+    EXPECT_NE(a.reasons[0].text.find(rule.what), std::string::npos) << a.reasons[0].text;
+  }
+  // min_tee_tcb_svn: the sample's own (03 00 04 …) passes; one more at byte 2 fails there.
+  auto a =
+      appraise(policy_with(R"("min_tee_tcb_svn": ")" + to_hex(td.tee_tcb_svn) + "\""), *r, kTdxNow);
+  EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+  a = appraise(policy_with(R"("min_tee_tcb_svn": "03000500000000000000000000000000")"), *r,
+               kTdxNow);
+  ASSERT_FALSE(a.accepted);
+  ASSERT_EQ(a.reasons.size(), 1u);
+  EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kTeeSvn);
+  EXPECT_NE(a.reasons[0].text.find("at byte 2"), std::string::npos) << a.reasons[0].text;
+  // The sample is not a debug TD; the same claims with the TD's DEBUG attribute are refused by
+  // default (the quote's signature covers td_attributes, so the flip is made on the claims).
+  Claims debug_td = *r;
+  debug_td.debug = true;
+  debug_td.tdx->debug = true;
+  a = appraise(policy_with(""), debug_td, kTdxNow);
+  ASSERT_FALSE(a.accepted);
+  EXPECT_EQ(a.reasons[0].check, AppraisalCheck::kDebug);
+}
+
+// S8 / S9 / S10: the genuine SGX sample with genuine Intel-signed SGX collateral for its FMSPC
+// (PCS responses captured 2023-07-12 by mobilecoinfoundation/attestation; vectors/README.md).
+// At 2023-07-15 the processor CRL of the vectors (04-21 .. 05-21) has expired, so it is left
+// out: that one step is NOT CHECKED, every other step is verified.
+constexpr std::uint64_t kSgxPcsNow = 1689379200;  // 2023-07-15
+
+Files sgx_pcs_collateral() {
+  return {{"root_crl.der", read_vector("sgx-dcap/root_crl.der")},
+          {"fmspc_00906ED50000_2023_07_12.json",
+           read_vector("sgx-dcap/pcs-2023-07-12/fmspc_00906ED50000_2023_07_12.json")},
+          {"qe_identity.json", read_vector("sgx-dcap/pcs-2023-07-12/qe_identity.json")},
+          {"tcb-signing-chain.pem", read_vector("tdx/tcb-signing-chain.pem")}};
+}
+
+TEST_F(IntelQuoteVerifierTest, GenuineSgxQuoteV3WithQeIdentityAndTcbInfo) {
+  // The PCK certificate's TCB decides the level: components 17 17 02 04 01 80 06 …, PCESVN 11.
+  const Bytes leaf_der = read_vector("sgx-dcap/leaf_cert.der");
+  const unsigned char* p = leaf_der.data();
+  X509Ptr leaf(d2i_X509(nullptr, &p, static_cast<long>(leaf_der.size())));
+  ASSERT_TRUE(leaf);
+  auto pck = read_pck_certificate(leaf.get());
+  ASSERT_TRUE(pck.ok()) << pck.error();
+  EXPECT_EQ(to_hex(pck->component_svns), "11110204018006000000000000000000");
+  EXPECT_EQ(pck->pce_svn, 11);
+
+  IntelQuoteVerifier v(EvidenceType::kSgxDcap, collateral_of(sgx_pcs_collateral()));
+  VerificationLog log;
+  auto r = v.verify_logged(sgx_, roots_, kSgxPcsNow, &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  int skipped = 0;
+  for (const auto& s : log) {
+    EXPECT_TRUE(s.passed) << s.name << ": " << s.detail;
+    if (s.skipped) {
+      ++skipped;
+      EXPECT_NE(s.name.find("PCK certificate not revoked"), std::string::npos) << s.name;
+    }
+  }
+  EXPECT_EQ(skipped, 1);
+  ASSERT_TRUE(r->intel_tcb.has_value());
+  const IntelTcbClaims& t = *r->intel_tcb;
+  EXPECT_FALSE(t.crls_checked);  // the processor CRL is not current at this date
+  ASSERT_TRUE(t.platform_status.has_value());
+  // The first level at or below the PCK TCB: 17 17 02 04 01 80 06, PCESVN 11.
+  EXPECT_EQ(*t.platform_status, TcbStatus::kOutOfDate);
+  EXPECT_EQ(t.advisory_ids,
+            (std::vector<std::string>{"INTEL-SA-00614", "INTEL-SA-00617", "INTEL-SA-00161",
+                                      "INTEL-SA-00219", "INTEL-SA-00289", "INTEL-SA-00334",
+                                      "INTEL-SA-00615"}));
+  EXPECT_EQ(t.tcb_evaluation_data_number, 15u);
+  // The QE runs at ISVSVN 7: the level of ISVSVN 6, OutOfDate with INTEL-SA-00615.
+  ASSERT_TRUE(t.qe_status.has_value());
+  EXPECT_EQ(*t.qe_status, TcbStatus::kOutOfDate);
+  EXPECT_EQ(t.qe_advisory_ids, std::vector<std::string>{"INTEL-SA-00615"});
+
+  // Appraisal: OutOfDate is refused by default, naming the advisories of both.
+  auto policy = parse_policy(R"({"version": 1, "allowed_types": ["sgx-dcap"], "allow_debug": true,
+      "sgx-dcap": {"mr_enclaves": "any", "mr_signers": "any", "allow_unknown_tcb": true}})",
+                             "/");
+  ASSERT_TRUE(policy.ok()) << policy.error();
+  auto a = appraise(*policy, *r, kSgxPcsNow);
+  ASSERT_FALSE(a.accepted);
+  ASSERT_EQ(a.reasons.size(), 2u);
+  EXPECT_NE(a.reasons[0].text.find("platform TCB status OutOfDate not allowed by policy "
+                                   "(advisories: INTEL-SA-00614"),
+            std::string::npos)
+      << a.reasons[0].text;
+  EXPECT_NE(a.reasons[1].text.find("quoting enclave TCB status OutOfDate not allowed by policy "
+                                   "(advisories: INTEL-SA-00615)"),
+            std::string::npos)
+      << a.reasons[1].text;
+  policy->sgx_dcap.allowed_tcb_statuses = {TcbStatus::kUpToDate, TcbStatus::kOutOfDate};
+  a = appraise(*policy, *r, kSgxPcsNow);
+  EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+}
+
+TEST_F(IntelQuoteVerifierTest, GenuineSgxCollateral_EachFileFlippedFails) {
+  auto tampered = [](const std::string& file, const std::string& from, const std::string& to) {
+    Bytes b = read_vector(file);
+    std::string s(b.begin(), b.end());
+    const auto at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    s.replace(at, from.size(), to);
+    return Bytes(s.begin(), s.end());
+  };
+  const std::string tcb = "fmspc_00906ED50000_2023_07_12.json";
+  expect_failure(
+      sgx(sgx_,
+          replace(sgx_pcs_collateral(), tcb,
+                  tampered("sgx-dcap/pcs-2023-07-12/" + tcb, "\"OutOfDate\"", "\"UpToDate\"")),
+          kSgxPcsNow),
+      VerifyError::kCollateralInvalid, "TCB info " + tcb + " signature does not verify");
+  expect_failure(
+      sgx(sgx_,
+          replace(
+              sgx_pcs_collateral(), "qe_identity.json",
+              tampered("sgx-dcap/pcs-2023-07-12/qe_identity.json", "\"isvsvn\":6", "\"isvsvn\":7")),
+          kSgxPcsNow),
+      VerifyError::kCollateralInvalid, "QE identity qe_identity.json signature does not verify");
+  // The root CRL is checked first; the same flip as in the v3 test, at this date.
+  Bytes root_crl = read_vector("sgx-dcap/root_crl.der");
+  root_crl.back() ^= 1;
+  expect_failure(sgx(sgx_, replace(sgx_pcs_collateral(), "root_crl.der", root_crl), kSgxPcsNow),
+                 VerifyError::kCollateralInvalid, "is not signed by Intel SGX Root CA");
+  // The processor CRL of the vectors has expired at this date: given, it fails closed.
+  Files with_expired = sgx_pcs_collateral();
+  with_expired.push_back({"processor_crl.der", read_vector("sgx-dcap/processor_crl.der")});
+  expect_failure(sgx(sgx_, with_expired, kSgxPcsNow), VerifyError::kCollateralInvalid,
+                 "has expired (nextUpdate");
+}
+
+// C4 / S8 / S9: genuine quotes from another project (Phala-Network/dcap-qvl `sample/`, MIT;
+// vectors/README.md). Its SGX collateral is one JSON object (raw PCS strings and hex); it is
+// split here into the files trustmq reads, keeping the signed TCB info / QE identity text
+// byte for byte: {"tcbInfo":<tcb_info>,"signature":"<tcb_info_signature>"}.
+constexpr std::uint64_t kDcapQvlSgxNow = 1750377600;  // 2025-06-20 (collateral of 2025-06-19)
+
+Files dcap_qvl_sgx_collateral() {
+  const Bytes raw = read_vector("dcap-qvl/sgx_quote_collateral.json");
+  auto json = parse_json(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+  EXPECT_TRUE(json.ok()) << json.error();
+  auto field = [&](const char* key) {
+    const JsonValue* v = json.ok() ? json->find(key) : nullptr;
+    EXPECT_TRUE(v != nullptr && v->is_string()) << key;
+    return v != nullptr && v->is_string() ? v->as_string() : std::string();
+  };
+  auto text = [](const std::string& s) { return Bytes(s.begin(), s.end()); };
+  return {{"root_ca_crl", *from_hex(field("root_ca_crl"))},
+          {"pck_crl", *from_hex(field("pck_crl"))},
+          {"tcb_info_issuer_chain", text(field("tcb_info_issuer_chain"))},
+          {"tcb_info", text("{\"tcbInfo\":" + field("tcb_info") + ",\"signature\":\"" +
+                            field("tcb_info_signature") + "\"}")},
+          {"qe_identity", text("{\"enclaveIdentity\":" + field("qe_identity") +
+                               ",\"signature\":\"" + field("qe_identity_signature") + "\"}")}};
+}
+
+TEST_F(IntelQuoteVerifierTest, GenuineDcapQvlSgxQuoteWithFullCurrentCollateral) {
+  const Bytes quote = read_vector("dcap-qvl/sgx_quote");
+  IntelQuoteVerifier v(EvidenceType::kSgxDcap, collateral_of(dcap_qvl_sgx_collateral()));
+  VerificationLog log;
+  auto r = v.verify_logged(quote, roots_, kDcapQvlSgxNow, &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  for (const auto& s : log) {
+    EXPECT_TRUE(s.passed) << s.name << ": " << s.detail;
+    EXPECT_FALSE(s.skipped) << s.name << ": " << s.detail;  // every step checked, CRLs too
+  }
+  ASSERT_TRUE(r->sgx.has_value());
+  EXPECT_FALSE(r->debug);
+  EXPECT_EQ(to_hex(r->sgx->mr_enclave),
+            "33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb");
+  const IntelTcbClaims& t = *r->intel_tcb;
+  EXPECT_EQ(t.fmspc, "00a067110000");
+  EXPECT_TRUE(t.crls_checked);
+  ASSERT_TRUE(t.platform_status && t.qe_status);
+  EXPECT_EQ(*t.platform_status, TcbStatus::kConfigurationAndSwHardeningNeeded);
+  EXPECT_EQ(t.advisory_ids, (std::vector<std::string>{"INTEL-SA-00289", "INTEL-SA-00615"}));
+  EXPECT_EQ(*t.qe_status, TcbStatus::kUpToDate);
+  EXPECT_TRUE(t.qe_advisory_ids.empty());
+  // The signed TCB info with one character changed no longer verifies.
+  Files tampered = dcap_qvl_sgx_collateral();
+  std::string doc(tampered[3].second.begin(), tampered[3].second.end());
+  const auto at = doc.find("\"pceId\":\"0000\"");
+  ASSERT_NE(at, std::string::npos);
+  doc.replace(at, 14, "\"pceId\":\"0001\"");
+  tampered[3].second.assign(doc.begin(), doc.end());
+  expect_failure(sgx(quote, tampered, kDcapQvlSgxNow), VerifyError::kCollateralInvalid,
+                 "TCB info tcb_info signature does not verify");
+  // Appraisal: that status is refused unless the policy lists it.
+  auto policy = parse_policy(R"({"version": 1, "allowed_types": ["sgx-dcap"],
+      "sgx-dcap": {"mr_enclaves": ["33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb"],
+                   "mr_signers": "any"}})",
+                             "/");
+  ASSERT_TRUE(policy.ok()) << policy.error();
+  auto a = appraise(*policy, *r, kDcapQvlSgxNow);
+  ASSERT_FALSE(a.accepted);
+  EXPECT_NE(a.reasons[0].text.find("ConfigurationAndSWHardeningNeeded not allowed by policy "
+                                   "(advisories: INTEL-SA-00289, INTEL-SA-00615)"),
+            std::string::npos)
+      << a.reasons[0].text;
+  policy->sgx_dcap.allowed_tcb_statuses = {TcbStatus::kUpToDate,
+                                           TcbStatus::kConfigurationAndSwHardeningNeeded};
+  a = appraise(*policy, *r, kDcapQvlSgxNow);
+  EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+}
+
+TEST_F(IntelQuoteVerifierTest, GenuineDcapQvlTdxQuoteVerifiesItsChain) {
+  const Bytes quote = read_vector("dcap-qvl/tdx_quote");
+  auto r = tdx(quote, {}, kDcapQvlSgxNow);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->intel_tcb->fmspc, "b0c06f000000");
+  EXPECT_EQ(to_hex(r->tdx->mr_td),
+            "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b25"
+            "38873118b7");
+  EXPECT_FALSE(r->debug);
+  Bytes b = quote;
+  b[48 + 136] ^= 1;
+  expect_failure(tdx(b, {}, kDcapQvlSgxNow), VerifyError::kSignatureInvalid,
+                 "quote signature does not verify");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "attest/sev_snp_report.h"
 #include "attest/well_known_roots.h"
 #include "support/vector_files.h"
 
@@ -194,7 +195,8 @@ TEST_F(SevSnpVerifierTest, UnsignedReportIsRefused) {
 namespace trustmq::attest {
 namespace {
 
-// Inside the synthetic chain (generated 2026-12-05, 9000 days) and the real ASVK-Milan.
+// Inside the synthetic chain (regenerated 2026-12-06 with ark.key kept, 9000 days;
+// vectors/README.md) and the real ASVK-Milan.
 constexpr std::uint64_t kVlekNow = 1798761600;  // 2027-01-01
 
 // The VLEK path with a SYNTHETIC chain (vectors/sev-snp/synthetic-vlek/make.sh: a test ARK,
@@ -202,8 +204,9 @@ constexpr std::uint64_t kVlekNow = 1798761600;  // 2027-01-01
 // re-signed with the test VLEK key.
 class SevSnpVlekTest : public ::testing::Test {
  protected:
-  static Bytes vlek_signed_report() {
+  static Bytes vlek_signed_report(std::uint8_t version = 2) {
     Bytes report = test_support::read_vector("sev-snp/attestation.bin");
+    report[0] = version;    // u32 little-endian at 0x00 (the sample is version 2)
     report[0x48] = 1 << 2;  // signing key: VLEK
     BioPtr bio(
         BIO_new_file(test_support::vector_path("sev-snp/synthetic-vlek/vlek.key").c_str(), "r"));
@@ -267,6 +270,34 @@ TEST_F(SevSnpVlekTest, VlekChainAndReportSignatureVerifyToTheTestArk) {
   auto bad = v.verify(tampered, test_ark, kVlekNow);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, VerifyError::kSignatureInvalid);
+}
+
+// N2: report versions 3..5 ("and later") on the same synthetic VLEK path. The Milan sample is a
+// v2 report: only the version field changes (its v3 CPUID fields at 0x188 stay zero, and they
+// are neither read nor compared with the product, docs/attestation.md).
+TEST_F(SevSnpVlekTest, ReportV3VerifiesOnTheVlekPath) {
+  auto collateral = std::make_shared<Collateral>();
+  ASSERT_TRUE(collateral->add_bytes("vlek.der", vlek_).ok());
+  ASSERT_TRUE(collateral->add_bytes("asvk", asvk_[0]).ok());
+  SevSnpVerifier v(collateral);
+  const unsigned char* p = ark_[0].data();
+  TrustAnchors test_ark{
+      share_x509(X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(ark_[0].size()))))};
+  for (std::uint8_t version : {3, 4, 5}) {
+    SCOPED_TRACE(static_cast<int>(version));
+    const Bytes report = vlek_signed_report(version);
+    auto parsed = parse_sev_snp_report(report);
+    ASSERT_TRUE(parsed.ok()) << parsed.error();
+    EXPECT_EQ(parsed->version, version);
+    auto r = v.verify(report, test_ark, kVlekNow);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->sev_snp->signing_key, SevSnpSigningKey::kVlek);
+    EXPECT_EQ(r->sev_snp->report_version, version);
+  }
+  // Version 6 is refused at the layout, even when correctly signed.
+  auto six = v.verify(vlek_signed_report(6), test_ark, kVlekNow);
+  ASSERT_FALSE(six.ok());
+  EXPECT_EQ(six.error().code, VerifyError::kMalformed) << six.error().message;
 }
 
 // AMD's CRL of the ARK (revoked ASKs/ASVKs), signed like AMD's: RSA-PSS SHA-384, salt 48.

@@ -80,6 +80,24 @@ TEST_F(TpmQuoteVerifierTest, GenuineQuote_VerifiesWithItsClaims) {
   EXPECT_TRUE(attester_->software_tpm());
   for (const auto& step : log) EXPECT_TRUE(step.passed) << step.name << ": " << step.detail;
   EXPECT_GE(log.size(), 8u);
+  // T14: clock and reset counters are the TPM's own (TPM2_ReadClock on a second connection).
+  auto other = TpmConnection::open(tpm_.tpm.tcti());
+  ASSERT_TRUE(other) << other.error();
+  TPMS_TIME_INFO* time_info = nullptr;
+  ASSERT_EQ(Esys_ReadClock((*other)->esys(), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &time_info),
+            TSS2_RC_SUCCESS);
+  const TPMS_CLOCK_INFO clock_info = time_info->clockInfo;
+  Esys_Free(time_info);
+  EXPECT_GT(c->tpm->clock, 0u);
+  EXPECT_LE(c->tpm->clock, clock_info.clock);
+  EXPECT_EQ(c->tpm->reset_count, clock_info.resetCount);
+  EXPECT_EQ(c->tpm->restart_count, clock_info.restartCount);
+  EXPECT_EQ(c->tpm->safe, clock_info.safe == TPM2_YES);
+  // A later quote's clock is not lower.
+  auto later = verifier_.verify(evidence(0x12), tpm_.anchors(), now());
+  ASSERT_TRUE(later) << later.error().message;
+  EXPECT_GE(later->tpm->clock, c->tpm->clock);
+  EXPECT_EQ(later->tpm->reset_count, c->tpm->reset_count);
 }
 
 TEST_F(TpmQuoteVerifierTest, EvidenceFitsTheExtensionWithRoom) {

@@ -3,6 +3,7 @@
 // enrolled as in tests/attest): genuine evidence exits 0 with its claims, tampered evidence
 // exits 1 naming the failed step. swtpm is a SOFTWARE TPM (tests only).
 #include <gtest/gtest.h>
+#include <tss2/tss2_mu.h>
 
 #include <cstdio>
 #include <fstream>
@@ -99,6 +100,21 @@ TEST_F(AttestTpmEvidenceCommandTest, GenuineQuote_ExitsZeroWithItsClaims) {
   EXPECT_TRUE(contains(r.out, claim_line("runtime measurement:", kRuntimeHex))) << r.out;
   EXPECT_TRUE(contains(r.out, claim_line("report data:", std::string(128, '1')))) << r.out;
   EXPECT_TRUE(contains(r.out, "PCR 23 (sha256):")) << r.out;
+  // T14: the clock and reset counters of the quote are printed.
+  auto decoded = attest::decode_tpm_evidence(evidence_);
+  ASSERT_TRUE(decoded);
+  TPMS_ATTEST attest{};
+  std::size_t offset = 0;
+  ASSERT_EQ(Tss2_MU_TPMS_ATTEST_Unmarshal(decoded->attest.data(), decoded->attest.size(), &offset,
+                                          &attest),
+            TSS2_RC_SUCCESS);
+  EXPECT_TRUE(contains(r.out, claim_line("TPM resets/restarts:",
+                                         std::to_string(attest.clockInfo.resetCount) + " / " +
+                                             std::to_string(attest.clockInfo.restartCount))))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, claim_line("TPM clock:", std::to_string(attest.clockInfo.clock) +
+                                                           " ms since the TPM was cleared")))
+      << r.out;
   EXPECT_TRUE(contains(r.out, "SOFTWARE TPM (swtpm)")) << r.out;  // the AK certificate's name
   EXPECT_TRUE(contains(r.out, "NOT memory isolation")) << r.out;
   EXPECT_TRUE(contains(r.out, "Verdict: TRUSTED")) << r.out;
