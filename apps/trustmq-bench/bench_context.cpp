@@ -35,7 +35,11 @@ double BenchContext::seconds(double smoke, double quick, double full) const {
 }
 
 void BenchContext::progress(const std::string& line) const {
-  std::fprintf(stderr, "%s\n", line.c_str());
+  const auto elapsed =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+          .count();
+  std::fprintf(stderr, "[%02lld:%02lld] %s\n", static_cast<long long>(elapsed / 60),
+               static_cast<long long>(elapsed % 60), line.c_str());
   std::fflush(stderr);
 }
 

@@ -3,6 +3,7 @@
 // case_list.cpp; it starts and stops its brokers, writes its CSV, and adds summary lines.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,13 +45,14 @@ struct BenchContext {
   std::vector<std::string> missing;  // what a case did not measure, and why
   std::vector<Plot> plots;
   int failed_runs = 0;  // runs that failed or delivered nothing (the exit status says so)
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   // The client TLS context for a security mode against `broker` (cached per broker policy).
   const ClientTlsContext* tls_for(Security security, const BrokerProcess& broker);
 
   int rounds(int smoke, int quick, int full) const;
   double seconds(double smoke, double quick, double full) const;
-  void progress(const std::string& line) const;  // one line on stderr
+  void progress(const std::string& line) const;  // one line on stderr, after the elapsed time
 
  private:
   std::vector<std::pair<std::string, std::unique_ptr<ClientTlsContext>>> tls_cache_;

@@ -17,7 +17,7 @@ void run_connections_case(BenchContext& context) {
   const std::vector<int> counts = profile == Profile::kSmoke   ? std::vector<int>{50}
                                   : profile == Profile::kQuick ? std::vector<int>{1000}
                                                                : std::vector<int>{1000, 10000};
-  const int rounds = context.rounds(1, 1, 3);
+  const int rounds = context.rounds(1, 1, 2);
   CsvFile csv(context.options.results_dir + "/connections.csv",
               {"round", "target", "security", "connections", "seconds", "connects_per_s",
                "rss_before_kib", "rss_after_kib", "kib_per_connection", "error"});

@@ -19,8 +19,13 @@ void run_latency_case(BenchContext& context) {
   std::vector<double> rates = {1, 10, 50, 100, 200, 1000, 0};
   if (profile == Profile::kQuick) rates = {10, 100, 1000, 0};
   if (profile == Profile::kSmoke) rates = {100, 0};
-  const int rounds = context.rounds(1, 1, 3);
-  const double seconds = context.seconds(0.5, 1.5, 10);
+  const int rounds = context.rounds(1, 1, 2);
+  const double seconds = context.seconds(0.5, 1.5, 2);
+  // Full profile: enough messages at the slow rates for a median (10 at 1 msg/s, 50 at 10).
+  const auto seconds_at = [&](double rate) {
+    if (profile != Profile::kFull || context.options.seconds > 0) return seconds;
+    return rate == 1 ? 10.0 : rate == 10 ? 5.0 : seconds;
+  };
   const std::size_t payload = context.options.payload;
 
   CsvFile csv(
@@ -47,7 +52,7 @@ void run_latency_case(BenchContext& context) {
         spec.payload = payload;
         spec.rate_per_publisher = rate;
         spec.warmup_seconds = rate > 0 && rate < 10 ? 1.0 : 0.5;
-        spec.seconds = seconds;
+        spec.seconds = seconds_at(rate);
         FlowResult r;
         try {
           r = run_flow(*broker, context.tls_for(security, *broker), spec);
@@ -93,7 +98,8 @@ void run_latency_case(BenchContext& context) {
   auto& s = context.summary;
   s.push_back("### Message latency vs rate (case 2): 1→1, TLS 1.3, QoS 0, " +
               std::to_string(payload) + " B, median of " + std::to_string(rounds) + " round(s), " +
-              fixed(seconds, 1) + " s each");
+              fixed(seconds, 1) + " s each" +
+              (seconds_at(1) != seconds ? " (10 s at 1 msg/s, 5 s at 10 msg/s)" : ""));
   s.push_back("");
   s.push_back(
       "| rate (msg/s) | target | security | delivered msg/s | p50 µs | p90 µs | p99 µs | "

@@ -31,7 +31,7 @@ const std::vector<BenchCase>& all_cases() {
       {"persistence",
        "persistent QoS 1 throughput 1→1 (persistence off / sync / interval; mosquitto off / on)",
        run_persistence_case},
-      {"recovery", "restart with N stored QoS 1 messages (1 M in the full profile)",
+      {"recovery", "restart with N stored QoS 1 messages (200 000 in the full profile)",
        run_recovery_case},
   };
   return cases;

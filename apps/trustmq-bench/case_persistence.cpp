@@ -45,8 +45,8 @@ std::vector<Variant> persistence_variants(const BenchContext& context) {
 }  // namespace
 
 void run_persistence_case(BenchContext& context) {
-  const int rounds = context.rounds(1, 1, 3);
-  const double seconds = context.seconds(1.0, 1.5, 5);
+  const int rounds = context.rounds(1, 1, 2);
+  const double seconds = context.seconds(1.0, 1.5, 2);
   const double warmup = context.options.profile == Profile::kFull ? 1.0 : 0.5;
   BrokerFiles files = context.files;
   files.trustmq_cli.clear();  // plain only: no attested listeners, no probe start per variant

@@ -32,8 +32,8 @@ void run_publisher_scaling_case(BenchContext& context) {
               : p == Profile::kQuick ? std::vector<int>{1, 16, 64}
                                      : std::vector<int>{1, 2, 4, 8, 16, 32, 64};
   series.spec_for = many_publishers;
-  series.seconds = context.seconds(0.6, 2, 10);
-  series.rounds = context.rounds(1, 1, 3);
+  series.seconds = context.seconds(0.6, 2, 3);
+  series.rounds = context.rounds(1, 1, 2);
   run_scaling_series(context, series);
 }
 

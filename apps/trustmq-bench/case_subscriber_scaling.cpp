@@ -31,8 +31,8 @@ void run_subscriber_scaling_case(BenchContext& context) {
               : p == Profile::kQuick ? std::vector<int>{1, 16, 256}
                                      : std::vector<int>{1, 2, 4, 8, 16, 32, 64, 128, 256};
   series.spec_for = shared_subscribers;
-  series.seconds = context.seconds(0.6, 2, 10);
-  series.rounds = context.rounds(1, 1, 3);
+  series.seconds = context.seconds(0.6, 2, 3);
+  series.rounds = context.rounds(1, 1, 2);
   run_scaling_series(context, series);
 }
 

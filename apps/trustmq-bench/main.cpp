@@ -212,7 +212,8 @@ int main(int argc, char** argv) {
   summary << "Machine: " << ::sysconf(_SC_NPROCESSORS_ONLN) << " cores; broker on core "
           << context.files.broker_core << ", tool on core " << o.tool_core
           << " (-1: not pinned). Load average (1/5/15 min) before: " << load_before
-          << ", after: " << load_after << ".\n\n";
+          << ", after: " << load_after << ". The run took "
+          << (std::time(nullptr) - started + 30) / 60 << " min.\n\n";
   for (const auto& line : context.summary) summary << line << "\n";
   if (!context.missing.empty()) {
     summary << "### Not measured in this run\n\n";
