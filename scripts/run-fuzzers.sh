@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer executable BUILD_DIR/fuzz/*_fuzzer for SECONDS each.
+# Runs every libFuzzer executable BUILD_DIR/fuzz/*_fuzzer for SECONDS each, one per core at a time.
 # Usage: scripts/run-fuzzers.sh BUILD_DIR SECONDS
 # Corpora live in BUILD_DIR/fuzz-corpus/<fuzzer>/, seeded with valid MQTT packets written here
 # and with any files checked into fuzz/corpus/<fuzzer>/. Crash inputs land in
@@ -56,8 +56,9 @@ seed pingresp d0 ""
 seed disconnect-v5 e0 "04 05 11 00000000"
 seed auth-v5 f0 "18 10 15 0005 5343524d31 16 0002 0102 1f 0000"
 
-status=0
-for fuzzer in "${fuzzers[@]}"; do
+# One fuzzer: copy its seeds, run it, report. Writes "<name> passed|FAILED" to its status file.
+run_one() {
+  local fuzzer=$1 name corpus artifacts log runs
   name=$(basename "$fuzzer")
   corpus="$build_dir/fuzz-corpus/$name"
   artifacts="$build_dir/fuzz-artifacts/$name"
@@ -84,7 +85,25 @@ for fuzzer in "${fuzzers[@]}"; do
   else
     echo "run-fuzzers: $name FAILED; last lines of $log:" >&2
     tail -n 40 "$log" >&2
-    status=1
+    return 1
   fi
+}
+
+# As many fuzzers at a time as there are cores (FUZZ_JOBS overrides): each is one process on
+# one core, and `make test` runs them for a fixed time each.
+jobs=${FUZZ_JOBS:-$(nproc)}
+status=0
+running=0
+for fuzzer in "${fuzzers[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || status=1
+    running=$((running - 1))
+  fi
+  run_one "$fuzzer" &
+  running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+  wait -n || status=1
+  running=$((running - 1))
 done
 exit $status

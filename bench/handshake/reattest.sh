@@ -24,24 +24,11 @@ for f in "$broker" "$cli" "$tool"; do
   [ -x "$f" ] || { echo "reattest bench: $f not found; build first" >&2; exit 1; }
 done
 
-work="$(mktemp -d)"
-broker_pid=""
-swtpm_pid=""
-stop_pid() {  # pid: SIGTERM, reaped
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-}
-cleanup() {
-  if [ -n "$broker_pid" ]; then stop_pid "$broker_pid"; fi
-  if [ -n "$swtpm_pid" ]; then stop_pid "$swtpm_pid"; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
+# The scratch folder $work, broker_pid/swtpm_pid stopped by PID on exit, and tpm2-quote's
+# private swtpm, provisioned and enrolled (unless TPM=0): swtpm_setup.sh.
 # shellcheck source=bench/handshake/swtpm_setup.sh
 . "$root/bench/handshake/swtpm_setup.sh"
-if [ "${TPM:-1}" = 0 ]; then tpm_missing="TPM=0 given"; else setup_tpm; fi
-if [ -n "$tpm_missing" ] && [ -n "$swtpm_pid" ]; then stop_pid "$swtpm_pid"; swtpm_pid=""; fi
+start_tpm_unless_disabled
 
 # The client's evidence carries this module measurement; the client policies accept it.
 client_module="$(printf 'reattest-bench-client' | sha256sum | cut -d' ' -f1)"

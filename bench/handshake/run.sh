@@ -56,25 +56,11 @@ tool="$(build_tool handshake_latency)"
 cost_tool=""
 [ "${IN_PROCESS:-1}" != 0 ] && cost_tool="$(build_tool attestation_cost)"
 
-work="$(mktemp -d)"
-broker_pid=""
-swtpm_pid=""
-stop_pid() {  # pid: SIGTERM, reaped
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-}
-cleanup() {
-  if [ -n "$broker_pid" ]; then stop_pid "$broker_pid"; fi
-  if [ -n "$swtpm_pid" ]; then stop_pid "$swtpm_pid"; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# tpm2-quote: a private swtpm, provisioned and enrolled by setup_tpm (swtpm_setup.sh).
+# The scratch folder $work, broker_pid/swtpm_pid stopped by PID on exit, and tpm2-quote's
+# private swtpm, provisioned and enrolled (unless TPM=0): swtpm_setup.sh.
 # shellcheck source=bench/handshake/swtpm_setup.sh
 . "$root/bench/handshake/swtpm_setup.sh"
-if [ "${TPM:-1}" = 0 ]; then tpm_missing="TPM=0 given"; else setup_tpm; fi
-if [ -n "$tpm_missing" ] && [ -n "$swtpm_pid" ]; then stop_pid "$swtpm_pid"; swtpm_pid=""; fi
+start_tpm_unless_disabled
 
 psk_hex=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 echo "bench:$psk_hex" > "$work/psk"

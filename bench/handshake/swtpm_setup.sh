@@ -1,9 +1,32 @@
-# Sourced by bench/handshake/run.sh and reattest.sh: a private swtpm (a SOFTWARE TPM) for the
-# tpm2-quote cases. Needs $work (a scratch directory), $cli (the trustmq CLI) and
-# $swtpm_pid (set here; the caller stops it by that PID).
-# tpm2-quote: a private swtpm provisioned as tests/support/swtpm.h does (EK certificate from a
-# local swtpm-localca), started on a unix socket, the AK enrolled with `trustmq tpm enroll`.
-# Sets tpm_missing to the reason when any step fails.
+# Sourced by bench/handshake/run.sh and reattest.sh. Gives them:
+#  - $work, a scratch directory removed on exit, and stop_pid; $broker_pid and $swtpm_pid (set
+#    by the caller and by setup_tpm) are stopped by PID on exit;
+#  - tpm2-quote's private swtpm (a SOFTWARE TPM), provisioned as tests/support/swtpm.h does
+#    (EK certificate from a local swtpm-localca), started on a unix socket, the AK enrolled with
+#    `trustmq tpm enroll` ($cli, the trustmq CLI). setup_tpm sets tpm_missing to the reason when
+#    any step fails; start_tpm_unless_disabled also honours TPM=0.
+work="$(mktemp -d)"
+broker_pid=""
+swtpm_pid=""
+stop_pid() {  # pid: SIGTERM, reaped
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+cleanup() {
+  if [ -n "$broker_pid" ]; then stop_pid "$broker_pid"; fi
+  if [ -n "$swtpm_pid" ]; then stop_pid "$swtpm_pid"; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_tpm_unless_disabled() {
+  if [ "${TPM:-1}" = 0 ]; then tpm_missing="TPM=0 given"; else setup_tpm; fi
+  if [ -n "$tpm_missing" ] && [ -n "$swtpm_pid" ]; then
+    stop_pid "$swtpm_pid"
+    swtpm_pid=""
+  fi
+}
+
 tpm_missing=""
 tpm_dir="$work/tpm"
 tpm_tcti="swtpm:path=$tpm_dir/sock"
