@@ -72,8 +72,7 @@ void Broker::State::on_close(ConnectionId id, TimeMs now) {
 TimeMs Broker::State::on_tick(TimeMs now) {
   Reentry guard(*this);
   last_now_ = now;
-  check_keep_alives(now);
-  check_client_evidence_deadlines(now);
+  check_connection_deadlines(now);
   run_session_timers(now);
   if (config_.sys_interval_seconds != 0 && now >= next_sys_) {
     publish_sys(now);

@@ -158,27 +158,18 @@ HandlerResult Broker::State::finish_client_reattestation(Connection& c, const Au
       "client re-attestation " + std::string(client_evidence_status_name(status)) + ": " + detail};
 }
 
-// A challenge nobody answers must not leave the claims in place: past the deadline the claims
-// go first, then the connection (0x87 Not authorized: the client no longer proves what its
-// claims say), counted as the refusal "answer-timeout".
-void Broker::State::check_client_evidence_deadlines(TimeMs now) {
-  std::vector<Connection*> late;
-  for (auto& [id, connection] : connections_) {
-    Connection& c = *connection;
-    if (!c.closing && c.awaiting_client_evidence && now >= c.client_evidence_deadline) {
-      late.push_back(&c);
-    }
-  }
-  for (Connection* c : late) {
-    c->awaiting_client_evidence = false;
-    if (c->session != nullptr) c->session->claims.clear();
-    attestation_counters_.count_client_refusal("answer-timeout");
-    violation(*c, ReasonCode::kNotAuthorized,
-              "client re-attestation not answered within " +
-                  std::to_string(config_.client_reattestation_timeout_seconds) +
-                  " s, its claims are withdrawn",
-              now);
-  }
+// A challenge nobody answers must not leave the claims in place: past the deadline (found by
+// check_connection_deadlines) the claims go first, then the connection (0x87 Not authorized:
+// the client no longer proves what its claims say), counted as the refusal "answer-timeout".
+void Broker::State::withdraw_unanswered_claims(Connection& c, TimeMs now) {
+  c.awaiting_client_evidence = false;
+  if (c.session != nullptr) c.session->claims.clear();
+  attestation_counters_.count_client_refusal("answer-timeout");
+  violation(c, ReasonCode::kNotAuthorized,
+            "client re-attestation not answered within " +
+                std::to_string(config_.client_reattestation_timeout_seconds) +
+                " s, its claims are withdrawn",
+            now);
 }
 
 }  // namespace trustmq::mqtt

@@ -94,11 +94,18 @@ void Broker::State::run_session_timers(TimeMs now) {
   }
 }
 
-void Broker::State::check_keep_alives(TimeMs now) {
+// One pass over the connections per tick: no CONNECT in time, keep alive exceeded, and a
+// re-attestation answer past its deadline (withdraw_unanswered_claims,
+// broker_client_attestation.cpp).
+void Broker::State::check_connection_deadlines(TimeMs now) {
   std::vector<Connection*> timed_out;
+  std::vector<Connection*> evidence_late;
   for (auto& [id, connection] : connections_) {
     Connection& c = *connection;
     if (c.closing) continue;
+    if (c.awaiting_client_evidence && now >= c.client_evidence_deadline) {
+      evidence_late.push_back(&c);
+    }
     if (!c.connect_received) {
       if (now - c.last_received >= kConnectTimeout) {
         log(LogLevel::kNotice, "No CONNECT from " + c.peer.address + ", closing.");
@@ -112,6 +119,9 @@ void Broker::State::check_keep_alives(TimeMs now) {
   for (Connection* c : timed_out) {
     log(LogLevel::kNotice, "Client " + client_name(*c) + " has exceeded timeout, disconnecting.");
     end_connection(*c, ReasonCode::kKeepAliveTimeout, now);
+  }
+  for (Connection* c : evidence_late) {
+    if (!c->closing) withdraw_unanswered_claims(*c, now);
   }
 }
 

@@ -215,8 +215,8 @@ class Broker::State {
   void publish_will(Session& s, TimeMs now);
   void end_session(Session* s, TimeMs now);
   void run_session_timers(TimeMs now);
-  void check_keep_alives(TimeMs now);
-  void check_client_evidence_deadlines(TimeMs now);  // broker_client_attestation.cpp
+  void check_connection_deadlines(TimeMs now);
+  void withdraw_unanswered_claims(Connection& c, TimeMs now);  // broker_client_attestation.cpp
   TimeMs next_deadline(TimeMs now);
   void resume(Session& s, Connection& c, TimeMs now);
   void recheck_acl_on_resume(Session& s);

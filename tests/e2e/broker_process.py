@@ -82,6 +82,48 @@ class BrokerSettings:
     extra_lines: list[str] = field(default_factory=list)
 
 
+def listens_on(pid: int, port: int) -> bool:
+    """True when process `pid` holds the listening TCP socket of `port` (/proc/net/tcp[6])."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
+                inodes.add(fields[9])
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            return True
+    return False
+
+
+def wait_for_listener(process: subprocess.Popen, port: int, timeout_s: float, log) -> None:
+    """Waits until `process` itself listens on 127.0.0.1:`port` (another process may hold a port
+    that free_port() gave out); fails with `log()` when it exits or the time is up."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        assert process.poll() is None, f"broker exited ({process.returncode}):\n{log()}"
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                if listens_on(process.pid, port):
+                    return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"port {port} not accepting within {timeout_s} s:\n{log()}"
+        time.sleep(0.02)
+
+
 class BrokerProcess:
     """One running broker. Start with start(); stop() terminates it by PID and checks its exit."""
 
@@ -167,9 +209,13 @@ class BrokerProcess:
                 return False
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.2):
-                    return True
+                    # Another process may have taken the port between free_port() and our
+                    # bind: then our broker exits with "in use" and start() picks another.
+                    if listens_on(self.process.pid, self.port):
+                        return True
             except OSError:
-                time.sleep(0.01)
+                pass
+            time.sleep(0.01)
         self._kill()
         return False
 

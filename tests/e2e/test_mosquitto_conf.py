@@ -7,14 +7,19 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from broker_process import START_TIMEOUT_S, STOP_TIMEOUT_S, free_port, make_password_file
+from broker_process import (
+    START_TIMEOUT_S,
+    STOP_TIMEOUT_S,
+    free_port,
+    wait_for_listener,
+    make_password_file,
+)
 from mqtt_clients import mosquitto_publish
 from tls_helpers import OPENSSL, make_pki, mosquitto_pub, run, start_tls_broker
 
@@ -22,15 +27,7 @@ STOCK_CONFIG = Path("/etc/mosquitto/mosquitto.conf")
 
 
 def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"broker exited ({process.returncode}):\n{read(log)}"
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise AssertionError(f"port {port} not accepting within {START_TIMEOUT_S} s:\n{read(log)}")
+    wait_for_listener(process, port, START_TIMEOUT_S, lambda: read(log))
 
 
 def read(path: Path) -> str:

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from mqtt_clients import CLIENT_KINDS, mosquitto_publish, split_kind
-from raw_mqtt import CONNACK, DISCONNECT, RawConnection, connect_packet, encode_varint, utf8
+from raw_mqtt import CONNACK, DISCONNECT, RawConnection, encode_varint, utf8
 
 REFUSED_V3 = 5  # not authorised
 REFUSED_V5 = 0x87  # not authorized

@@ -12,12 +12,11 @@ import base64
 import os
 import socket
 import struct
-import time
 
 import pytest
 
-from broker_process import BrokerSettings, free_port
-from mqtt_clients import MosquittoSubscriber, PahoClient, mosquitto_publish
+from broker_process import BrokerSettings, free_port, wait_for_listener
+from mqtt_clients import PahoClient, mosquitto_publish
 from tls_helpers import make_pki
 
 pytestmark = pytest.mark.trustmq_only
@@ -32,14 +31,7 @@ class Endpoint:
 
 
 def wait_for_port(port: int, broker) -> None:
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            assert time.monotonic() < deadline, broker.read_log()
-            time.sleep(0.02)
+    wait_for_listener(broker.process, port, 5, broker.read_log)
 
 
 def start_ws_broker(broker_factory, listener_lines=(), **settings):

@@ -7,13 +7,12 @@ Every subprocess runs with a timeout; every wait is bounded.
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from broker_process import BrokerSettings, free_port
+from broker_process import BrokerSettings, free_port, wait_for_listener
 
 MOSQUITTO_SUB = "/usr/bin/mosquitto_sub"
 MOSQUITTO_PUB = "/usr/bin/mosquitto_pub"
@@ -116,15 +115,7 @@ def start_tls_broker(broker_factory, listener_lines: list[str], state_dir: Path 
         extra.append(f"state_dir {state_dir}")
     extra += [f"listener {port} 127.0.0.1"] + listener_lines
     broker = broker_factory(BrokerSettings(extra_lines=extra, **settings))
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"TLS listener {port} not accepting:\n{broker.read_log()}")
-            time.sleep(0.02)
+    wait_for_listener(broker.process, port, 5, broker.read_log)
     return TlsBroker(broker, port, state_dir)
 
 
