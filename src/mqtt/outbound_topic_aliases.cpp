@@ -22,7 +22,7 @@ OutboundTopicAliases::Choice OutboundTopicAliases::choose(std::string_view topic
 void OutboundTopicAliases::commit(const Choice& choice, std::string_view topic) {
   if (choice.alias == 0 || choice.alias > maximum_) return;
   if (table_ == nullptr) {
-    if (choice.known) return;  // not a choice choose() makes
+    if (choice.known || choice.alias != 1) return;  // not a choice choose() makes
     table_ = std::make_unique<Table>();
   }
   std::deque<Entry>& entries = table_->entries;
