@@ -1,9 +1,11 @@
 #include "shell/commit_thread.h"
 
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <stdexcept>
 
@@ -14,7 +16,14 @@ CommitThread::CommitThread(PersistenceStore& store) : store_(store) {
   if (event_fd_ < 0) {
     throw std::runtime_error(std::string("persistence: eventfd: ") + std::strerror(errno));
   }
+  // The thread takes no signal: the broker's SIGTERM, SIGINT and SIGHUP go to the event loop
+  // (Server::handle_signals blocks them there, possibly after this thread started).
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_BLOCK, &all, &previous);
   thread_ = std::thread([this] { run(); });
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 CommitThread::~CommitThread() {
