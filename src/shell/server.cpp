@@ -79,6 +79,9 @@ void Server::start_engine(const EngineFactory& make_engine) {
 }
 
 void Server::start_commit_thread() {
+  // What the restore staged (e.g. a delayed will published at the restart) is committed here,
+  // so that every record from now on goes through the thread's batches.
+  store_->commit();
   commit_thread_ = std::make_unique<CommitThread>(*store_);
   epoll_event ev{};
   ev.events = EPOLLIN;
