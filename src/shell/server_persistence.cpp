@@ -214,7 +214,7 @@ void Server::commit_persistence(bool force) {
   if (!store_) return;
   if (commit_thread_) {
     if (!force) {
-      commit_in_background();  // server_commit.cpp
+      commit_in_background();
       return;
     }
     // The clean stop: what is staged is committed, then the store is the loop's again.
