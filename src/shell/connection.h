@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mqtt/types.h"
+#include "shell/commit_gate.h"
 #include "shell/outbound_queue.h"
 #include "shell/server_transport.h"
 
@@ -29,6 +30,8 @@ struct Connection {
   int fd;
   std::unique_ptr<ServerTransport> transport;
   OutboundQueue queue;
+  // What of `queue` may be written before the pending commit (persistence_durability sync).
+  CommitGate gate;
   std::string peer_address;  // "127.0.0.1:50123"
   std::uint16_t listener_port = 0;
   bool use_identity_as_username = false;  // listener option, passed on in PeerInfo

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "shell/commit_dependency.h"
 #include "shell/log_type.h"
 #include "shell/monotonic_clock.h"
 #include "shell/plain_tcp_transport.h"
@@ -28,6 +29,7 @@ constexpr std::uint64_t kTagStop = 1;
 constexpr std::uint64_t kTagListener = 2;
 constexpr std::uint64_t kTagConnection = 3;
 constexpr std::uint64_t kTagSignal = 4;
+constexpr std::uint64_t kTagCommit = 5;
 
 // The core's lines about clients arriving and leaving (mosquitto's connection_messages).
 bool is_core_connection_message(std::string_view text) {
@@ -70,7 +72,23 @@ void Server::start_engine(const EngineFactory& make_engine) {
   now_ = broker_now();
   engine_ = make_engine(*this, now_);
   next_tick_ = now_;
-  if (config_.persistence.enabled) open_persistence();
+  if (config_.persistence.enabled) {
+    open_persistence();
+    if (config_.persistence.durability == PersistenceDurability::kSync) start_commit_thread();
+  }
+}
+
+void Server::start_commit_thread() {
+  // What the restore staged (e.g. a delayed will published at the restart) is committed here,
+  // so that every record from now on goes through the thread's batches.
+  store_->commit();
+  commit_thread_ = std::make_unique<CommitThread>(*store_);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = token(kTagCommit, 0);
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, commit_thread_->event_fd(), &ev) != 0) {
+    throw_errno("epoll_ctl (commit thread)");
+  }
 }
 
 void Server::bind_listeners() {
@@ -201,6 +219,8 @@ int Server::run() {
           stop = true;
         } else if (tag == kTagSignal) {
           read_signals();
+        } else if (tag == kTagCommit) {
+          commit_thread_->collect();  // throws if the commit failed: the broker stops
         } else if (tag == kTagListener) {
           accept_connections(value);
         } else if (tag == kTagConnection) {
@@ -427,14 +447,25 @@ void Server::drain_input(Connection& c) {
 
 bool Server::flush(Connection& c) {
   // A transport that buffers its writes (TLS) is called even with an empty queue: it may hold
-  // encrypted bytes from the zero-copy path.
-  while (!c.queue.empty() || c.transport->buffers_writes()) {
+  // encrypted bytes from the zero-copy path. Only what the gate lets go is written: the rest
+  // waits for a commit (persistence_durability sync).
+  while (c.gate.writable() > 0 || c.transport->buffers_writes()) {
     std::span<const std::uint8_t> runs[kWriteRuns];
-    const std::size_t count = c.queue.pending_runs(runs);
+    std::size_t count = c.queue.pending_runs(runs);
+    std::size_t allowed = c.gate.writable();
+    for (std::size_t i = 0; i < count; ++i) {
+      if (runs[i].size() >= allowed) {
+        runs[i] = runs[i].first(allowed);
+        count = allowed == 0 ? i : i + 1;
+        break;
+      }
+      allowed -= runs[i].size();
+    }
     const IoResult r = c.transport->write_runs(std::span(runs, count));
     if (r.status == IoStatus::kOk) {
       c.queue.consume(r.bytes);
-      if (r.bytes > 0 && !c.queue.empty()) continue;
+      c.gate.written(r.bytes);
+      if (r.bytes > 0 && c.gate.writable() > 0) continue;
       break;
     }
     if (r.status == IoStatus::kWouldBlock) break;
@@ -510,7 +541,7 @@ void Server::update_interest(Connection& c) {
       c.state == Connection::State::kDraining) {
     wanted |= EPOLLIN;
   }
-  if (!c.queue.empty() || c.transport->wants_write()) wanted |= EPOLLOUT;
+  if (c.gate.writable() > 0 || c.transport->wants_write()) wanted |= EPOLLOUT;
   if (wanted == c.epoll_events) return;
   epoll_event ev{};
   ev.events = wanted;
@@ -526,14 +557,22 @@ void Server::schedule(Connection& c) {
 
 void Server::process_scheduled() {
   // finish() and start_draining() call into the engine, which may schedule more work; so does
-  // resuming a paused publisher (it reads its pending input).
+  // resuming a paused publisher (it reads its pending input), and releasing bytes whose
+  // commit is done.
+  do {
+    process_scheduled_once();
+  } while (release_committed());
+}
+
+void Server::process_scheduled_once() {
   while (!scheduled_.empty() || !to_resume_.empty()) {
     std::vector<mqtt::ConnectionId> resume;
     resume.swap(to_resume_);
     for (const mqtt::ConnectionId id : resume) {
       if (Connection* c = find(id)) resume_input(*c);
     }
-    // What the engine calls since the last flush stored is durable before their bytes leave.
+    // durability sync: hands what the engine calls since then staged to the commit thread
+    // (their acknowledgements wait in the connections' gates); interval: when due.
     commit_persistence(false);
     std::vector<mqtt::ConnectionId> batch;
     batch.swap(scheduled_);
@@ -546,7 +585,6 @@ void Server::process_scheduled() {
         continue;
       }
       if (c->state == Connection::State::kHandshaking) continue;
-      commit_persistence(false);  // finish() and start_draining() above may have stored more
       if (!flush(*c)) continue;
       if (c->state == Connection::State::kClosing && c->queue.empty()) start_draining(*c);
     }
@@ -574,6 +612,7 @@ void Server::finish(mqtt::ConnectionId id, std::string_view reason, FinishKind k
   connections_.erase(it);
   lingering_.erase(id);
   paused_.erase(id);
+  holding_.erase(id);
   to_resume_.insert(to_resume_.end(), c->waiting_publishers.begin(), c->waiting_publishers.end());
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
   ::close(c->fd);
@@ -635,6 +674,7 @@ void Server::close_all() {
   scheduled_.clear();
   lingering_.clear();
   paused_.clear();
+  holding_.clear();
   to_resume_.clear();
 }
 
@@ -662,6 +702,14 @@ void Server::send(mqtt::ConnectionId conn, mqtt::ByteView bytes, mqtt::SendKind 
   }
   switch (c->queue.push(bytes, kind)) {
     case OutboundQueue::PushResult::kQueued:
+      if (commit_thread_) {
+        // durability sync: an acknowledgement (anything but a PUBLISH at QoS 0 or 1) waits
+        // for the commit of the records staged so far (commit_dependency.h).
+        c->gate.queued(bytes.size(), !may_precede_commit(bytes), commit_thread_->staging_batch());
+        if (c->gate.holds()) holding_.insert(c->id);
+      } else {
+        c->gate.queued(bytes.size(), false, 0);
+      }
       note_backlog(*c);
       break;
     case OutboundQueue::PushResult::kDropped:
@@ -685,6 +733,7 @@ void Server::send(mqtt::ConnectionId conn, mqtt::ByteView bytes, mqtt::SendKind 
                       std::to_string(bytes.size()) + " bytes does not fit");
       c->overflowed = true;
       c->queue.clear();
+      c->gate.discard();
       break;
   }
   schedule(*c);

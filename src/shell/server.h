@@ -19,6 +19,7 @@
 #include "mqtt/broker.h"
 #include "runtime/engine.h"
 #include "shell/client_attestation_policy.h"
+#include "shell/commit_thread.h"
 #include "shell/connection.h"
 #include "shell/listener_socket.h"
 #include "shell/logger.h"
@@ -93,6 +94,9 @@ class Server final : public mqtt::BrokerHost {
   // After a reload: every listener's client_attestation_policy file is read again; one that
   // does not load keeps its running policy, and the log says why (client_attestation_policy.h).
   void reload_client_attestation_policies();
+  // Tests: with persistence_durability sync, called on the commit thread before each commit
+  // (e.g. to hold it). Call after start_engine and before run().
+  void set_before_commit(std::function<void()> hook);
   // connection_messages: whether connects and disconnects are logged.
   void set_connection_messages(bool on) { config_.connection_messages = on; }
 
@@ -129,6 +133,7 @@ class Server final : public mqtt::BrokerHost {
   void schedule(Connection& c);
   // Acts on what engine calls recorded: overflows, flushes, requested closes.
   void process_scheduled();
+  void process_scheduled_once();
   void start_draining(Connection& c);
   // Backpressure (ServerConfig::max_publisher_pause_ms): called after a send grew `subscriber`'s
   // queue while the engine processed input of reading_from_; pauses that publisher if the
@@ -146,9 +151,16 @@ class Server final : public mqtt::BrokerHost {
   void check_deadlines();
   // server_persistence.cpp: opens the store, gives the engine what it holds (persistence on).
   void open_persistence();
-  // Commits staged records when due: always for durability sync (called before any flush),
-  // every autosave_interval for interval; `force` at a clean stop.
+  // Commits staged records when due: for durability sync, hands what is staged to the commit
+  // thread whenever it is idle (server_commit.cpp); every autosave_interval for interval;
+  // `force` at a clean stop (waits for the commit).
   void commit_persistence(bool force);
+  // Durability sync: starts the commit thread and watches its eventfd.
+  void start_commit_thread();
+  // server_commit.cpp: releases the bytes of connections whose commit is done (schedules
+  // them). True if it scheduled any.
+  bool release_committed();
+  void commit_in_background();
   // server_persistence.cpp: at a clean stop, advances the TPM rollback counter (TPM sealing).
   void close_persistence();
   // Advances it every persistence_rollback_interval while running (TPM sealing).
@@ -170,9 +182,12 @@ class Server final : public mqtt::BrokerHost {
   std::unique_ptr<runtime::Engine> engine_;
   std::unique_ptr<PersistenceStore> store_;        // persistence on
   std::unique_ptr<TpmStoreProtection> store_tpm_;  // persistence_sealing tpm
-  mqtt::TimeMs next_rollback_advance_ = 0;         // persistence_rollback_interval
-  mqtt::TimeMs next_commit_ = 0;                   // durability interval
-  mqtt::TimeMs clock_saved_at_ = 0;                // last commit (it saves the clock)
+  std::unique_ptr<CommitThread> commit_thread_;    // durability sync; stopped before store_
+  // Connections with bytes that wait for a commit (CommitGate::holds).
+  std::unordered_set<mqtt::ConnectionId> holding_;
+  mqtt::TimeMs next_rollback_advance_ = 0;  // persistence_rollback_interval
+  mqtt::TimeMs next_commit_ = 0;            // durability interval
+  mqtt::TimeMs clock_saved_at_ = 0;         // last commit (it saves the clock)
   // Added to CLOCK_MONOTONIC to make the broker's clock: with persistence, it continues the
   // clock of the previous run (server_persistence.cpp); otherwise 0.
   mqtt::TimeMs clock_offset_ = 0;

@@ -171,6 +171,7 @@ void Server::advance_rollback_counter_if_due() {
   const std::uint32_t interval_s = config_.persistence.rollback_interval_seconds;
   if (!store_ || !store_tpm_ || interval_s == 0 || now_ < next_rollback_advance_) return;
   next_rollback_advance_ = now_ + static_cast<mqtt::TimeMs>(interval_s) * 1000;
+  if (commit_thread_) commit_thread_->wait_idle();  // the store is the loop's again
   try {
     const std::uint64_t counter = advance_rollback_counter(*store_, *store_tpm_);
     logger_.log(LogType::kDebug,
@@ -185,11 +186,42 @@ void Server::advance_rollback_counter_if_due() {
 }
 
 void Server::persist(mqtt::ByteView record) {
-  if (store_) store_->stage(record);
+  if (commit_thread_) {
+    commit_thread_->stage(record);
+  } else if (store_) {
+    store_->stage(record);
+  }
+}
+
+// durability sync: whenever the commit thread is idle, it gets what is staged (group commit:
+// everything staged while it wrote the previous batch). Staging may run ahead of the thread by
+// at most kMaxStagedBytes; beyond that the loop waits for the commit.
+void Server::commit_in_background() {
+  constexpr std::size_t kMaxStagedBytes = 64 * 1024 * 1024;
+  if (commit_thread_->busy() && commit_thread_->staged_bytes() > kMaxStagedBytes) {
+    commit_thread_->wait_idle();
+  }
+  if (commit_thread_->busy()) return;
+  if (!commit_thread_->has_staged() && now_ < clock_saved_at_ + kClockSaveIntervalMs) return;
+  if (now_ >= clock_saved_at_ + kClockRefreshMs) {
+    commit_thread_->stage_clock(ClockAnchor{now_, wall_clock_ms()});
+    clock_saved_at_ = now_;
+  }
+  commit_thread_->start_commit();
 }
 
 void Server::commit_persistence(bool force) {
   if (!store_) return;
+  if (commit_thread_) {
+    if (!force) {
+      commit_in_background();
+      return;
+    }
+    // The clean stop: what is staged is committed, then the store is the loop's again.
+    commit_thread_->wait_idle();
+    commit_thread_->start_commit();
+    commit_thread_->wait_idle();
+  }
   const bool interval = config_.persistence.durability == PersistenceDurability::kInterval;
   if (!force) {
     if (interval && now_ < next_commit_) return;

@@ -2,9 +2,11 @@
 and QoS 2 messages to an offline persistent session while the broker is killed at random
 moments and restarted on the same store. Every message the publisher saw acknowledged
 (PUBACK/PUBCOMP) is delivered after the last restart, QoS 2 exactly once; the retained
-message and the subscription survive.
+message and the subscription survive. And the same with the subscriber online through the
+kills: every acknowledged message reaches it at least once, QoS 2 exactly once.
 
-TRUSTMQ_CRASH_ITERATIONS (default 20) sets the number of kills; `make soak` runs more.
+TRUSTMQ_CRASH_ITERATIONS (default 20) sets the number of kills (half of them with the
+subscriber online); `make soak` runs more.
 TRUSTMQ_CRASH_SEED replays one run (the seed is printed on failure).
 """
 
@@ -23,6 +25,8 @@ import pytest
 from raw_mqtt import CONNACK, RawConnection, connect_packet, encode_varint, utf8
 
 ITERATIONS = int(os.environ.get("TRUSTMQ_CRASH_ITERATIONS", "20"))
+# The loop with the subscriber online runs half as many kills (it adds to make test's time).
+ONLINE_ITERATIONS = max(1, ITERATIONS // 2)
 SEED = int(os.environ.get("TRUSTMQ_CRASH_SEED", str(random.randrange(1 << 30))))
 TOPIC = "crash/data"
 RETAINED_TOPIC = "crash/retained"
@@ -212,6 +216,160 @@ def test_acknowledged_messages_survive_kill_9(broker_factory, tmp_path):
     assert retained == [b"kept"]
     print(f"crash loop: seed {SEED}, {ITERATIONS} kills, {sent} messages acknowledged, "
           f"{sum(counts.values()) - len(counts)} QoS 1 duplicates")
+
+
+class OnlineSubscriber:
+    """A persistent session (clean session 0, MQTT 3.1.1, QoS 2 subscription) that stays
+    connected while the broker is killed, and reconnects at once after each restart; raw
+    sockets so that its QoS 2 receiver state is ours to keep across reconnects (MQTT 3.1.1
+    §4.3.3, method A: a QoS 2 message is delivered at PUBREL, a PUBLISH whose packet id
+    awaits PUBREL is not taken again). With durability sync the broker sends its QoS 1
+    deliveries before the commit of their records (docs/persistence.md, "What may go before
+    the commit"), so this subscriber receives messages whose arrival the broker then loses
+    in the crash: they must come again (at least once) and QoS 2 must still be exactly
+    once."""
+
+    CLIENT_ID = "crash-online-subscriber"
+
+    def __init__(self, port: int):
+        self.port = port
+        self.delivered: list[tuple[bytes, int]] = []  # (payload, QoS) as delivered
+        self.awaiting_pubrel: dict[int, bytes] = {}  # kept across reconnects
+        self.connections = 0
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.subscribed = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        assert self.subscribed.wait(5.0), "the online subscriber did not subscribe"
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(10.0)
+        assert not self.thread.is_alive()
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.delivered)
+
+    def _session(self, connection: RawConnection) -> None:
+        connection.send(connect_packet(self.CLIENT_ID, version=4, clean=False))
+        packet = connection.read_packet(2.0)
+        assert packet is not None and packet[0] == CONNACK and packet[2][1] == 0, packet
+        self.connections += 1
+        if not self.subscribed.is_set():
+            body = struct.pack("!H", 1) + utf8(TOPIC) + b"\x02"
+            connection.send(b"\x82" + encode_varint(len(body)) + body)
+            packet = connection.read_packet(2.0)
+            assert packet is not None and packet[0] == 9 and packet[2][2] == 2, packet
+            self.subscribed.set()
+        while not self.stop.is_set():
+            try:
+                packet = connection.read_packet(0.2)
+            except AssertionError:
+                continue  # nothing within 0.2 s
+            if packet is None:
+                return  # the broker died
+            kind, flags, body = packet
+            if kind == 3:
+                qos = (flags >> 1) & 3
+                (topic_length,) = struct.unpack("!H", body[:2])
+                (mid,) = struct.unpack("!H", body[2 + topic_length:4 + topic_length])
+                payload = body[4 + topic_length:]
+                if qos == 1:
+                    with self.lock:
+                        self.delivered.append((payload, 1))
+                    connection.send(b"\x40\x02" + struct.pack("!H", mid))
+                elif qos == 2:
+                    self.awaiting_pubrel.setdefault(mid, payload)
+                    connection.send(b"\x50\x02" + struct.pack("!H", mid))
+            elif kind == 6:  # PUBREL
+                (mid,) = struct.unpack("!H", body[:2])
+                payload = self.awaiting_pubrel.pop(mid, None)
+                if payload is not None:
+                    with self.lock:
+                        self.delivered.append((payload, 2))
+                connection.send(b"\x70\x02" + struct.pack("!H", mid))
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                connection = RawConnection("127.0.0.1", self.port, timeout=2.0)
+            except OSError:
+                time.sleep(0.02)  # the broker is restarting
+                continue
+            try:
+                self._session(connection)
+            except (OSError, AssertionError):
+                pass  # killed mid-handshake or mid-packet: reconnect
+            finally:
+                connection.close()
+
+
+@pytest.mark.trustmq_only
+def test_online_subscriber_gets_every_acknowledged_message_across_kill_9(broker_factory, tmp_path):
+    rng = random.Random(SEED + 1)
+    store = tmp_path / "store"
+    broker = broker_factory(
+        max_queued_messages=0,
+        extra_lines=["persistence true", f"persistence_location {store}"],
+    )
+    subscriber = OnlineSubscriber(broker.port)
+    subscriber.start()
+    publisher = Publisher(broker.port)
+    publisher.connect()
+    counter = iter(range(1 << 30))
+
+    def make_payload() -> tuple[bytes, int]:
+        n = next(counter)
+        return f"o{n}".encode(), 1 + n % 2
+
+    delivered_at_kill = []
+    for iteration in range(ONLINE_ITERATIONS):
+        killer = threading.Timer(rng.uniform(0.01, 0.25), broker.kill)
+        killer.start()
+        publisher.run(make_payload, until=time.monotonic() + 10)  # ends when the broker dies
+        killer.join()
+        delivered_at_kill.append(subscriber.count())
+        publisher.connection.close()
+        broker.start(same_port=True)
+        publisher.connect()
+    publisher.run(make_payload, until=time.monotonic())  # drain what is still in flight
+    assert not publisher.pending, f"seed {SEED}: {len(publisher.pending)} never acknowledged"
+    publisher.close()
+    confirmed = publisher.confirmed
+    assert confirmed
+
+    # Until every acknowledged message arrived and nothing more came for a second.
+    expected = {p for p, _ in confirmed}
+    deadline = time.monotonic() + WAIT_S
+    last_count, quiet_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        with subscriber.lock:
+            count = len(subscriber.delivered)
+            seen = {p for p, _ in subscriber.delivered}
+        if count != last_count:
+            last_count, quiet_since = count, time.monotonic()
+        elif expected <= seen and time.monotonic() - quiet_since > 1.0:
+            break
+        time.sleep(0.05)
+    subscriber.close()
+
+    counts = collections.Counter(p for p, _ in subscriber.delivered)
+    missing = [p for p, _ in confirmed if counts[p] == 0]
+    duplicated_qos2 = [p for p, qos in confirmed if qos == 2 and counts[p] > 1]
+    unknown = set(counts) - expected
+    assert not missing, f"seed {SEED}: {len(missing)} acknowledged messages lost, e.g. {missing[:5]}"
+    assert not duplicated_qos2, f"seed {SEED}: QoS 2 delivered twice, e.g. {duplicated_qos2[:5]}"
+    assert not unknown, f"seed {SEED}: messages nobody published: {sorted(unknown)[:5]}"
+    # The subscriber was online through the kills: it reconnected after each one.
+    assert subscriber.connections >= ONLINE_ITERATIONS + 1, subscriber.connections
+    assert delivered_at_kill[-1] > 0, "nothing was delivered while the broker ran"
+    print(f"online crash loop: seed {SEED}, {ONLINE_ITERATIONS} kills, {len(confirmed)} messages "
+          f"acknowledged, {sum(counts.values()) - len(counts)} QoS 1 duplicates, "
+          f"{subscriber.connections} subscriber connections")
 
 
 @pytest.mark.trustmq_only

@@ -1,12 +1,13 @@
 // A broker run in-process for tests: the shell's event loop with the native engine in a
 // thread, on the listeners of a config text (ports 0: ephemeral), its log kept for asserts.
-// Shared by the attestation tests of tests/shell.
+// Shared by the attestation and persistence tests of tests/shell.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,9 +49,12 @@ class SwitchableAttester final : public attest::Attester {
 
 class InProcessBroker {
  public:
-  // `sim_attester`, if given, replaces the listeners' sim attester (Server::set_sim_attester).
+  // `sim_attester`, if given, replaces the listeners' sim attester (Server::set_sim_attester);
+  // `before_commit`, if given, runs before each commit of persistence_durability sync
+  // (Server::set_before_commit).
   explicit InProcessBroker(const std::string& config_text,
-                           std::shared_ptr<const attest::Attester> sim_attester = nullptr)
+                           std::shared_ptr<const attest::Attester> sim_attester = nullptr,
+                           std::function<void()> before_commit = nullptr)
       : logger_(kAllLogTypes, [this](std::string_view line) {
           std::lock_guard lock(mutex_);
           lines_.emplace_back(line);
@@ -65,6 +69,7 @@ class InProcessBroker {
       return make_engine("native", "", config_.broker, host, now);
     });
     if (sim_attester) server_->set_sim_attester(std::move(sim_attester));
+    if (before_commit) server_->set_before_commit(std::move(before_commit));
     server_->bind_listeners();
     thread_ = std::thread([this] { server_->run(); });
   }
