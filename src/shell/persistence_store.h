@@ -107,6 +107,7 @@ class PersistenceStore {
   std::size_t commits_ = 0;
   std::unordered_map<std::string, Pending> pending_;  // key bytes → last record of that key
   mqtt::Bytes sealed_;                                // reused by write_pending
+  std::vector<const std::pair<const std::string, Pending>*> ordered_;  // write_pending's order
 };
 
 }  // namespace trustmq::shell
