@@ -226,8 +226,7 @@ int Server::run() {
               "stopping: closing " + std::to_string(connections_.size()) + " connection(s)");
   close_all();
   commit_persistence(true);
-  close_persistence();
-  return 0;
+  return close_persistence() ? 0 : 1;
 }
 
 void Server::run_tick_if_due(bool force) {

@@ -149,8 +149,9 @@ class Server final : public mqtt::BrokerHost {
   // Commits staged records when due: always for durability sync (called before any flush),
   // every autosave_interval for interval; `force` at a clean stop.
   void commit_persistence(bool force);
-  // server_persistence.cpp: at a clean stop, advances the TPM rollback counter (TPM sealing).
-  void close_persistence();
+  // server_persistence.cpp: at a clean stop, re-seals the store for persistence_migrate_to (if
+  // set), then advances the TPM rollback counter (TPM sealing). False if the migration failed.
+  bool close_persistence();
   // Advances it every persistence_rollback_interval while running (TPM sealing).
   void advance_rollback_counter_if_due();
   void run_tick_if_due(bool force);
@@ -170,9 +171,12 @@ class Server final : public mqtt::BrokerHost {
   std::unique_ptr<runtime::Engine> engine_;
   std::unique_ptr<PersistenceStore> store_;        // persistence on
   std::unique_ptr<TpmStoreProtection> store_tpm_;  // persistence_sealing tpm
-  mqtt::TimeMs next_rollback_advance_ = 0;         // persistence_rollback_interval
-  mqtt::TimeMs next_commit_ = 0;                   // durability interval
-  mqtt::TimeMs clock_saved_at_ = 0;                // last commit (it saves the clock)
+  // persistence_migrate_to: the sealer of the new module, made at start from the platform secret
+  // and used at the clean stop (close_persistence).
+  std::unique_ptr<RecordSealer> migration_sealer_;
+  mqtt::TimeMs next_rollback_advance_ = 0;  // persistence_rollback_interval
+  mqtt::TimeMs next_commit_ = 0;            // durability interval
+  mqtt::TimeMs clock_saved_at_ = 0;         // last commit (it saves the clock)
   // Added to CLOCK_MONOTONIC to make the broker's clock: with persistence, it continues the
   // clock of the previous run (server_persistence.cpp); otherwise 0.
   mqtt::TimeMs clock_offset_ = 0;
