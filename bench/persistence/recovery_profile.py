@@ -5,7 +5,8 @@ Fills a store through the broker (one offline durable session, MQTT 3.1.1, N QoS
 100 B, persistence_durability interval, clean stop), then restarts the broker on it once under
 `valgrind --tool=callgrind`, counting only Server::open_persistence (open the store, unseal and
 restore every record; nothing else runs then), and prints the instructions, the broker's own
-"restored … in N ms" line and the store's size. Instruction counts do not depend on the
+"restored … in N ms" line and the store's size; before that, one plain restart gives the
+broker's resident memory and CPU time once it accepts connections. Instruction counts do not depend on the
 machine's load, unlike the seconds of `trustmq-bench --cases recovery`; use them to compare two
 builds:
 
@@ -120,16 +121,17 @@ def fill(port: int, topic: str, count: int) -> None:
     pub.close()
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout_s: float) -> None:
+def wait_for_port(port: int, process: subprocess.Popen, timeout_s: float, log: Path) -> None:
+    """Until the broker says it listens (its log is new for each start): a connection test
+    alone could reach another process that took the port between two starts."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the broker exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        if f"listening on 127.0.0.1:{port}" in log.read_text(errors="replace"):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
             return
-        except OSError:
-            time.sleep(0.05)
+        time.sleep(0.05)
     raise RuntimeError("the broker did not start listening")
 
 
@@ -166,7 +168,7 @@ def main() -> int:
         with open(log, "w") as out:
             broker = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         try:
-            wait_for_port(port, broker, 30)
+            wait_for_port(port, broker, 30, log)
             started = time.monotonic()
             fill(port, "recovery/profile", args.messages)
             filled_s = time.monotonic() - started
@@ -183,6 +185,18 @@ def main() -> int:
                   f"row, {pages} pages of {page_size} bytes = {pages * page_size / rows:.0f} bytes "
                   f"a row on disk")
 
+        # A plain restart first: the broker's resident memory and CPU time once it accepts.
+        with open(log, "w") as out:
+            broker = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_for_port(port, broker, 120 + args.messages / 1000, log)
+            status = Path(f"/proc/{broker.pid}/status").read_text()
+            resident_kib = int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)[1])
+            cpu_s = sum(int(Path(task, "schedstat").read_text().split()[0])
+                        for task in Path(f"/proc/{broker.pid}/task").iterdir()) / 1e9
+        finally:
+            stop(broker, 120 + args.messages / 1000)
+
         profile = work / "callgrind.out"
         callgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={profile}",
                      "--collect-atstart=no",
@@ -190,7 +204,7 @@ def main() -> int:
         with open(log, "w") as out:
             broker = subprocess.Popen(callgrind + command, stdout=out, stderr=subprocess.STDOUT)
         try:
-            wait_for_port(port, broker, 600 + args.messages / 100)
+            wait_for_port(port, broker, 600 + args.messages / 100, log)
         finally:
             stop(broker, 600)
         text = log.read_text()
@@ -206,7 +220,10 @@ def main() -> int:
               f"restored {restored[1]} record(s), refused {restored[2]}; "
               f"open_persistence {int(totals[1]):,} instructions "
               f"({int(totals[1]) / args.messages:,.0f} per message); "
-              f"under callgrind {restored[3]} ms; load average {load[0]:.1f}")
+              f"under callgrind {restored[3]} ms; without: broker CPU {cpu_s:.2f} s until it "
+              f"accepts, resident {resident_kib / 1024:.1f} MiB "
+              f"({resident_kib * 1024 / args.messages:.0f} bytes per message); "
+              f"load average {load[0]:.1f}")
         if args.keep_profile:
             Path(args.keep_profile).mkdir(parents=True, exist_ok=True)
             shutil.copy(profile, Path(args.keep_profile) / "callgrind.out")
