@@ -70,7 +70,13 @@ void Server::start_engine(const EngineFactory& make_engine) {
   now_ = broker_now();
   engine_ = make_engine(*this, now_);
   next_tick_ = now_;
-  if (config_.persistence.enabled) open_persistence();
+  if (config_.persistence.enabled) {
+    open_persistence();
+  } else if (!config_.persistence.migrate_to.empty()) {
+    logger_.log(LogType::kWarning,
+                "persistence_migrate_to has no effect without persistence true: there is no store "
+                "to migrate");
+  }
 }
 
 void Server::bind_listeners() {

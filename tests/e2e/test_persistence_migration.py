@@ -181,3 +181,9 @@ def check_migration(old: BrokerProcess, persistence: list[str], old_measurement:
             f"{old_measurement}") in log, log
     assert restored(log) == (0, refused), log  # broker_factory stops it and checks its exit
 
+
+
+def test_migrate_to_without_persistence_is_a_warning(broker_factory):
+    broker = broker_factory(extra_lines=[f"persistence_migrate_to {'ab' * 32}"])
+    assert ("persistence_migrate_to has no effect without persistence true"
+            in broker.read_log()), broker.read_log()
