@@ -23,16 +23,18 @@ struct EncodedPublish {
 };
 
 struct Message {
-  // Always holds a PublishPacket: topic, payload, QoS and retain as received, and the v5
-  // properties that travel with the message (topic alias and subscription identifiers
-  // removed). Held as a Packet so it can be encoded without a copy.
-  Packet packet;
+  // Topic, payload, QoS and retain as received, and the v5 properties that travel with the
+  // message (topic alias and subscription identifiers removed). A PublishPacket, not a Packet:
+  // the variant is as large as its largest alternative (CONNECT), which doubled the memory of
+  // every stored message (1 224 → 584 bytes; a restart with 1 M queued messages allocates
+  // one Message each).
+  PublishPacket packet;
   std::optional<TimeMs> expires_at;  // from the message expiry interval
   // Encodings shared by all recipients that need no per-recipient properties.
   std::vector<EncodedPublish> encodings;
 
-  PublishPacket& publish() { return std::get<PublishPacket>(packet); }
-  const PublishPacket& publish() const { return std::get<PublishPacket>(packet); }
+  PublishPacket& publish() { return packet; }
+  const PublishPacket& publish() const { return packet; }
   bool expired(TimeMs now) const { return expires_at && now >= *expires_at; }
 };
 

@@ -429,6 +429,17 @@ void parse_lines(std::string_view text, std::string_view file_name, ServerConfig
     } else if (option == "persistence_rollback_interval") {
       config.persistence.rollback_interval_seconds =
           static_cast<std::uint32_t>(p.unsigned_integer(std::numeric_limits<std::uint32_t>::max()));
+    } else if (option == "persistence_migrate_to") {
+      std::string measurement(p.word());
+      for (char& c : measurement) {
+        if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+      }
+      if (measurement.size() != 64 ||
+          measurement.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        p.fail("expected the new module's measurement, 64 hex digits (SHA-256), not '" +
+               measurement + "'");
+      }
+      config.persistence.migrate_to = std::move(measurement);
     } else if (option == "persistent_client_expiration") {
       const auto w = p.word();
       const auto seconds = parse_duration_seconds(w);

@@ -31,6 +31,10 @@ struct PersistenceConfig {
   // persistence_rollback_interval: with TPM sealing, the rollback counter is also advanced this
   // often while the broker runs (besides each start and clean stop); 0: only then.
   std::uint32_t rollback_interval_seconds = kDefaultRollbackIntervalSeconds;
+  // persistence_migrate_to: at the clean stop, re-seal every record this module opens for the
+  // module measurement given here (64 lower-case hex digits), so that the broker of that module
+  // loads them (docs/persistence.md, "Migration to another module"). Empty: no migration.
+  std::string migrate_to;
 };
 
 }  // namespace trustmq::shell

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "mqtt/persistence_record.h"
@@ -94,18 +95,19 @@ std::vector<std::string> PersistenceStore::load_each(
       const mqtt::ByteView value(value_bytes,
                                  static_cast<std::size_t>(sqlite3_column_bytes(select, 1)));
       std::string error;
-      std::optional<mqtt::Bytes> plaintext;
+      bool opened = false;
+      record.clear();
       if (key.empty() || key.size() > 65535 || !mqtt::record_kind(key)) {
         error = "unknown key";
       } else {
-        plaintext = sealer_->open(key, value, error);
+        // The record's header (op, key), then the plaintext decrypted straight behind it.
+        mqtt::encode_record(mqtt::RecordOp::kPut, key, {}, record);
+        opened = sealer_->open_append(key, value, record, error);
       }
-      if (!plaintext) {
+      if (!opened) {
         refused.push_back("record " + mqtt::describe_key(key) + " refused: " + error);
         continue;
       }
-      record.clear();
-      mqtt::encode_record(mqtt::RecordOp::kPut, key, *plaintext, record);
       on_record(record);
     }
   } catch (...) {
@@ -185,7 +187,16 @@ void PersistenceStore::write_pending() noexcept {
     return;
   }
   try {
-    for (const auto& [key_text, pending] : pending_) {
+    // In key order, not the map's: rows then go into the B-tree's pages one after the other (a
+    // session's messages have increasing keys), so pages fill up instead of splitting halfway
+    // (a store of queued messages is smaller and loads faster).
+    ordered_.clear();
+    for (const auto& entry : pending_) ordered_.push_back(&entry);
+    std::sort(ordered_.begin(), ordered_.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
+    for (const auto* entry : ordered_) {
+      const std::string& key_text = entry->first;
+      const Pending& pending = entry->second;
       const mqtt::ByteView key(reinterpret_cast<const std::uint8_t*>(key_text.data()),
                                key_text.size());
       sqlite3_stmt* statement = pending.put ? put_ : delete_;

@@ -84,6 +84,19 @@ class PersistenceStore {
   // True if the store holds no record at all.
   bool empty();
 
+  // Migration to another module measurement (persistence_store_migration.cpp,
+  // docs/persistence.md "Migration to another module"): commits what is staged, then re-seals
+  // for `target` every record that opens under this store's sealer, and the rollback stamp, in
+  // one transaction (a crash leaves all or none re-sealed); from then on this store seals with
+  // `target`. Records that do not open are left as they are and named in `left` (they were
+  // refused at start already). Throws std::runtime_error if the stamp does not open or SQLite
+  // fails; nothing is re-sealed then.
+  struct Migration {
+    std::size_t resealed = 0;
+    std::vector<std::string> left;
+  };
+  Migration reseal_for(std::unique_ptr<RecordSealer> target);
+
  private:
   struct Pending {
     bool put = false;
@@ -93,6 +106,8 @@ class PersistenceStore {
   void execute(const char* sql);
   bool begin_if_needed() noexcept;
   void fail(const std::string& what) noexcept;
+  // persistence_store_rollback.cpp: re-seals the stamp for `target`, if there is one.
+  void reseal_rollback_stamp(RecordSealer& target);
 
   std::string path_;
   std::unique_ptr<RecordSealer> sealer_;
@@ -107,6 +122,7 @@ class PersistenceStore {
   std::size_t commits_ = 0;
   std::unordered_map<std::string, Pending> pending_;  // key bytes → last record of that key
   mqtt::Bytes sealed_;                                // reused by write_pending
+  std::vector<const std::pair<const std::string, Pending>*> ordered_;  // write_pending's order
 };
 
 }  // namespace trustmq::shell

@@ -72,6 +72,37 @@ void PersistenceStore::stage_rollback_stamp(std::uint64_t counter) noexcept {
   }
 }
 
+void PersistenceStore::reseal_rollback_stamp(RecordSealer& target) {
+  sqlite3_stmt* exists = nullptr;
+  if (sqlite3_prepare_v2(db_,
+                         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollback'",
+                         -1, &exists, nullptr) != SQLITE_OK) {
+    throw std::runtime_error("persistence: " + path_ + ": " + sqlite3_errmsg(db_));
+  }
+  const bool has_table = sqlite3_step(exists) == SQLITE_ROW;
+  sqlite3_finalize(exists);
+  if (!has_table) return;  // never stamped (no TPM): nothing to re-seal
+  const std::optional<std::uint64_t> counter = rollback_stamp();  // throws if it does not open
+  if (!counter) return;
+  mqtt::Bytes value;
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    value.push_back(static_cast<std::uint8_t>(*counter >> shift));
+  }
+  const mqtt::Bytes sealed = target.seal(kStampKey, value);
+  sqlite3_stmt* put = nullptr;
+  if (sqlite3_prepare_v2(db_, "UPDATE rollback SET value = ?1 WHERE id = 0", -1, &put, nullptr) !=
+      SQLITE_OK) {
+    throw std::runtime_error("persistence: " + path_ + ": " + sqlite3_errmsg(db_));
+  }
+  sqlite3_bind_blob(put, 1, sealed.data(), static_cast<int>(sealed.size()), SQLITE_STATIC);
+  const int status = sqlite3_step(put);
+  sqlite3_finalize(put);
+  if (status != SQLITE_DONE) {
+    throw std::runtime_error("persistence: re-sealing the rollback stamp of " + path_ + ": " +
+                             sqlite3_errmsg(db_));
+  }
+}
+
 bool PersistenceStore::empty() {
   sqlite3_stmt* select = nullptr;
   if (sqlite3_prepare_v2(db_, "SELECT 1 FROM records LIMIT 1", -1, &select, nullptr) != SQLITE_OK) {

@@ -97,6 +97,7 @@ RecordSealer::RecordSealer(const std::array<std::uint8_t, kPlatformSecretBytes>&
 
 RecordSealer::~RecordSealer() {
   EVP_CIPHER_CTX_free(seal_context_);
+  EVP_CIPHER_CTX_free(open_context_);
   OPENSSL_cleanse(key_.data(), key_.size());
 }
 
@@ -151,8 +152,10 @@ mqtt::Bytes RecordSealer::seal(mqtt::ByteView key, mqtt::ByteView plaintext) con
   return out;
 }
 
-std::optional<mqtt::Bytes> RecordSealer::open(mqtt::ByteView key, mqtt::ByteView sealed,
-                                              std::string& error) const {
+// The checks before decryption, shared by open() and open_append(): size, version,
+// measurement. Returns the plaintext length, or nothing with the reason in `error`.
+std::optional<std::size_t> RecordSealer::check_header(mqtt::ByteView sealed,
+                                                      std::string& error) const {
   if (sealed.size() < kHeaderBytes + kTagBytes) {
     error = "truncated (" + std::to_string(sealed.size()) + " bytes)";
     return std::nullopt;
@@ -166,29 +169,76 @@ std::optional<mqtt::Bytes> RecordSealer::open(mqtt::ByteView key, mqtt::ByteView
             ", not by this broker's " + hex(measurement_.data(), 32);
     return std::nullopt;
   }
-  const std::size_t length = sealed.size() - kHeaderBytes - kTagBytes;
-  mqtt::Bytes plaintext(length);
-  CipherContext ctx(EVP_CIPHER_CTX_new());
+  return sealed.size() - kHeaderBytes - kTagBytes;
+}
+
+namespace {
+
+constexpr char kAuthenticationFailed[] =
+    "authentication failed: altered on disk, moved to another key, or sealed with another "
+    "platform secret";
+
+// Decrypts the checked `sealed` value into `plaintext` (length bytes) with `ctx`, whose key is
+// set. False if the tag does not verify.
+bool decrypt(EVP_CIPHER_CTX* ctx, mqtt::ByteView key, mqtt::ByteView sealed, std::size_t length,
+             std::uint8_t* plaintext) {
   int written = 0;
   int final_written = 0;
   std::uint8_t tag[kTagBytes];
   std::memcpy(tag, sealed.data() + kHeaderBytes + length, kTagBytes);
-  const bool ok = ctx &&
-                  EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(),
-                                     sealed.data() + 1 + 32) == 1 &&
-                  add_aad_decrypt(ctx.get(), sealed.data(), key) &&
-                  EVP_DecryptUpdate(ctx.get(), plaintext.data(), &written,
-                                    sealed.data() + kHeaderBytes, static_cast<int>(length)) == 1 &&
-                  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag) == 1 &&
-                  EVP_DecryptFinal_ex(ctx.get(), plaintext.data() + written, &final_written) == 1;
+  return EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, sealed.data() + 1 + 32) == 1 &&
+         add_aad_decrypt(ctx, sealed.data(), key) &&
+         EVP_DecryptUpdate(ctx, plaintext, &written, sealed.data() + kHeaderBytes,
+                           static_cast<int>(length)) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, tag) == 1 &&
+         EVP_DecryptFinal_ex(ctx, plaintext + written, &final_written) == 1;
+}
+
+}  // namespace
+
+std::optional<mqtt::Bytes> RecordSealer::open(mqtt::ByteView key, mqtt::ByteView sealed,
+                                              std::string& error) const {
+  const std::optional<std::size_t> length = check_header(sealed, error);
+  if (!length) return std::nullopt;
+  mqtt::Bytes plaintext(*length);
+  CipherContext ctx(EVP_CIPHER_CTX_new());
+  const bool ok =
+      ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), nullptr) == 1 &&
+      decrypt(ctx.get(), key, sealed, *length, plaintext.data());
   if (!ok) {
     OPENSSL_cleanse(plaintext.data(), plaintext.size());
-    error =
-        "authentication failed: altered on disk, moved to another key, or sealed with another "
-        "platform secret";
+    error = kAuthenticationFailed;
     return std::nullopt;
   }
   return plaintext;
+}
+
+bool RecordSealer::open_append(mqtt::ByteView key, mqtt::ByteView sealed, mqtt::Bytes& out,
+                               std::string& error) {
+  const std::optional<std::size_t> length = check_header(sealed, error);
+  if (!length) return false;
+  if (open_context_ == nullptr) {
+    open_context_ = EVP_CIPHER_CTX_new();
+    if (open_context_ == nullptr ||
+        EVP_DecryptInit_ex(open_context_, EVP_aes_256_gcm(), nullptr, key_.data(), nullptr) != 1) {
+      EVP_CIPHER_CTX_free(open_context_);
+      open_context_ = nullptr;
+      throw std::runtime_error("persistence: AES-256-GCM opening failed");
+    }
+  }
+  const std::size_t start = out.size();
+  out.resize(start + *length);
+  if (!decrypt(open_context_, key, sealed, *length, out.data() + start)) {
+    OPENSSL_cleanse(out.data() + start, *length);
+    out.resize(start);
+    error = kAuthenticationFailed;
+    return false;
+  }
+  return true;
+}
+
+std::string RecordSealer::measurement_hex() const {
+  return hex(measurement_.data(), measurement_.size());
 }
 
 std::array<std::uint8_t, kPlatformSecretBytes> load_or_create_platform_secret(

@@ -38,11 +38,20 @@ class RecordSealer {
   // 3f2a… (this broker runs 9c01…)", "authentication failed: altered on disk", …).
   std::optional<mqtt::Bytes> open(mqtt::ByteView key, mqtt::ByteView sealed,
                                   std::string& error) const;
+  // The same, appending the plaintext to `out` (nothing appended if refused) with one cipher
+  // context whose key is expanded once: the load path, without an allocation per record.
+  bool open_append(mqtt::ByteView key, mqtt::ByteView sealed, mqtt::Bytes& out, std::string& error);
+
+  // The module measurement records are sealed for, 64 lower-case hex digits.
+  std::string measurement_hex() const;
 
  private:
+  std::optional<std::size_t> check_header(mqtt::ByteView sealed, std::string& error) const;
+
   std::array<std::uint8_t, 32> measurement_{};
   std::array<std::uint8_t, 32> key_{};
   evp_cipher_ctx_st* seal_context_ = nullptr;  // seal_into's, key set once
+  evp_cipher_ctx_st* open_context_ = nullptr;  // open_append's, key set once
 };
 
 // Reads `path` (exactly kPlatformSecretBytes bytes, mode 0600 or stricter, owned by us) or,

@@ -75,6 +75,10 @@ void Server::start_engine(const EngineFactory& make_engine) {
   if (config_.persistence.enabled) {
     open_persistence();
     if (config_.persistence.durability == PersistenceDurability::kSync) start_commit_thread();
+  } else if (!config_.persistence.migrate_to.empty()) {
+    logger_.log(LogType::kWarning,
+                "persistence_migrate_to has no effect without persistence true: there is no store "
+                "to migrate");
   }
 }
 
@@ -246,8 +250,7 @@ int Server::run() {
               "stopping: closing " + std::to_string(connections_.size()) + " connection(s)");
   close_all();
   commit_persistence(true);
-  close_persistence();
-  return 0;
+  return close_persistence() ? 0 : 1;
 }
 
 void Server::run_tick_if_due(bool force) {

@@ -161,8 +161,9 @@ class Server final : public mqtt::BrokerHost {
   // them). True if it scheduled any.
   bool release_committed();
   void commit_in_background();
-  // server_persistence.cpp: at a clean stop, advances the TPM rollback counter (TPM sealing).
-  void close_persistence();
+  // server_persistence.cpp: at a clean stop, re-seals the store for persistence_migrate_to (if
+  // set), then advances the TPM rollback counter (TPM sealing). False if the migration failed.
+  bool close_persistence();
   // Advances it every persistence_rollback_interval while running (TPM sealing).
   void advance_rollback_counter_if_due();
   void run_tick_if_due(bool force);
@@ -185,6 +186,9 @@ class Server final : public mqtt::BrokerHost {
   std::unique_ptr<CommitThread> commit_thread_;    // durability sync; stopped before store_
   // Connections with bytes that wait for a commit (CommitGate::holds).
   std::unordered_set<mqtt::ConnectionId> holding_;
+  // persistence_migrate_to: the sealer of the new module, made at start from the platform secret
+  // and used at the clean stop (close_persistence).
+  std::unique_ptr<RecordSealer> migration_sealer_;
   mqtt::TimeMs next_rollback_advance_ = 0;  // persistence_rollback_interval
   mqtt::TimeMs next_commit_ = 0;            // durability interval
   mqtt::TimeMs clock_saved_at_ = 0;         // last commit (it saves the clock)

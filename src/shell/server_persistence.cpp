@@ -93,6 +93,10 @@ void Server::open_persistence() {
     store_tpm_ = TpmStoreProtection::open(config_.tpm_tcti, p.location);
     auto sealer = std::make_unique<RecordSealer>(store_tpm_->platform_secret(),
                                                  engine_->module_measurement());
+    if (!p.migrate_to.empty()) {
+      migration_sealer_ =
+          std::make_unique<RecordSealer>(store_tpm_->platform_secret(), p.migrate_to);
+    }
     store_ = std::make_unique<PersistenceStore>(p.location, std::move(sealer));
     check_store_rollback(*store_, *store_tpm_, p.accept_rollback, logger_);
     next_rollback_advance_ = now_ + static_cast<mqtt::TimeMs>(p.rollback_interval_seconds) * 1000;
@@ -113,12 +117,31 @@ void Server::open_persistence() {
     }
     const auto secret = load_or_create_platform_secret(file_secret);
     auto sealer = std::make_unique<RecordSealer>(secret, engine_->module_measurement());
+    if (!p.migrate_to.empty()) {
+      migration_sealer_ = std::make_unique<RecordSealer>(secret, p.migrate_to);
+    }
     store_ = std::make_unique<PersistenceStore>(p.location, std::move(sealer));
     protection = "sealed with the file secret " + file_secret +
                  " (no TPM: whoever can read that file can read the store); rollback to an "
                  "older copy is NOT detected";
   }
   logger_.log(LogType::kNotice, "persistence: " + p.location + "/trustmq.db " + protection);
+  const std::string measurement = engine_->module_measurement();
+  logger_.log(LogType::kNotice, "persistence: records are sealed for module measurement " +
+                                    measurement + " (engine " + std::string(engine_->name()) + ")");
+  if (migration_sealer_ && p.migrate_to == measurement) {
+    logger_.log(LogType::kWarning,
+                "persistence: persistence_migrate_to names this broker's own module measurement: "
+                "nothing to migrate");
+    migration_sealer_.reset();
+  } else if (migration_sealer_) {
+    logger_.log(LogType::kNotice,
+                "persistence: at the clean stop, every record will be re-sealed for module "
+                "measurement " +
+                    p.migrate_to +
+                    " (persistence_migrate_to): from then on only a broker running that module "
+                    "opens this store");
+  }
   // The records are as of the last commit. Continue the clock from there, plus the wall-clock
   // time spent stopped; never backwards (the engine has already seen now_).
   mqtt::TimeMs records_as_of = now_;
@@ -152,8 +175,31 @@ void Server::open_persistence() {
                                     std::to_string(monotonic_now_ms() - started) + " ms");
 }
 
-void Server::close_persistence() {
-  if (!store_ || !store_tpm_) return;
+bool Server::close_persistence() {
+  bool migrated = true;
+  if (store_ && migration_sealer_) {
+    // Before the rollback counter's advance, so that the stop's stamp is sealed for the new
+    // module too. A failure leaves the store as it was (one transaction), sealed for this module.
+    const mqtt::TimeMs started = monotonic_now_ms();
+    try {
+      const PersistenceStore::Migration migration =
+          store_->reseal_for(std::move(migration_sealer_));
+      for (const std::string& line : migration.left) logger_.log(LogType::kError, line);
+      logger_.log(LogType::kNotice,
+                  "persistence: re-sealed " + std::to_string(migration.resealed) +
+                      " record(s) for module measurement " + config_.persistence.migrate_to +
+                      " (persistence_migrate_to), left " + std::to_string(migration.left.size()) +
+                      " that this module does not open, in " +
+                      std::to_string(monotonic_now_ms() - started) +
+                      " ms; start the new module on this store now (this one refuses it)");
+    } catch (const std::exception& e) {
+      logger_.log(LogType::kError, std::string(e.what()) +
+                                       " (persistence_migrate_to: nothing was re-sealed; the "
+                                       "store is still sealed for this module)");
+      migrated = false;
+    }
+  }
+  if (!store_ || !store_tpm_) return migrated;
   try {
     const std::uint64_t counter = advance_rollback_counter(*store_, *store_tpm_);
     logger_.log(LogType::kNotice, "persistence: rollback counter advanced to " +
@@ -165,6 +211,7 @@ void Server::close_persistence() {
                                      " (at the stop: a copy of the store taken since the start "
                                      "would not be detected as a rollback)");
   }
+  return migrated;
 }
 
 void Server::advance_rollback_counter_if_due() {

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
-from broker_process import BrokerProcess, BrokerSettings
+from broker_process import BrokerKind, BrokerProcess, BrokerSettings
 
 pytestmark = pytest.mark.trustmq_only
 
@@ -273,3 +273,53 @@ def test_a_file_sealed_store_is_not_silently_resealed_with_the_tpm(
     log = start_failing(broker_kind, tmp_path, "switch", tpm_lines(store, tpm))
     assert "this store is sealed with a file secret, not a TPM-sealed one" in log, log
     broker.start(same_port=True)  # still opens with its file secret
+
+
+def test_a_migrated_tpm_store_loads_in_the_new_module_and_an_older_copy_stays_refused(
+        broker_kind, swtpms, tmp_path):
+    """persistence_migrate_to with TPM sealing (docs/persistence.md, "Migration to another
+    module"): the stamp follows the records, and the copy taken before the migration is refused
+    by the new module (sealed for the old one) and by the old one (older than the counter)."""
+    from test_persistence_migration import core_module, module_with_another_measurement
+
+    engines = subprocess.run([broker_kind.path, "--list-engines"], capture_output=True, text=True,
+                             timeout=10, check=True).stdout.split()
+    if "wasm-interp" not in engines:
+        pytest.skip("this broker has no wasm-interp engine to run the second module with")
+    store = tmp_path / "store"
+    tpm = swtpms()
+    new_module = tmp_path / "trustmq-core-next.wasm"
+    new_measurement = module_with_another_measurement(core_module(broker_kind.path), new_module)
+    new_kind = BrokerKind(name="trustmq", path=broker_kind.path, engine="wasm-interp")
+    new_lines = tpm_lines(store, tpm, f"module {new_module}")
+    old = BrokerProcess(broker_kind, BrokerSettings(extra_lines=tpm_lines(store, tpm)),
+                        tmp_path / "old", "old")
+    new = BrokerProcess(new_kind, BrokerSettings(extra_lines=new_lines), tmp_path / "new", "new")
+    try:
+        old.start()
+        publish_retained(old.port, "tpm/migrated", b"sealed by the old module")
+        assert old.stop() == []
+        before = tmp_path / "before-migration"
+        shutil.copytree(store, before)
+        old.settings.extra_lines = tpm_lines(store, tpm, f"persistence_migrate_to {new_measurement}")
+        old.start()
+        assert old.stop() == []
+        assert f"record(s) for module measurement {new_measurement}" in old.read_log()
+        new.start()
+        assert read_retained(new.port, "tpm/migrated") == [b"sealed by the old module"]
+        assert "rollback counter stamp is refused" not in new.read_log()
+        assert new.stop() == []
+
+        shutil.rmtree(store)
+        shutil.copytree(before, store)
+        with pytest.raises(AssertionError):
+            new.start()
+        assert "the rollback counter stamp is refused: sealed by module measurement" in \
+            new.read_log(), new.read_log()
+        old.settings.extra_lines = tpm_lines(store, tpm)
+        with pytest.raises(AssertionError):
+            old.start()
+        assert "Refusing to start" in old.read_log(), old.read_log()
+    finally:
+        old.stop()
+        new.stop()

@@ -418,6 +418,18 @@ TEST(ConfigFileTest, PersistenceSealingOptions) {
             "'hardware'");
 }
 
+TEST(ConfigFileTest, PersistenceMigrateToTakesAMeasurementInLowerCase) {
+  EXPECT_TRUE(parse_config("persistence true\n").persistence.migrate_to.empty());
+  const std::string upper = "9C" + std::string(62, 'A');
+  const ServerConfig c = parse_config("persistence_migrate_to " + upper + "\n");
+  EXPECT_TRUE(c.warnings.empty());
+  EXPECT_EQ(c.persistence.migrate_to, "9c" + std::string(62, 'a'));
+  EXPECT_EQ(config_error_of("persistence_migrate_to abc\n"),
+            "test.conf:1: option 'persistence_migrate_to': expected the new module's measurement, "
+            "64 hex digits (SHA-256), not 'abc'");
+  EXPECT_NE(config_error_of("persistence_migrate_to " + std::string(63, 'a') + "g\n"), "");
+}
+
 TEST(ConfigFileTest, UnsupportedValuesAreRefusedWithTheReason) {
   EXPECT_EQ(config_error_of("retain_available false\n"),
             "test.conf:1: option 'retain_available': 'false' is not supported: only 'true' "

@@ -76,6 +76,29 @@ TEST(RecordSealingTest, EveryFlippedByteIsRefused) {
   EXPECT_FALSE(sealer.open(key, truncated, error));
 }
 
+TEST(RecordSealingTest, OpenAppendAddsThePlaintextBehindWhatIsThereAndNothingIfRefused) {
+  RecordSealer sealer(secret(1), kSealingMeasurementA);
+  RecordSealer other_module(secret(1), kSealingMeasurementB);
+  const mqtt::Bytes key = bytes_of("\x01k");
+  mqtt::Bytes out = bytes_of("head:");
+  std::string error;
+  // One context for all: each value opens after the previous one, whatever its length.
+  for (const std::string_view text : {"a longer first plaintext", "", "x"}) {
+    ASSERT_TRUE(sealer.open_append(key, sealer.seal(key, bytes_of(text)), out, error)) << error;
+  }
+  EXPECT_EQ(out, bytes_of("head:a longer first plaintextx"));
+  mqtt::Bytes altered = sealer.seal(key, bytes_of("secret"));
+  altered[altered.size() - 20] ^= 0x01;  // in the ciphertext
+  EXPECT_FALSE(sealer.open_append(key, altered, out, error));
+  EXPECT_NE(error.find("authentication failed"), std::string::npos) << error;
+  EXPECT_FALSE(sealer.open_append(bytes_of("\x01j"), sealer.seal(key, bytes_of("s")), out, error));
+  EXPECT_FALSE(other_module.open_append(key, sealer.seal(key, bytes_of("s")), out, error));
+  EXPECT_NE(error.find("sealed by module measurement " + kSealingMeasurementA), std::string::npos)
+      << error;
+  EXPECT_EQ(out, bytes_of("head:a longer first plaintextx"));  // nothing appended when refused
+  EXPECT_EQ(other_module.measurement_hex(), kSealingMeasurementB);
+}
+
 TEST(RecordSealingTest, AlteredCiphertextNamesAuthenticationFailure) {
   RecordSealer sealer(secret(1), kSealingMeasurementA);
   mqtt::Bytes sealed = sealer.seal(bytes_of("\x01k"), bytes_of("payload"));
