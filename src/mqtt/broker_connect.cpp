@@ -139,7 +139,7 @@ bool Broker::State::authenticate_client(Connection& c, const ConnectPacket& p,
       reject_connect(c, ReasonCode::kBadUserNameOrPassword, "bad username or password");
       return false;
     }
-    c.password = password;  // checked again on reload (reload_security)
+    c.password = std::make_unique<Bytes>(password);  // checked again on reload (reload_security)
     outcome.client_authenticated = true;
   }
   if (p.will && config_.message_size_limit != 0 &&

@@ -47,16 +47,18 @@ inline constexpr std::uint64_t kMaxInputPreallocation = 4 * 1024 * 1024;
 // sockets and sends nothing must not hold them forever).
 inline constexpr TimeMs kConnectTimeout = 30'000;
 
+// Members are ordered so that small ones share words: one Connection per client, so every
+// padding byte counts against the memory per idle connection (docs/broker.md).
 struct Connection {
   ConnectionId id = 0;
+  ProtocolVersion version = ProtocolVersion::kV311;
+  bool reserved_pre_connect = false;  // reserved before CONNECT had completed
+  bool connect_received = false;
+  bool closing = false;  // host.close() was called; further input is ignored
   PeerInfo peer;
   Bytes input;  // an incomplete packet carried over to the next on_data
   // Bytes reserved for `input` against memory_limit: the size its fixed header declares.
   std::uint64_t reserved_input = 0;
-  bool reserved_pre_connect = false;  // reserved before CONNECT had completed
-  bool connect_received = false;
-  bool closing = false;  // host.close() was called; further input is ignored
-  ProtocolVersion version = ProtocolVersion::kV311;
   std::string client_id;
   std::string username;
   Session* session = nullptr;
@@ -64,8 +66,8 @@ struct Connection {
   std::unique_ptr<Will> will;
   TimeMs keep_alive_ms = 0;  // 1.5 × keep alive; 0 = none
   TimeMs last_received = 0;
-  std::uint16_t receive_maximum = kMaxReceiveMaximum;  // the client's
   std::uint32_t maximum_packet_size = kMaxPacketSize;  // the client's
+  std::uint16_t receive_maximum = kMaxReceiveMaximum;  // the client's
   bool connect_session_expiry_zero = true;
   // CONNECT's level had mosquitto's bridge bit (try_private): every non-shared subscription
   // gets No Local and Retain As Published, as mosquitto treats its bridges, so a bridge with
@@ -74,14 +76,15 @@ struct Connection {
   TopicAliasMap aliases;                  // inbound: the client's aliases
   OutboundTopicAliases outbound_aliases;  // ours, on the PUBLISH packets we send it
   // The password the client authenticated with, kept to check it again when the password
-  // file is reloaded (as mosquitto keeps it); empty unless authenticated by password.
-  std::optional<Bytes> password;
-  bool attest_method = false;  // CONNECT named trustmq-attest-v1: AUTH 0x19 may ask again
+  // file is reloaded (as mosquitto keeps it); null unless authenticated by password (held by
+  // pointer: most clients have none).
+  std::unique_ptr<Bytes> password;
   std::uint32_t evidence_budget = kEvidenceBurst;  // answers it may still get now
-  TimeMs evidence_budget_since = 0;                // when the budget last regained one
+  bool attest_method = false;  // CONNECT named trustmq-attest-v1: AUTH 0x19 may ask again
   // An attested client asked to re-attest (AUTH 0x19) and got a challenge (AUTH 0x18): its
   // AUTH 0x18 answer is due (broker_client_attestation.cpp).
   bool awaiting_client_evidence = false;
+  TimeMs evidence_budget_since = 0;  // when the budget last regained one
   // When that answer is late: the connection ends (0x87) and the claims go
   // (BrokerConfig::client_reattestation_timeout_seconds).
   TimeMs client_evidence_deadline = 0;

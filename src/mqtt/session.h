@@ -33,26 +33,28 @@ struct InflightMessage {
   OutboundMessage outbound;  // message released once PUBREC arrives
 };
 
+// Members are ordered so that small ones share words (one Session per client identifier:
+// padding counts against the memory per idle connection, docs/broker.md).
 struct Session {
   std::string client_id;
-  std::string username;   // of the connection that last owned it (ACL decisions)
-  bool anonymous = true;  // that connection gave no user name (and had no TLS identity)
+  std::string username;  // of the connection that last owned it (ACL decisions)
   // The attestation claims its connected client proved (trustmq-attest-v1, client evidence);
   // empty without evidence, cleared when that connection ends or a re-attestation fails.
   ClientClaims claims;
-  bool connected = false;
   ConnectionId connection = 0;        // valid when connected
   std::uint32_t expiry_interval = 0;  // seconds after disconnect; kSessionNeverExpires
-  std::optional<TimeMs> expires_at;   // set while disconnected
+  bool anonymous = true;              // that connection gave no user name (and had no TLS identity)
+  bool connected = false;
+  bool dropping = false;  // queue full: messages are being dropped
+  bool stored = false;    // has a persistence record (broker_persistence.cpp)
+  std::uint16_t last_packet_id = 0;
+  std::optional<TimeMs> expires_at;  // set while disconnected
 
   std::vector<std::string> subscriptions;  // filters as subscribed (with $share prefix)
 
-  std::vector<InflightMessage> inflight;  // outbound QoS 1/2 awaiting acknowledgement
-  QueuedMessages queued;                  // waiting for the window or the reconnect
-  bool dropping = false;                  // queue full: messages are being dropped
-  std::uint16_t last_packet_id = 0;
+  std::vector<InflightMessage> inflight;    // outbound QoS 1/2 awaiting acknowledgement
+  QueuedMessages queued;                    // waiting for the window or the reconnect
   std::vector<std::uint16_t> inbound_qos2;  // PUBREC sent, awaiting PUBREL
-  bool stored = false;                      // has a persistence record (broker_persistence.cpp)
 
   // A will triggered by an abnormal disconnect, published at `will_at` (will delay).
   std::unique_ptr<Will> pending_will;  // not inline: a Will is large and rarely pending

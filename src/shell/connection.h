@@ -26,6 +26,8 @@ struct Connection {
   Connection(mqtt::ConnectionId id_, int fd_, std::size_t queue_limit)
       : id(id_), fd(fd_), queue(queue_limit) {}
 
+  // Members are ordered so that small ones share words (one per client: padding counts
+  // against the memory per idle connection, docs/broker.md).
   mqtt::ConnectionId id;
   int fd;
   std::unique_ptr<ServerTransport> transport;
@@ -41,18 +43,18 @@ struct Connection {
   bool overflowed = false;         // a control send did not fit: disconnect at once
   bool scheduled = false;          // in the server's list of connections to process
   std::uint32_t epoll_events = 0;  // interest currently registered
+  bool drop_logged = false;
+  bool input_paused = false;       // see "Backpressure" below
+  bool congestion_logged = false;  // see "Backpressure" below
   mqtt::TimeMs deadline = 0;       // kClosing/kDraining: give up waiting at this time
   mqtt::TimeMs last_drop_log = 0;  // rate limit of the "dropped QoS 0" log line
-  bool drop_logged = false;
 
-  // Backpressure, as a publisher: not read from (no EPOLLIN) until a subscriber queue its
-  // messages filled drains, or until pause_deadline.
-  bool input_paused = false;
+  // Backpressure, as a publisher: not read from (no EPOLLIN, input_paused) until a subscriber
+  // queue its messages filled drains, or until pause_deadline.
   mqtt::TimeMs pause_deadline = 0;
   // As a subscriber: when the queue went past the high-water mark (0: it is below the
-  // low-water mark), and the publishers waiting for it to drain.
+  // low-water mark; congestion_logged once logged), and the publishers waiting for it to drain.
   mqtt::TimeMs congested_since = 0;
-  bool congestion_logged = false;
   std::vector<mqtt::ConnectionId> waiting_publishers;
 };
 

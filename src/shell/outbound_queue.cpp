@@ -18,21 +18,23 @@ std::size_t OutboundQueue::chunk_end(std::size_t i) const {
 }
 
 void OutboundQueue::append_chunk() {
-  if (chunks_ == ring_.size()) {
+  if (chunks_ == ring_capacity()) {
     // Grow the ring (rare: only when the backlog reaches a new maximum), oldest chunk first.
-    std::vector<std::uint8_t*> bigger(std::max<std::size_t>(4, ring_.size() * 2), nullptr);
+    std::vector<std::uint8_t*> bigger(std::max<std::size_t>(4, ring_capacity() * 2), nullptr);
     for (std::size_t i = 0; i < chunks_; ++i) bigger[i] = chunk(i);
     ring_.swap(bigger);
+    first_slot_ = nullptr;
     ring_head_ = 0;
   }
-  ring_[(ring_head_ + chunks_) % ring_.size()] = OutboundChunkPool::local().acquire();
+  slot((ring_head_ + chunks_) % ring_capacity()) = OutboundChunkPool::local().acquire();
   ++chunks_;
   tail_fill_ = 0;
 }
 
 void OutboundQueue::release_front() {
   OutboundChunkPool::local().release(chunk(0));
-  ring_head_ = (ring_head_ + 1) % ring_.size();
+  slot(ring_head_) = nullptr;
+  ring_head_ = static_cast<std::uint32_t>((ring_head_ + 1) % ring_capacity());
   --chunks_;
   head_offset_ = 0;
   if (chunks_ == 0) {
@@ -57,7 +59,7 @@ OutboundQueue::PushResult OutboundQueue::push(std::span<const std::uint8_t> byte
     if (chunks_ == 0 || tail_fill_ == kChunk) append_chunk();
     const std::size_t n = std::min(kChunk - tail_fill_, bytes.size() - at);
     std::memcpy(chunk(chunks_ - 1) + tail_fill_, bytes.data() + at, n);
-    tail_fill_ += n;
+    tail_fill_ += static_cast<std::uint32_t>(n);
     at += n;
   }
   size_ += bytes.size();
@@ -84,7 +86,7 @@ void OutboundQueue::consume(std::size_t count) {
   while (count > 0) {
     const std::size_t available = chunk_end(0) - head_offset_;
     const std::size_t take = std::min(count, available);
-    head_offset_ += take;
+    head_offset_ += static_cast<std::uint32_t>(take);
     count -= take;
     if (head_offset_ == chunk_end(0)) release_front();
   }
@@ -101,6 +103,7 @@ void OutboundQueue::clear() {
   while (chunks_ > 0) release_front();
   size_ = 0;
   std::vector<std::uint8_t*>().swap(ring_);
+  first_slot_ = nullptr;
   ring_head_ = 0;
 }
 

@@ -8,7 +8,10 @@
 // Storage: a ring of fixed-size chunks from the thread's OutboundChunkPool (16 KiB, one TLS
 // record each). A push copies into the last chunk and takes a new one when it is full; a chunk
 // goes back to the pool as soon as it has been written. Nothing is moved or reallocated once
-// queued, and in steady state nothing is allocated. An empty queue holds no chunk.
+// queued, and in steady state nothing is allocated. An empty queue holds no chunk. The ring of
+// chunk pointers has one inline slot and takes a heap array only when a backlog first needs a
+// second chunk (then keeps it): most connections never queue more than 16 KiB at once, and an
+// idle connection holds no heap memory here (docs/broker.md, memory per idle connection).
 #pragma once
 
 #include <cstddef>
@@ -52,19 +55,25 @@ class OutboundQueue {
   void clear();
 
  private:
-  std::uint8_t* chunk(std::size_t i) const { return ring_[(ring_head_ + i) % ring_.size()]; }
+  std::size_t ring_capacity() const { return ring_.empty() ? 1 : ring_.size(); }
+  std::uint8_t*& slot(std::size_t i) { return ring_.empty() ? first_slot_ : ring_[i]; }
+  std::uint8_t* slot(std::size_t i) const { return ring_.empty() ? first_slot_ : ring_[i]; }
+  std::uint8_t* chunk(std::size_t i) const { return slot((ring_head_ + i) % ring_capacity()); }
   // Bytes of chunk i that hold data (from offset 0; the first chunk's head_offset_ aside).
   std::size_t chunk_end(std::size_t i) const;
   void append_chunk();
   void release_front();
 
   std::size_t limit_;
-  std::vector<std::uint8_t*> ring_;  // capacity grows to the largest backlog seen, in chunks
-  std::size_t ring_head_ = 0;
-  std::size_t chunks_ = 0;       // chunks in use
-  std::size_t head_offset_ = 0;  // first unwritten byte in the first chunk
-  std::size_t tail_fill_ = 0;    // bytes used in the last chunk
   std::size_t size_ = 0;
+  // The ring: first_slot_ while it has one slot, else ring_ (capacity grows to the largest
+  // backlog seen, in chunks). Counts and offsets below are within it or within one chunk.
+  std::vector<std::uint8_t*> ring_;
+  std::uint8_t* first_slot_ = nullptr;
+  std::uint32_t ring_head_ = 0;
+  std::uint32_t chunks_ = 0;       // chunks in use
+  std::uint32_t head_offset_ = 0;  // first unwritten byte in the first chunk
+  std::uint32_t tail_fill_ = 0;    // bytes used in the last chunk
   std::uint64_t dropped_since_report_ = 0;
   std::uint64_t total_dropped_ = 0;
 };

@@ -109,10 +109,11 @@ def test_ten_thousand_idle_connections_are_held(broker_factory, client_factory, 
         assert probe.wait_for_messages(1, timeout=10)[0].payload == b"still-serving"
         if broker_kind.name == "trustmq":
             assert "open file limit raised from 1024" in broker.read_log()
-            # About 1.1 KiB (native) and 0.8–0.9 KiB (Wasm) today, mosquitto 0.7 KiB; it was
-            # 3.5 KiB while every connection held an inline Will and two eagerly allocated
-            # deques (docs/broker.md). The bound catches a regression to that.
-            assert per_connection < 2 * 1024, f"{per_connection:.0f} bytes per idle connection"
+            # About 0.95 KiB (native), 0.66 KiB (wasm-aot) and 0.9 KiB (wasm-interp) today,
+            # mosquitto 0.7 KiB; it was 3.5 KiB while every connection held an inline Will and
+            # two eagerly allocated deques, 1.1 KiB before the structs were packed (docs/broker.md).
+            # The bound catches a regression to either, with a margin for allocator noise.
+            assert per_connection < 1.5 * 1024, f"{per_connection:.0f} bytes per idle connection"
         # And they are still open: nothing timed them out or dropped them.
         readable = selectors.DefaultSelector()
         for sock in sockets[:: IDLE_CONNECTIONS // 100]:

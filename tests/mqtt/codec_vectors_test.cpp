@@ -265,6 +265,30 @@ TEST(CodecVectorsTest, EncodeAppendsToExistingBytes) {
   EXPECT_EQ(out, (Bytes{0xAA, 0xC0, 0x00}));
 }
 
+// The check reads ASCII 8 bytes at a time: a bad byte must be found at any offset of a long
+// string, and a good multi-byte sequence accepted at any offset.
+TEST(CodecVectorsTest, MqttUtf8RulesHoldAtEveryOffsetOfALongString) {
+  const std::string ascii = "sensors/building-7/floor-3/room-12/temperature";
+  ASSERT_TRUE(is_valid_mqtt_utf8(ascii));
+  for (std::size_t at = 0; at < ascii.size(); ++at) {
+    std::string with_nul = ascii;
+    with_nul[at] = '\0';
+    EXPECT_FALSE(is_valid_mqtt_utf8(with_nul)) << "U+0000 at " << at;
+    for (const char bad : {'\x80', '\xBF', '\xC0', '\xFF'}) {
+      std::string with_bad = ascii;
+      with_bad[at] = bad;
+      EXPECT_FALSE(is_valid_mqtt_utf8(with_bad)) << "byte " << int(bad & 0xFF) << " at " << at;
+    }
+    std::string with_e_acute = ascii;
+    with_e_acute.replace(at, 1, "\xC3\xA9");
+    EXPECT_TRUE(is_valid_mqtt_utf8(with_e_acute)) << "U+00E9 at " << at;
+    std::string with_surrogate = ascii;
+    with_surrogate.replace(at, 1, "\xED\xA0\x80");
+    EXPECT_FALSE(is_valid_mqtt_utf8(with_surrogate)) << "U+D800 at " << at;
+  }
+  EXPECT_FALSE(is_valid_mqtt_utf8(ascii + "\xC3"));  // truncated after the 8-byte words
+}
+
 TEST(CodecVectorsTest, MqttUtf8Rules) {
   EXPECT_TRUE(is_valid_mqtt_utf8(""));
   EXPECT_TRUE(is_valid_mqtt_utf8("plain/ascii"));
