@@ -9,6 +9,8 @@
 
 #include <algorithm>
 
+#include "attest/appraisal.h"
+#include "attest/policy.h"
 #include "attest/sev_snp_report.h"
 #include "attest/well_known_roots.h"
 #include "support/vector_files.h"
@@ -454,6 +456,95 @@ TEST_F(SevSnpCrlTest, CrlOfAnotherIssuer_IsNotConsulted) {
   const VerificationStep* step = revocation_step(log);
   ASSERT_NE(step, nullptr);
   EXPECT_TRUE(step->skipped);
+}
+
+// The sev-snp section's revocation rules (P5/P6): require_revocation_check and
+// max_collateral_age_seconds on the CRL's thisUpdate, appraised on what the verifier reports.
+Policy snp_revocation_policy(const std::string& fields) {
+  auto p = parse_policy(R"({"version": 1, "allowed_types": ["sev-snp"], "allow_debug": true,
+                           "sev-snp": {"measurements": "any")" +
+                            fields + "}}",
+                        "/");
+  EXPECT_TRUE(p.ok()) << p.error();
+  return p.ok() ? *p : Policy{};
+}
+
+std::vector<AppraisalReason> revocation_reasons(const Appraisal& a) {
+  std::vector<AppraisalReason> out;
+  for (const auto& r : a.reasons) {
+    if (r.text.find("CRL") != std::string::npos || r.text.find("revocation") != std::string::npos) {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+TEST_F(SevSnpCrlTest, RequireRevocationCheck_RefusesAReportVerifiedWithoutACrl) {
+  auto without = verify_with({});
+  ASSERT_TRUE(without.ok()) << without.error().message;
+  ASSERT_TRUE(without->sev_snp);
+  EXPECT_FALSE(without->sev_snp->revocation.checked);
+  // Default (documented): a missing CRL is logged NOT CHECKED and accepted.
+  EXPECT_TRUE(appraise(snp_revocation_policy(""), *without, kVlekNow).accepted);
+  const Appraisal refused =
+      appraise(snp_revocation_policy(R"(, "require_revocation_check": true)"), *without, kVlekNow);
+  EXPECT_FALSE(refused.accepted);
+  const auto reasons = revocation_reasons(refused);
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0].check, AppraisalCheck::kTcbStatus);
+  EXPECT_NE(reasons[0].text.find("require_revocation_check true"), std::string::npos)
+      << reasons[0].text;
+  // With a CRL of the ARK the same rule accepts.
+  auto with = verify_with(
+      test_crl(ark_key_.get(), ark_cert_.get(), {asvk_serial_ + 100}, kNow - kDay, kNow + kDay));
+  ASSERT_TRUE(with.ok()) << with.error().message;
+  EXPECT_TRUE(with->sev_snp->revocation.checked);
+  EXPECT_EQ(with->sev_snp->revocation.crl_source, "ark.crl");
+  const Appraisal accepted =
+      appraise(snp_revocation_policy(R"(, "require_revocation_check": true)"), *with, kVlekNow);
+  EXPECT_TRUE(accepted.accepted) << (accepted.reasons.empty() ? "" : accepted.reasons[0].text);
+}
+
+TEST_F(SevSnpCrlTest, MaxCollateralAge_BoundsTheCrlsThisUpdate) {
+  auto r =
+      verify_with(test_crl(ark_key_.get(), ark_cert_.get(), {}, kNow - 5 * kDay, kNow + 30 * kDay));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->sev_snp->revocation.checked);
+  EXPECT_EQ(r->sev_snp->revocation.crl_this_update, static_cast<std::uint64_t>(kNow - 5 * kDay));
+  const std::string four_days = R"(, "max_collateral_age_seconds": 345600)";
+  const std::string six_days = R"(, "max_collateral_age_seconds": 518400)";
+  const Appraisal too_old = appraise(snp_revocation_policy(four_days), *r, kVlekNow);
+  const auto reasons = revocation_reasons(too_old);
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0].check, AppraisalCheck::kCollateralAge);
+  EXPECT_NE(reasons[0].text.find("older than 345600 s"), std::string::npos) << reasons[0].text;
+  EXPECT_TRUE(appraise(snp_revocation_policy(six_days), *r, kVlekNow).accepted);
+  // Default 0: no limit beyond the CRL's nextUpdate (checked by the verifier).
+  EXPECT_TRUE(appraise(snp_revocation_policy(""), *r, kVlekNow).accepted);
+  // Appraised before the CRL's thisUpdate (a verifier whose clock is behind the CRL's issuer):
+  // refused whatever the age limit.
+  const Appraisal future = appraise(snp_revocation_policy(""), *r, kVlekNow - 6 * kDay);
+  const auto future_reasons = revocation_reasons(future);
+  ASSERT_EQ(future_reasons.size(), 1u);
+  EXPECT_EQ(future_reasons[0].check, AppraisalCheck::kCollateralAge);
+  EXPECT_NE(future_reasons[0].text.find("dated after the verification time"), std::string::npos)
+      << future_reasons[0].text;
+}
+
+TEST(SevSnpPolicyTest, RevocationFieldsAreParsedAndChecked) {
+  const Policy p = snp_revocation_policy(
+      R"(, "require_revocation_check": true, "max_collateral_age_seconds": 604800)");
+  EXPECT_TRUE(p.sev_snp.require_revocation_check);
+  EXPECT_EQ(p.sev_snp.max_collateral_age_seconds, 604800u);
+  const Policy d = snp_revocation_policy("");
+  EXPECT_FALSE(d.sev_snp.require_revocation_check);
+  EXPECT_EQ(d.sev_snp.max_collateral_age_seconds, 0u);
+  auto bad = parse_policy(
+      R"({"version": 1, "allowed_types": ["sev-snp"], "sev-snp": {"measurements": "any",
+          "require_revocation_check": "yes"}})",
+      "/");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("sev-snp.require_revocation_check"), std::string::npos) << bad.error();
 }
 
 }  // namespace
