@@ -505,7 +505,9 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
                             " is not the PCK certificate's " + to_hex(chain->pck.pce_id));
     }
     if (tdx) {
-      const TdxModuleIdentity& m = *info->tdx_module;
+      auto module = select_tdx_module(*info, td->tee_tcb_svn);
+      if (!module) return steps.fail("TCB info", VerifyError::kPlatformMismatch, module.error());
+      const TdxModuleIdentity& m = **module;
       if (m.mr_signer != td->mr_signer_seam) {
         return steps.fail("TCB info", VerifyError::kPlatformMismatch,
                           "TD report MRSIGNERSEAM " + short_hex(td->mr_signer_seam) +
