@@ -458,6 +458,103 @@ TEST_F(SevSnpCrlTest, CrlOfAnotherIssuer_IsNotConsulted) {
   EXPECT_TRUE(step->skipped);
 }
 
+// N4: the Genoa path, on a SYNTHETIC chain (vectors/sev-snp/synthetic-genoa/make.sh: a test
+// ARK-Genoa, SEV-Genoa ASK and a VCEK with productName Genoa and the sample's chip id; no AMD
+// key). The Milan sample report is re-signed with the test VCEK key. There is no genuine Genoa
+// report here: this checks that a Genoa VCEK selects ARK-Genoa / SEV-Genoa, not Genoa hardware.
+class SevSnpGenoaTest : public ::testing::Test {
+ protected:
+  static Bytes genoa_signed_report() {
+    Bytes report = test_support::read_vector("sev-snp/attestation.bin");
+    EXPECT_EQ(report[0x48] & 0x1C, 0);  // signing key: VCEK, as in the sample
+    BioPtr bio(
+        BIO_new_file(test_support::vector_path("sev-snp/synthetic-genoa/vcek.key").c_str(), "r"));
+    EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    EXPECT_TRUE(key);
+    EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+    std::size_t len = 0;
+    EXPECT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key.get()), 1);
+    EXPECT_EQ(EVP_DigestSign(ctx.get(), nullptr, &len, report.data(), kSevSnpSignedSize), 1);
+    Bytes der(len);
+    EXPECT_EQ(EVP_DigestSign(ctx.get(), der.data(), &len, report.data(), kSevSnpSignedSize), 1);
+    const unsigned char* p = der.data();
+    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len));
+    EXPECT_NE(sig, nullptr);
+    BN_bn2lebinpad(ECDSA_SIG_get0_r(sig), report.data() + 0x2A0, 72);
+    BN_bn2lebinpad(ECDSA_SIG_get0_s(sig), report.data() + 0x2A0 + 72, 72);
+    ECDSA_SIG_free(sig);
+    return report;
+  }
+
+  Result<Claims, VerifyFailure> verify(const Bytes& report, const TrustAnchors& anchors,
+                                       VerificationLog* log = nullptr) const {
+    auto collateral = std::make_shared<Collateral>();
+    EXPECT_TRUE(collateral
+                    ->add_bytes("synthetic-genoa/vcek.der",
+                                test_support::read_vector("sev-snp/synthetic-genoa/vcek.der"))
+                    .ok());
+    EXPECT_TRUE(collateral->add_bytes("synthetic-genoa/ask.pem", ask_[0]).ok());
+    SevSnpVerifier verifier(collateral);
+    return verifier.verify_logged(report, anchors, kVlekNow, log);
+  }
+
+  TrustAnchors test_ark() const {
+    const unsigned char* p = ark_[0].data();
+    return {share_x509(X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(ark_[0].size()))))};
+  }
+
+  Bytes report_ = genoa_signed_report();
+  std::vector<Bytes> ask_ = test_support::read_pem_vector_as_der("sev-snp/synthetic-genoa/ask.pem");
+  std::vector<Bytes> ark_ = test_support::read_pem_vector_as_der("sev-snp/synthetic-genoa/ark.pem");
+};
+
+TEST_F(SevSnpGenoaTest, GenoaVcekChainVerifiesToTheTestArkGenoa) {
+  VerificationLog log;
+  auto r = verify(report_, test_ark(), &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->sev_snp);
+  EXPECT_EQ(r->sev_snp->product, "Genoa");
+  EXPECT_EQ(r->sev_snp->signing_key, SevSnpSigningKey::kVcek);
+  EXPECT_EQ(r->platform_id.rfind("sev-snp:Genoa:chip:", 0), 0u) << r->platform_id;
+  bool anchor_step = false;
+  for (const auto& s : log) {
+    if (s.name == "trust anchor") {
+      anchor_step = true;
+      EXPECT_NE(s.detail.find("ARK-Genoa"), std::string::npos) << s.detail;
+    }
+  }
+  EXPECT_TRUE(anchor_step);
+}
+
+TEST_F(SevSnpGenoaTest, BuiltInRootsOrAnchorsWithoutArkGenoaRefuseIt) {
+  // The built-in ARK-Genoa did not sign the test SEV-Genoa.
+  auto builtin = verify(report_, well_known_roots(EvidenceType::kSevSnp));
+  ASSERT_FALSE(builtin.ok());
+  EXPECT_EQ(builtin.error().code, VerifyError::kUntrustedPlatform) << builtin.error().message;
+  // Only the (synthetic) ARK-Milan as anchor: a Genoa VCEK needs ARK-Genoa.
+  const auto milan_ark = test_support::read_pem_vector_as_der("sev-snp/synthetic-vlek/ark.pem");
+  const unsigned char* p = milan_ark[0].data();
+  auto milan = verify(report_, TrustAnchors{share_x509(X509Ptr(d2i_X509(
+                                   nullptr, &p, static_cast<long>(milan_ark[0].size()))))});
+  ASSERT_FALSE(milan.ok());
+  EXPECT_EQ(milan.error().code, VerifyError::kUntrustedPlatform);
+  EXPECT_NE(milan.error().message.find("no trust anchor is ARK-Genoa"), std::string::npos)
+      << milan.error().message;
+}
+
+TEST_F(SevSnpGenoaTest, FlippedBitsFailWithTheirStep) {
+  Bytes body = report_;
+  body[0x90] ^= 1;  // measurement
+  auto r = verify(body, test_ark());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, VerifyError::kSignatureInvalid);
+  Bytes chip = report_;
+  chip[0x1A0] ^= 1;  // chip id: no VCEK for it
+  auto c = verify(chip, test_ark());
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, VerifyError::kCollateralMissing);
+}
+
 // The sev-snp section's revocation rules (P5/P6): require_revocation_check and
 // max_collateral_age_seconds on the CRL's thisUpdate, appraised on what the verifier reports.
 Policy snp_revocation_policy(const std::string& fields) {
