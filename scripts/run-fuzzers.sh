@@ -68,11 +68,15 @@ run_one() {
   # Evidence fuzzers also start from the real samples in tests/attest/vectors/.
   case $name in
     sev_snp_report_fuzzer) cp -n "$repo_dir"/tests/attest/vectors/sev-snp/*.bin "$corpus"/ ;;
-    intel_quote_fuzzer) cp -n "$repo_dir"/tests/attest/vectors/{sgx-dcap,tdx}/*.dat "$corpus"/ ;;
+    # Every genuine quote: the .dat samples and dcap-qvl's (no extension: SGX v3, TDX v4, TDX v5).
+    intel_quote_fuzzer)
+      cp -n "$repo_dir"/tests/attest/vectors/{sgx-dcap,tdx}/*.dat \
+        "$repo_dir"/tests/attest/vectors/dcap-qvl/{sgx_quote,tdx_quote,tdx_quote_outdated} "$corpus"/ ;;
     tpm_evidence_fuzzer) cp -n "$repo_dir"/tests/attest/vectors/tpm2-quote/*.bin "$corpus"/ ;;
     intel_collateral_fuzzer)
       cp -n "$repo_dir"/tests/attest/vectors/tdx/sample_* "$repo_dir"/tests/attest/vectors/tdx/*crl* \
-        "$repo_dir"/tests/attest/vectors/sgx-dcap/*.der "$corpus"/ ;;
+        "$repo_dir"/tests/attest/vectors/sgx-dcap/*.der \
+        "$repo_dir"/tests/attest/vectors/sgx-dcap/pcs-2023-07-12/*.json "$corpus"/ ;;
   esac
   if [ -d "$repo_dir/fuzz/corpus/$name" ]; then
     cp -n "$repo_dir/fuzz/corpus/$name"/* "$corpus"/ 2>/dev/null || true

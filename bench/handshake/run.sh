@@ -14,7 +14,10 @@
 # and one line per round shows that round's medians.
 # The load average is printed before and after (other work on the machine inflates every case).
 # Then attestation_cost splits the attestation cost in one process (client vs server, components);
-# IN_PROCESS=0 skips it.
+# IN_PROCESS=0 skips it. Last, evidence_verification times the offline verification of every
+# evidence type (sev-snp, sgx-dcap incl. full collateral, tdx, tpm2-quote) on the vectors'
+# samples: hardware types have no attester here (and replayed evidence fails the binding), so
+# this is their only figure. EVIDENCE=0 skips it.
 #
 # Usage: bench/handshake/run.sh [BUILD_DIR] [ENGINE]   (COUNT=300 ROUNDS=3 by default; make bench)
 set -euo pipefail
@@ -46,7 +49,8 @@ build_tool() {  # name -> path of the executable
   local name="$1" out="$build_dir/bench/handshake/$1"
   if ! cmake --build "$build_dir" --target "$name" >/dev/null 2>&1; then
     mkdir -p "$(dirname "$out")"
-    c++ -std=c++20 -O2 -I"$src_dir/src" "$root/bench/handshake/$name.cpp" \
+    c++ -std=c++20 -O2 -I"$src_dir/src" -DTRUSTMQ_VECTORS_DIR="\"$root/tests/attest/vectors\"" \
+      "$root/bench/handshake/$name.cpp" \
       "$build_dir/src/tls/libtrustmq_tls.a" "$build_dir/src/attest/libtrustmq_attest.a" \
       -lssl -lcrypto -o "$out"
   fi
@@ -55,6 +59,8 @@ build_tool() {  # name -> path of the executable
 tool="$(build_tool handshake_latency)"
 cost_tool=""
 [ "${IN_PROCESS:-1}" != 0 ] && cost_tool="$(build_tool attestation_cost)"
+evidence_tool=""
+[ "${EVIDENCE:-1}" != 0 ] && evidence_tool="$(build_tool evidence_verification)"
 
 # The scratch folder $work, broker_pid/swtpm_pid stopped by PID on exit, and tpm2-quote's
 # private swtpm, provisioned and enrolled (unless TPM=0): swtpm_setup.sh.
@@ -210,4 +216,11 @@ if [ "${IN_PROCESS:-1}" != 0 ]; then
   fi
   "${client_pin[@]}" "$cost_tool" --count "$((count > 1000 ? count : 1000))" --state "$work/cost" \
     "${tpm_args[@]}"
+fi
+if [ -n "$evidence_tool" ]; then
+  echo
+  echo "evidence_verification: offline verification per evidence type (load average" \
+    "$(cut -d' ' -f1-3 /proc/loadavg))"
+  "${client_pin[@]}" "$evidence_tool" --count "$((count > 1000 ? count : 1000))" \
+    --vectors "$root/tests/attest/vectors"
 fi

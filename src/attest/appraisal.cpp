@@ -27,7 +27,35 @@ bool tcb_below(const SevSnpTcb& have, const SevSnpTcb& min) {
          have.microcode < min.microcode;
 }
 
-void appraise_sev_snp(Reject& r, const SevSnpPolicy& p, const SevSnpClaims& c) {
+// The policy's revocation rules on what the verifier says about the CRL it checked.
+void appraise_crl_revocation(Reject& r, const std::string& type, const std::string& what,
+                             const CrlRevocationRules& p, const CrlRevocationClaim& c,
+                             std::uint64_t now) {
+  if (!c.checked) {
+    if (p.require_revocation_check) {
+      add(r, AppraisalCheck::kTcbStatus,
+          type + " revocation of the " + what +
+              " not checked (no CRL of its issuer in the collateral) and the policy has "
+              "require_revocation_check true");
+    }
+    return;
+  }
+  if (now < c.crl_this_update) {
+    add(r, AppraisalCheck::kCollateralAge,
+        type + " CRL " + c.crl_source + " issued " + utc_text(c.crl_this_update) +
+            " is dated after the verification time " + utc_text(now) +
+            " (wrong clock or wrong CRL)");
+  } else if (p.max_collateral_age_seconds != 0 &&
+             now - c.crl_this_update > p.max_collateral_age_seconds) {
+    add(r, AppraisalCheck::kCollateralAge,
+        type + " CRL " + c.crl_source + " issued " + utc_text(c.crl_this_update) +
+            " is older than " + std::to_string(p.max_collateral_age_seconds) +
+            " s (max_collateral_age_seconds)");
+  }
+}
+
+void appraise_sev_snp(Reject& r, const SevSnpPolicy& p, const SevSnpClaims& c, std::uint64_t now) {
+  appraise_crl_revocation(r, "sev-snp", "ASK/ASVK", p, c.revocation, now);
   value(r, p.measurements, c.measurement, "sev-snp measurement");
   value(r, p.host_data, c.host_data, "sev-snp host_data");
   value(r, p.id_key_digests, c.id_key_digest, "sev-snp id_key_digest");
@@ -148,7 +176,8 @@ void appraise_tdx(Reject& r, const TdxPolicy& p, const TdxTdClaims& c) {
   }
 }
 
-void appraise_tpm(Reject& r, const TpmPolicy& p, const TpmClaims& c) {
+void appraise_tpm(Reject& r, const TpmPolicy& p, const TpmClaims& c, std::uint64_t now) {
+  appraise_crl_revocation(r, "tpm2-quote", "AK certificate", p, c.revocation, now);
   for (const auto& [index, rule] : p.pcrs) {
     const auto it = std::find_if(c.pcrs.begin(), c.pcrs.end(),
                                  [i = index](const TpmPcrValue& v) { return v.index == i; });
@@ -232,7 +261,7 @@ Appraisal appraise(const Policy& policy, const Claims& claims, std::uint64_t now
     } else if (!claims.sev_snp) {
       reject(AppraisalCheck::kEvidenceType, "sev-snp claims missing");
     } else {
-      appraise_sev_snp(a.reasons, policy.sev_snp, *claims.sev_snp);
+      appraise_sev_snp(a.reasons, policy.sev_snp, *claims.sev_snp, now);
     }
   } else if (claims.type == EvidenceType::kSgxDcap) {
     if (!policy.sgx_dcap.present) {
@@ -249,7 +278,7 @@ Appraisal appraise(const Policy& policy, const Claims& claims, std::uint64_t now
     } else if (!claims.tpm) {
       reject(AppraisalCheck::kEvidenceType, "tpm2-quote claims missing");
     } else {
-      appraise_tpm(a.reasons, policy.tpm, *claims.tpm);
+      appraise_tpm(a.reasons, policy.tpm, *claims.tpm, now);
     }
   } else if (claims.type == EvidenceType::kTdx) {
     if (!policy.tdx.present) {

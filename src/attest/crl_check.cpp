@@ -1,7 +1,10 @@
 #include "attest/crl_check.h"
 
+#include <openssl/asn1.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
+
+#include <ctime>
 
 #include "attest/x509_time.h"
 
@@ -14,6 +17,14 @@ const CollateralCrl* find_crl_of(const Collateral& collateral, X509* issuer) {
     }
   }
   return nullptr;
+}
+
+std::uint64_t crl_this_update(const CollateralCrl& crl) {
+  const ASN1_TIME* t = X509_CRL_get0_lastUpdate(crl.crl.get());
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  const time_t unix_seconds = timegm(&tm);
+  return unix_seconds < 0 ? 0 : static_cast<std::uint64_t>(unix_seconds);
 }
 
 bool VerifiedCrls::known(const SharedCrl& crl, X509* issuer) const {

@@ -18,6 +18,9 @@ namespace trustmq::attest {
 // The first CRL of the collateral issued (by name) by `issuer`; nullptr if none.
 const CollateralCrl* find_crl_of(const Collateral& collateral, X509* issuer);
 
+// The CRL's thisUpdate in Unix seconds (0 if it has none or it cannot be read).
+std::uint64_t crl_this_update(const CollateralCrl& crl);
+
 // CRLs whose signature by an issuer verified; bounded, thread-safe.
 class VerifiedCrls {
  public:

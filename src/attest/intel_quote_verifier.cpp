@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <optional>
 
 #include "attest/amd_key_certificate.h"
 #include "attest/intel_qe_identity.h"
@@ -422,6 +423,23 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
     return true;
   };
 
+  // A TCB info or QE identity is used only inside [issueDate, nextUpdate), checked every time
+  // (as a CRL's thisUpdate/nextUpdate are): a status from expired collateral is not reported
+  // as current. Verify an old sample with a verification time inside its collateral's dates.
+  auto not_current = [&](const std::string& what, const std::string& source, std::uint64_t issued,
+                         std::uint64_t next_update) -> std::optional<std::string> {
+    if (now < issued) {
+      return what + " " + source + " is dated after the verification time (issued " +
+             utc_text(issued) + ", verification time " + utc_text(now) +
+             "): wrong clock or wrong document";
+    }
+    if (now >= next_update) {
+      return what + " " + source + " has expired (nextUpdate " + utc_text(next_update) +
+             "); fetch fresh collateral";
+    }
+    return std::nullopt;
+  };
+
   // QE identity.
   const std::string qe_id = tdx ? "TD_QE" : "QE";
   bool qe_found = false;
@@ -438,6 +456,10 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
       return steps.fail("QE identity", VerifyError::kCollateralInvalid,
                         "QE identity " + doc.source +
                             " signature does not verify with the Intel SGX TCB Signing key");
+    }
+    if (auto stale =
+            not_current("QE identity", doc.source, identity->issue_date, identity->next_update)) {
+      return steps.fail("QE identity", VerifyError::kCollateralInvalid, *stale);
     }
     auto status = evaluate_qe_identity(*identity, qe);
     if (!status) return steps.fail("QE identity", VerifyError::kPlatformMismatch, status.error());
@@ -474,13 +496,18 @@ R IntelQuoteVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& ancho
                         "TCB info " + doc.source +
                             " signature does not verify with the Intel SGX TCB Signing key");
     }
+    if (auto stale = not_current("TCB info", doc.source, info->issue_date, info->next_update)) {
+      return steps.fail("TCB info", VerifyError::kCollateralInvalid, *stale);
+    }
     if (info->pce_id != chain->pck.pce_id) {
       return steps.fail("TCB info", VerifyError::kPlatformMismatch,
                         "TCB info PCE-ID " + to_hex(info->pce_id) +
                             " is not the PCK certificate's " + to_hex(chain->pck.pce_id));
     }
     if (tdx) {
-      const TdxModuleIdentity& m = *info->tdx_module;
+      auto module = select_tdx_module(*info, td->tee_tcb_svn);
+      if (!module) return steps.fail("TCB info", VerifyError::kPlatformMismatch, module.error());
+      const TdxModuleIdentity& m = **module;
       if (m.mr_signer != td->mr_signer_seam) {
         return steps.fail("TCB info", VerifyError::kPlatformMismatch,
                           "TD report MRSIGNERSEAM " + short_hex(td->mr_signer_seam) +

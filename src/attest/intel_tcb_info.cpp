@@ -1,7 +1,9 @@
 #include "attest/intel_tcb_info.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 
 #include "attest/json_value.h"
 #include "attest/pcs_json_fields.h"
@@ -32,6 +34,35 @@ std::uint64_t le64_of(const std::array<std::uint8_t, 8>& b) {
   return v;
 }
 
+bool read_tcb_status(const JsonValue& level, TcbStatus& status, std::string& date,
+                     std::vector<std::string>& advisories) {
+  const JsonValue* s = level.find("tcbStatus");
+  auto parsed = s && s->is_string() ? tcb_status_from_name(s->as_string()) : std::nullopt;
+  if (!parsed) return false;
+  status = *parsed;
+  if (const JsonValue* d = level.find("tcbDate"); d != nullptr && d->is_string()) {
+    date = d->as_string();
+  }
+  if (const JsonValue* a = level.find("advisoryIDs"); a != nullptr && a->is_array()) {
+    for (const JsonValue& id_value : a->as_array()) {
+      if (id_value.is_string()) advisories.push_back(id_value.as_string());
+    }
+  }
+  return true;
+}
+
+// mrsigner, attributes, attributesMask of `tdxModule` or a `tdxModuleIdentities` entry.
+bool read_tdx_module(const JsonValue& m, TdxModuleIdentity& out) {
+  std::array<std::uint8_t, 8> attrs{}, mask{};
+  if (!m.is_object() || !pcs_hex(m, "mrsigner", out.mr_signer) ||
+      !pcs_hex(m, "attributes", attrs) || !pcs_hex(m, "attributesMask", mask)) {
+    return false;
+  }
+  out.attributes = le64_of(attrs);
+  out.attributes_mask = le64_of(mask);
+  return true;
+}
+
 }  // namespace
 
 Result<TcbInfo> parse_tcb_info(std::string_view document) {
@@ -60,16 +91,37 @@ Result<TcbInfo> parse_tcb_info(std::string_view document) {
   }
   if (const JsonValue* m = o.find("tdxModule"); m != nullptr) {
     TdxModuleIdentity t;
-    std::array<std::uint8_t, 8> attrs{}, mask{};
-    if (!m->is_object() || !pcs_hex(*m, "mrsigner", t.mr_signer) ||
-        !pcs_hex(*m, "attributes", attrs) || !pcs_hex(*m, "attributesMask", mask)) {
-      return bad("tdxModule malformed");
-    }
-    t.attributes = le64_of(attrs);
-    t.attributes_mask = le64_of(mask);
+    if (!read_tdx_module(*m, t)) return bad("tdxModule malformed");
     info.tdx_module = t;
   }
   if (info.id == "TDX" && !info.tdx_module) return bad("TDX TCB info without tdxModule");
+  if (const JsonValue* ids = o.find("tdxModuleIdentities"); ids != nullptr) {
+    if (!ids->is_array()) return bad("tdxModuleIdentities is not a list");
+    for (const JsonValue& m : ids->as_array()) {
+      TdxModuleIdentity t;
+      const JsonValue* id = m.is_object() ? m.find("id") : nullptr;
+      const JsonValue* levels = m.is_object() ? m.find("tcbLevels") : nullptr;
+      if (id == nullptr || !id->is_string() || !read_tdx_module(m, t) || levels == nullptr ||
+          !levels->is_array() || levels->as_array().empty()) {
+        return bad(
+            "a tdxModuleIdentities entry lacks id, mrsigner, attributes, attributesMask "
+            "or tcbLevels");
+      }
+      t.id = id->as_string();
+      for (const JsonValue& l : levels->as_array()) {
+        const JsonValue* tcb = l.is_object() ? l.find("tcb") : nullptr;
+        TdxModuleTcbLevel level;
+        std::uint64_t isvsvn = 0;
+        if (tcb == nullptr || !tcb->is_object() || !pcs_number(*tcb, "isvsvn", 255, isvsvn) ||
+            !read_tcb_status(l, level.status, level.tcb_date, level.advisory_ids)) {
+          return bad("TDX module identity " + t.id + " has a TCB level without isvsvn or status");
+        }
+        level.isv_svn = static_cast<std::uint8_t>(isvsvn);
+        t.levels.push_back(std::move(level));
+      }
+      info.tdx_module_identities.push_back(std::move(t));
+    }
+  }
   const JsonValue* levels = o.find("tcbLevels");
   if (levels == nullptr || !levels->is_array() || levels->as_array().empty()) {
     return bad("tcbLevels missing or empty");
@@ -91,23 +143,56 @@ Result<TcbInfo> parse_tcb_info(std::string_view document) {
       }
       level.tdx_components = tdx;
     }
-    const JsonValue* status = l.find("tcbStatus");
-    auto s =
-        status && status->is_string() ? tcb_status_from_name(status->as_string()) : std::nullopt;
-    if (!s) return bad("a TCB level has an unknown tcbStatus");
-    level.status = *s;
-    if (const JsonValue* d = l.find("tcbDate"); d != nullptr && d->is_string()) {
-      level.tcb_date = d->as_string();
-    }
-    if (const JsonValue* a = l.find("advisoryIDs"); a != nullptr && a->is_array()) {
-      for (const JsonValue& id_value : a->as_array()) {
-        if (id_value.is_string()) level.advisory_ids.push_back(id_value.as_string());
-      }
+    if (!read_tcb_status(l, level.status, level.tcb_date, level.advisory_ids)) {
+      return bad("a TCB level has an unknown tcbStatus");
     }
     info.levels.push_back(std::move(level));
   }
   return R::success(std::move(info));
 }
+
+Result<const TdxModuleIdentity*> select_tdx_module(
+    const TcbInfo& info, const std::array<std::uint8_t, 16>& tee_tcb_svn) {
+  using M = Result<const TdxModuleIdentity*>;
+  if (tee_tcb_svn[1] == 0) {
+    if (!info.tdx_module) return M::failure("TCB info has no tdxModule");
+    return M::success(&*info.tdx_module);
+  }
+  char id[8];
+  std::snprintf(id, sizeof id, "TDX_%02X", tee_tcb_svn[1]);
+  for (const TdxModuleIdentity& m : info.tdx_module_identities) {
+    if (m.id.size() == 6 && std::equal(m.id.begin(), m.id.end(), id, [](char a, char b) {
+          return std::toupper(static_cast<unsigned char>(a)) == b;
+        })) {
+      return M::success(&m);
+    }
+  }
+  return M::failure(
+      "TCB info has no tdxModuleIdentities entry " + std::string(id) +
+      " for the TD report's TDX module (TEE_TCB_SVN[1] = " + std::to_string(tee_tcb_svn[1]) +
+      "): this TCB info does not support the platform's TDX module");
+}
+
+namespace {
+
+// Intel's QVL (TdxModuleCheck): the module's OutOfDate lowers an up-to-date or configuration
+// status; a revoked module revokes.
+TcbStatus converge_with_tdx_module(TcbStatus platform, TcbStatus module) {
+  if (module == TcbStatus::kRevoked) return TcbStatus::kRevoked;
+  if (module != TcbStatus::kOutOfDate) return platform;
+  switch (platform) {
+    case TcbStatus::kUpToDate:
+    case TcbStatus::kSwHardeningNeeded:
+      return TcbStatus::kOutOfDate;
+    case TcbStatus::kConfigurationNeeded:
+    case TcbStatus::kConfigurationAndSwHardeningNeeded:
+      return TcbStatus::kOutOfDateConfigurationNeeded;
+    default:
+      return platform;
+  }
+}
+
+}  // namespace
 
 Result<TcbVerdict> evaluate_tcb(const TcbInfo& info, const PckCertificateInfo& pck,
                                 const std::array<std::uint8_t, 16>* tee_tcb_svn) {
@@ -118,23 +203,42 @@ Result<TcbVerdict> evaluate_tcb(const TcbInfo& info, const PckCertificateInfo& p
       if (pck.component_svns[i] < level.sgx_components[i]) sgx_ok = false;
     }
     if (!sgx_ok || pck.pce_svn < level.pce_svn) continue;
-    if (tee_tcb_svn != nullptr) {
-      if (!level.tdx_components) continue;
-      bool tdx_ok = true;
-      for (std::size_t i = 0; i < 16; ++i) {
-        if ((*tee_tcb_svn)[i] < (*level.tdx_components)[i]) tdx_ok = false;
-      }
-      if (!tdx_ok) continue;
-      // Intel's algorithm (as documented with the go-tdx-guest samples): the selected level's
-      // SVN at index 1 (TDX module major version) must equal the TD report's.
-      if ((*level.tdx_components)[1] != (*tee_tcb_svn)[1]) {
-        return V::failure("the matching TCB level has TDX module SVN[1] " +
-                          std::to_string((*level.tdx_components)[1]) + " but the TD report has " +
-                          std::to_string((*tee_tcb_svn)[1]) +
-                          ": this TCB info does not support the platform's TDX module");
+    if (tee_tcb_svn == nullptr)
+      return V::success({level.status, level.advisory_ids, level.tcb_date});
+    if (!level.tdx_components) continue;
+    // Indices 0 and 1 (the module's SVN and major version) belong to the module identity when
+    // the major version is not 0 (Intel's isTdxTcbHigherOrEqual).
+    const std::size_t first = (*tee_tcb_svn)[1] > 0 ? 2 : 0;
+    bool tdx_ok = true;
+    for (std::size_t i = first; i < 16; ++i) {
+      if ((*tee_tcb_svn)[i] < (*level.tdx_components)[i]) tdx_ok = false;
+    }
+    if (!tdx_ok) continue;
+    TcbVerdict verdict{level.status, level.advisory_ids, level.tcb_date};
+    auto module = select_tdx_module(info, *tee_tcb_svn);
+    if (!module) return V::failure(module.error());
+    if ((*module)->levels.empty()) return V::success(std::move(verdict));  // TDX 1.0: no levels
+    const TdxModuleTcbLevel* module_level = nullptr;
+    for (const TdxModuleTcbLevel& m : (*module)->levels) {
+      if ((*tee_tcb_svn)[0] >= m.isv_svn) {
+        module_level = &m;
+        break;
       }
     }
-    return V::success({level.status, level.advisory_ids, level.tcb_date});
+    if (module_level == nullptr) {
+      return V::failure("TDX module " + (*module)->id + " SVN " +
+                        std::to_string((*tee_tcb_svn)[0]) +
+                        " is below every TCB level of its module identity: TCB level not "
+                        "supported");
+    }
+    verdict.status = converge_with_tdx_module(verdict.status, module_level->status);
+    for (const auto& a : module_level->advisory_ids) {
+      if (std::find(verdict.advisory_ids.begin(), verdict.advisory_ids.end(), a) ==
+          verdict.advisory_ids.end()) {
+        verdict.advisory_ids.push_back(a);
+      }
+    }
+    return V::success(std::move(verdict));
   }
   return V::failure("no TCB level of the TCB info matches the platform (PCK TCB and " +
                     std::string(tee_tcb_svn != nullptr ? "TEE_TCB_SVN" : "PCESVN") +

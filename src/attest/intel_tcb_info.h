@@ -28,10 +28,23 @@ struct TcbLevel {
   std::vector<std::string> advisory_ids;
 };
 
+// A TDX module TCB level of a `tdxModuleIdentities` entry: the first whose isvsvn is at most
+// the TD report's TEE_TCB_SVN[0] (the module's SVN) gives the module's status.
+struct TdxModuleTcbLevel {
+  std::uint8_t isv_svn = 0;
+  std::string tcb_date;
+  TcbStatus status = TcbStatus::kRevoked;
+  std::vector<std::string> advisory_ids;
+};
+
+// `tdxModule` (TDX 1.0 modules, TEE_TCB_SVN[1] = 0: no id, no levels) or an entry of v3's
+// `tdxModuleIdentities` (id "TDX_<major version, 2 hex digits>", e.g. "TDX_01" for TDX 1.5).
 struct TdxModuleIdentity {
+  std::string id;
   std::array<std::uint8_t, 48> mr_signer{};
   std::uint64_t attributes = 0;  // little-endian bytes of the hex string
   std::uint64_t attributes_mask = 0;
+  std::vector<TdxModuleTcbLevel> levels;
 };
 
 struct TcbInfo {
@@ -43,6 +56,7 @@ struct TcbInfo {
   std::array<std::uint8_t, 2> pce_id{};
   std::uint64_t tcb_evaluation_data_number = 0;
   std::optional<TdxModuleIdentity> tdx_module;
+  std::vector<TdxModuleIdentity> tdx_module_identities;
   std::vector<TcbLevel> levels;
   SignedJson signed_part;  // views into the document text
 };
@@ -56,8 +70,20 @@ struct TcbVerdict {
   std::string tcb_date;
 };
 
+// The TDX module identity a TD report is checked against, as Intel's QVL selects it: for
+// TEE_TCB_SVN[1] (the module's major version) 0, `tdxModule`; otherwise the
+// `tdxModuleIdentities` entry "TDX_<TEE_TCB_SVN[1] as 2 hex digits>" — error if there is none
+// (the TCB info does not know the platform's TDX module).
+Result<const TdxModuleIdentity*> select_tdx_module(const TcbInfo& info,
+                                                   const std::array<std::uint8_t, 16>& tee_tcb_svn);
+
 // The status of the platform; error if no level matches ("TCB level not supported").
-// `tee_tcb_svn` is the TD report's for TDX, null for SGX.
+// `tee_tcb_svn` is the TD report's for TDX, null for SGX. For TDX, as Intel's QVL does: the TDX
+// components are compared from index 2 when TEE_TCB_SVN[1] > 0 (indices 0-1 are the module's
+// SVN and version, rated by its module identity), and a module identity's status converges
+// into the level's (module OutOfDate: UpToDate/SWHardeningNeeded → OutOfDate,
+// Configuration(AndSWHardening)Needed → OutOfDateConfigurationNeeded; module Revoked → Revoked;
+// no module level for TEE_TCB_SVN[0] → error), its advisory IDs added.
 Result<TcbVerdict> evaluate_tcb(const TcbInfo& info, const PckCertificateInfo& pck,
                                 const std::array<std::uint8_t, 16>* tee_tcb_svn);
 

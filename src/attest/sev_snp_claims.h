@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "attest/crl_revocation_claim.h"
 #include "attest/sev_snp_report.h"
 
 namespace trustmq::attest {
@@ -30,6 +31,7 @@ struct SevSnpClaims {
   SevSnpTcb committed_tcb;
   SevSnpTcb launch_tcb;
   std::uint64_t platform_info = 0;
+  CrlRevocationClaim revocation;  // the ASK/ASVK against the ARK's CRL
 };
 
 }  // namespace trustmq::attest

@@ -201,6 +201,7 @@ R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, 
 
   // 5b. Revocation of the ASK/ASVK: AMD's CRL (KDS `…/crl`, issued and signed by the ARK) from
   // the collateral. Without one the step is logged NOT CHECKED.
+  CrlRevocationClaim revocation;
   {
     const std::string step = intermediate_name + " not revoked (CRL of " + ark_cn + ")";
     const CollateralCrl* crl = find_crl_of(*collateral_, ark.get());
@@ -215,6 +216,7 @@ R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, 
                     now, verified_crls_);
       if (!checked) return steps.fail(step, checked.error().code, checked.error().message);
       steps.pass(step, crl->source);
+      revocation = {true, crl_this_update(*crl), crl->source};
     }
   }
 
@@ -280,6 +282,7 @@ R SevSnpVerifier::verify_logged(ByteSpan evidence, const TrustAnchors& anchors, 
   s.committed_tcb = report.committed_tcb;
   s.launch_tcb = report.launch_tcb;
   s.platform_info = report.platform_info;
+  s.revocation = std::move(revocation);
   return R::success(std::move(claims));
 }
 

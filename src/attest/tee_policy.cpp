@@ -177,6 +177,11 @@ class SectionReader {
     boolean("allow_unknown_tcb", out.allow_unknown_tcb);
   }
 
+  void crl_revocation(CrlRevocationRules& out) {
+    boolean("require_revocation_check", out.require_revocation_check);
+    number<std::uint64_t>("max_collateral_age_seconds", 31536000, out.max_collateral_age_seconds);
+  }
+
  private:
   std::string resolve(const std::string& path) const {
     if (path.front() == '/' || base_dir_.empty()) return path;
@@ -228,10 +233,11 @@ std::optional<SevSnpTcb> read_snp_tcb(SectionReader& r, const JsonValue& obj,
 Result<SevSnpPolicy> parse_sev_snp_policy(const JsonValue& section, const std::string& base_dir) {
   SectionReader r(section, "sev-snp", base_dir);
   SevSnpPolicy p;
-  if (!r.check_known(with(
-          kCommonFields,
-          {"measurements", "host_data", "id_key_digests", "author_key_digests", "min_reported_tcb",
-           "min_committed_tcb", "min_guest_svn", "allow_migration_agent"}))) {
+  if (!r.check_known(
+          with(kCommonFields,
+               {"measurements", "host_data", "id_key_digests", "author_key_digests",
+                "min_reported_tcb", "min_committed_tcb", "min_guest_svn", "allow_migration_agent",
+                "require_revocation_check", "max_collateral_age_seconds"}))) {
     return Result<SevSnpPolicy>::failure(r.error());
   }
   r.common(p);
@@ -243,6 +249,7 @@ Result<SevSnpPolicy> parse_sev_snp_policy(const JsonValue& section, const std::s
   p.min_committed_tcb = read_snp_tcb(r, section, "min_committed_tcb");
   r.number<std::uint32_t>("min_guest_svn", 0xFFFFFFFFu, p.min_guest_svn);
   r.boolean("allow_migration_agent", p.allow_migration_agent);
+  r.crl_revocation(p);
   if (!r.ok()) return Result<SevSnpPolicy>::failure(r.error());
   return Result<SevSnpPolicy>::success(std::move(p));
 }
@@ -299,7 +306,8 @@ Result<TdxPolicy> parse_tdx_policy(const JsonValue& section, const std::string& 
 Result<TpmPolicy> parse_tpm_policy(const JsonValue& section, const std::string& base_dir) {
   SectionReader r(section, "tpm2-quote", base_dir);
   TpmPolicy p;
-  if (!r.check_known({"trust_anchors", "collateral", "pcrs"})) {
+  if (!r.check_known({"trust_anchors", "collateral", "pcrs", "require_revocation_check",
+                      "max_collateral_age_seconds"})) {
     return Result<TpmPolicy>::failure(r.error());
   }
   if (section.find("trust_anchors") == nullptr) {
@@ -308,6 +316,7 @@ Result<TpmPolicy> parse_tpm_policy(const JsonValue& section, const std::string& 
            "certificates (trustmq tpm enroll); there are no built-in TPM roots");
   }
   r.common(p);
+  r.crl_revocation(p);
   if (const JsonValue* v = section.find("pcrs"); v != nullptr && r.ok()) {
     if (!v->is_object()) {
       r.fail("pcrs", "must be an object {\"0\": [\"64 hex digits\"], …}");

@@ -40,7 +40,18 @@ struct TeeSectionCommon {
   std::shared_ptr<const Collateral> collateral = std::make_shared<const Collateral>();
 };
 
-struct SevSnpPolicy : TeeSectionCommon {
+// "sev-snp" and "tpm2-quote": revocation of the endorsement chain by a CRL from the collateral
+// (the ARK's CRL of the ASK/ASVK; the enrolment CA's CRL of the AK).
+struct CrlRevocationRules {
+  // Without a CRL the step is logged NOT CHECKED and accepted; true refuses that.
+  bool require_revocation_check = false;
+  // Refuses a checked CRL whose thisUpdate is older than this (seconds); 0: no limit beyond the
+  // CRL's own nextUpdate, which the verifier always enforces. A thisUpdate after the
+  // verification time is always refused.
+  std::uint64_t max_collateral_age_seconds = 0;
+};
+
+struct SevSnpPolicy : TeeSectionCommon, CrlRevocationRules {
   ValueRule measurements;  // 48 bytes
   ValueRule host_data;     // 32 bytes; default any
   // The guest owner's signers: SHA-384 digests of the ID-block key and the author key (48
@@ -78,7 +89,7 @@ struct TdxPolicy : IntelPolicyCommon {
 
 // "tpm2-quote": the enrolment CA(s) that certify attestation keys (required: there are no
 // built-in TPM roots) and optional pinned PCR values (SHA-256 bank).
-struct TpmPolicy : TeeSectionCommon {
+struct TpmPolicy : TeeSectionCommon, CrlRevocationRules {
   std::map<std::uint8_t, ValueRule> pcrs;  // PCR index → accepted values (32 bytes)
 };
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "attest/crl_revocation_claim.h"
 #include "attest/tpm_evidence.h"
 
 namespace trustmq::attest {
@@ -24,6 +25,7 @@ struct TpmClaims {
   std::uint64_t firmware_version = 0;
   std::string ak_subject;  // the AK certificate's subject (the enrolment CA wrote what it saw)
   std::string ak_issuer;
+  CrlRevocationClaim revocation;  // the AK certificate against the enrolment CA's CRL
 };
 
 // The note every output involving tpm2-quote carries.

@@ -1,11 +1,12 @@
 #include "attest/tpm_enrolment.h"
 
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/x509_vfy.h>
 
 #include "attest/certificate_issuer.h"
 #include "attest/tpm_credential.h"
+#include "attest/tpm_credential_activation.h"
+#include "attest/tpm_flush_on_exit.h"
 #include "attest/tpm_public_key.h"
 
 namespace trustmq::attest {
@@ -13,21 +14,6 @@ namespace trustmq::attest {
 namespace {
 
 using R = Result<TpmEnrolment>;
-
-// Flushes a transient object or session when the scope ends.
-class FlushOnExit {
- public:
-  FlushOnExit(ESYS_CONTEXT* esys, ESYS_TR handle) : esys_(esys), handle_(handle) {}
-  ~FlushOnExit() {
-    if (handle_ != ESYS_TR_NONE) Esys_FlushContext(esys_, handle_);
-  }
-  FlushOnExit(const FlushOnExit&) = delete;
-  FlushOnExit& operator=(const FlushOnExit&) = delete;
-
- private:
-  ESYS_CONTEXT* esys_;
-  ESYS_TR handle_;
-};
 
 std::string name_of(const X509_NAME* name) {
   char buf[512];
@@ -84,40 +70,6 @@ Result<void> verify_ek_certificate(X509* ek_cert, const TpmEnrolmentRequest& req
     return Result<void>::failure("EK certificate (" + name_of(X509_get_issuer_name(ek_cert)) +
                                  ") does not chain to the EK roots given: " + why);
   }
-  return Result<void>::success();
-}
-
-// The TPM proves the AK is loaded next to the EK: only it can recover `secret`.
-Result<void> activate_credential(const TpmConnection& tpm, ESYS_TR ak, ESYS_TR ek,
-                                 const TpmCredential& credential, ByteSpan secret) {
-  ESYS_CONTEXT* esys = tpm.esys();
-  const TPMT_SYM_DEF symmetric{TPM2_ALG_NULL, {}, {}};
-  ESYS_TR session = ESYS_TR_NONE;
-  TSS2_RC rc = Esys_StartAuthSession(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                     ESYS_TR_NONE, nullptr, TPM2_SE_POLICY, &symmetric,
-                                     TPM2_ALG_SHA256, &session);
-  if (rc != TSS2_RC_SUCCESS) {
-    return Result<void>::failure(tpm.error("cannot start a policy session", rc));
-  }
-  FlushOnExit flush_session(esys, session);
-  // The TCG EK template's policy: PolicySecret(TPM_RH_ENDORSEMENT).
-  rc = Esys_PolicySecret(esys, ESYS_TR_RH_ENDORSEMENT, session, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                         ESYS_TR_NONE, nullptr, nullptr, nullptr, 0, nullptr, nullptr);
-  if (rc != TSS2_RC_SUCCESS) {
-    return Result<void>::failure(tpm.error("PolicySecret(endorsement) failed", rc));
-  }
-  TPM2B_DIGEST* recovered = nullptr;
-  rc = Esys_ActivateCredential(esys, ak, ek, ESYS_TR_PASSWORD, session, ESYS_TR_NONE,
-                               &credential.credential_blob, &credential.encrypted_secret,
-                               &recovered);
-  if (rc != TSS2_RC_SUCCESS) {
-    return Result<void>::failure(
-        tpm.error("ActivateCredential failed (the AK is not in the TPM of this EK?)", rc));
-  }
-  const bool same = recovered->size == secret.size() &&
-                    CRYPTO_memcmp(recovered->buffer, secret.data(), secret.size()) == 0;
-  Esys_Free(recovered);
-  if (!same) return Result<void>::failure("ActivateCredential returned another secret");
   return Result<void>::success();
 }
 
@@ -200,7 +152,7 @@ Result<TpmEnrolment> enrol_attestation_key(const TpmConnection& tpm,
                           ESYS_TR_NONE, &sensitive, &ak_template, &outside, &no_pcrs, &ak,
                           &ak_public, nullptr, nullptr, nullptr);
   if (rc != TSS2_RC_SUCCESS) return R::failure(tpm.error("cannot create the AK", rc));
-  FlushOnExit flush_ak(esys, ak);
+  TpmFlushOnExit flush_ak(esys, ak);
   const TPMT_PUBLIC ak_area = ak_public->publicArea;
   Esys_Free(ak_public);
   if (!is_trustmq_attestation_key(ak_area)) {

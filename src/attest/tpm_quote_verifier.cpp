@@ -102,6 +102,7 @@ Result<Claims, VerifyFailure> TpmQuoteVerifier::verify_logged(ByteSpan evidence,
 
   // 3b. AK revocation: a CRL of the enrolment CA (the anchor that issued the AK certificate)
   // from the policy section's collateral. Without one the step is logged NOT CHECKED.
+  CrlRevocationClaim revocation;
   {
     SharedX509 issuer;
     for (const auto& a : anchors) {
@@ -122,6 +123,7 @@ Result<Claims, VerifyFailure> TpmQuoteVerifier::verify_logged(ByteSpan evidence,
           check_crl(*crl, issuer, cert->x509(), issuer_name, "AK certificate", now, verified_crls_);
       if (!checked) return steps.fail(step, checked.error().code, checked.error().message);
       steps.pass(step, crl->source);
+      revocation = {true, crl_this_update(*crl), crl->source};
     }
   }
 
@@ -226,6 +228,7 @@ Result<Claims, VerifyFailure> TpmQuoteVerifier::verify_logged(ByteSpan evidence,
   t.firmware_version = attest.firmwareVersion;
   t.ak_subject = name_of(X509_get_subject_name(cert->x509()));
   t.ak_issuer = name_of(X509_get_issuer_name(cert->x509()));
+  t.revocation = std::move(revocation);
   claims.tpm = std::move(t);
   return Result<Claims, VerifyFailure>::success(std::move(claims));
 }

@@ -389,10 +389,76 @@ TEST(IntelTcbInfoTest, LevelSelectionOnTheSignedSample) {
   pck.pce_svn = 4;
   EXPECT_FALSE(evaluate_tcb(*info, pck, &tee).ok());
   pck.pce_svn = 11;
-  tee[1] = 1;  // TDX module SVN[1] must equal the level's
+  // A TDX 1.5 module (TEE_TCB_SVN[1] = 1): components 0-1 are the module identity's, so the
+  // level still matches on the others, but this TCB info (tdxModule only, no
+  // tdxModuleIdentities) has no "TDX_01" to rate the module: refused, naming it.
+  tee[1] = 1;
   auto mismatch = evaluate_tcb(*info, pck, &tee);
   ASSERT_FALSE(mismatch.ok());
-  EXPECT_NE(mismatch.error().find("SVN[1]"), std::string::npos);
+  EXPECT_NE(mismatch.error().find("no tdxModuleIdentities entry TDX_01"), std::string::npos)
+      << mismatch.error();
+}
+
+// X5 / finding 4: TCB info v3 tdxModuleIdentities, on a copy of the signed sample with a
+// hand-added identity (the parser does not check the signature). Intel's QVL: module version
+// > 0 skips TDX components 0-1 in level selection, selects "TDX_<version>", rates the module
+// by TEE_TCB_SVN[0] and converges its status into the level's.
+TEST(IntelTcbInfoTest, TdxModuleIdentitiesRateTdx15Modules) {
+  const Bytes raw = read_vector("tdx/sample_tcbInfo_response");
+  std::string doc(raw.begin(), raw.end());
+  const std::string identities =
+      R"("tdxModuleIdentities":[{"id":"TDX_01","mrsigner":")" + std::string(96, '0') +
+      R"(","attributes":"0000000000000000","attributesMask":"FFFFFFFFFFFFFFFF","tcbLevels":[)"
+      R"({"tcb":{"isvsvn":6},"tcbDate":"2024-11-13T00:00:00Z","tcbStatus":"UpToDate"},)"
+      R"({"tcb":{"isvsvn":2},"tcbDate":"2023-08-09T00:00:00Z","tcbStatus":"OutOfDate",)"
+      R"("advisoryIDs":["INTEL-SA-01036"]}]}],)";
+  const auto at = doc.find("\"tcbLevels\"");
+  ASSERT_NE(at, std::string::npos);
+  doc.insert(at, identities);
+  auto info = parse_tcb_info(doc);
+  ASSERT_TRUE(info.ok()) << info.error();
+  ASSERT_EQ(info->tdx_module_identities.size(), 1u);
+  EXPECT_EQ(info->tdx_module_identities[0].id, "TDX_01");
+  ASSERT_EQ(info->tdx_module_identities[0].levels.size(), 2u);
+  EXPECT_EQ(info->tdx_module_identities[0].levels[1].advisory_ids,
+            std::vector<std::string>{"INTEL-SA-01036"});
+  PckCertificateInfo pck;
+  pck.component_svns = {5, 5, 2, 2, 3, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0};
+  pck.pce_svn = 11;
+  // Module SVN 7 (>= 6: UpToDate), version 1; component 2 (5) meets the first level. Component
+  // 0 (7 >= 3) would match anyway; with module SVN 1 (< the level's 3) it is skipped.
+  std::array<std::uint8_t, 16> tee{7, 1, 5};
+  auto up = evaluate_tcb(*info, pck, &tee);
+  ASSERT_TRUE(up.ok()) << up.error();
+  EXPECT_EQ(up->status, TcbStatus::kUpToDate);
+  auto selected = select_tdx_module(*info, tee);
+  ASSERT_TRUE(selected.ok()) << selected.error();
+  EXPECT_EQ((*selected)->id, "TDX_01");
+  // Module SVN 4: the module is OutOfDate, which lowers the UpToDate level and adds its advisory.
+  tee[0] = 4;
+  auto old_module = evaluate_tcb(*info, pck, &tee);
+  ASSERT_TRUE(old_module.ok()) << old_module.error();
+  EXPECT_EQ(old_module->status, TcbStatus::kOutOfDate);
+  EXPECT_EQ(old_module->advisory_ids, std::vector<std::string>{"INTEL-SA-01036"});
+  // Module SVN 1: below every module level.
+  tee[0] = 1;
+  auto none = evaluate_tcb(*info, pck, &tee);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().find("TDX module TDX_01 SVN 1 is below every TCB level"),
+            std::string::npos)
+      << none.error();
+  // Module version 0 (TDX 1.0): all 16 components compared, tdxModule used, no module levels.
+  tee = {3, 0, 5};
+  auto base = select_tdx_module(*info, tee);
+  ASSERT_TRUE(base.ok());
+  EXPECT_EQ(*base, &*info->tdx_module);
+  tee[0] = 2;  // component 0 below both levels' 3
+  EXPECT_FALSE(evaluate_tcb(*info, pck, &tee).ok());
+  // Module version 3: no identity "TDX_03" in this document.
+  tee = {7, 3, 5};
+  auto missing = select_tdx_module(*info, tee);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().find("TDX_03"), std::string::npos) << missing.error();
 }
 
 TEST(IntelTcbInfoTest, SgxLevelSelectionOnAnUnsignedHandWrittenDocument) {
@@ -750,8 +816,8 @@ TEST_F(IntelQuoteVerifierTest, GenuineSgxCollateral_EachFileFlippedFails) {
 // byte for byte: {"tcbInfo":<tcb_info>,"signature":"<tcb_info_signature>"}.
 constexpr std::uint64_t kDcapQvlSgxNow = 1750377600;  // 2025-06-20 (collateral of 2025-06-19)
 
-Files dcap_qvl_sgx_collateral() {
-  const Bytes raw = read_vector("dcap-qvl/sgx_quote_collateral.json");
+Files dcap_qvl_collateral(const std::string& path) {
+  const Bytes raw = read_vector(path);
   auto json = parse_json(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
   EXPECT_TRUE(json.ok()) << json.error();
   auto field = [&](const char* key) {
@@ -771,7 +837,8 @@ Files dcap_qvl_sgx_collateral() {
 
 TEST_F(IntelQuoteVerifierTest, GenuineDcapQvlSgxQuoteWithFullCurrentCollateral) {
   const Bytes quote = read_vector("dcap-qvl/sgx_quote");
-  IntelQuoteVerifier v(EvidenceType::kSgxDcap, collateral_of(dcap_qvl_sgx_collateral()));
+  IntelQuoteVerifier v(EvidenceType::kSgxDcap,
+                       collateral_of(dcap_qvl_collateral("dcap-qvl/sgx_quote_collateral.json")));
   VerificationLog log;
   auto r = v.verify_logged(quote, roots_, kDcapQvlSgxNow, &log);
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -792,7 +859,7 @@ TEST_F(IntelQuoteVerifierTest, GenuineDcapQvlSgxQuoteWithFullCurrentCollateral) 
   EXPECT_EQ(*t.qe_status, TcbStatus::kUpToDate);
   EXPECT_TRUE(t.qe_advisory_ids.empty());
   // The signed TCB info with one character changed no longer verifies.
-  Files tampered = dcap_qvl_sgx_collateral();
+  Files tampered = dcap_qvl_collateral("dcap-qvl/sgx_quote_collateral.json");
   std::string doc(tampered[3].second.begin(), tampered[3].second.end());
   const auto at = doc.find("\"pceId\":\"0000\"");
   ASSERT_NE(at, std::string::npos);
@@ -816,6 +883,103 @@ TEST_F(IntelQuoteVerifierTest, GenuineDcapQvlSgxQuoteWithFullCurrentCollateral) 
                                            TcbStatus::kConfigurationAndSwHardeningNeeded};
   a = appraise(*policy, *r, kDcapQvlSgxNow);
   EXPECT_TRUE(a.accepted) << (a.reasons.empty() ? "" : a.reasons[0].text);
+}
+
+// X2 / X5: dcap-qvl's genuine TDX quote v5 of a TDX 1.5 platform (TEE_TCB_SVN 07 01 03 …:
+// module TDX_01, SVN 7) with its full collateral of 2026-02-18 (TCB info v3 with
+// tdxModuleIdentities TDX_03 and TDX_01).
+constexpr std::uint64_t kDcapQvlTdx15Now = 1772323200;  // 2026-03-01
+
+TEST_F(IntelQuoteVerifierTest, GenuineDcapQvlTdx15QuoteV5WithFullCollateral) {
+  const Bytes quote = read_vector("dcap-qvl/tdx_quote_outdated");
+  const Files files = dcap_qvl_collateral("dcap-qvl/tdx_quote_outdated_collateral.json");
+  IntelQuoteVerifier v(EvidenceType::kTdx, collateral_of(files));
+  VerificationLog log;
+  auto r = v.verify_logged(quote, roots_, kDcapQvlTdx15Now, &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  for (const auto& s : log) {
+    EXPECT_TRUE(s.passed) << s.name << ": " << s.detail;
+    EXPECT_FALSE(s.skipped) << s.name << ": " << s.detail;  // every step checked, CRLs too
+  }
+  ASSERT_TRUE(r->tdx.has_value());
+  EXPECT_EQ(to_hex(r->tdx->tee_tcb_svn), "07010300000000000000000000000000");
+  const IntelTcbClaims& t = *r->intel_tcb;
+  EXPECT_EQ(t.fmspc, "90c06f000000");
+  EXPECT_TRUE(t.crls_checked);
+  ASSERT_TRUE(t.platform_status && t.qe_status);
+  // The platform's PCK TCB (CPUSVN 03 03 02 02 04 01 00 03 …, PCESVN 13) is below every level
+  // of this TCB info on the SGX side (each level needs component 7 >= 5): by Intel's algorithm
+  // the status is "TCB level not supported", whatever the TDX module. The module identity
+  // TDX_01 was still selected and its MRSIGNERSEAM / SEAMATTRIBUTES checked (step passed).
+  EXPECT_EQ(to_hex(t.cpu_svn), "03030202040100030000000000000000");
+  EXPECT_EQ(t.pce_svn, 13);
+  EXPECT_EQ(*t.platform_status, TcbStatus::kTcbLevelNotSupported);
+  EXPECT_NE(t.tcb_detail.find("no TCB level"), std::string::npos) << t.tcb_detail;
+  EXPECT_EQ(*t.qe_status, TcbStatus::kUpToDate);
+  // The QE identity and TCB info are past their nextUpdate (2026-03-20) a month later.
+  expect_failure(tdx(quote, files, kDcapQvlTdx15Now + 31 * 86400), VerifyError::kCollateralInvalid,
+                 "has expired (nextUpdate");
+  // A flipped byte in the signed TCB info's module identity (TDX_01's first level) fails the
+  // signature.
+  Files tampered = files;
+  std::string doc(tampered[3].second.begin(), tampered[3].second.end());
+  const auto at = doc.find("\"isvsvn\":6");
+  ASSERT_NE(at, std::string::npos);
+  doc[at + 9] = '2';
+  tampered[3].second.assign(doc.begin(), doc.end());
+  expect_failure(tdx(quote, tampered, kDcapQvlTdx15Now), VerifyError::kCollateralInvalid,
+                 "signature does not verify");
+}
+
+// X5 on Intel's signed TCB info v3 of that sample (tdxModuleIdentities TDX_03 and TDX_01),
+// with chosen platform SVNs: the first level's SGX TCB, TDX components 2.. = 03, and the module
+// (TEE_TCB_SVN[0], [1]) varied.
+TEST_F(IntelQuoteVerifierTest, GenuineTdx15TcbInfoRatesTheModuleByItsIdentity) {
+  const Files files = dcap_qvl_collateral("dcap-qvl/tdx_quote_outdated_collateral.json");
+  const std::string doc(files[3].second.begin(), files[3].second.end());
+  auto info = parse_tcb_info(doc);
+  ASSERT_TRUE(info.ok()) << info.error();
+  EXPECT_EQ(info->version, 3);
+  ASSERT_EQ(info->tdx_module_identities.size(), 2u);
+  EXPECT_EQ(info->tdx_module_identities[0].id, "TDX_03");
+  EXPECT_EQ(info->tdx_module_identities[1].id, "TDX_01");
+  ASSERT_EQ(info->tdx_module_identities[1].levels.size(), 3u);
+  PckCertificateInfo pck;
+  pck.component_svns = {3, 3, 2, 2, 4, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0};
+  pck.pce_svn = 13;
+  const auto rate = [&](std::uint8_t module_svn, std::uint8_t version) {
+    std::array<std::uint8_t, 16> tee{module_svn, version, 3};
+    return evaluate_tcb(*info, pck, &tee);
+  };
+  // TDX_01 at SVN 7 (>= 6: UpToDate). The level's components 0-1 are 5, 0: before X5 the
+  // module version 1 != 0 was a failure ("does not support the platform's TDX module").
+  auto up = rate(7, 1);
+  ASSERT_TRUE(up.ok()) << up.error();
+  EXPECT_EQ(up->status, TcbStatus::kUpToDate);
+  EXPECT_TRUE(up->advisory_ids.empty());
+  // TDX_01 at SVN 4 (its OutOfDate level, isvsvn 4): the UpToDate level converges to OutOfDate
+  // and takes the module level's advisories.
+  auto old_module = rate(4, 1);
+  ASSERT_TRUE(old_module.ok()) << old_module.error();
+  EXPECT_EQ(old_module->status, TcbStatus::kOutOfDate);
+  EXPECT_EQ(old_module->advisory_ids,
+            (std::vector<std::string>{"INTEL-SA-01036", "INTEL-SA-01099"}));
+  // TDX_01 at SVN 1: below its lowest level (isvsvn 2).
+  EXPECT_FALSE(rate(1, 1).ok());
+  // TDX_03 at SVN 3: UpToDate. A version with no identity (TDX_02): refused, naming it.
+  auto v3 = rate(3, 3);
+  ASSERT_TRUE(v3.ok()) << v3.error();
+  EXPECT_EQ(v3->status, TcbStatus::kUpToDate);
+  auto v2 = rate(7, 2);
+  ASSERT_FALSE(v2.ok());
+  EXPECT_NE(v2.error().find("no tdxModuleIdentities entry TDX_02"), std::string::npos)
+      << v2.error();
+  // The second level (OutOfDate) when the platform's TDX component 2 is 2.
+  std::array<std::uint8_t, 16> tee{7, 1, 2};
+  auto second = evaluate_tcb(*info, pck, &tee);
+  ASSERT_TRUE(second.ok()) << second.error();
+  EXPECT_EQ(second->status, TcbStatus::kOutOfDate);
+  EXPECT_EQ(second->advisory_ids.size(), 5u);
 }
 
 TEST_F(IntelQuoteVerifierTest, GenuineDcapQvlTdxQuoteVerifiesItsChain) {

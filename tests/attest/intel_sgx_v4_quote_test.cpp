@@ -307,14 +307,30 @@ TEST_F(SyntheticSgxV4QuoteTest, RootCrlListingTheTcbSigningCertificateIsCertific
                     "Intel SGX TCB Signing certificate is revoked (listed in root.crl)");
 }
 
-// P5: TCB info / QE identity dated after the verification time are refused by appraisal
-// (before, the age check was skipped when `now` preceded the issue date).
-TEST_F(SyntheticSgxV4QuoteTest, CollateralIssuedAfterNowIsRefusedByAppraisal) {
+// P5 / finding 2: a TCB info or QE identity dated after the verification time, or past its
+// nextUpdate, fails verification (collateral-invalid), as an expired CRL does; appraisal keeps
+// refusing such claims too (claims verified at one time and appraised at another).
+TEST_F(SyntheticSgxV4QuoteTest, CollateralOutsideItsDatesFailsVerificationAndAppraisal) {
   auto c = full_collateral();
   c->crls.clear();  // the CRLs are not valid yet either (thisUpdate kV4Now - 1 day)
   IntelQuoteVerifier v(EvidenceType::kSgxDcap, c);
   const std::uint64_t before_issue = kV4Now - 2 * 86400;  // documents issued kV4Now - 1 day
-  auto r = v.verify(s_.quote, test_root(), before_issue);
+  VerificationLog log;
+  auto early = v.verify_logged(s_.quote, test_root(), before_issue, &log);
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().code, VerifyError::kCollateralInvalid);
+  EXPECT_NE(early.error().message.find("is dated after the verification time"), std::string::npos)
+      << early.error().message;
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log.back().name, "QE identity");
+  EXPECT_FALSE(log.back().passed);
+  auto late = v.verify(s_.quote, test_root(), kV4Now + 31 * 86400);  // nextUpdate + 1 day
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, VerifyError::kCollateralInvalid);
+  EXPECT_NE(late.error().message.find("has expired (nextUpdate"), std::string::npos)
+      << late.error().message;
+
+  auto r = v.verify(s_.quote, test_root(), kV4Now);
   ASSERT_TRUE(r.ok()) << r.error().message;
   auto policy = parse_policy(R"({"version": 1, "allowed_types": ["sgx-dcap"],
       "sgx-dcap": {"mr_enclaves": "any", "mr_signers": "any", "allow_unknown_tcb": true,

@@ -206,6 +206,26 @@ TEST_F(PolicyTest, TpmSection_HasItsOwnAnchorsAndPinnedPcrs) {
   EXPECT_EQ(p->collateral_for(EvidenceType::kTpm2Quote)->certificates.size(), 1u);
 }
 
+TEST_F(PolicyTest, TpmSection_RevocationRules) {
+  const std::string head = R"({"version": 1, "allowed_types": ["tpm2-quote"],
+      "module_measurements": "any", "runtime_measurements": "any",
+      "tpm2-quote": {"trust_anchors": ["sim/sim-root-ca.pem"])";
+  auto defaults = parse_policy(head + "}}", dir_.path());
+  ASSERT_TRUE(defaults.ok()) << defaults.error();
+  EXPECT_FALSE(defaults->tpm.require_revocation_check);
+  EXPECT_EQ(defaults->tpm.max_collateral_age_seconds, 0u);
+  auto set = parse_policy(
+      head + R"(, "require_revocation_check": true, "max_collateral_age_seconds": 86400}})",
+      dir_.path());
+  ASSERT_TRUE(set.ok()) << set.error();
+  EXPECT_TRUE(set->tpm.require_revocation_check);
+  EXPECT_EQ(set->tpm.max_collateral_age_seconds, 86400u);
+  auto bad = parse_policy(head + R"(, "max_collateral_age_seconds": -1}})", dir_.path());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("\"tpm2-quote.max_collateral_age_seconds\""), std::string::npos)
+      << bad.error();
+}
+
 TEST_F(PolicyTest, TpmSection_ErrorsNameTheField) {
   const std::string head = R"({"version": 1, "allowed_types": ["tpm2-quote"],
       "module_measurements": "any", "runtime_measurements": "any")";

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 
+#include "attest/appraisal.h"
+#include "attest/policy.h"
 #include "attest/sev_snp_report.h"
 #include "attest/well_known_roots.h"
 #include "support/vector_files.h"
@@ -454,6 +456,192 @@ TEST_F(SevSnpCrlTest, CrlOfAnotherIssuer_IsNotConsulted) {
   const VerificationStep* step = revocation_step(log);
   ASSERT_NE(step, nullptr);
   EXPECT_TRUE(step->skipped);
+}
+
+// N4: the Genoa path, on a SYNTHETIC chain (vectors/sev-snp/synthetic-genoa/make.sh: a test
+// ARK-Genoa, SEV-Genoa ASK and a VCEK with productName Genoa and the sample's chip id; no AMD
+// key). The Milan sample report is re-signed with the test VCEK key. There is no genuine Genoa
+// report here: this checks that a Genoa VCEK selects ARK-Genoa / SEV-Genoa, not Genoa hardware.
+class SevSnpGenoaTest : public ::testing::Test {
+ protected:
+  static Bytes genoa_signed_report() {
+    Bytes report = test_support::read_vector("sev-snp/attestation.bin");
+    EXPECT_EQ(report[0x48] & 0x1C, 0);  // signing key: VCEK, as in the sample
+    BioPtr bio(
+        BIO_new_file(test_support::vector_path("sev-snp/synthetic-genoa/vcek.key").c_str(), "r"));
+    EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    EXPECT_TRUE(key);
+    EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+    std::size_t len = 0;
+    EXPECT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key.get()), 1);
+    EXPECT_EQ(EVP_DigestSign(ctx.get(), nullptr, &len, report.data(), kSevSnpSignedSize), 1);
+    Bytes der(len);
+    EXPECT_EQ(EVP_DigestSign(ctx.get(), der.data(), &len, report.data(), kSevSnpSignedSize), 1);
+    const unsigned char* p = der.data();
+    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len));
+    EXPECT_NE(sig, nullptr);
+    BN_bn2lebinpad(ECDSA_SIG_get0_r(sig), report.data() + 0x2A0, 72);
+    BN_bn2lebinpad(ECDSA_SIG_get0_s(sig), report.data() + 0x2A0 + 72, 72);
+    ECDSA_SIG_free(sig);
+    return report;
+  }
+
+  Result<Claims, VerifyFailure> verify(const Bytes& report, const TrustAnchors& anchors,
+                                       VerificationLog* log = nullptr) const {
+    auto collateral = std::make_shared<Collateral>();
+    EXPECT_TRUE(collateral
+                    ->add_bytes("synthetic-genoa/vcek.der",
+                                test_support::read_vector("sev-snp/synthetic-genoa/vcek.der"))
+                    .ok());
+    EXPECT_TRUE(collateral->add_bytes("synthetic-genoa/ask.pem", ask_[0]).ok());
+    SevSnpVerifier verifier(collateral);
+    return verifier.verify_logged(report, anchors, kVlekNow, log);
+  }
+
+  TrustAnchors test_ark() const {
+    const unsigned char* p = ark_[0].data();
+    return {share_x509(X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(ark_[0].size()))))};
+  }
+
+  Bytes report_ = genoa_signed_report();
+  std::vector<Bytes> ask_ = test_support::read_pem_vector_as_der("sev-snp/synthetic-genoa/ask.pem");
+  std::vector<Bytes> ark_ = test_support::read_pem_vector_as_der("sev-snp/synthetic-genoa/ark.pem");
+};
+
+TEST_F(SevSnpGenoaTest, GenoaVcekChainVerifiesToTheTestArkGenoa) {
+  VerificationLog log;
+  auto r = verify(report_, test_ark(), &log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->sev_snp);
+  EXPECT_EQ(r->sev_snp->product, "Genoa");
+  EXPECT_EQ(r->sev_snp->signing_key, SevSnpSigningKey::kVcek);
+  EXPECT_EQ(r->platform_id.rfind("sev-snp:Genoa:chip:", 0), 0u) << r->platform_id;
+  bool anchor_step = false;
+  for (const auto& s : log) {
+    if (s.name == "trust anchor") {
+      anchor_step = true;
+      EXPECT_NE(s.detail.find("ARK-Genoa"), std::string::npos) << s.detail;
+    }
+  }
+  EXPECT_TRUE(anchor_step);
+}
+
+TEST_F(SevSnpGenoaTest, BuiltInRootsOrAnchorsWithoutArkGenoaRefuseIt) {
+  // The built-in ARK-Genoa did not sign the test SEV-Genoa.
+  auto builtin = verify(report_, well_known_roots(EvidenceType::kSevSnp));
+  ASSERT_FALSE(builtin.ok());
+  EXPECT_EQ(builtin.error().code, VerifyError::kUntrustedPlatform) << builtin.error().message;
+  // Only the (synthetic) ARK-Milan as anchor: a Genoa VCEK needs ARK-Genoa.
+  const auto milan_ark = test_support::read_pem_vector_as_der("sev-snp/synthetic-vlek/ark.pem");
+  const unsigned char* p = milan_ark[0].data();
+  auto milan = verify(report_, TrustAnchors{share_x509(X509Ptr(d2i_X509(
+                                   nullptr, &p, static_cast<long>(milan_ark[0].size()))))});
+  ASSERT_FALSE(milan.ok());
+  EXPECT_EQ(milan.error().code, VerifyError::kUntrustedPlatform);
+  EXPECT_NE(milan.error().message.find("no trust anchor is ARK-Genoa"), std::string::npos)
+      << milan.error().message;
+}
+
+TEST_F(SevSnpGenoaTest, FlippedBitsFailWithTheirStep) {
+  Bytes body = report_;
+  body[0x90] ^= 1;  // measurement
+  auto r = verify(body, test_ark());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, VerifyError::kSignatureInvalid);
+  Bytes chip = report_;
+  chip[0x1A0] ^= 1;  // chip id: no VCEK for it
+  auto c = verify(chip, test_ark());
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, VerifyError::kCollateralMissing);
+}
+
+// The sev-snp section's revocation rules (P5/P6): require_revocation_check and
+// max_collateral_age_seconds on the CRL's thisUpdate, appraised on what the verifier reports.
+Policy snp_revocation_policy(const std::string& fields) {
+  auto p = parse_policy(R"({"version": 1, "allowed_types": ["sev-snp"], "allow_debug": true,
+                           "sev-snp": {"measurements": "any")" +
+                            fields + "}}",
+                        "/");
+  EXPECT_TRUE(p.ok()) << p.error();
+  return p.ok() ? *p : Policy{};
+}
+
+std::vector<AppraisalReason> revocation_reasons(const Appraisal& a) {
+  std::vector<AppraisalReason> out;
+  for (const auto& r : a.reasons) {
+    if (r.text.find("CRL") != std::string::npos || r.text.find("revocation") != std::string::npos) {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+TEST_F(SevSnpCrlTest, RequireRevocationCheck_RefusesAReportVerifiedWithoutACrl) {
+  auto without = verify_with({});
+  ASSERT_TRUE(without.ok()) << without.error().message;
+  ASSERT_TRUE(without->sev_snp);
+  EXPECT_FALSE(without->sev_snp->revocation.checked);
+  // Default (documented): a missing CRL is logged NOT CHECKED and accepted.
+  EXPECT_TRUE(appraise(snp_revocation_policy(""), *without, kVlekNow).accepted);
+  const Appraisal refused =
+      appraise(snp_revocation_policy(R"(, "require_revocation_check": true)"), *without, kVlekNow);
+  EXPECT_FALSE(refused.accepted);
+  const auto reasons = revocation_reasons(refused);
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0].check, AppraisalCheck::kTcbStatus);
+  EXPECT_NE(reasons[0].text.find("require_revocation_check true"), std::string::npos)
+      << reasons[0].text;
+  // With a CRL of the ARK the same rule accepts.
+  auto with = verify_with(
+      test_crl(ark_key_.get(), ark_cert_.get(), {asvk_serial_ + 100}, kNow - kDay, kNow + kDay));
+  ASSERT_TRUE(with.ok()) << with.error().message;
+  EXPECT_TRUE(with->sev_snp->revocation.checked);
+  EXPECT_EQ(with->sev_snp->revocation.crl_source, "ark.crl");
+  const Appraisal accepted =
+      appraise(snp_revocation_policy(R"(, "require_revocation_check": true)"), *with, kVlekNow);
+  EXPECT_TRUE(accepted.accepted) << (accepted.reasons.empty() ? "" : accepted.reasons[0].text);
+}
+
+TEST_F(SevSnpCrlTest, MaxCollateralAge_BoundsTheCrlsThisUpdate) {
+  auto r =
+      verify_with(test_crl(ark_key_.get(), ark_cert_.get(), {}, kNow - 5 * kDay, kNow + 30 * kDay));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->sev_snp->revocation.checked);
+  EXPECT_EQ(r->sev_snp->revocation.crl_this_update, static_cast<std::uint64_t>(kNow - 5 * kDay));
+  const std::string four_days = R"(, "max_collateral_age_seconds": 345600)";
+  const std::string six_days = R"(, "max_collateral_age_seconds": 518400)";
+  const Appraisal too_old = appraise(snp_revocation_policy(four_days), *r, kVlekNow);
+  const auto reasons = revocation_reasons(too_old);
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0].check, AppraisalCheck::kCollateralAge);
+  EXPECT_NE(reasons[0].text.find("older than 345600 s"), std::string::npos) << reasons[0].text;
+  EXPECT_TRUE(appraise(snp_revocation_policy(six_days), *r, kVlekNow).accepted);
+  // Default 0: no limit beyond the CRL's nextUpdate (checked by the verifier).
+  EXPECT_TRUE(appraise(snp_revocation_policy(""), *r, kVlekNow).accepted);
+  // Appraised before the CRL's thisUpdate (a verifier whose clock is behind the CRL's issuer):
+  // refused whatever the age limit.
+  const Appraisal future = appraise(snp_revocation_policy(""), *r, kVlekNow - 6 * kDay);
+  const auto future_reasons = revocation_reasons(future);
+  ASSERT_EQ(future_reasons.size(), 1u);
+  EXPECT_EQ(future_reasons[0].check, AppraisalCheck::kCollateralAge);
+  EXPECT_NE(future_reasons[0].text.find("dated after the verification time"), std::string::npos)
+      << future_reasons[0].text;
+}
+
+TEST(SevSnpPolicyTest, RevocationFieldsAreParsedAndChecked) {
+  const Policy p = snp_revocation_policy(
+      R"(, "require_revocation_check": true, "max_collateral_age_seconds": 604800)");
+  EXPECT_TRUE(p.sev_snp.require_revocation_check);
+  EXPECT_EQ(p.sev_snp.max_collateral_age_seconds, 604800u);
+  const Policy d = snp_revocation_policy("");
+  EXPECT_FALSE(d.sev_snp.require_revocation_check);
+  EXPECT_EQ(d.sev_snp.max_collateral_age_seconds, 0u);
+  auto bad = parse_policy(
+      R"({"version": 1, "allowed_types": ["sev-snp"], "sev-snp": {"measurements": "any",
+          "require_revocation_check": "yes"}})",
+      "/");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("sev-snp.require_revocation_check"), std::string::npos) << bad.error();
 }
 
 }  // namespace

@@ -3,16 +3,25 @@
 #include "attest/tpm_quote_verifier.h"
 
 #include <gtest/gtest.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <vector>
 
+#include "attest/appraisal.h"
 #include "attest/collateral.h"
+#include "attest/policy.h"
 #include "attest/tpm_attester.h"
 #include "attest/tpm_claims.h"
+#include "attest/tpm_credential.h"
+#include "attest/tpm_credential_activation.h"
+#include "attest/tpm_public_key.h"
 #include "tpm_enrolled_swtpm.h"
 
 namespace trustmq::attest {
@@ -292,6 +301,51 @@ TEST_F(TpmAkRevocationTest, TamperedOrExpiredCrl_IsCollateralInvalid) {
   EXPECT_NE(expired.error().message.find("has expired"), std::string::npos);
 }
 
+// The tpm2-quote section's revocation rules (P5/P6) on what the verifier reports.
+Policy tpm_revocation_policy(bool require, std::uint64_t max_age) {
+  Policy p;
+  p.allowed_types = {EvidenceType::kTpm2Quote};
+  p.module_measurements.any = true;
+  p.runtime_measurements.any = true;
+  p.tpm.present = true;
+  p.tpm.require_revocation_check = require;
+  p.tpm.max_collateral_age_seconds = max_age;
+  return p;
+}
+
+TEST_F(TpmAkRevocationTest, RequireRevocationCheck_RefusesAQuoteVerifiedWithoutACrl) {
+  auto without = verifier_.verify(evidence(), tpm_.anchors(), now());
+  ASSERT_TRUE(without) << without.error().message;
+  EXPECT_FALSE(without->tpm->revocation.checked);
+  EXPECT_TRUE(appraise(tpm_revocation_policy(false, 0), *without, now()).accepted);
+  const Appraisal refused = appraise(tpm_revocation_policy(true, 0), *without, now());
+  ASSERT_FALSE(refused.accepted);
+  ASSERT_EQ(refused.reasons.size(), 1u);
+  EXPECT_EQ(refused.reasons[0].check, AppraisalCheck::kTcbStatus);
+  EXPECT_NE(refused.reasons[0].text.find("AK certificate not checked"), std::string::npos)
+      << refused.reasons[0].text;
+
+  const auto t = static_cast<std::int64_t>(now());
+  auto with = verify_with_crl(enrolment_crl(tpm_, {}, t - 3 * kDay, t + kDay));
+  ASSERT_TRUE(with) << with.error().message;
+  EXPECT_TRUE(with->tpm->revocation.checked);
+  EXPECT_EQ(with->tpm->revocation.crl_this_update, static_cast<std::uint64_t>(t - 3 * kDay));
+  EXPECT_TRUE(appraise(tpm_revocation_policy(true, 0), *with, now()).accepted);
+  // max_collateral_age_seconds on the CRL's thisUpdate: 2 days refuses, 4 days accepts.
+  const Appraisal too_old = appraise(tpm_revocation_policy(true, 2 * kDay), *with, now());
+  ASSERT_FALSE(too_old.accepted);
+  ASSERT_EQ(too_old.reasons.size(), 1u);
+  EXPECT_EQ(too_old.reasons[0].check, AppraisalCheck::kCollateralAge);
+  EXPECT_NE(too_old.reasons[0].text.find("max_collateral_age_seconds"), std::string::npos);
+  EXPECT_TRUE(appraise(tpm_revocation_policy(true, 4 * kDay), *with, now()).accepted);
+  // Appraised at a time before the CRL was issued: refused as dated in the future.
+  const Appraisal future =
+      appraise(tpm_revocation_policy(false, 0), *with, static_cast<std::uint64_t>(t - 4 * kDay));
+  ASSERT_FALSE(future.accepted);
+  EXPECT_NE(future.reasons[0].text.find("dated after the verification time"), std::string::npos)
+      << future.reasons[0].text;
+}
+
 TEST(TpmAttester, UnreachableTpm_ErrorNamesTheTcti) {
   TpmAttesterConfig config;
   config.tcti = "swtpm:path=/nonexistent/trustmq-test.sock";
@@ -313,6 +367,151 @@ TEST(TpmEnrolment, EkCertificateFromAnotherCa_IsRefused) {
   auto r = enrol_attestation_key(**connection, req);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().find("does not chain"), std::string::npos) << r.error();
+}
+
+// T6: credential activation refuses a credential made for another AK name or another EK, and
+// enrolment refuses an EK certificate from the right CA that certifies another key.
+EvpPkeyPtr software_rsa2048_key() {
+  EvpPkeyPtr key(EVP_RSA_gen(2048));
+  EXPECT_TRUE(key);
+  return key;
+}
+
+class TpmCredentialActivationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto connection = TpmConnection::open(tpm_.tcti());
+    ASSERT_TRUE(connection) << connection.error();
+    connection_ = std::move(*connection);
+    ESYS_CONTEXT* esys = connection_->esys();
+    ASSERT_EQ(Esys_TR_FromTPMPublic(esys, kTpmRsaEkHandle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                    &ek_),
+              TSS2_RC_SUCCESS);
+    TPM2B_PUBLIC* ek_public = nullptr;
+    ASSERT_EQ(Esys_ReadPublic(esys, ek_, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &ek_public,
+                              nullptr, nullptr),
+              TSS2_RC_SUCCESS);
+    ek_area_ = ek_public->publicArea;
+    Esys_Free(ek_public);
+    // The AK as `trustmq tpm enroll` creates it.
+    const TPM2B_SENSITIVE_CREATE sensitive{};
+    const TPM2B_PUBLIC ak_template = tpm_attestation_key_template();
+    const TPM2B_DATA outside{};
+    const TPML_PCR_SELECTION no_pcrs{};
+    TPM2B_PUBLIC* ak_public = nullptr;
+    ASSERT_EQ(Esys_CreatePrimary(esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                 ESYS_TR_NONE, &sensitive, &ak_template, &outside, &no_pcrs, &ak_,
+                                 &ak_public, nullptr, nullptr, nullptr),
+              TSS2_RC_SUCCESS);
+    auto name = tpm_object_name(ak_public->publicArea);
+    Esys_Free(ak_public);
+    ASSERT_TRUE(name) << name.error();
+    ak_name_ = *name;
+  }
+  void TearDown() override {
+    if (connection_ && ak_ != ESYS_TR_NONE) Esys_FlushContext(connection_->esys(), ak_);
+  }
+
+  Result<void> activate(const TPMT_PUBLIC& ek, ByteSpan name) {
+    auto credential = tpm_make_credential(ek, name, secret_);
+    EXPECT_TRUE(credential) << credential.error();
+    if (!credential) return Result<void>::failure(credential.error());
+    return activate_credential(*connection_, ak_, ek_, *credential, secret_);
+  }
+
+  test_support::Swtpm tpm_;
+  std::unique_ptr<TpmConnection> connection_;
+  ESYS_TR ek_ = ESYS_TR_NONE;
+  ESYS_TR ak_ = ESYS_TR_NONE;
+  TPMT_PUBLIC ek_area_{};
+  Bytes ak_name_;
+  Bytes secret_ = Bytes(32, 0x5A);
+};
+
+TEST_F(TpmCredentialActivationTest, CredentialForThisEkAndAkName_Activates) {
+  auto r = activate(ek_area_, ak_name_);
+  EXPECT_TRUE(r) << r.error();
+}
+
+TEST_F(TpmCredentialActivationTest, CredentialForAnotherAkName_FailsActivation) {
+  Bytes other = ak_name_;
+  other.back() ^= 1;
+  auto r = activate(ek_area_, other);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("ActivateCredential failed"), std::string::npos) << r.error();
+}
+
+TEST_F(TpmCredentialActivationTest, CredentialForAnotherEk_FailsActivation) {
+  // The same template with another RSA-2048 modulus: the seed is encrypted to a key this TPM
+  // does not hold.
+  EvpPkeyPtr other = software_rsa2048_key();
+  BIGNUM* n = nullptr;
+  ASSERT_EQ(EVP_PKEY_get_bn_param(other.get(), "n", &n), 1);
+  TPMT_PUBLIC other_ek = ek_area_;
+  ASSERT_EQ(other_ek.type, TPM2_ALG_RSA);
+  ASSERT_EQ(BN_bn2binpad(n, other_ek.unique.rsa.buffer, 256), 256);
+  other_ek.unique.rsa.size = 256;
+  BN_free(n);
+  auto r = activate(other_ek, ak_name_);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("ActivateCredential failed"), std::string::npos) << r.error();
+}
+
+// The EK certificate in NV is replaced by one that swtpm-localca's issuing CA (the EK roots of
+// the request trust it) signs for another RSA key: it chains, but certifies the wrong key.
+TEST(TpmEnrolment, EkCertificateOfAnotherKeyFromTheRightCa_IsRefused) {
+  test_support::Swtpm tpm;  // its own copy of the template state: only this TPM is changed
+  const auto& t = test_support::SwtpmTemplate::get();
+  auto issuer = load_pem_certificates(t.ek_issuer_ca);
+  ASSERT_TRUE(issuer) << issuer.error();
+  const std::string signkey =
+      std::filesystem::path(t.ek_issuer_ca).parent_path().string() + "/signkey.pem";
+  auto issuer_key = read_private_key_pem(signkey);
+  ASSERT_TRUE(issuer_key) << issuer_key.error();
+  EvpPkeyPtr other = software_rsa2048_key();
+  CertificateRequest request;
+  request.common_name = "another RSA key";
+  request.subject_key = other.get();
+  request.issuer_cert = (*issuer)[0].get();
+  request.issuer_key = issuer_key->get();
+  auto cert = issue_certificate(request);
+  ASSERT_TRUE(cert) << cert.error();
+  unsigned char* der = nullptr;
+  const int der_size = i2d_X509(cert->get(), &der);
+  ASSERT_GT(der_size, 0);
+  const Bytes der_bytes(der, der + der_size);
+  OPENSSL_free(der);
+
+  auto connection = TpmConnection::open(tpm.tcti());
+  ASSERT_TRUE(connection) << connection.error();
+  ESYS_CONTEXT* esys = (*connection)->esys();
+  ESYS_TR nv = ESYS_TR_NONE;
+  ASSERT_EQ(Esys_TR_FromTPMPublic(esys, kTpmRsaEkCertificateIndex, ESYS_TR_NONE, ESYS_TR_NONE,
+                                  ESYS_TR_NONE, &nv),
+            TSS2_RC_SUCCESS);
+  TPM2B_NV_PUBLIC* pub = nullptr;
+  ASSERT_EQ(Esys_NV_ReadPublic(esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, nullptr),
+            TSS2_RC_SUCCESS);
+  const std::size_t capacity = pub->nvPublic.dataSize;
+  Esys_Free(pub);
+  // A shorter certificate leaves the old tail behind it; DER parsing stops at its end.
+  ASSERT_LE(der_bytes.size(), capacity);
+  for (std::size_t offset = 0; offset < der_bytes.size(); offset += 512) {
+    TPM2B_MAX_NV_BUFFER chunk{};
+    chunk.size = static_cast<std::uint16_t>(std::min<std::size_t>(512, der_bytes.size() - offset));
+    std::copy_n(der_bytes.begin() + static_cast<std::ptrdiff_t>(offset), chunk.size, chunk.buffer);
+    // swtpm_setup defines the EK certificate index with platform write (TPMA_NV_PPWRITE).
+    ASSERT_EQ(Esys_NV_Write(esys, ESYS_TR_RH_PLATFORM, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                            ESYS_TR_NONE, &chunk, static_cast<std::uint16_t>(offset)),
+              TSS2_RC_SUCCESS);
+  }
+  Esys_TR_Close(esys, &nv);
+
+  EvpPkeyPtr ca_key;
+  auto ca = share_x509(testing::make_ca(ca_key, "enrolment CA"));
+  auto r = enrol_attestation_key(**connection, testing::enrolment_request(ca.get(), ca_key.get()));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("does not certify the TPM's EK"), std::string::npos) << r.error();
 }
 
 TEST(TpmEnrolment, ReEnrolment_ReplacesThePersistentAk) {

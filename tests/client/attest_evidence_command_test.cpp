@@ -69,6 +69,40 @@ TEST(AttestEvidenceCommandTest, SgxSampleWithGenuineTcbInfoAndQeIdentity) {
   EXPECT_NE(r.out.find("[skip] PCK certificate not revoked"), std::string::npos) << r.out;
 }
 
+// Finding 2: without a policy, collateral past its nextUpdate is not a clean pass. The QE
+// identity and TCB info of 2023-07-12 expire on 2023-08-11: a day later the verification
+// fails at that step (exit 1), as an expired CRL does, and names the date.
+TEST(AttestEvidenceCommandTest, ExpiredTcbInfoOrQeIdentityWithoutAPolicyExitsOne) {
+  const std::vector<std::string> base = {"--evidence",   vec("sgx-dcap/hw_quote.dat"),
+                                         "--type",       "sgx-dcap",
+                                         "--collateral", vec("sgx-dcap/pcs-2023-07-12"),
+                                         "--collateral", vec("sgx-dcap/root_crl.der"),
+                                         "--collateral", vec("tdx/tcb-signing-chain.pem"),
+                                         "--at"};
+  auto at = [&](const std::string& when) {
+    std::vector<std::string> a = base;
+    a.push_back(when);
+    return run_attest_cli(a);
+  };
+  CliRun inside = at("2023-08-11T00:00:00Z");
+  EXPECT_EQ(inside.status, 0) << inside.out;
+  CliRun expired = at("2023-08-12");
+  EXPECT_EQ(expired.status, 1) << expired.out;
+  EXPECT_EQ(expired.out.find("Verdict: VERIFIED"), std::string::npos) << expired.out;
+  EXPECT_NE(expired.out.find("NOT VERIFIED (collateral-invalid)"), std::string::npos)
+      << expired.out;
+  EXPECT_NE(expired.out.find("[FAIL] QE identity"), std::string::npos) << expired.out;
+  EXPECT_NE(expired.out.find("has expired (nextUpdate 2023-08-11"), std::string::npos)
+      << expired.out;
+  // Only the TCB info (the QE identity left out): the same at the TCB info step.
+  CliRun tcb_only = run_attest_cli(
+      {"--evidence", vec("sgx-dcap/hw_quote.dat"), "--type", "sgx-dcap", "--collateral",
+       vec("sgx-dcap/pcs-2023-07-12/fmspc_00906ED50000_2023_07_12.json"), "--collateral",
+       vec("tdx/tcb-signing-chain.pem"), "--at", "2023-08-12"});
+  EXPECT_EQ(tcb_only.status, 1) << tcb_only.out;
+  EXPECT_NE(tcb_only.out.find("[FAIL] TCB info"), std::string::npos) << tcb_only.out;
+}
+
 TEST(AttestEvidenceCommandTest, UsageErrorsExitTwo) {
   EXPECT_EQ(run_attest_cli({"--evidence", "x"}).status, 2);
   EXPECT_EQ(run_attest_cli({"--evidence", "x", "--type", "sim"}).status, 2);
