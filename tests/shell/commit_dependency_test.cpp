@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "raw_mqtt_client.h"
+
 namespace trustmq::shell::commit_dependency_test {
 
 using PacketBytes = std::vector<std::uint8_t>;
@@ -15,16 +17,7 @@ PacketBytes publish_of(unsigned qos, std::size_t payload_size = 3) {
   PacketBytes body{0, 1, 't'};
   if (qos > 0) body.insert(body.end(), {0, 1});
   body.insert(body.end(), payload_size, std::uint8_t{'x'});
-  PacketBytes out{static_cast<std::uint8_t>(0x30 | (qos << 1))};
-  std::size_t length = body.size();
-  do {
-    std::uint8_t digit = length % 128;
-    length /= 128;
-    if (length > 0) digit |= 0x80;
-    out.push_back(digit);
-  } while (length > 0);
-  out.insert(out.end(), body.begin(), body.end());
-  return out;
+  return testing::frame(static_cast<std::uint8_t>(0x30 | (qos << 1)), body);
 }
 
 PacketBytes ack_of(std::uint8_t header) { return {header, 2, 0, 1}; }
