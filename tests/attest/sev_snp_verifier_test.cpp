@@ -201,6 +201,26 @@ namespace {
 // vectors/README.md) and the real ASVK-Milan.
 constexpr std::uint64_t kVlekNow = 1798761600;  // 2027-01-01
 
+// Signs the report (ECDSA P-384 over its signed part, r and s little-endian at 0x2A0) with the
+// PEM key of the test vector `key_vector`, as the synthetic chains' VLEK or VCEK would.
+void sign_report_with(Bytes& report, const char* key_vector) {
+  BioPtr bio(BIO_new_file(test_support::vector_path(key_vector).c_str(), "r"));
+  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  EXPECT_TRUE(key);
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  std::size_t len = 0;
+  EXPECT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key.get()), 1);
+  EXPECT_EQ(EVP_DigestSign(ctx.get(), nullptr, &len, report.data(), kSevSnpSignedSize), 1);
+  Bytes der(len);
+  EXPECT_EQ(EVP_DigestSign(ctx.get(), der.data(), &len, report.data(), kSevSnpSignedSize), 1);
+  const unsigned char* p = der.data();
+  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len));
+  EXPECT_NE(sig, nullptr);
+  BN_bn2lebinpad(ECDSA_SIG_get0_r(sig), report.data() + 0x2A0, 72);
+  BN_bn2lebinpad(ECDSA_SIG_get0_s(sig), report.data() + 0x2A0 + 72, 72);
+  ECDSA_SIG_free(sig);
+}
+
 // The VLEK path with a SYNTHETIC chain (vectors/sev-snp/synthetic-vlek/make.sh: a test ARK,
 // ASVK and VLEK; no AMD key): the sample report is switched to "signed by the VLEK" and
 // re-signed with the test VLEK key.
@@ -210,22 +230,7 @@ class SevSnpVlekTest : public ::testing::Test {
     Bytes report = test_support::read_vector("sev-snp/attestation.bin");
     report[0] = version;    // u32 little-endian at 0x00 (the sample is version 2)
     report[0x48] = 1 << 2;  // signing key: VLEK
-    BioPtr bio(
-        BIO_new_file(test_support::vector_path("sev-snp/synthetic-vlek/vlek.key").c_str(), "r"));
-    EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-    EXPECT_TRUE(key);
-    EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-    std::size_t len = 0;
-    EXPECT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key.get()), 1);
-    EXPECT_EQ(EVP_DigestSign(ctx.get(), nullptr, &len, report.data(), kSevSnpSignedSize), 1);
-    Bytes der(len);
-    EXPECT_EQ(EVP_DigestSign(ctx.get(), der.data(), &len, report.data(), kSevSnpSignedSize), 1);
-    const unsigned char* p = der.data();
-    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len));
-    EXPECT_NE(sig, nullptr);
-    BN_bn2lebinpad(ECDSA_SIG_get0_r(sig), report.data() + 0x2A0, 72);
-    BN_bn2lebinpad(ECDSA_SIG_get0_s(sig), report.data() + 0x2A0 + 72, 72);
-    ECDSA_SIG_free(sig);
+    sign_report_with(report, "sev-snp/synthetic-vlek/vlek.key");
     return report;
   }
 
@@ -467,22 +472,7 @@ class SevSnpGenoaTest : public ::testing::Test {
   static Bytes genoa_signed_report() {
     Bytes report = test_support::read_vector("sev-snp/attestation.bin");
     EXPECT_EQ(report[0x48] & 0x1C, 0);  // signing key: VCEK, as in the sample
-    BioPtr bio(
-        BIO_new_file(test_support::vector_path("sev-snp/synthetic-genoa/vcek.key").c_str(), "r"));
-    EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-    EXPECT_TRUE(key);
-    EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-    std::size_t len = 0;
-    EXPECT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key.get()), 1);
-    EXPECT_EQ(EVP_DigestSign(ctx.get(), nullptr, &len, report.data(), kSevSnpSignedSize), 1);
-    Bytes der(len);
-    EXPECT_EQ(EVP_DigestSign(ctx.get(), der.data(), &len, report.data(), kSevSnpSignedSize), 1);
-    const unsigned char* p = der.data();
-    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len));
-    EXPECT_NE(sig, nullptr);
-    BN_bn2lebinpad(ECDSA_SIG_get0_r(sig), report.data() + 0x2A0, 72);
-    BN_bn2lebinpad(ECDSA_SIG_get0_s(sig), report.data() + 0x2A0 + 72, 72);
-    ECDSA_SIG_free(sig);
+    sign_report_with(report, "sev-snp/synthetic-genoa/vcek.key");
     return report;
   }
 
