@@ -578,3 +578,21 @@ class ClientSet:
             except Exception:  # teardown must reach every client
                 pass
         self._owned.clear()
+
+
+def read_retained(port: int, topic: str) -> list[bytes]:
+    """The retained payloads a fresh subscriber to `topic` gets (up to 5 s for the first, then
+    0.1 s more), from a paho client on 127.0.0.1:`port`."""
+    got: list[bytes] = []
+    reader = paho.Client(client_id="retained-reader", clean_session=True)
+    reader.on_message = lambda c, u, m: got.append(m.payload)
+    reader.connect("127.0.0.1", port)
+    reader.loop_start()
+    reader.subscribe(topic, qos=1)
+    deadline = time.monotonic() + 5
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)
+    reader.disconnect()
+    reader.loop_stop()
+    return got

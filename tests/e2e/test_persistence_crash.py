@@ -22,6 +22,7 @@ import time
 
 import paho.mqtt.client as mqtt
 import pytest
+from mqtt_clients import read_retained
 from raw_mqtt import CONNACK, RawConnection, connect_packet, encode_varint, utf8
 
 ITERATIONS = int(os.environ.get("TRUSTMQ_CRASH_ITERATIONS", "20"))
@@ -146,6 +147,24 @@ def drain_session(port: int, client_id: str, expected: int) -> list[mqtt.MQTTMes
     return got
 
 
+def publish_through_kills(broker, publisher, make_payload, rng, iterations, after_kill=None):
+    """Publishes while the broker is kill -9ed `iterations` times, each at a random moment, and
+    restarted on its port; then drains what is in flight. Returns the acknowledged messages."""
+    for _ in range(iterations):
+        killer = threading.Timer(rng.uniform(0.01, 0.25), broker.kill)
+        killer.start()
+        publisher.run(make_payload, until=time.monotonic() + 10)  # ends when the broker dies
+        killer.join()
+        if after_kill is not None:
+            after_kill()
+        publisher.connection.close()
+        broker.start(same_port=True)
+        publisher.connect()
+    publisher.run(make_payload, until=time.monotonic())  # drain what is still in flight
+    assert not publisher.pending, f"seed {SEED}: {len(publisher.pending)} never acknowledged"
+    publisher.close()
+    return publisher.confirmed
+
 @pytest.mark.trustmq_only
 def test_acknowledged_messages_survive_kill_9(broker_factory, tmp_path):
     rng = random.Random(SEED)
@@ -173,18 +192,7 @@ def test_acknowledged_messages_survive_kill_9(broker_factory, tmp_path):
         n = next(counter)
         return f"m{n}".encode(), 1 + n % 2
 
-    for iteration in range(ITERATIONS):
-        killer = threading.Timer(rng.uniform(0.01, 0.25), broker.kill)
-        killer.start()
-        publisher.run(make_payload, until=time.monotonic() + 10)  # ends when the broker dies
-        killer.join()
-        publisher.connection.close()
-        broker.start(same_port=True)
-        publisher.connect()
-    publisher.run(make_payload, until=time.monotonic())  # drain what is still in flight
-    assert not publisher.pending, f"seed {SEED}: {len(publisher.pending)} never acknowledged"
-    publisher.close()
-    confirmed = publisher.confirmed
+    confirmed = publish_through_kills(broker, publisher, make_payload, rng, ITERATIONS)
     sent = len(confirmed)
     assert sent > 0
 
@@ -327,19 +335,9 @@ def test_online_subscriber_gets_every_acknowledged_message_across_kill_9(broker_
         return f"o{n}".encode(), 1 + n % 2
 
     delivered_at_kill = []
-    for iteration in range(ONLINE_ITERATIONS):
-        killer = threading.Timer(rng.uniform(0.01, 0.25), broker.kill)
-        killer.start()
-        publisher.run(make_payload, until=time.monotonic() + 10)  # ends when the broker dies
-        killer.join()
-        delivered_at_kill.append(subscriber.count())
-        publisher.connection.close()
-        broker.start(same_port=True)
-        publisher.connect()
-    publisher.run(make_payload, until=time.monotonic())  # drain what is still in flight
-    assert not publisher.pending, f"seed {SEED}: {len(publisher.pending)} never acknowledged"
-    publisher.close()
-    confirmed = publisher.confirmed
+    confirmed = publish_through_kills(
+        broker, publisher, make_payload, rng, ONLINE_ITERATIONS,
+        after_kill=lambda: delivered_at_kill.append(subscriber.count()))
     assert confirmed
 
     # Until every acknowledged message arrived and nothing more came for a second.
@@ -412,22 +410,6 @@ def test_tampered_record_is_reported_and_the_rest_loads(broker_factory, tmp_path
     reader.disconnect()
     reader.loop_stop()
     assert got == [("tamper/b", b"value-tamper/b")]
-
-
-def read_retained(port: int, topic: str) -> list[bytes]:
-    got: list[bytes] = []
-    reader = mqtt.Client(client_id="retained-reader", clean_session=True)
-    reader.on_message = lambda c, u, m: got.append(m.payload)
-    reader.connect("127.0.0.1", port)
-    reader.loop_start()
-    reader.subscribe(topic, qos=1)
-    deadline = time.monotonic() + 5
-    while not got and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.1)
-    reader.disconnect()
-    reader.loop_stop()
-    return got
 
 
 @pytest.mark.trustmq_only

@@ -18,6 +18,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 from broker_process import BrokerKind, BrokerProcess, BrokerSettings
+from mqtt_clients import read_retained
 
 pytestmark = pytest.mark.trustmq_only
 
@@ -93,22 +94,6 @@ def publish_retained(port: int, topic: str, payload: bytes) -> None:
     client.publish(topic, payload, qos=1, retain=True).wait_for_publish(5)
     client.disconnect()
     client.loop_stop()
-
-
-def read_retained(port: int, topic: str) -> list[bytes]:
-    got: list[bytes] = []
-    reader = mqtt.Client(client_id="tpm-reader", clean_session=True)
-    reader.on_message = lambda c, u, m: got.append(m.payload)
-    reader.connect("127.0.0.1", port)
-    reader.loop_start()
-    reader.subscribe(topic, qos=1)
-    deadline = time.monotonic() + 5
-    while not got and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.1)
-    reader.disconnect()
-    reader.loop_stop()
-    return got
 
 
 def test_tpm_sealed_store_reopens_on_the_same_tpm_and_not_on_another(
