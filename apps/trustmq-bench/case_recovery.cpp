@@ -230,13 +230,15 @@ void run_recovery_case(BenchContext& context) {
   for (const Target& base : context.options.targets) {
     if (base.engine == "wasm-interp" && profile != Profile::kFull) continue;
     Target target = base;
-    const RecoveryResult r = measure_recovery(context, target, count, files);
-    csv.row({base.name, std::to_string(count), fixed(r.fill_seconds, 2),
-             std::to_string(r.store_bytes), fixed(r.accept_seconds, 3),
-             fixed(r.accept_cpu_seconds, 3), fixed(r.first_seconds, 3),
+    // The interpreter drains a backlog at about 800 msg/s: 200 000 did not fit the time bound
+    // (4 min 20 s). It restarts with a tenth of the messages (its row says how many).
+    const std::uint64_t n = base.engine == "wasm-interp" ? count / 10 : count;
+    const RecoveryResult r = measure_recovery(context, target, n, files);
+    csv.row({base.name, std::to_string(n), fixed(r.fill_seconds, 2), std::to_string(r.store_bytes),
+             fixed(r.accept_seconds, 3), fixed(r.accept_cpu_seconds, 3), fixed(r.first_seconds, 3),
              fixed(r.delivered_seconds, 2), std::to_string(r.delivered),
              std::to_string(r.duplicates), r.error.empty() ? "" : "\"" + r.error + "\""});
-    context.progress("  [recovery] " + base.name + ": " + std::to_string(count) +
+    context.progress("  [recovery] " + base.name + ": " + std::to_string(n) +
                      " messages filled in " + fixed(r.fill_seconds, 2) + " s, store " +
                      fixed(static_cast<double>(r.store_bytes) / (1024.0 * 1024.0), 1) +
                      " MiB; restart → accepting " + fixed(r.accept_seconds, 3) + " s (broker CPU " +
@@ -249,11 +251,12 @@ void run_recovery_case(BenchContext& context) {
       ++context.failed_runs;
       continue;
     }
-    s.push_back("| " + base.name + " | " +
-                fixed(static_cast<double>(r.store_bytes) / (1024.0 * 1024.0), 1) + " MiB | " +
-                fixed(r.accept_seconds, 3) + " s | " + fixed(r.accept_cpu_seconds, 3) + " s | " +
-                fixed(r.first_seconds, 3) + " s | " + fixed(r.delivered_seconds, 2) + " s | " +
-                std::to_string(r.delivered) + " | " + std::to_string(r.duplicates) + " |");
+    s.push_back("| " + base.name + (n != count ? " (" + std::to_string(n) + " messages)" : "") +
+                " | " + fixed(static_cast<double>(r.store_bytes) / (1024.0 * 1024.0), 1) +
+                " MiB | " + fixed(r.accept_seconds, 3) + " s | " + fixed(r.accept_cpu_seconds, 3) +
+                " s | " + fixed(r.first_seconds, 3) + " s | " + fixed(r.delivered_seconds, 2) +
+                " s | " + std::to_string(r.delivered) + " | " + std::to_string(r.duplicates) +
+                " |");
   }
   s.push_back("");
   s.push_back(
