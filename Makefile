@@ -93,8 +93,8 @@ build-matrix: deps
 	./scripts/build-matrix.sh $(JOBS)
 
 # The evaluation against Debian's mosquitto (docs/benchmarks.md). `bench`: quick profile, a few
-# minutes; `bench-full`: every case, every target, 2 interleaved rounds (about 1 h 30 on 2 cores,
-# docs/benchmarks.md), then the engine and handshake scripts. Both stop by themselves; results
+# minutes; `bench-full`: every case, every target, 2 interleaved rounds (about 70 minutes on 2
+# cores, docs/benchmarks.md), then the engine and handshake scripts (about 6). Both stop by themselves; results
 # (CSV, summary.md, PNG plots) in BENCH_RESULTS.
 BENCH_RESULTS  ?= $(BUILD_DIR)/bench-results
 bench: build
