@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "mqtt/persistence_record.h"
+#include "shell/sqlite_blob_column.h"
 
 namespace trustmq::shell {
 
@@ -88,12 +89,8 @@ std::vector<std::string> PersistenceStore::load_each(
   int status = SQLITE_ROW;
   try {
     while ((status = sqlite3_step(select)) == SQLITE_ROW) {
-      const auto* key_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 0));
-      const mqtt::ByteView key(key_bytes,
-                               static_cast<std::size_t>(sqlite3_column_bytes(select, 0)));
-      const auto* value_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 1));
-      const mqtt::ByteView value(value_bytes,
-                                 static_cast<std::size_t>(sqlite3_column_bytes(select, 1)));
+      const mqtt::ByteView key = sqlite_blob_column(select, 0);
+      const mqtt::ByteView value = sqlite_blob_column(select, 1);
       std::string error;
       bool opened = false;
       record.clear();

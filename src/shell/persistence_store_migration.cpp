@@ -9,6 +9,7 @@
 
 #include "mqtt/persistence_record.h"
 #include "shell/persistence_store.h"
+#include "shell/sqlite_blob_column.h"
 
 namespace trustmq::shell {
 namespace {
@@ -58,12 +59,8 @@ PersistenceStore::Migration PersistenceStore::reseal_for(std::unique_ptr<RecordS
       int status = SQLITE_ROW;
       while ((status = sqlite3_step(select)) == SQLITE_ROW) {
         ++rows;
-        const auto* key_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 0));
-        const mqtt::ByteView key(key_bytes,
-                                 static_cast<std::size_t>(sqlite3_column_bytes(select, 0)));
-        const auto* value_bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 1));
-        const mqtt::ByteView value(value_bytes,
-                                   static_cast<std::size_t>(sqlite3_column_bytes(select, 1)));
+        const mqtt::ByteView key = sqlite_blob_column(select, 0);
+        const mqtt::ByteView value = sqlite_blob_column(select, 1);
         after.assign(key.begin(), key.end());
         std::string error;
         plaintext.clear();

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "shell/persistence_store.h"
+#include "shell/sqlite_blob_column.h"
 
 namespace trustmq::shell {
 namespace {
@@ -29,8 +30,7 @@ std::optional<std::uint64_t> PersistenceStore::rollback_stamp() {
   std::optional<mqtt::Bytes> plaintext;
   std::string error;
   if (status == SQLITE_ROW) {
-    const auto* bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(select, 0));
-    const mqtt::ByteView value(bytes, static_cast<std::size_t>(sqlite3_column_bytes(select, 0)));
+    const mqtt::ByteView value = sqlite_blob_column(select, 0);
     plaintext = sealer_->open(kStampKey, value, error);
   }
   sqlite3_finalize(select);
