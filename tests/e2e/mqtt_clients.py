@@ -580,19 +580,25 @@ class ClientSet:
         self._owned.clear()
 
 
-def read_retained(port: int, topic: str) -> list[bytes]:
-    """The retained payloads a fresh subscriber to `topic` gets (up to 5 s for the first, then
-    0.1 s more), from a paho client on 127.0.0.1:`port`."""
-    got: list[bytes] = []
+def read_retained_messages(port: int, topic_filter: str,
+                           settle_s: float = 0.1) -> list[tuple[str, bytes]]:
+    """The retained messages (topic, payload) a fresh subscriber to `topic_filter` gets (up to
+    5 s for the first, then `settle_s` more), from a paho client on 127.0.0.1:`port`."""
+    got: list[tuple[str, bytes]] = []
     reader = paho.Client(client_id="retained-reader", clean_session=True)
-    reader.on_message = lambda c, u, m: got.append(m.payload)
+    reader.on_message = lambda c, u, m: got.append((m.topic, m.payload))
     reader.connect("127.0.0.1", port)
     reader.loop_start()
-    reader.subscribe(topic, qos=1)
+    reader.subscribe(topic_filter, qos=1)
     deadline = time.monotonic() + 5
     while not got and time.monotonic() < deadline:
         time.sleep(0.02)
-    time.sleep(0.1)
+    time.sleep(settle_s)
     reader.disconnect()
     reader.loop_stop()
     return got
+
+
+def read_retained(port: int, topic: str) -> list[bytes]:
+    """The payloads of read_retained_messages."""
+    return [payload for _, payload in read_retained_messages(port, topic)]

@@ -22,7 +22,7 @@ import time
 
 import paho.mqtt.client as mqtt
 import pytest
-from mqtt_clients import read_retained
+from mqtt_clients import read_retained, read_retained_messages
 from raw_mqtt import CONNACK, RawConnection, connect_packet, encode_varint, utf8
 
 ITERATIONS = int(os.environ.get("TRUSTMQ_CRASH_ITERATIONS", "20"))
@@ -397,18 +397,7 @@ def test_tampered_record_is_reported_and_the_rest_loads(broker_factory, tmp_path
     broker.start(same_port=True)
     log = broker.read_log()
     assert "record retained 'tamper/a' refused: authentication failed" in log
-    got: list[tuple[str, bytes]] = []
-    reader = mqtt.Client(client_id="tamper-reader", clean_session=True)
-    reader.on_message = lambda c, u, m: got.append((m.topic, m.payload))
-    reader.connect("127.0.0.1", broker.port)
-    reader.loop_start()
-    reader.subscribe("tamper/#", qos=1)
-    deadline = time.monotonic() + 5
-    while not got and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.2)
-    reader.disconnect()
-    reader.loop_stop()
+    got = read_retained_messages(broker.port, "tamper/#", settle_s=0.2)
     assert got == [("tamper/b", b"value-tamper/b")]
 
 
